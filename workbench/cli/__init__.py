@@ -1,0 +1,45 @@
+"""The ``workbench`` command: thin. Parses flags, calls the package, turns errors into exit codes.
+
+Every :class:`workbench.errors.WorkbenchError` becomes one line on stderr (``error: ...``) and
+its exit code (2 unless the error says otherwise). Command groups live in sibling modules and
+are registered below.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from workbench.errors import WorkbenchError
+
+
+class _Group(click.Group):
+    """A click group that turns workbench errors into one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(err.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="kafka-capacity-workbench")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """Kafka capacity workbench: consumer-lag history, configs, benchmarks and offline reports."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    if verbose < 2:  # librdkafka's connection chatter only with -vv; failures arrive as our errors
+        logging.getLogger("workbench.librdkafka").setLevel(logging.CRITICAL)
+
+
+# -- command registration (one line per module) ------------------------------------------------
+from workbench.cli import offsets as _offsets  # noqa: E402
+
+_offsets.register(main)

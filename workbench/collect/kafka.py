@@ -1,0 +1,283 @@
+"""The narrow seam around confluent-kafka's AdminClient.
+
+Only this module imports confluent_kafka for the collectors. It issues requests concurrently
+(librdkafka runs every future in the background; we submit all of them, then wait), and it
+translates ``KafkaException`` into the workbench's own errors with a message that says what to
+do. One AdminClient is reused for the life of a collector (librdkafka#4605).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+
+from workbench.config import ClientSettings
+from workbench.errors import KafkaAuthError, KafkaRequestError, KafkaUnavailableError
+
+log = logging.getLogger(__name__)
+
+#: librdkafka's "no offset" sentinel for a partition without a committed offset.
+OFFSET_INVALID = -1001
+
+_STATE_NAMES = {
+    "STABLE": "Stable",
+    "EMPTY": "Empty",
+    "PREPARING_REBALANCING": "PreparingRebalance",
+    "COMPLETING_REBALANCING": "CompletingRebalance",
+    "DEAD": "Dead",
+    "UNKNOWN": "Unknown",
+}
+
+_AUTH_CODES = {
+    KafkaError._AUTHENTICATION,
+    KafkaError.SASL_AUTHENTICATION_FAILED,
+    KafkaError._SSL,
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A consumer group member and the partitions assigned to it."""
+
+    member_id: str
+    client_id: str
+    host: str
+    partitions: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class GroupDescription:
+    """What DescribeGroups says about one group."""
+
+    group: str
+    state: str
+    members: tuple[Member, ...]
+
+
+def state_name(state: object) -> str:
+    """Kafka's own spelling of a group state (``Stable``, ``Empty``, ...)."""
+    name = getattr(state, "name", str(state))
+    return _STATE_NAMES.get(name, name.title())
+
+
+class KafkaAdmin:
+    """A reusable AdminClient with bounded timeouts and translated errors."""
+
+    def __init__(self, settings: ClientSettings, timeout_s: float = 15.0) -> None:
+        self.settings = settings
+        self.timeout_s = timeout_s
+        self._errors: list[KafkaError] = []
+        conf = settings.librdkafka(
+            **{
+                "error_cb": self._on_error,
+                "socket.connection.setup.timeout.ms": int(max(1000, timeout_s * 1000)),
+                "reconnect.backoff.max.ms": 1000,
+                # librdkafka's own log lines go to Python logging (DEBUG), not raw to stderr;
+                # connection failures reach the user once, as our error message.
+                "logger": logging.getLogger("workbench.librdkafka"),
+                "log.connection.close": False,
+            }
+        )
+        conf.setdefault("client.id", "kafka-capacity-workbench")
+        try:
+            self._admin = AdminClient(conf)
+        except (KafkaException, ValueError, TypeError) as exc:
+            raise KafkaRequestError(
+                f"bad client configuration: {_reason(exc)}; check --command-config"
+            ) from exc
+
+    # -- connectivity ------------------------------------------------------------------------
+    def _on_error(self, err: KafkaError) -> None:
+        self._errors.append(err)
+        log.debug("librdkafka: %s", err)
+
+    def metadata(self, timeout_s: float | None = None):
+        """Cluster metadata (brokers, topics, partitions), failing within ``timeout_s``.
+
+        Raises KafkaAuthError at once when the cluster refuses our credentials, and
+        KafkaUnavailableError naming the last connection error when nothing answers in time.
+        """
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        while True:
+            self._admin.poll(0)
+            self._raise_auth_error()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                return self._admin.list_topics(timeout=min(1.0, remaining))
+            except KafkaException as exc:
+                err = exc.args[0] if exc.args else None
+                if isinstance(err, KafkaError) and err.code() in _AUTH_CODES:
+                    raise self._auth_error(err) from exc
+        last = self._errors[-1].str() if self._errors else "no answer"
+        raise KafkaUnavailableError(
+            f"cannot reach Kafka at {self.settings.bootstrap_servers} within {timeout_s or self.timeout_s:g}s "
+            f"({last}); check --bootstrap-server, the network and the listener's security protocol"
+        )
+
+    def _raise_auth_error(self) -> None:
+        for err in self._errors:
+            if err.code() in _AUTH_CODES:
+                raise self._auth_error(err)
+
+    def _auth_error(self, err: KafkaError) -> KafkaAuthError:
+        return KafkaAuthError(
+            f"Kafka at {self.settings.bootstrap_servers} refused authentication ({err.str()}); "
+            "check the username, password and sasl.mechanism in --command-config"
+        )
+
+    # -- requests ----------------------------------------------------------------------------
+    def list_groups(self) -> list[str]:
+        """Every consumer group id (ListGroups to every broker; a partial answer is logged)."""
+        result = self._wait(self._admin.list_consumer_groups(request_timeout=self.timeout_s), "list groups")
+        for err in result.errors:
+            log.warning("list groups: a broker did not answer (%s); the group list may be partial", err)
+        return sorted({g.group_id for g in result.valid})
+
+    def describe_groups(self, groups: Iterable[str]) -> dict[str, GroupDescription]:
+        """Describe many groups at once; a group that fails to describe is logged and left out."""
+        return self.resolve_descriptions(self.submit_describe(list(groups)))
+
+    def committed_offsets(self, groups: Iterable[str]) -> dict[str, dict[tuple[str, int], int | None]]:
+        """Committed offsets of many groups; ``None`` marks a partition without a commit."""
+        return self.resolve_committed(self.submit_committed(list(groups)))
+
+    def watermarks(
+        self, partitions: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        """(log_start, log_end) of many partitions; ``(None, None)`` where the leader is away."""
+        return self.resolve_watermarks(self.submit_watermarks(list(partitions)))
+
+    # Each request comes as submit_* (returns futures at once) and resolve_* (waits), so a
+    # snapshot can put every request in flight before it waits for any.
+    def submit_describe(self, ids: list[str]) -> dict[str, Future]:
+        """DescribeGroups for every id, in flight."""
+        if not ids:
+            return {}
+        return self._admin.describe_consumer_groups(ids, request_timeout=self.timeout_s)
+
+    def resolve_descriptions(self, futures: Mapping[str, Future]) -> dict[str, GroupDescription]:
+        out: dict[str, GroupDescription] = {}
+        for gid, fut in futures.items():
+            try:
+                desc = self._wait(fut, f"describe group {gid!r}")
+            except KafkaRequestError as exc:
+                log.warning("%s", exc)
+                continue
+            members = tuple(
+                Member(
+                    member_id=m.member_id,
+                    client_id=m.client_id,
+                    host=m.host,
+                    partitions=tuple(
+                        (tp.topic, tp.partition)
+                        for tp in (m.assignment.topic_partitions if m.assignment else [])
+                    ),
+                )
+                for m in desc.members
+            )
+            out[gid] = GroupDescription(gid, state_name(desc.state), members)
+        return out
+
+    def submit_committed(self, ids: list[str]) -> dict[str, Future]:
+        """One OffsetFetch per group (the API takes one group a call), all in flight at once."""
+        pending: dict[str, Future] = {}
+        for gid in ids:
+            futmap = self._admin.list_consumer_group_offsets(
+                [ConsumerGroupTopicPartitions(gid)], request_timeout=self.timeout_s
+            )
+            pending[gid] = futmap[gid]
+        return pending
+
+    def resolve_committed(
+        self, futures: Mapping[str, Future]
+    ) -> dict[str, dict[tuple[str, int], int | None]]:
+        out: dict[str, dict[tuple[str, int], int | None]] = {}
+        for gid, fut in futures.items():
+            try:
+                res = self._wait(fut, f"committed offsets of group {gid!r}")
+            except KafkaRequestError as exc:
+                log.warning("%s", exc)
+                continue
+            out[gid] = {
+                (tp.topic, tp.partition): (None if tp.offset < 0 else tp.offset)
+                for tp in res.topic_partitions
+                if tp.error is None
+            }
+        return out
+
+    def submit_watermarks(self, partitions: list[tuple[str, int]]) -> tuple[list[TopicPartition], dict, dict]:
+        """Two ListOffsets fan-outs (earliest, latest), one request per leader each, in flight."""
+        tps = [TopicPartition(t, p) for t, p in partitions]
+        if not tps:
+            return tps, {}, {}
+        earliest = self._admin.list_offsets(
+            {tp: OffsetSpec.earliest() for tp in tps}, request_timeout=self.timeout_s
+        )
+        latest = self._admin.list_offsets(
+            {tp: OffsetSpec.latest() for tp in tps}, request_timeout=self.timeout_s
+        )
+        return tps, earliest, latest
+
+    def resolve_watermarks(
+        self, submitted: tuple[list[TopicPartition], dict, dict]
+    ) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        tps, earliest, latest = submitted
+        out: dict[tuple[str, int], tuple[int | None, int | None]] = {}
+        failed = 0
+        for tp in tps:
+            start = self._offset_or_none(earliest, tp)
+            end = self._offset_or_none(latest, tp)
+            failed += start is None or end is None
+            out[(tp.topic, tp.partition)] = (start, end)
+        if failed:
+            log.warning(
+                "watermarks: %d of %d partitions did not answer (leader unavailable?)", failed, len(tps)
+            )
+        return out
+
+    def _offset_or_none(self, futmap: Mapping[TopicPartition, Future], tp: TopicPartition) -> int | None:
+        try:
+            value = futmap[tp].result(timeout=self.timeout_s + 5).offset
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            if isinstance(err, KafkaError) and err.code() in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT):
+                raise self._unavailable(exc, "list offsets") from exc
+            return None
+        except TimeoutError as exc:
+            raise self._unavailable(exc, "list offsets") from exc
+        return value if value >= 0 else None
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _wait(self, fut: Future, what: str):
+        try:
+            return fut.result(timeout=self.timeout_s + 5)
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            if isinstance(err, KafkaError) and err.code() in _AUTH_CODES:
+                raise self._auth_error(err) from exc
+            if isinstance(err, KafkaError) and err.code() in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT):
+                raise self._unavailable(exc, what) from exc
+            raise KafkaRequestError(f"{what} failed: {_reason(exc)}") from exc
+        except TimeoutError as exc:
+            raise self._unavailable(exc, what) from exc
+
+    def _unavailable(self, exc: BaseException, what: str) -> KafkaUnavailableError:
+        return KafkaUnavailableError(
+            f"{what}: Kafka at {self.settings.bootstrap_servers} did not answer within {self.timeout_s:g}s "
+            f"({_reason(exc)}); check that the brokers are up"
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    err = exc.args[0] if exc.args else None
+    if isinstance(err, KafkaError):
+        return err.str()
+    return str(exc) or type(exc).__name__

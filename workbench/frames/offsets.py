@@ -1,0 +1,132 @@
+"""Offsets history -> frames with lag columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Sequence
+
+import polars as pl
+
+from workbench.errors import NotFoundError
+from workbench.store import Store
+from workbench.timeparse import parse_instant
+
+Filter = str | Sequence[str] | None
+
+
+def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
+    """Add the lag columns to an offsets frame.
+
+    * ``lag``: ``max(0, log_end - max(committed, log_start))``: what the group still has to
+      read. Null where the group never committed or the log end is unknown (never 0).
+    * ``lag_raw``: ``log_end - committed``, unclamped, as ``kafka-consumer-groups`` prints it.
+    * ``retention_gap``: True where ``committed < log_start``: retention deleted messages the
+      group never read (``lag`` then counts only what is still on disk).
+    * ``lost_messages``: ``log_start - committed`` where that is positive, else 0 (null
+      without a commit).
+    """
+    committed = pl.col("committed_offset")
+    start = pl.col("log_start_offset")
+    end = pl.col("log_end_offset")
+    effective = pl.max_horizontal(committed, start)
+    has = committed.is_not_null() & end.is_not_null()
+    return frame.with_columns(
+        lag=pl.when(has).then(pl.max_horizontal(end - effective, pl.lit(0, pl.Int64))),
+        lag_raw=pl.when(has).then(end - committed),
+        retention_gap=pl.when(committed.is_not_null()).then(start.is_not_null() & (committed < start)),
+        lost_messages=pl.when(committed.is_not_null()).then(
+            pl.max_horizontal(start.fill_null(committed) - committed, pl.lit(0, pl.Int64))
+        ),
+    )
+
+
+def resolve_window(
+    store: Store,
+    dataset: str,
+    cluster: str | None,
+    since: str | dt.datetime | None,
+    until: str | dt.datetime | None,
+) -> tuple[str, dt.datetime | None, dt.datetime | None]:
+    """Pick the cluster (the only one, when not given) and turn since/until into instants.
+
+    A duration such as ``"7d"`` counts back from the newest snapshot of that cluster, so a
+    report on an old or imported history shows its last 7 days rather than nothing.
+    """
+    names = store.clusters(dataset)
+    if cluster is None:
+        if len(names) != 1:
+            have = ", ".join(names) or "none"
+            raise NotFoundError(f"{store.root}: pass cluster=NAME (clusters with {dataset} data: {have})")
+        cluster = names[0]
+    elif cluster not in names:
+        have = ", ".join(names) or "none"
+        raise NotFoundError(
+            f"no {dataset} data for cluster {cluster!r} in {store.root} (clusters there: {have}); "
+            "check --data-dir and --cluster"
+        )
+    anchor = store.latest_ts(dataset, cluster) or dt.datetime.now(dt.UTC)
+    return cluster, parse_instant(since, anchor, "since"), parse_instant(until, anchor, "until")
+
+
+def _name_filter(column: str, names: Filter) -> pl.Expr | None:
+    """A regex (anchored) or a list of exact names."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        re.compile(names)
+        return pl.col(column).str.contains(f"^(?:{names})$")
+    return pl.col(column).is_in(list(names))
+
+
+def load_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | dt.datetime | None = "7d",
+    until: str | dt.datetime | None = None,
+    groups: Filter = None,
+    topics: Filter = None,
+    lazy: bool = False,
+) -> pl.DataFrame | pl.LazyFrame:
+    """Load the consumer-group offsets history with lag columns (see :func:`add_lag_columns`).
+
+    Args:
+        data_dir: the workbench data directory (``data/`` or ``data/sample``).
+        cluster: cluster name; may be omitted when the directory holds one cluster.
+        since, until: ISO 8601 instants, datetimes, or durations (``"7d"``) counted back from
+            the newest snapshot. ``since=None`` loads everything.
+        groups, topics: a regular expression (matched whole) or a list of exact names.
+        lazy: return a :class:`polars.LazyFrame` instead of a DataFrame.
+
+    Returns:
+        One row per snapshot, group, topic and partition, sorted by time, group, topic,
+        partition. ``.to_pandas()`` gives a pandas frame.
+    """
+    store = Store(data_dir)
+    cluster, t0, t1 = resolve_window(store, "offsets", cluster, since, until)
+    lf = store.scan("offsets", cluster=cluster, since=t0, until=t1)
+    for expr in (_name_filter("group", groups), _name_filter("topic", topics)):
+        if expr is not None:
+            lf = lf.filter(expr)
+    lf = add_lag_columns(lf).sort(["ts", "group", "topic", "partition"])
+    return lf if lazy else lf.collect()
+
+
+def load_partition_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | dt.datetime | None = "7d",
+    until: str | dt.datetime | None = None,
+    topics: Filter = None,
+    lazy: bool = False,
+) -> pl.DataFrame | pl.LazyFrame:
+    """Load log-start/log-end offsets of every topic partition over time (read or not)."""
+    store = Store(data_dir)
+    cluster, t0, t1 = resolve_window(store, "partition_offsets", cluster, since, until)
+    lf = store.scan("partition_offsets", cluster=cluster, since=t0, until=t1)
+    expr = _name_filter("topic", topics)
+    if expr is not None:
+        lf = lf.filter(expr)
+    lf = lf.sort(["ts", "topic", "partition"])
+    return lf if lazy else lf.collect()
