@@ -117,8 +117,9 @@ class KafkaAdmin:
                 if isinstance(err, KafkaError) and err.code() in _AUTH_CODES:
                     raise self._auth_error(err) from exc
         last = self._errors[-1].str() if self._errors else "no answer"
+        waited = timeout_s or self.timeout_s
         raise KafkaUnavailableError(
-            f"cannot reach Kafka at {self.settings.bootstrap_servers} within {timeout_s or self.timeout_s:g}s "
+            f"cannot reach Kafka at {self.settings.bootstrap_servers} within {waited:g}s "
             f"({last}); check --bootstrap-server, the network and the listener's security protocol"
         )
 

@@ -66,7 +66,9 @@ def stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
-def _record(store: Store, cluster: str, snap: OffsetsSnapshot | None, ts: dt.datetime, error: str | None) -> None:
+def _record(
+    store: Store, cluster: str, snap: OffsetsSnapshot | None, ts: dt.datetime, error: str | None
+) -> None:
     row = {
         "ts": ts,
         "cluster": cluster,
