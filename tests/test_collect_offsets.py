@@ -319,3 +319,75 @@ def test_unreachable_broker_fails_fast_with_one_line(tmp_path: Path):
     )
     assert live.returncode == 2
     assert live.stderr.strip().count("\n") == 0 and live.stderr.startswith("error: cannot reach Kafka")
+
+
+def test_secrets_from_command_config_reach_no_output_or_data(scenario, tmp_path: Path):  # noqa: ANN001
+    secret = "pw-" + uuid.uuid4().hex
+    props = tmp_path / "client.properties"
+    props.write_text(
+        "# the broker listener is PLAINTEXT: the credentials are parsed, mapped, and unused\n"
+        "security.protocol=PLAINTEXT\n"
+        "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+        'username="alice" password="${env:WB_TEST_SECRET}";\n'
+    )
+    data = tmp_path / "data"
+    out = subprocess.run(
+        [
+            *WORKBENCH,
+            "-vv",
+            "collect",
+            "offsets",
+            "--bootstrap-server",
+            scenario.bootstrap,
+            "--cluster",
+            "s",
+            "--command-config",
+            str(props),
+            "--data-dir",
+            str(data),
+            "--count",
+            "1",
+            "--include",
+            f"{scenario.prefix}-.*",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "WB_TEST_SECRET": secret},
+    )
+    assert out.returncode == 0, out.stderr
+    assert secret not in out.stdout + out.stderr
+    for f in data.rglob("*"):
+        if f.is_file():
+            assert secret.encode() not in f.read_bytes()
+
+
+def test_malformed_command_config_names_the_line(tmp_path: Path):
+    props = tmp_path / "client.properties"
+    props.write_text("security.protocol=PLAINTEXT\n\nsasl.password hunter2\n")
+    out = subprocess.run(
+        [
+            *WORKBENCH,
+            "collect",
+            "offsets",
+            "--bootstrap-server",
+            "127.0.0.1:1",
+            "--cluster",
+            "x",
+            "--command-config",
+            str(props),
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--count",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert (
+        out.stderr.strip() == f"error: {props}:3: malformed line (no '=' or ':' after a key): expected "
+        "key=value as in Kafka's client.properties"
+    )
+    assert "hunter2" not in out.stderr and not (tmp_path / "d").exists()
