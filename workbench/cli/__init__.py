@@ -40,6 +40,10 @@ def main(verbose: int) -> None:
 
 
 # -- command registration (one line per module) ------------------------------------------------
+from workbench.cli import imports as _imports  # noqa: E402
 from workbench.cli import offsets as _offsets  # noqa: E402
+from workbench.cli import simulate as _simulate  # noqa: E402
 
 _offsets.register(main)
+_imports.register(main)
+_simulate.register(main)

@@ -1,0 +1,61 @@
+"""``workbench simulate``: write a deterministic synthetic cluster history."""
+
+from __future__ import annotations
+
+import click
+
+from workbench.cli.options import data_dir_option
+
+
+@click.command("simulate")
+@data_dir_option
+@click.option(
+    "--cluster", default="sample", show_default=True, help="Name to file the simulated cluster under."
+)
+@click.option(
+    "--days", type=click.IntRange(min=1, max=366), default=7, show_default=True, help="Window length."
+)
+@click.option("--interval", help="Time between snapshots (1m, 5m). Default: 1m at full scale, 5m for sample.")
+@click.option(
+    "--scale",
+    type=click.Choice(["full", "sample"]),
+    default="full",
+    show_default=True,
+    help="full: ~1,000 partitions, 40 groups. sample: ~90 partitions, 20 groups (as in data/sample).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same data.")
+@click.option(
+    "--end",
+    default="2026-11-20T00:00Z",
+    show_default=True,
+    help="End of the window (ISO 8601, UTC) or 'now'. The fixed default keeps output reproducible.",
+)
+@click.option("--force", is_flag=True, help="Replace this cluster's earlier simulated data.")
+def simulate_cmd(
+    data_dir: str,
+    cluster: str,
+    days: int,
+    interval: str | None,
+    scale: str,
+    seed: int,
+    end: str,
+    force: bool,
+) -> None:
+    """Write a synthetic history of a Kafka cluster (offsets, partition offsets, collections).
+
+    Traffic has daily and weekly cycles, growth and skewed partitions; consumers keep up except
+    for scheduled incidents (stall, stop, rewind, capacity-bound, empty groups, retention loss,
+    partition expansion, a never-committed partition): see data/README.md for the timetable.
+    Refuses to touch a cluster that already has data unless --force.
+    """
+    from workbench.simulate import simulate
+
+    summary = simulate(
+        data_dir, cluster=cluster, days=days, interval=interval, scale=scale, seed=seed, end=end, force=force
+    )
+    click.echo(summary.line())
+
+
+def register(main: click.Group) -> None:
+    """Add ``simulate`` to the ``workbench`` command."""
+    main.add_command(simulate_cmd)
