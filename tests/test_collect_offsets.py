@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from workbench.collect.kafka import KafkaAdmin
@@ -33,6 +33,22 @@ def _wait_for(cond, what: str, timeout: float = 30.0):
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _commit(consumer: Consumer, offsets: list[TopicPartition]) -> None:
+    """Commit, retrying while a fresh broker is still loading __consumer_offsets (NOT_COORDINATOR)."""
+
+    def attempt() -> bool:
+        try:
+            result = consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            if exc.args[0].retriable() or exc.args[0].code() == KafkaError.NOT_COORDINATOR:
+                return False
+            raise
+        assert all(tp.error is None for tp in result)
+        return True
+
+    _wait_for(attempt, "a successful offset commit")
 
 
 class Scenario:
@@ -72,8 +88,7 @@ class Scenario:
     def _simple_commit(self, group: str, offsets: list[TopicPartition]) -> None:
         c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": group, "enable.auto.commit": False})
         try:
-            result = c.commit(offsets=offsets, asynchronous=False)
-            assert all(tp.error is None for tp in result)
+            _commit(c, offsets)
         finally:
             c.close()
 

@@ -27,11 +27,14 @@ def lag_table(summary: pl.DataFrame, thresholds: object, console: Console | None
         ("committed", "right"),
         ("members", "right"),
         ("as of UTC", "left"),
+        ("note", "left"),
     ]:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for row in summary.iter_rows(named=True):
         style = _STYLE[row["level"]]
-        gap = " (retention deleted unread data)" if row["retention_gap"] else ""
+        note = "retention deleted unread data" if row["retention_gap"] else ""
+        if row["committed_partitions"] < row["partitions"]:
+            note = ", ".join(filter(None, [note, "partitions never committed"]))
         table.add_row(
             escape(row["group"]),
             escape(row["state"] or "-"),
@@ -39,9 +42,10 @@ def lag_table(summary: pl.DataFrame, thresholds: object, console: Console | None
             f"{row['total_lag']:,}",
             "-" if row["max_partition_lag"] is None else f"{row['max_partition_lag']:,}",
             str(row["partitions"]),
-            f"{row['committed_partitions']}{gap}",
+            str(row["committed_partitions"]),
             str(row["members"]),
             row["as_of"].strftime("%m-%d %H:%M:%S"),
+            note,
         )
     console.print(table)
     counts = summary.group_by("level").len()
