@@ -62,11 +62,166 @@ COLLECTIONS = pl.Schema(
     }
 )
 
+# -- config health (issue 4): cluster, brokers, configs, partition metadata, log dirs ---------------
+# ``source`` is where the row came from (``collect``, ``simulate``), as in the datasets above;
+# a config's own origin in Kafka (DYNAMIC_BROKER_CONFIG, DEFAULT_CONFIG, ...) is ``config_source``.
+
+#: The cluster at a snapshot: one row per (snapshot, cluster).
+CLUSTER_INFO = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "cluster_id": pl.String,
+        "controller_id": pl.Int32,
+        "broker_count": pl.Int32,
+        "source": pl.String,
+    }
+)
+
+#: The live brokers at a snapshot.
+BROKERS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "broker_id": pl.Int32,
+        "host": pl.String,
+        "port": pl.Int32,
+        "rack": pl.String,
+        "is_controller": pl.Boolean,
+        "source": pl.String,
+    }
+)
+
+#: Every config entry of every broker and topic at a snapshot. ``value`` is null when Kafka marks
+#: the entry sensitive: the workbench never stores (or asks for) a secret.
+CONFIGS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "resource_type": pl.String,
+        "resource_name": pl.String,
+        "name": pl.String,
+        "value": pl.String,
+        "config_source": pl.String,
+        "is_default": pl.Boolean,
+        "is_read_only": pl.Boolean,
+        "is_sensitive": pl.Boolean,
+        "source": pl.String,
+    }
+)
+
+#: Partition metadata: leader (null when none), replica and in-sync replica broker ids.
+TOPIC_PARTITIONS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "topic": pl.String,
+        "partition": pl.Int32,
+        "is_internal": pl.Boolean,
+        "leader": pl.Int32,
+        "replicas": pl.List(pl.Int32),
+        "isr": pl.List(pl.Int32),
+        "offline": pl.Boolean,
+        "source": pl.String,
+    }
+)
+
+#: DescribeLogDirs: one row per (snapshot, broker, log dir, replica).
+LOG_DIRS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "broker": pl.Int32,
+        "log_dir": pl.String,
+        "topic": pl.String,
+        "partition": pl.Int32,
+        "size_bytes": pl.Int64,
+        "offset_lag": pl.Int64,
+        "is_future": pl.Boolean,
+        "source": pl.String,
+    }
+)
+
+#: One row per benchmark run (``workbench bench`` or an imported tool output). ``params``,
+#: ``client_config`` and ``sweep`` are JSON objects; ``client_config`` is masked
+#: (:meth:`workbench.config.ClientSettings.describe`): it never holds a secret. ``ts`` is the
+#: run's start. Sizes in bytes, throughput in records/s; null when the source does not say.
+BENCH_RUNS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "run_id": pl.String,
+        "kind": pl.String,
+        "label": pl.String,
+        "source": pl.String,
+        "tool": pl.String,
+        "params": pl.String,
+        "sweep": pl.String,
+        "sweep_id": pl.String,
+        "client_config": pl.String,
+        "librdkafka_version": pl.String,
+        "topic": pl.String,
+        "partitions": pl.Int32,
+        "replication": pl.Int32,
+        "brokers": pl.Int32,
+        "record_size": pl.Int64,
+        "num_records": pl.Int64,
+        "target_throughput": pl.Float64,
+        "warmup_records": pl.Int64,
+        "host": pl.String,
+        "duration_s": pl.Float64,
+        "records": pl.Int64,
+        "bytes": pl.Int64,
+        "errors": pl.Int64,
+        "buffer_full": pl.Int64,
+    }
+)
+
+#: Per-interval series of a benchmark run, one row per (interval, latency kind). ``latency`` is
+#: ``send_to_ack`` (produce() -> delivery report), ``schedule_delay`` (intended send time ->
+#: actual send), ``end_to_end`` (send -> consumed) or ``none`` (throughput only). A row with
+#: ``cumulative`` true covers the whole ``phase`` (the run's summary). ``histogram`` is an
+#: encoded HdrHistogram (V2, base64, values in microseconds; see :mod:`workbench.hdr`), null
+#: when the source printed only summary statistics; the ``*_ms`` columns are milliseconds.
+BENCH_INTERVALS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "end": UTC_TS,
+        "cluster": pl.String,
+        "run_id": pl.String,
+        "phase": pl.String,
+        "cumulative": pl.Boolean,
+        "latency": pl.String,
+        "records": pl.Int64,
+        "bytes": pl.Int64,
+        "errors": pl.Int64,
+        "backlog": pl.Int64,
+        "count": pl.Int64,
+        "mean_ms": pl.Float64,
+        "p50_ms": pl.Float64,
+        "p75_ms": pl.Float64,
+        "p90_ms": pl.Float64,
+        "p95_ms": pl.Float64,
+        "p99_ms": pl.Float64,
+        "p999_ms": pl.Float64,
+        "p9999_ms": pl.Float64,
+        "max_ms": pl.Float64,
+        "histogram": pl.String,
+    }
+)
+
 #: dataset name -> (schema, version). The store refuses frames that do not match.
 DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "offsets": (OFFSETS, 1),
     "partition_offsets": (PARTITION_OFFSETS, 1),
     "collections": (COLLECTIONS, 1),
+    "cluster_info": (CLUSTER_INFO, 1),
+    "brokers": (BROKERS, 1),
+    "configs": (CONFIGS, 1),
+    "topic_partitions": (TOPIC_PARTITIONS, 1),
+    "log_dirs": (LOG_DIRS, 1),
+    "bench_runs": (BENCH_RUNS, 1),
+    "bench_intervals": (BENCH_INTERVALS, 1),
 }
 
 

@@ -40,10 +40,16 @@ def main(verbose: int) -> None:
 
 
 # -- command registration (one line per module) ------------------------------------------------
+from workbench.cli import bench as _bench  # noqa: E402
+from workbench.cli import configs as _configs  # noqa: E402
 from workbench.cli import imports as _imports  # noqa: E402
 from workbench.cli import offsets as _offsets  # noqa: E402
+from workbench.cli import report as _report  # noqa: E402
 from workbench.cli import simulate as _simulate  # noqa: E402
 
 _offsets.register(main)
 _imports.register(main)
+_report.register(main)
 _simulate.register(main)
+_configs.register(main)
+_bench.register(main)

@@ -65,6 +65,137 @@ def burrow(files: tuple[str, ...], cluster: str | None, at: str | None, data_dir
     run_import(files, lambda source: read_burrow(source, cluster, when), data_dir)
 
 
+# -- benchmark outputs (bench_runs + bench_intervals) ------------------------------------------
+_BENCH_CLUSTER = click.option(
+    "--cluster", default="bench", show_default=True, help="Name to file the runs under."
+)
+_BENCH_LABEL = click.option("--label", help="Label for the run in reports (default: tool and file name).")
+_BENCH_AT = click.option("--at", help=_AT_HELP.replace("input was produced", "the run ended"))
+
+
+@import_group.command("perf-test")
+@_FILES
+@_BENCH_CLUSTER
+@_BENCH_LABEL
+@_BENCH_AT
+@data_dir_option
+def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str) -> None:
+    """Import kafka-producer-perf-test output (window and summary lines, steady-state variant).
+
+    Latencies are ms (send() -> callback), MB is MiB. The output has no timestamps: the run
+    ends at --at (default: the file's modification time).
+    """
+    from workbench.cli.bench import run_bench_import
+    from workbench.importers.perf_test import read_producer_perf
+
+    when = _instant(at)
+    run_bench_import(files, lambda source: read_producer_perf(source, cluster, when, label), data_dir)
+
+
+@import_group.command("consumer-perf-test")
+@_FILES
+@_BENCH_CLUSTER
+@_BENCH_LABEL
+@click.option(
+    "--utc-offset",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Hours the tool's local time is ahead of UTC.",
+)
+@data_dir_option
+def consumer_perf_test(
+    files: tuple[str, ...], cluster: str, label: str | None, utc_offset: float, data_dir: str
+) -> None:
+    """Import kafka-consumer-perf-test CSV (with or without --show-detailed-stats)."""
+    from workbench.cli.bench import run_bench_import
+    from workbench.importers.perf_test import read_consumer_perf
+
+    run_bench_import(files, lambda source: read_consumer_perf(source, cluster, label, utc_offset), data_dir)
+
+
+@import_group.command("e2e-latency")
+@_FILES
+@_BENCH_CLUSTER
+@_BENCH_LABEL
+@_BENCH_AT
+@data_dir_option
+def e2e_latency(
+    files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str
+) -> None:
+    """Import EndToEndLatency (kafka-e2e-latency) output: average and percentiles, ms."""
+    from workbench.cli.bench import run_bench_import
+    from workbench.importers.perf_test import read_e2e_latency
+
+    when = _instant(at)
+    run_bench_import(files, lambda source: read_e2e_latency(source, cluster, when, label), data_dir)
+
+
+@import_group.command("omb")
+@_FILES
+@_BENCH_CLUSTER
+@_BENCH_LABEL
+@_BENCH_AT
+@data_dir_option
+def omb(files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str) -> None:
+    """Import OpenMessaging Benchmark result JSON (publish ms, publish delay us, end-to-end ms)."""
+    from workbench.cli.bench import run_bench_import
+    from workbench.importers.omb import read_omb
+
+    when = _instant(at)
+    run_bench_import(files, lambda source: read_omb(source, cluster, when, label), data_dir)
+
+
+@import_group.command("rdkafka-perf")
+@_FILES
+@_BENCH_CLUSTER
+@_BENCH_LABEL
+@_BENCH_AT
+@data_dir_option
+def rdkafka_perf(
+    files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str
+) -> None:
+    """Import librdkafka rdkafka_performance -u tables and summary lines."""
+    from workbench.cli.bench import run_bench_import
+    from workbench.importers.rdkafka_perf import read_rdkafka_perf
+
+    when = _instant(at)
+    run_bench_import(files, lambda source: read_rdkafka_perf(source, cluster, when, label), data_dir)
+
+
+@import_group.command("hlog")
+@_FILES
+@click.option(
+    "--unit", type=click.Choice(["ns", "us", "ms"]), required=True, help="Unit of the logged values."
+)
+@click.option(
+    "--latency",
+    type=click.Choice(["send_to_ack", "schedule_delay", "end_to_end"]),
+    default="send_to_ack",
+    show_default=True,
+    help="Which latency the log holds.",
+)
+@_BENCH_CLUSTER
+@_BENCH_LABEL
+@_BENCH_AT
+@data_dir_option
+def hlog(
+    files: tuple[str, ...],
+    unit: str,
+    latency: str,
+    cluster: str,
+    label: str | None,
+    at: str | None,
+    data_dir: str,
+) -> None:
+    """Import an HdrHistogram interval log (.hlog); each tag is a run."""
+    from workbench.cli.bench import run_bench_import
+    from workbench.importers.hlog import read_hlog
+
+    when = _instant(at)
+    run_bench_import(files, lambda source: read_hlog(source, unit, cluster, latency, when, label), data_dir)
+
+
 def run_import(files: Sequence[str], reader: Reader, data_dir: str) -> None:
     """Parse every file (``-`` = stdin) with ``reader``, then append all results to the store.
 

@@ -14,8 +14,14 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, OffsetSpec
+from confluent_kafka import (
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicCollection,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, OffsetSpec, ResourceType
 
 from workbench.config import ClientSettings
 from workbench.errors import KafkaAuthError, KafkaRequestError, KafkaUnavailableError
@@ -49,6 +55,51 @@ class Member:
     client_id: str
     host: str
     partitions: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class BrokerInfo:
+    """One live broker as DescribeCluster reports it."""
+
+    broker_id: int
+    host: str
+    port: int
+    rack: str | None
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """DescribeCluster: the cluster id, the controller the cluster reports, the live brokers."""
+
+    cluster_id: str | None
+    controller_id: int | None
+    brokers: tuple[BrokerInfo, ...]
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    """One partition of DescribeTopics; ``leader`` is None when the partition has no leader."""
+
+    topic: str
+    partition: int
+    is_internal: bool
+    leader: int | None
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ConfigInfo:
+    """One config entry. ``value`` is None for a sensitive entry (Kafka never sends those)."""
+
+    resource_type: str
+    resource_name: str
+    name: str
+    value: str | None
+    source: str
+    is_default: bool
+    is_read_only: bool
+    is_sensitive: bool
 
 
 @dataclass(frozen=True)
@@ -256,6 +307,74 @@ class KafkaAdmin:
             raise self._unavailable(exc, "list offsets") from exc
         return value if value >= 0 else None
 
+    # -- cluster, topics and configs (config health) ------------------------------------------
+    def submit_describe_cluster(self) -> Future:
+        """DescribeCluster, in flight."""
+        return self._admin.describe_cluster(request_timeout=self.timeout_s)
+
+    def resolve_cluster(self, fut: Future) -> ClusterInfo:
+        """The cluster id, controller and live brokers."""
+        res = self._wait(fut, "describe cluster")
+        brokers = tuple(
+            sorted((BrokerInfo(n.id, n.host, n.port, n.rack) for n in res.nodes), key=lambda b: b.broker_id)
+        )
+        controller = res.controller.id if res.controller is not None else None
+        return ClusterInfo(res.cluster_id, controller, brokers)
+
+    def submit_describe_topics(self, topics: list[str]) -> dict[str, Future]:
+        """DescribeTopics for every name, in flight (one Metadata request)."""
+        if not topics:
+            return {}
+        return self._admin.describe_topics(TopicCollection(topics), request_timeout=self.timeout_s)
+
+    def resolve_topics(self, futures: Mapping[str, Future]) -> list[PartitionInfo]:
+        """Every partition of the described topics; a topic that fails to describe is logged."""
+        out: list[PartitionInfo] = []
+        for name, fut in futures.items():
+            try:
+                desc = self._wait(fut, f"describe topic {name!r}")
+            except KafkaRequestError as exc:
+                log.warning("%s", exc)
+                continue
+            for p in desc.partitions:
+                leader = p.leader.id if p.leader is not None else None
+                out.append(
+                    PartitionInfo(
+                        desc.name,
+                        p.id,
+                        bool(desc.is_internal),
+                        leader,
+                        tuple(n.id for n in p.replicas),
+                        tuple(n.id for n in p.isr),
+                    )
+                )
+        return out
+
+    def submit_describe_configs(self, brokers: Iterable[int], topics: Iterable[str]) -> dict[object, Future]:
+        """DescribeConfigs: one request per broker (each goes to that broker), one for all topics."""
+        futures: dict[object, Future] = {}
+        for broker in brokers:
+            res = ConfigResource(ResourceType.BROKER, str(broker))
+            futures.update(self._admin.describe_configs([res], request_timeout=self.timeout_s))
+        topic_res = [ConfigResource(ResourceType.TOPIC, t) for t in topics]
+        if topic_res:
+            futures.update(self._admin.describe_configs(topic_res, request_timeout=self.timeout_s))
+        return futures
+
+    def resolve_configs(self, futures: Mapping[object, Future]) -> list[ConfigInfo]:
+        """Every entry of every described resource. Sensitive values stay None."""
+        out: list[ConfigInfo] = []
+        for resource, fut in futures.items():
+            kind = "broker" if resource.restype == ResourceType.BROKER else "topic"  # type: ignore[attr-defined]
+            name = resource.name  # type: ignore[attr-defined]
+            try:
+                entries = self._wait(fut, f"describe configs of {kind} {name!r}")
+            except KafkaRequestError as exc:
+                log.warning("%s", exc)
+                continue
+            out.extend(_config_info(kind, name, e) for e in entries.values())
+        return out
+
     # -- plumbing ----------------------------------------------------------------------------
     def _wait(self, fut: Future, what: str):
         try:
@@ -282,3 +401,22 @@ def _reason(exc: BaseException) -> str:
     if isinstance(err, KafkaError):
         return err.str()
     return str(exc) or type(exc).__name__
+
+
+def _config_info(kind: str, resource: str, entry) -> ConfigInfo:
+    """A ConfigEntry as plain data; the value is dropped when Kafka flags it sensitive."""
+    try:
+        source = ConfigSource(entry.source).name
+    except ValueError:
+        source = str(entry.source)
+    sensitive = bool(entry.is_sensitive)
+    return ConfigInfo(
+        resource_type=kind,
+        resource_name=resource,
+        name=entry.name,
+        value=None if sensitive else entry.value,
+        source=source,
+        is_default=bool(entry.is_default),
+        is_read_only=bool(entry.is_read_only),
+        is_sensitive=sensitive,
+    )

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from workbench.errors import ConfigError
+from workbench.simulate.configs import CONFIG_DATASETS, write_config_history
 from workbench.simulate.consumers import commit, plan_groups
 from workbench.simulate.incidents import Incident, Timeline
 from workbench.simulate.rows import (
@@ -106,6 +107,8 @@ def simulate(
     clear_cluster(store, cluster, force)
     chunks = day_chunks(clock, max(1, _MAX_CHUNK_ROWS // max(len(topo.gp_group), 1)))
     rows, files = _write_chunks(store, cluster, topo, clock, timeline, seed, chunks)
+    config_rows, config_files = write_config_history(store, cluster, topo, timeline)
+    rows, files = {**rows, **config_rows}, files + config_files
     return SimulationSummary(
         cluster=cluster,
         scale=scale,
@@ -203,7 +206,7 @@ def clear_cluster(store: Store, cluster: str, force: bool) -> None:
 
     Data some other source wrote (a collector, an importer) is never deleted.
     """
-    present = [ds for ds in DATASETS if cluster in store.clusters(ds)]
+    present = [ds for ds in DATASETS + CONFIG_DATASETS if cluster in store.clusters(ds)]
     if not present:
         return
     if not force:
@@ -211,7 +214,7 @@ def clear_cluster(store: Store, cluster: str, force: bool) -> None:
             f"{store.root} already has data for cluster {cluster!r}: pass --force to replace it, "
             "or choose another --cluster or --data-dir"
         )
-    for ds in ("offsets", "partition_offsets"):
+    for ds in ("offsets", "partition_offsets", *CONFIG_DATASETS):
         if ds in present:
             sources = store.scan(ds, cluster=cluster).select(pl.col("source").unique()).collect()
             others = sorted(s for s in sources["source"].to_list() if s != SOURCE)

@@ -1,0 +1,97 @@
+"""The report notebooks as files: clean, plainly parameterized, runnable by papermill and nbval."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench.report import CATALOG
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SHIPPED_SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``data/sample``, or the same simulation in a temp dir while it is not shipped."""
+    if (SHIPPED_SAMPLE / "offsets").is_dir():
+        return SHIPPED_SAMPLE
+    from workbench.simulate import simulate
+
+    target = tmp_path_factory.mktemp("sample")
+    simulate(target, cluster="sample", scale="sample", days=7, interval="5m")
+    return target
+
+
+def test_every_catalog_notebook_exists() -> None:
+    for spec in CATALOG.values():
+        assert spec.path.is_file(), f"{spec.name}: {spec.path} is missing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_clean(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name}: clear outputs before saving"
+            )
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_is_plain(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    for line in tagged[0].source.splitlines():
+        assert "#" not in line, f"no comments in the parameters cell (papermill's inference): {line!r}"
+        node = ast.parse(line).body[0]
+        assert isinstance(node, ast.Assign), f"plain 'name = value' lines only: {line!r}"
+        ast.literal_eval(node.value)
+
+
+def test_papermill_command_line(sample_dir: Path, tmp_path: Path) -> None:
+    """``papermill notebooks/lag_trend.ipynb out.ipynb -p since 3d`` from the repo root."""
+    out = tmp_path / "out.ipynb"
+    cmd = [
+        sys.executable,
+        "-m",
+        "papermill",
+        "notebooks/lag_trend.ipynb",
+        str(out),
+        "-p",
+        "since",
+        "3d",
+        "--no-progress-bar",
+    ]
+    if sample_dir != SHIPPED_SAMPLE:
+        cmd += ["-p", "data_dir", str(sample_dir)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    charts = sum(
+        "altair-viz-" in str(o.get("data", {}).get("text/html", ""))
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
+    assert charts >= 6
+
+
+@pytest.mark.skipif(not (SHIPPED_SAMPLE / "offsets").is_dir(), reason="needs the shipped data/sample")
+def test_nbval_lax_on_source_notebooks(tmp_path: Path) -> None:
+    """What CI runs: ``pytest --nbval-lax notebooks/`` (default parameters, data/sample)."""
+    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "notebooks/", "-q", "-p", "no:cacheprovider"]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stdout[-3000:]

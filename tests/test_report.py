@@ -1,0 +1,394 @@
+"""The report stage: parameters checked before running, failures named, offline HTML, index page.
+
+Most tests render ``tests/data/notebooks/tiny.ipynb`` (a few seconds); the ``lag-trend`` tests
+render the real report on the sample data (``data/sample``, or a simulated stand-in when that is
+not there) and open it in headless Chromium when that is installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import main
+from workbench.errors import ConfigError, NotFoundError, ReportError
+from workbench.report import CATALOG, ReportSpec, check_parameters, read_defaults, render
+from workbench.report.index import collect_entries, write_index
+from workbench.report.notebook import findings_markdown, md_escape, table_html
+from workbench.report.parameters import coerce
+from workbench.report.render import _free_stamp
+from workbench.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "notebooks" / "tiny.ipynb"
+TINY_CATALOG = {"tiny": ReportSpec("tiny", TINY, "Tiny report", "A test notebook")}
+EVIL = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>")
+BUNDLE_MARK = "window.vegaEmbed="
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# -- fixtures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample (``data/sample``), or the same simulation written to a temp dir."""
+    shipped = ROOT / "data" / "sample"
+    if (shipped / "offsets").is_dir():
+        return shipped
+    from workbench.simulate import simulate
+
+    target = tmp_path_factory.mktemp("sample")
+    simulate(target, cluster="sample", scale="sample", days=7, interval="5m")
+    return target
+
+
+@pytest.fixture(scope="session")
+def evil_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small history whose group, topic and client ids are HTML."""
+    target = tmp_path_factory.mktemp("evil")
+    t0 = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    rows = []
+    for i in range(288):
+        ts = t0 + dt.timedelta(minutes=5 * i)
+        for n, group in enumerate(EVIL):
+            for part in range(2):
+                end = 1000 + 100 * i
+                committed = 1000 if n == 0 and i > 200 else end - 5
+                rows.append(
+                    (ts, "evil", group, "Stable", EVIL[1], part, committed, 0, end, "m", group, "/h", "t")
+                )
+    cols = [
+        "ts",
+        "cluster",
+        "group",
+        "group_state",
+        "topic",
+        "partition",
+        "committed_offset",
+        "log_start_offset",
+        "log_end_offset",
+        "member_id",
+        "client_id",
+        "host",
+        "source",
+    ]
+    Store(target).append("offsets", pl.DataFrame(rows, orient="row", schema=cols))
+    return target
+
+
+@pytest.fixture(scope="session")
+def lag_report(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The lag-trend report rendered once with default parameters on the sample."""
+    out = tmp_path_factory.mktemp("reports")
+    rendered = render("lag-trend", {"data_dir": str(sample_dir)}, out_dir=out)
+    yield rendered.html
+
+
+def _chart_outputs(html: str) -> int:
+    return len(re.findall(r'<div id="altair-viz-[0-9a-f]+"', html))
+
+
+def _dump_dom(page: Path, tmp_path: Path) -> str:
+    assert CHROMIUM is not None
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        page.as_uri(),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout
+
+
+def _without_scripts(dom: str) -> str:
+    return re.sub(r"<script\b.*?</script>", "", dom, flags=re.S | re.I)
+
+
+# -- parameters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "default", "expected"),
+    [
+        ("3", 10, 3),  # int from text
+        ("0.5", 0.0, 0.5),  # float from text
+        ("2", 0.0, 2.0),  # an int text for a float parameter
+        ("true", False, True),  # bool words
+        ("no", True, False),
+        ("None", 10, None),  # None for a non-text parameter
+        ("orders.*", None, "orders.*"),  # text for a None default stays text
+        ("none", None, None),
+        ("7d", "7d", "7d"),
+        ("None", "7d", None),  # None for a text parameter too (papermill's -p since None)
+        ("", "7d", ""),  # an empty text stays text
+        (5, 10, 5),  # non-text values pass unchanged (the Python API)
+        (["a", "b"], None, ["a", "b"]),
+    ],
+)
+def test_coerce(value: object, default: object, expected: object) -> None:
+    assert coerce("p", value, default) == expected
+
+
+@pytest.mark.parametrize(("value", "default"), [("abc", 10), ("1.5", 10), ("maybe", False), ("x", 0.5)])
+def test_coerce_rejects(value: str, default: object) -> None:
+    with pytest.raises(ConfigError, match="parameter p"):
+        coerce("p", value, default)
+
+
+def test_read_defaults_of_every_catalog_notebook() -> None:
+    for spec in CATALOG.values():
+        assert read_defaults(spec.path), spec.name
+
+
+def test_lag_trend_parameters() -> None:
+    assert read_defaults(CATALOG["lag-trend"].path) == {
+        "data_dir": "data/sample",
+        "cluster": None,
+        "since": "7d",
+        "until": None,
+        "groups": None,
+        "topics": None,
+        "warn_lag": 1000,
+        "crit_lag": 10000,
+        "burrow_intervals": 10,
+        "burrow_min_distance_s": 0,
+        "burrow_allowed_lag": 0,
+        "burrow_minimum_complete": 0.0,
+        "top_n": 10,
+    }
+
+
+def test_check_parameters_coerces() -> None:
+    assert check_parameters(TINY, {"rows": "4", "fail": "false"}) == {"rows": 4, "fail": False}
+
+
+def test_unknown_parameter_rejected_before_running(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown parameter bogus .*valid are rows, label, fail"):
+        render("tiny", {"bogus": "1"}, out_dir=tmp_path, catalog=TINY_CATALOG)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_report() -> None:
+    with pytest.raises(NotFoundError, match="known reports are .*lag-trend"):
+        render("nope", {})
+
+
+# -- rendering the tiny notebook -----------------------------------------------------------------
+
+
+def test_render_tiny(tmp_path: Path) -> None:
+    rendered = render("tiny", {"rows": "4", "label": EVIL[0]}, out_dir=tmp_path, catalog=TINY_CATALOG)
+    assert re.fullmatch(r"\d{8}T\d{6}Z\.html", rendered.html.name)
+    assert rendered.html.parent == tmp_path / "tiny"
+    assert rendered.notebook.exists() and rendered.meta.exists()
+    html = rendered.html.read_text(encoding="utf-8")
+    assert 'src="http' not in html and "<script src=" not in html
+    assert html.count(BUNDLE_MARK) == 1
+    assert "var VEGA_DEBUG = {" in html and '"vegalite_version": "6.' in html
+    assert _chart_outputs(html) == 2
+    assert "raise ValueError" not in html, "code cells must not be in the report"
+    assert "Tiny report" in html and "Generated" in html
+    assert EVIL[0] not in html
+    meta = json.loads(rendered.meta.read_text())
+    assert meta["passed"] == {"rows": 4, "label": EVIL[0]}
+
+
+def test_two_renders_in_one_second_do_not_collide(tmp_path: Path) -> None:
+    now = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
+    assert _free_stamp(tmp_path, now) == "20240501T120000Z"
+    (tmp_path / "20240501T120000Z.ipynb").write_text("{}")
+    assert _free_stamp(tmp_path, now) == "20240501T120000Z-2"
+    (tmp_path / "20240501T120000Z-2.failed.ipynb").write_text("{}")
+    assert _free_stamp(tmp_path, now) == "20240501T120000Z-3"
+
+
+def test_svg_static_has_no_script(tmp_path: Path) -> None:
+    rendered = render("tiny", {}, out_dir=tmp_path, fmt="svg-static", catalog=TINY_CATALOG)
+    html = rendered.html.read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert len(re.findall(r'<img [^>]*src="data:image/svg\+xml', html)) == 2
+
+
+def test_failing_cell_keeps_notebook_and_names_the_cell(tmp_path: Path) -> None:
+    with pytest.raises(ReportError) as info:
+        render("tiny", {"fail": "yes", "rows": "7"}, out_dir=tmp_path, catalog=TINY_CATALOG)
+    message = str(info.value)
+    assert "cell 6 (`if fail:`)" in message
+    assert "ValueError: asked to fail with 7 rows" in message
+    failed = list((tmp_path / "tiny").glob("*.failed.ipynb"))
+    assert len(failed) == 1 and str(failed[0]) in message
+    assert "\n" not in message
+    nb = nbformat.read(failed[0], as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in nb.cells for o in c.get("outputs", []))
+    assert not list((tmp_path / "tiny").glob("*.html"))
+
+
+# -- escaping ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("evil", EVIL)
+def test_markdown_findings_cannot_inject_html(evil: str) -> None:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    text = markdown2html_mistune(
+        findings_markdown([("critical", f"group {evil} is stalled [x](javascript:1)")])
+    )
+    assert "<script" not in text and "<img" not in text and 'href="javascript' not in text
+    assert "&lt;" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"), [("a<b>", "a&lt;b&gt;"), ("*x*", r"\*x\*"), ("[l](u)", r"\[l\]\(u\)")]
+)
+def test_md_escape(text: str, escaped: str) -> None:
+    assert md_escape(text) == escaped
+
+
+def test_table_html_escapes() -> None:
+    html = table_html(pl.DataFrame({"<b>": [EVIL[1]], "lag": [1234.5]}), {"lag": ",.0f"})
+    assert "<img" not in html and "&lt;b&gt;" in html and "1,234" in html
+
+
+def test_index_lists_reports_newest_first_and_escapes(tmp_path: Path) -> None:
+    for stamp, group in (("20240101T000000Z", EVIL[0]), ("20240102T000000Z", EVIL[1])):
+        (tmp_path / "tiny").mkdir(exist_ok=True)
+        (tmp_path / "tiny" / f"{stamp}.html").write_text("x")
+        (tmp_path / "tiny" / f"{stamp}.json").write_text(
+            json.dumps({"passed": {"groups": group}, "window": group})
+        )
+    (tmp_path / "tiny" / "20240103T000000Z.failed.ipynb").write_text("{}")
+    entries = collect_entries(tmp_path)
+    assert [e.stamp for e in entries] == ["20240103T000000Z", "20240102T000000Z", "20240101T000000Z"]
+    assert entries[0].failed
+    html = write_index(tmp_path, TINY_CATALOG).read_text()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert html.index("20240102T000000Z.html") < html.index("20240101T000000Z.html")
+    assert "Tiny report" in html and "failed run" in html
+
+
+def test_lag_trend_escapes_cluster_text(evil_dir: Path, tmp_path: Path) -> None:
+    rendered = render("lag-trend", {"data_dir": str(evil_dir), "since": "None"}, out_dir=tmp_path)
+    html = rendered.html.read_text(encoding="utf-8")
+    for evil in EVIL:
+        assert evil not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    if CHROMIUM is not None:
+        visible = _without_scripts(_dump_dom(rendered.html, tmp_path))
+        assert '<img src="x"' not in visible and "<script>alert" not in visible
+        assert visible.count('class="marks"') == _chart_outputs(html)
+    for chart_script in re.findall(
+        r'<div id="altair-viz-[0-9a-f]+"></div>\s*<script.*?</script>', html, re.S
+    ):
+        assert chart_script.lower().count("<script") == 1
+
+
+# -- the lag-trend report on the sample ----------------------------------------------------------
+
+
+def test_lag_trend_default(lag_report: Path) -> None:
+    html = lag_report.read_text(encoding="utf-8")
+    assert "<script src=" not in html and 'src="http' not in html
+    assert html.count(BUNDLE_MARK) == 1
+    assert _chart_outputs(html) >= 6
+    assert "Consumer lag trend" in html and "Data window" in html
+    assert "load_offsets" not in html, "code cells must not be in the report"
+    index = (lag_report.parents[1] / "index.html").read_text()
+    assert f"lag-trend/{lag_report.name}" in index
+
+
+def test_lag_trend_with_filters(sample_dir: Path, tmp_path: Path) -> None:
+    params = {
+        "data_dir": str(sample_dir),
+        "groups": "^(orders|payments|fraud).*",
+        "since": "2d",
+        "top_n": "3",
+    }
+    rendered = render("lag-trend", params, out_dir=tmp_path)
+    html = rendered.html.read_text(encoding="utf-8")
+    assert "&#x27;2d&#x27;" in html or "'2d'" in html
+    meta = json.loads(rendered.meta.read_text())
+    assert meta["passed"]["top_n"] == 3 and meta["passed"]["since"] == "2d"
+
+
+def test_lag_trend_bad_value_fails_a_cell(sample_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=r"failed in cell \d+ \(`.+`\): ConfigError: bad since") as info:
+        render("lag-trend", {"data_dir": str(sample_dir), "since": "banana"}, out_dir=tmp_path)
+    assert list((tmp_path / "lag-trend").glob("*.failed.ipynb"))
+    assert "failed notebook kept at" in str(info.value)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
+def test_lag_trend_draws_every_chart_offline(lag_report: Path, tmp_path: Path) -> None:
+    html = lag_report.read_text(encoding="utf-8")
+    dom = _dump_dom(lag_report, tmp_path)
+    visible = _without_scripts(dom)
+    assert "Error loading script" not in visible and 'class="error"' not in visible
+    assert visible.count('class="marks"') == _chart_outputs(html)
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_list() -> None:
+    result = CliRunner().invoke(main, ["report", "--list"])
+    assert result.exit_code == 0, result.output
+    assert "lag-trend" in result.output and "burrow_intervals" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "nope"], "error: unknown report 'nope'"),
+        (["report", "lag-trend", "-p", "bogus", "1"], "error: unknown parameter bogus"),
+        (["report", "lag-trend", "-p", "top_n", "many"], "error: parameter top_n: 'many' is not a valid int"),
+    ],
+)
+def test_cli_errors_are_one_line_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and result.output.count("\n") == 1
+
+
+def test_cli_failed_run_names_the_cell(sample_dir: Path, tmp_path: Path) -> None:
+    args = [
+        "report",
+        "lag-trend",
+        "--data-dir",
+        str(sample_dir),
+        "-p",
+        "until",
+        "yesterday",
+        "--out",
+        str(tmp_path),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert re.match(r"error: report lag-trend failed in cell \d+ \(`", result.output)
+
+
+def test_cli_demo(sample_dir: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--data-dir", str(sample_dir)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == str(tmp_path / "index.html")
+    assert len(lines) == len(CATALOG) + 1
+    assert all(Path(line).exists() for line in lines)

@@ -1,0 +1,199 @@
+"""Time lag: how long ago the log end was where the group's committed offset is now.
+
+kafka-lag-exporter's method (lag.md §2.3) over the *whole* persisted (ts, log end) history
+instead of its 30-minute table:
+
+* The history of each topic partition is the union of the offsets frame's own log-end readings and
+  the optional ``partition_offsets`` frame (denser: every partition, every snapshot).
+* It is cut into *segments* wherever the log end decreases (a re-created or truncated topic; KLE
+  rejects such points and stalls); within a segment the log end never decreases.
+* A flat stretch keeps only its first point: the time the log end first *reached* an offset. So an
+  idle producer never gives a zero-width interval (no division by zero, KLE's latent bug).
+* For committed offset C (raised to the log start when retention deleted data, like ``lag``) at
+  snapshot t: C ≥ log end → 0 s (``zero``); else r = the first point of the segment with
+  log end ≥ C and l the point before it; t̂ interpolates linearly between them
+  (``interpolated``). When C is below the segment's first point, t̂ extrapolates on the slope from
+  the first point to the log end at t (``extrapolated``, KLE's whole-window slope); with a single
+  distinct log end known at t there is no slope (``too_few_points``, null). No commit → null
+  (``no_commit``). ``time_lag_s = t − t̂``, never clamped.
+
+The snapshot's own log end is part of the history, so C < log end always has a point at or before
+t with log end ≥ C: extrapolation happens only off the oldest edge, never into the future.
+Vectorized, no loop over rows: the per-partition as-of lookups ("last point at or before t", then
+"first point with log end ≥ C") are two ``search_sorted`` calls over integer keys that increase
+across the whole sorted history (partition then time; segment then offset), which is an as-of
+join done as one binary search each.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from workbench.analyze.lag import TOPIC_KEYS, with_cluster
+from workbench.errors import WorkbenchError
+
+METHODS: Final = ("zero", "interpolated", "extrapolated", "too_few_points", "no_commit")
+
+
+def _history(frame: pl.DataFrame, log_end_history: pl.DataFrame | pl.LazyFrame | None) -> pl.DataFrame:
+    """The union of (keys, ts, log_end) readings, sorted, one reading per time (the highest)."""
+    keys = with_cluster(frame.columns, TOPIC_KEYS)
+    cols = [*keys, "ts", "log_end_offset"]
+    parts = [frame.select(cols)]
+    if log_end_history is not None:
+        hist = (
+            log_end_history.lazy().collect() if isinstance(log_end_history, pl.LazyFrame) else log_end_history
+        )
+        if "cluster" in keys and "cluster" not in hist.columns:
+            clusters = frame["cluster"].unique()
+            if clusters.len() > 1:
+                raise WorkbenchError(
+                    "log_end_history has no cluster column but offsets span several clusters"
+                )
+            hist = hist.with_columns(cluster=pl.lit(clusters.first(), pl.String))
+        parts.append(hist.select(cols).cast(frame.select(cols).schema))
+    hist = pl.concat(parts).drop_nulls("log_end_offset").sort(cols)
+    pid = pl.struct(keys).rle_id()
+    return hist.with_columns(_tpid=pid).filter(
+        ((pl.col("_tpid") != pl.col("_tpid").shift(-1)) | (pl.col("ts") != pl.col("ts").shift(-1))).fill_null(
+            True
+        )
+    )
+
+
+def first_reach_points(history: pl.DataFrame) -> pl.DataFrame:
+    """Per segment, the points where the log end first reached a new value.
+
+    ``history`` comes from :func:`_history` (sorted, with ``_tpid``). Columns: ``_tpid``, ``ts``,
+    ``_end``, ``_seg`` (segment id), ``_idx`` (0-based index in the segment), ``_l_ts``/``_l_end``
+    (previous point), ``_f_ts``/``_f_end`` (the segment's first point), ``_g`` (a key increasing
+    over the whole frame: segment, then log end; for the offset search).
+    """
+    end, tpid = pl.col("log_end_offset"), pl.col("_tpid")
+    new_seg = (tpid != tpid.shift(1)).fill_null(True) | (end < end.shift(1))
+    pts = history.with_columns(_seg=new_seg.cum_sum()).filter(
+        (pl.col("_seg") != pl.col("_seg").shift(1)).fill_null(True) | (end > end.shift(1))
+    )
+    first = (pl.col("_seg") != pl.col("_seg").shift(1)).fill_null(True)
+    last = (pl.col("_seg") != pl.col("_seg").shift(-1)).fill_null(True)
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    f_end = pl.when(first).then(end).forward_fill()
+    span = pl.when(last).then(end).backward_fill() - f_end + 1
+    base = pl.when(first).then(span).otherwise(0).cum_sum() - span
+    return pts.select(
+        "_tpid",
+        "ts",
+        "_seg",
+        _end=end,
+        _idx=row - pl.when(first).then(row).forward_fill(),
+        _l_ts=pl.when(~first).then(pl.col("ts").shift(1)),
+        _l_end=pl.when(~first).then(end.shift(1)),
+        _f_ts=pl.when(first).then(pl.col("ts")).forward_fill(),
+        _f_end=f_end,
+        _g=end - f_end + base,
+    )
+
+
+def _check_key_range(size: float, what: str) -> None:
+    """The integer search keys must fit Int64; a frame that large must be split (by partition)."""
+    if size >= 2.0**62:
+        raise WorkbenchError(f"time_lag: {what} too large for one frame; split the offsets by partition")
+
+
+def _gather(points: pl.DataFrame, pos: pl.Series, names: dict[str, str]) -> pl.DataFrame:
+    """Rows of ``points`` at ``pos`` (null where ``pos`` is null), renamed."""
+    return pl.DataFrame([points[src].gather(pos).alias(dst) for src, dst in names.items()])
+
+
+def _locate(
+    frame: pl.DataFrame, points: pl.DataFrame, history: pl.DataFrame, keys: list[str]
+) -> pl.DataFrame:
+    """Per offsets row, in ``frame`` order: the log state at its ts (``_t_*``, segment) and the
+    first point of that segment with log end ≥ the committed offset (``_r_*``, ``_l_*``).
+
+    Two binary searches over integer keys that increase over the whole ``points`` frame (partition
+    then time; segment then log end), so no per-partition join is needed.
+    """
+    ids = history.filter((pl.col("_tpid") != pl.col("_tpid").shift(1)).fill_null(True)).select(*keys, "_tpid")
+    tpid = frame.select(keys).join(ids, on=keys, how="left", maintain_order="left")["_tpid"]
+    t_us = points["ts"].dt.epoch("us")
+    tmin, width = t_us.min() or 0, (t_us.max() or 0) - (t_us.min() or 0) + 1
+    _check_key_range(float(width) * (ids.height + 1), "partitions x time span")
+    seg_end = (pl.col("_seg") != pl.col("_seg").shift(-1)).fill_null(True)
+    spans = points.select(pl.when(seg_end).then(pl.col("_end") - pl.col("_f_end") + 1).cast(pl.Float64).sum())
+    _check_key_range(spans.item() or 0.0, "sum of log-end spans")  # checked in float: Int64 would wrap
+    pkey = points["_tpid"].cast(pl.Int64) * width + (t_us - tmin)
+    q = tpid.cast(pl.Int64) * width + (frame["ts"].dt.epoch("us") - tmin).clip(-1, width - 1)
+    pos = pkey.search_sorted(q, side="right").cast(pl.Int64) - 1
+    pos = pl.select(pl.when((pos >= 0) & (points["_tpid"].gather(pos.clip(0)) == tpid)).then(pos)).to_series()
+    state = _gather(points, pos, {"_seg": "_seg", "_f_ts": "_f_ts", "_f_end": "_f_end", "_idx": "_t_idx"})
+    state = state.with_columns(_gather(points, pos, {"_end": "_t_end", "ts": "_t_ts", "_g": "_t_g"}))
+    c = frame.select(pl.max_horizontal("committed_offset", "log_start_offset")).to_series()
+    q2 = state.select(
+        pl.max_horizontal(pl.min_horizontal(c, "_t_end"), "_f_end")
+        - pl.col("_f_end")
+        + pl.col("_t_g")
+        - pl.col("_t_end")
+        + pl.col("_f_end")
+    ).to_series()
+    pos2 = pl.select(pl.when(q2.is_not_null()).then(points["_g"].search_sorted(q2, side="left"))).to_series()
+    names = {"ts": "_r_ts", "_end": "_r_end", "_idx": "_r_idx", "_l_ts": "_l_ts", "_l_end": "_l_end"}
+    return state.drop("_t_g").with_columns(_gather(points, pos2, names))
+
+
+def _estimate(c: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(time_lag_s, method) from the located columns, for rows that are behind."""
+    t = pl.col("ts")
+    us = 1e6
+    interp = (t - pl.col("_r_ts")).dt.total_microseconds() / us + (pl.col("_r_end") - c).cast(pl.Float64) * (
+        (pl.col("_r_ts") - pl.col("_l_ts")).dt.total_microseconds() / us
+    ) / (pl.col("_r_end") - pl.col("_l_end")).cast(pl.Float64)
+    exact = (t - pl.col("_r_ts")).dt.total_microseconds() / us
+    slope_dt = (pl.col("_t_ts") - pl.col("_f_ts")).dt.total_microseconds() / us
+    extrap = (t - pl.col("_f_ts")).dt.total_microseconds() / us + (pl.col("_f_end") - c).cast(
+        pl.Float64
+    ) * slope_dt / (pl.col("_t_end") - pl.col("_f_end")).cast(pl.Float64)
+    at_point = pl.col("_r_end") == c
+    inside = pl.col("_r_idx") >= 1
+    can_extrap = pl.col("_r_idx").is_not_null() & (pl.col("_t_idx") >= 1)
+    value = pl.when(at_point).then(exact).when(inside).then(interp).when(can_extrap).then(extrap)
+    method = (
+        pl.when(at_point | inside)
+        .then(pl.lit("interpolated"))
+        .when(can_extrap)
+        .then(pl.lit("extrapolated"))
+        .otherwise(pl.lit("too_few_points"))
+    )
+    return value, method
+
+
+def time_lag(
+    offsets: pl.DataFrame | pl.LazyFrame, log_end_history: pl.DataFrame | pl.LazyFrame | None = None
+) -> pl.DataFrame:
+    """Add ``time_lag_s`` (Float64, seconds) and ``time_lag_method`` (one of :data:`METHODS`).
+
+    ``offsets``: an offsets frame (any extra columns are kept, row order is kept).
+    ``log_end_history``: optional ``partition_offsets`` frame (ts, topic, partition, log_end_offset)
+    giving a denser log-end history. See the module docstring for the method.
+    """
+    frame = offsets.lazy().collect() if isinstance(offsets, pl.LazyFrame) else offsets
+    keys = with_cluster(frame.columns, TOPIC_KEYS)
+    hist = _history(frame, log_end_history)
+    located = _locate(frame, first_reach_points(hist), hist, keys)
+    work = pl.concat([frame, located], how="horizontal")
+    c = pl.max_horizontal("committed_offset", "log_start_offset")
+    log_end = pl.coalesce("log_end_offset", "_t_end")
+    value, method = _estimate(c)
+    no_commit = pl.col("committed_offset").is_null()
+    zero = c >= log_end
+    work = work.with_columns(
+        time_lag_s=pl.when(no_commit).then(None).when(zero).then(pl.lit(0.0)).otherwise(value),
+        time_lag_method=pl.when(no_commit)
+        .then(pl.lit("no_commit"))
+        .when(zero)
+        .then(pl.lit("zero"))
+        .otherwise(method),
+    )
+    return work.drop(located.columns)

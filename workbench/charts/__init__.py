@@ -1,0 +1,29 @@
+"""Charts: pure functions from Polars frames to Altair charts, with one theme.
+
+Every chart pre-aggregates in Polars and never carries more than :data:`MAX_ROWS` rows.
+Call :func:`setup` once in a report notebook before displaying charts.
+"""
+
+from workbench.charts.lag import lag_over_time, partition_skew, produce_vs_consume, status_timeline, top_bars
+from workbench.charts.theme import (
+    MAX_ROWS,
+    STATUS_COLORS,
+    STATUS_ORDER,
+    ScriptSafeJSONEncoder,
+    setup,
+    status_scale,
+)
+
+__all__ = [
+    "MAX_ROWS",
+    "STATUS_COLORS",
+    "STATUS_ORDER",
+    "ScriptSafeJSONEncoder",
+    "lag_over_time",
+    "partition_skew",
+    "produce_vs_consume",
+    "setup",
+    "status_scale",
+    "status_timeline",
+    "top_bars",
+]

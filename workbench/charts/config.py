@@ -1,0 +1,161 @@
+"""Charts of the config-health report. Pure: a frame in, an Altair chart out, the shared theme.
+
+Inputs are the small frames of :mod:`workbench.analyze.config_history` (already aggregated per
+broker, topic or snapshot); each function still checks it stays under ``MAX_ROWS``.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from workbench.charts.bucket import add_bucket, step_label
+from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, finish
+
+SEVERITY_ORDER = ("critical", "warning", "info")
+SEVERITY_COLORS = {"critical": "#8e0000", "warning": "#f0a202", "info": "#4e79a7"}
+_TS = alt.X("bucket:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))
+_BYTES = "datum.value == 0 ? '0' : format(datum.value, '.3~s') + 'B'"
+
+
+def severity_scale() -> alt.Scale:
+    """Critical dark red, warning amber, info blue."""
+    return alt.Scale(domain=list(SEVERITY_ORDER), range=[SEVERITY_COLORS[s] for s in SEVERITY_ORDER])
+
+
+def findings_over_time(counts: pl.DataFrame) -> alt.Chart:
+    """Stacked bars: findings per severity per time bucket (the bucket's largest snapshot count).
+
+    ``counts``: one row per (``ts``, ``severity``) with ``findings``.
+    """
+    frame, step = add_bucket(counts, len(SEVERITY_ORDER), MAX_ROWS)
+    data = frame.group_by("bucket", "severity").agg(pl.col("findings").max()).sort("bucket", "severity")
+    check_rows(data, "findings_over_time")
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=_TS,
+            y=alt.Y("findings:Q", title="findings", stack="zero"),
+            color=alt.Color("severity:N", scale=severity_scale(), sort=list(SEVERITY_ORDER)),
+            order=alt.Order("severity:N", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("bucket:T", title="from", format="%Y-%m-%d %H:%M"),
+                alt.Tooltip("severity:N"),
+                alt.Tooltip("findings:Q"),
+            ],
+        )
+        .properties(width=WIDTH - 150, height=200)
+    )
+    return finish(chart, "Findings over time", f"most findings in a snapshot per {step_label(step)}")
+
+
+def replication_over_time(history: pl.DataFrame) -> alt.Chart:
+    """Lines: under-replicated and offline partitions per snapshot.
+
+    ``history``: one row per ``ts`` with ``under_replicated`` and ``offline``.
+    """
+    long = history.unpivot(index="ts", on=["under_replicated", "offline"], variable_name="state")
+    frame, step = add_bucket(long, 2, MAX_ROWS)
+    data = frame.group_by("bucket", "state").agg(pl.col("value").max()).sort("bucket", "state")
+    check_rows(data, "replication_over_time")
+    chart = (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after", point=False)
+        .encode(
+            x=_TS,
+            y=alt.Y("value:Q", title="partitions"),
+            color=alt.Color(
+                "state:N",
+                scale=alt.Scale(domain=["under_replicated", "offline"], range=["#f0a202", "#8e0000"]),
+                title=None,
+            ),
+            tooltip=[
+                alt.Tooltip("bucket:T", title="time", format="%Y-%m-%d %H:%M"),
+                alt.Tooltip("state:N"),
+                alt.Tooltip("value:Q", title="partitions"),
+            ],
+        )
+        .properties(width=WIDTH - 150, height=180)
+    )
+    return finish(chart, "Under-replicated and offline partitions", f"maximum per {step_label(step)}")
+
+
+def broker_load(load: pl.DataFrame) -> alt.Chart:
+    """Grouped bars per broker: partition replicas and leaders.
+
+    ``load``: one row per ``broker`` with ``replicas`` and ``leaders``.
+    """
+    data = load.with_columns(pl.col("broker").cast(pl.String)).unpivot(
+        index="broker", on=["replicas", "leaders"], variable_name="kind", value_name="partitions"
+    )
+    check_rows(data, "broker_load")
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("broker:N", title="broker"),
+            yOffset=alt.YOffset("kind:N", sort=["replicas", "leaders"]),
+            x=alt.X("partitions:Q", title="partitions"),
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=["replicas", "leaders"], range=["#9aa5b1", "#2f6fae"]),
+                title=None,
+            ),
+            tooltip=["broker:N", "kind:N", alt.Tooltip("partitions:Q", format=",")],
+        )
+        .properties(width=WIDTH - 250, height=max(80, 50 * load.height))
+    )
+    return finish(chart, "Partitions and leaders per broker")
+
+
+def disk_per_broker(history: pl.DataFrame) -> alt.Chart:
+    """Lines: bytes on disk per broker over time (a gap while a broker did not answer).
+
+    ``history``: one row per (``ts``, ``broker``) with ``size_bytes``.
+    """
+    n = max(history["broker"].n_unique(), 1) if history.height else 1
+    frame, step = add_bucket(history.with_columns(pl.col("broker").cast(pl.String)), n, MAX_ROWS)
+    data = frame.group_by("bucket", "broker").agg(pl.col("size_bytes").max()).sort("bucket", "broker")
+    check_rows(data, "disk_per_broker")
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=_TS,
+            y=alt.Y("size_bytes:Q", title="bytes on disk", axis=alt.Axis(labelExpr=_BYTES)),
+            color=alt.Color("broker:N", scale=alt.Scale(scheme=SERIES_SCHEME), title="broker"),
+            tooltip=[
+                alt.Tooltip("bucket:T", title="time", format="%Y-%m-%d %H:%M"),
+                "broker:N",
+                alt.Tooltip("size_bytes:Q", title="bytes", format=",.0f"),
+            ],
+        )
+        .properties(width=WIDTH - 150, height=220)
+    )
+    return finish(chart, "Disk per broker", f"maximum per {step_label(step)}")
+
+
+def disk_per_topic(topics: pl.DataFrame, top_n: int = 15) -> alt.Chart:
+    """Horizontal bars: bytes on disk (all replicas) of the ``top_n`` largest topics.
+
+    ``topics``: one row per ``topic`` with ``size_bytes``.
+    """
+    data = (
+        topics.select("topic", "size_bytes")
+        .drop_nulls()
+        .sort(["size_bytes", "topic"], descending=[True, False])
+        .head(top_n)
+    )
+    check_rows(data, "disk_per_topic")
+    chart = (
+        alt.Chart(data)
+        .mark_bar(color="#2f6fae")
+        .encode(
+            x=alt.X("size_bytes:Q", title="bytes on disk, all replicas", axis=alt.Axis(labelExpr=_BYTES)),
+            y=alt.Y("topic:N", sort=data["topic"].to_list(), title=None),
+            tooltip=["topic:N", alt.Tooltip("size_bytes:Q", title="bytes", format=",.0f")],
+        )
+        .properties(width=WIDTH - 250, height=max(40, 22 * data.height))
+    )
+    return finish(chart, "Disk per topic", f"the {top_n} largest topics")

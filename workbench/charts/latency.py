@@ -1,0 +1,154 @@
+"""Charts of the latency-percentile report. Pure: a frame from :mod:`workbench.analyze.latency`
+in, an Altair chart out, in the workbench theme (:mod:`workbench.charts.theme`)."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
+
+#: Percentile ticks on the 1/(1-p) axis: value -> label.
+_TICKS = {2.0: "50%", 10.0: "90%", 100.0: "99%", 1000.0: "99.9%", 10000.0: "99.99%", 100000.0: "99.999%"}
+_TICK_EXPR = " : ".join(f"datum.value == {k} ? '{v}'" for k, v in _TICKS.items()) + " : ''"
+_MS = "latency (ms)"
+
+
+def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
+    """Latency against percentile on a log ``1/(1-p)`` axis (HdrHistogram's percentile plot),
+    one line per run; the max is drawn at the last point of each line."""
+    data = check_rows(
+        dist.filter(pl.col("percentile") < 100).with_columns(
+            x=1 / (1 - pl.col("percentile") / 100),
+            pct_text=pl.col("percentile").round(4).cast(pl.String) + "%",
+        ),
+        "percentile_distribution",
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=12))
+        .encode(
+            x=alt.X(
+                "x:Q",
+                scale=alt.Scale(type="log", domain=[1, 100000]),
+                axis=alt.Axis(values=list(_TICKS), labelExpr=_TICK_EXPR, grid=True),
+                title="percentile",
+            ),
+            y=alt.Y("value_ms:Q", scale=alt.Scale(type="log"), title=_MS),
+            color=alt.Color("label:N", scale=alt.Scale(scheme=SERIES_SCHEME), title="run"),
+            detail="run_id:N",
+            tooltip=[
+                alt.Tooltip("label:N", title="run"),
+                alt.Tooltip("run_id:N"),
+                alt.Tooltip("pct_text:N", title="percentile"),
+                alt.Tooltip("value_ms:Q", title="ms", format=",.3f"),
+            ],
+        )
+        .properties(width=WIDTH - 200, height=340)
+    )
+    return finish(
+        chart,
+        f"Latency by percentile ({latency})",
+        "log scales; 1/(1-p) on the x axis, so the tail gets room",
+    )
+
+
+def latency_over_time(series: pl.DataFrame, latency: str) -> alt.Chart:
+    """p50 and p99 per interval against seconds since each run started, one panel per run."""
+    long = series.unpivot(
+        index=["run_id", "label", "phase", "t_s"],
+        on=["p50_ms", "p99_ms"],
+        variable_name="stat",
+        value_name="ms",
+    ).with_columns(stat=pl.col("stat").str.replace("_ms", ""))
+    data = check_rows(long.drop_nulls("ms"), "latency_over_time")
+    chart = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("t_s:Q", title="seconds since start"),
+            y=alt.Y("ms:Q", scale=alt.Scale(type="log"), title=_MS),
+            color=alt.Color("stat:N", scale=alt.Scale(domain=["p50", "p99"], range=["#4e79a7", "#e15759"])),
+            strokeDash=alt.StrokeDash(
+                "phase:N", scale=alt.Scale(domain=["warmup", "steady"], range=[[3, 3], [1, 0]])
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="run"),
+                alt.Tooltip("t_s:Q", title="s", format=".1f"),
+                alt.Tooltip("phase:N"),
+                alt.Tooltip("stat:N"),
+                alt.Tooltip("ms:Q", format=",.3f"),
+            ],
+        )
+        .properties(width=(WIDTH - 120) // 2, height=130)
+        .facet(facet=alt.Facet("label:N", title=None, sort=alt.SortField("run_id")), columns=2)
+    )
+    return finish(chart, f"{latency} over time", "per interval, p50 and p99 (dashed: warm-up)")
+
+
+def throughput_vs_p99(
+    curve: pl.DataFrame, color_by: str | None = None, shape_by: str | None = None
+) -> alt.Chart:
+    """Achieved records/s against p99 for each run of a sweep; points coloured by ``color_by``
+    and shaped by ``shape_by`` (swept parameters); the tooltip names the run."""
+    data = check_rows(curve, "throughput_vs_p99")
+    # a dot in a field name (linger.ms) is nested access in Vega-Lite unless escaped
+    color = alt.Color(_field(color_by), title=color_by) if color_by else alt.value("#4e79a7")
+    base = alt.Chart(data).encode(
+        x=alt.X("records_per_s:Q", title="records/s achieved", scale=alt.Scale(zero=False, padding=60)),
+        y=alt.Y("p99_ms:Q", scale=alt.Scale(type="log"), title="p99 " + _MS),
+        tooltip=[
+            alt.Tooltip("label:N", title="run"),
+            alt.Tooltip("records_per_s:Q", title="records/s", format=",.0f"),
+            alt.Tooltip("mb_per_s:Q", title="MiB/s", format=",.2f"),
+            alt.Tooltip("p50_ms:Q", format=",.2f"),
+            alt.Tooltip("p99_ms:Q", format=",.2f"),
+        ],
+    )
+    shape = alt.Shape(_field(shape_by), title=shape_by) if shape_by else alt.value("circle")
+    chart = base.mark_point(size=140, filled=True, opacity=0.85).encode(color=color, shape=shape)
+    chart = chart.properties(width=WIDTH - 200, height=320)
+    return finish(chart, "Throughput vs p99 across the sweep", "each point one run of the sweep")
+
+
+def comparison_bars(comparison: pl.DataFrame) -> alt.Chart:
+    """% difference of each metric against the run's baseline; red where flagged a regression."""
+    data = check_rows(
+        comparison.drop_nulls("diff_pct").with_columns(
+            pair=pl.col("label") + " (" + pl.col("run_id") + " vs " + pl.col("baseline_run_id") + ")",
+            verdict=pl.when(pl.col("regression"))
+            .then(pl.lit("regression"))
+            .otherwise(pl.lit("within threshold")),
+        ),
+        "comparison_bars",
+    )
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("diff_pct:Q", title="% difference from baseline"),
+            y=alt.Y("metric:N", title=None, sort=None),
+            row=alt.Row("pair:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
+            color=alt.Color(
+                "verdict:N",
+                scale=alt.Scale(domain=["regression", "within threshold"], range=["#c62828", "#9aa5b1"]),
+                title=None,
+            ),
+            tooltip=[
+                alt.Tooltip("pair:N", title="runs"),
+                alt.Tooltip("metric:N"),
+                alt.Tooltip("value:Q", format=",.3f"),
+                alt.Tooltip("baseline:Q", format=",.3f"),
+                alt.Tooltip("diff_pct:Q", title="%", format="+.1f"),
+            ],
+        )
+        .properties(width=WIDTH - 400, height=130)
+    )
+    return finish(
+        chart, "Run vs baseline", "latency up or throughput down beyond the threshold is a regression"
+    )
+
+
+def _field(name: str) -> str:
+    """A nominal field shorthand with Vega-Lite's special characters escaped."""
+    return name.replace("\\", "\\\\").replace(".", "\\.").replace("[", "\\[").replace("]", "\\]") + ":N"

@@ -1,0 +1,99 @@
+"""One look for every chart: fonts, sizes, the status colour scale, and safe HTML output."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+#: A chart never gets more rows than this: aggregate in Polars first (Altair refuses > 5,000).
+MAX_ROWS = 5000
+WIDTH = 900
+FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
+
+#: Burrow statuses, least to most severe, and their colours (OK green, WARN amber, ERR/STOP/STALL
+#: red, REWIND purple, unknown grey).
+STATUS_ORDER: tuple[str, ...] = ("NOTFOUND", "OK", "WARN", "REWIND", "STALL", "STOP", "ERR")
+STATUS_COLORS: dict[str, str] = {
+    "NOTFOUND": "#b0b7bf",
+    "OK": "#2e7d32",
+    "WARN": "#f0a202",
+    "REWIND": "#7b3fa0",
+    "STALL": "#c62828",
+    "STOP": "#e05555",
+    "ERR": "#8e0000",
+}
+#: A categorical palette for series (groups, topics) that avoids the status colours' meaning.
+SERIES_SCHEME = "tableau10"
+
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "view": {"stroke": None, "continuousWidth": WIDTH, "continuousHeight": 260},
+    "title": {
+        "fontSize": 16,
+        "fontWeight": 600,
+        "anchor": "start",
+        "offset": 12,
+        "subtitleFontSize": 13,
+        "subtitleColor": "#52606d",
+    },
+    "axis": {
+        "labelFontSize": 12,
+        "titleFontSize": 13,
+        "titleFontWeight": 500,
+        "gridColor": "#e4e9ee",
+        "domainColor": "#9aa5b1",
+        "tickColor": "#9aa5b1",
+        "labelLimit": 260,
+    },
+    "legend": {"labelFontSize": 12, "titleFontSize": 13, "labelLimit": 260, "orient": "right"},
+    "header": {"labelFontSize": 13, "titleFontSize": 13},
+    "line": {"strokeWidth": 2},
+}
+
+
+def status_scale() -> alt.Scale:
+    """The status colour scale (every status, in severity order)."""
+    return alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER])
+
+
+def finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -> alt.TopLevelMixin:
+    """Apply the title and the theme to a top-level chart."""
+    params = {"text": title, **({"subtitle": subtitle} if subtitle else {})}
+    return chart.properties(title=alt.TitleParams(**params)).configure(**CONFIG)
+
+
+def check_rows(frame: pl.DataFrame, what: str) -> pl.DataFrame:
+    """Refuse to chart more than :data:`MAX_ROWS` rows (a bug in the pre-aggregation)."""
+    if frame.height > MAX_ROWS:
+        raise ValueError(f"{what}: {frame.height} rows to chart, more than {MAX_ROWS}: aggregate first")
+    return frame
+
+
+class ScriptSafeJSONEncoder(json.JSONEncoder):
+    """JSON that can sit inside an HTML ``<script>``: ``<``, ``>`` and ``&`` become ``\\u`` escapes.
+
+    Without it a group named ``</script><script>...`` would close the chart's script element in
+    the report and run as code. The escapes only occur inside JSON strings, so the value is the same.
+    """
+
+    def encode(self, o: Any) -> str:
+        text = super().encode(o)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def setup(mode: str | None = None) -> None:
+    """Configure Altair in a report notebook: the HTML renderer with script-safe JSON, or SVG.
+
+    ``mode`` is ``"html"`` (interactive, the default) or ``"svg"`` (static); when not given it is
+    read from the ``WORKBENCH_CHARTS`` environment variable that the report stage sets.
+    Returns None, so it prints nothing as the last line of a cell.
+    """
+    mode = mode or os.environ.get("WORKBENCH_CHARTS", "html")
+    if mode == "svg":
+        alt.renderers.enable("svg")
+    else:
+        alt.renderers.enable("default", json_kwds={"cls": ScriptSafeJSONEncoder})

@@ -1,0 +1,216 @@
+"""``workbench bench producer|consumer|e2e``: benchmarks in Kafka's perf-test vocabulary.
+
+Each run (or each run of a ``--sweep`` matrix) is stored in the data directory as it finishes
+(``bench_runs`` + ``bench_intervals``) and summarised in kafka-producer-perf-test's shape, or as
+JSON with ``--json``. ``bench simulate`` writes the deterministic sample runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from workbench.cli.options import connection_options, data_dir_option
+
+F = Callable[..., Any]
+
+
+def _bench_options(props_name: str) -> Callable[[F], F]:
+    """The options every benchmark takes (perf-test names)."""
+
+    def deco(f: F) -> F:
+        opts = [
+            connection_options(required=True),
+            click.option(
+                "--topic", required=True, help="Topic to benchmark (must exist, or be auto-created)."
+            ),
+            click.option(
+                "--num-records", type=click.IntRange(min=1), required=True, help="Records to send/read."
+            ),
+            click.option(
+                "--record-size", type=click.IntRange(min=1), default=100, show_default=True, help="Bytes."
+            ),
+            click.option(
+                "--throughput",
+                type=float,
+                default=-1.0,
+                show_default=True,
+                help="Target msg/s on an open-loop schedule; -1: unthrottled.",
+            ),
+            click.option(
+                f"--{props_name}",
+                "props",
+                multiple=True,
+                metavar="K=V ...",
+                help="Client properties (repeatable; one value may hold several space-separated K=V).",
+            ),
+            click.option(
+                "--warmup-records", type=click.IntRange(min=0), default=0, help="First N records are warm-up."
+            ),
+            click.option("--warmup-seconds", type=float, default=0.0, help="First S seconds are warm-up."),
+            click.option(
+                "--interval", default="1s", show_default=True, help="Reporting interval (1s, 500ms...)."
+            ),
+            click.option(
+                "--sweep", multiple=True, metavar="K=V1,V2", help="Run every combination (repeatable)."
+            ),
+            click.option(
+                "--run-id", help="Run id (sweep runs get -1, -2, ...). Default: bench-<time>-<random>."
+            ),
+            click.option(
+                "--label", help="Label for the run in reports (default: the sweep values or the kind)."
+            ),
+            click.option(
+                "--cluster", default="bench", show_default=True, help="Name to file the runs under."
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON."),
+            click.option(
+                "--no-latency", is_flag=True, hidden=True, help="Record no latency (overhead measurement)."
+            ),
+            data_dir_option,
+        ]
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return deco
+
+
+@click.group("bench")
+def bench_group() -> None:
+    """Benchmark a cluster: open-loop producer, consumer, end-to-end (perf-test options)."""
+
+
+@bench_group.command("producer")
+@_bench_options("producer-props")
+def producer_cmd(**kw: Any) -> None:
+    """Produce --num-records on an open-loop schedule: send->ack and schedule-delay latencies."""
+    _run("producer", **kw)
+
+
+@bench_group.command("e2e")
+@_bench_options("producer-props")
+def e2e_cmd(**kw: Any) -> None:
+    """Produce and consume at once: send->ack, schedule delay and end-to-end latencies."""
+    _run("e2e", **kw)
+
+
+@bench_group.command("consumer")
+@_bench_options("consumer-props")
+def consumer_cmd(**kw: Any) -> None:
+    """Consume --num-records from the beginning of --topic: records/s and MB/s per interval."""
+    _run("consumer", **kw)
+
+
+def _run(kind: str, **kw: Any) -> None:
+    from workbench.collect.bench import BenchSpec, parse_props, run_bench, sweep_specs
+    from workbench.config import load_settings
+    from workbench.errors import ConfigError
+    from workbench.store import Store
+
+    if kw["warmup_records"] and kw["warmup_seconds"]:
+        raise ConfigError("give --warmup-records or --warmup-seconds, not both")
+    props = parse_props([p for value in kw["props"] for p in value.split()])
+    settings = load_settings(kw["bootstrap_server"], kw["command_config"])
+    base = BenchSpec(
+        kind, kw["topic"], kw["num_records"], kw["record_size"], kw["throughput"], props,
+        kw["warmup_records"], kw["warmup_seconds"], _seconds(kw["interval"], "--interval"),
+        kw["run_id"] or "", kw["label"], kw["cluster"], record_latency=not kw["no_latency"],
+        timeout_s=max(30.0, _seconds(kw["timeout"], "--timeout")),
+    )  # fmt: skip
+    store = Store(kw["data_dir"])
+    results = []
+    for spec in sweep_specs(base, kw["sweep"]):
+        result = _with_progress(lambda cb, s=spec: run_bench(settings, s, cb), spec, kw["as_json"])
+        store.append("bench_runs", result.runs)
+        store.append("bench_intervals", result.intervals)
+        results.append(result)
+        if not kw["as_json"]:
+            _echo_result(result, kw["data_dir"])
+    if kw["as_json"]:
+        payload = [r.to_json() for r in results]
+        click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str))
+
+
+def _seconds(text: str, what: str) -> float:
+    from workbench.timeparse import parse_duration
+
+    return parse_duration(text, what).total_seconds()
+
+
+def _with_progress(fn: Callable[[Any], Any], spec: Any, quiet: bool) -> Any:
+    """Run ``fn(progress_callback)`` under a rich progress bar on stderr (when a terminal)."""
+    if quiet or not sys.stderr.isatty():
+        return fn(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(spec.label or spec.kind, total=spec.num_records)
+        return fn(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _echo_result(result: Any, data_dir: str) -> None:
+    spec = result.spec
+    prefix = f"[{spec.label}] " if spec.sweep else ""
+    for line in result.summary_lines():
+        click.echo(prefix + line)
+    for note in result.notes:
+        click.echo(f"{prefix}warning: {note}", err=True)
+    click.echo(f"{prefix}run {spec.run_id} stored in {data_dir}", err=True)
+
+
+@bench_group.command("simulate")
+@data_dir_option
+@click.option("--cluster", default="sample", show_default=True, help="Name to file the runs under.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same data.")
+def simulate_cmd(data_dir: str, cluster: str, seed: int) -> None:
+    """Write deterministic synthetic benchmark runs (the linger.ms x acks sweep of data/sample)."""
+    from workbench.simulate.bench import simulate_bench
+    from workbench.store import Store
+
+    runs, intervals = simulate_bench(cluster=cluster, seed=seed)
+    store = Store(data_dir)
+    store.append("bench_runs", runs)
+    store.append("bench_intervals", intervals)
+    click.echo(
+        f"{runs.height} runs, {intervals.height} interval rows written to {data_dir} (cluster {cluster})"
+    )
+
+
+def run_bench_import(files: Sequence[str], reader: Callable[[Any], Any], data_dir: str) -> None:
+    """Parse every file (``-`` = stdin) into benchmark frames, then store them all.
+
+    Nothing is written unless every file parsed. One line per file; notes go to stderr.
+    """
+    from pathlib import Path
+
+    from workbench.errors import ConfigError
+    from workbench.importers import read_stdin
+    from workbench.store import Store
+
+    if list(files).count("-") > 1:
+        raise ConfigError("'-' (stdin) can be given once")
+    parsed = [(name, reader(read_stdin() if name == "-" else Path(name))) for name in files]
+    store = Store(data_dir)
+    for name, result in parsed:
+        store.append("bench_runs", result.runs)
+        store.append("bench_intervals", result.intervals)
+        label = "<stdin>" if name == "-" else name
+        ids = ", ".join(result.runs["run_id"].to_list())
+        click.echo(
+            f"{label}: {result.runs.height} runs ({ids}), "
+            f"{result.intervals.height} interval rows written to {data_dir}"
+        )
+        for note in result.notes:
+            click.echo(f"{label}: note: {note}", err=True)
+
+
+def register(main: click.Group) -> None:
+    """Add the ``bench`` group to the ``workbench`` command."""
+    main.add_command(bench_group)

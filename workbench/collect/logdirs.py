@@ -1,0 +1,178 @@
+"""The seam around kafka-python for the one request confluent-kafka lacks: DescribeLogDirs.
+
+librdkafka has no DescribeLogDirs API (confluentinc/librdkafka#5192, PR #5333 unmerged), so
+per-replica sizes come from kafka-python 3.x, whose ``KafkaAdminClient.describe_log_dirs(
+topic_partitions=None, brokers=None)`` asks each broker in turn and returns
+``[{"broker": id, "log_dirs": [{"error_code", "log_dir", "topics": [{"name", "partitions":
+[{"partition_index", "partition_size", "offset_lag", "is_future_key"}]}]}]}]``.
+
+Only this module imports kafka-python. The same :class:`~workbench.config.ClientSettings` are
+mapped to kafka-python's keyword names; its errors become the workbench's own. kafka-python logs
+its whole configuration (passwords included) at DEBUG when a client starts, so its loggers are
+kept at WARNING or quieter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.config import ClientSettings
+from workbench.errors import KafkaAuthError, KafkaRequestError, KafkaUnavailableError
+
+log = logging.getLogger(__name__)
+
+#: librdkafka key -> kafka-python keyword (values passed through unchanged).
+_KEYS = {
+    "security.protocol": "security_protocol",
+    "sasl.mechanism": "sasl_mechanism",
+    "sasl.mechanisms": "sasl_mechanism",
+    "sasl.username": "sasl_plain_username",
+    "sasl.password": "sasl_plain_password",
+    "ssl.ca.location": "ssl_cafile",
+    "ssl.certificate.location": "ssl_certfile",
+    "ssl.key.location": "ssl_keyfile",
+    "ssl.key.password": "ssl_password",
+    "ssl.crl.location": "ssl_crlfile",
+    "client.id": "client_id",
+}
+
+
+@dataclass(frozen=True)
+class ReplicaDir:
+    """One replica in one log directory of one broker."""
+
+    broker: int
+    log_dir: str
+    topic: str
+    partition: int
+    size_bytes: int
+    offset_lag: int
+    is_future: bool
+
+
+def kafka_python_config(settings: ClientSettings, timeout_s: float) -> dict[str, Any]:
+    """kafka-python keyword arguments for ``settings`` (keys it cannot use are dropped, by name)."""
+    conf: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "client_id": "kafka-capacity-workbench",
+        "request_timeout_ms": int(timeout_s * 1000),
+        "bootstrap_timeout_ms": int(timeout_s * 1000),
+    }
+    for key, value in settings.config.items():
+        if key in _KEYS:
+            conf[_KEYS[key]] = value
+        elif key == "ssl.endpoint.identification.algorithm":
+            conf["ssl_check_hostname"] = value.strip().lower() != "none"
+        else:
+            log.debug("log dirs: client property %s has no kafka-python equivalent; ignored", key)
+    if "security_protocol" in conf:
+        conf["security_protocol"] = str(conf["security_protocol"]).upper()
+    return conf
+
+
+@contextlib.contextmanager
+def _no_kafka_deprecations() -> Iterator[None]:
+    """kafka-python 3.0 loads its protocol schemas with the deprecated
+    ``importlib.resources.read_text``; that warning is its business, not the user's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def quiet_kafka_python() -> None:
+    """Keep kafka-python's loggers at WARNING at most: its DEBUG lines print client configs."""
+    logger = logging.getLogger("kafka")
+    if logger.getEffectiveLevel() < logging.WARNING:
+        logger.setLevel(logging.WARNING)
+
+
+class LogDirsClient:
+    """A kafka-python admin client used only for DescribeLogDirs, created on first use."""
+
+    def __init__(self, settings: ClientSettings, timeout_s: float = 15.0) -> None:
+        self.settings = settings
+        self.timeout_s = timeout_s
+        self._client: Any = None
+
+    def _admin(self) -> Any:
+        if self._client is None:
+            quiet_kafka_python()
+            try:
+                with _no_kafka_deprecations():
+                    from kafka.admin import KafkaAdminClient
+
+                    self._client = KafkaAdminClient(**kafka_python_config(self.settings, self.timeout_s))
+            except Exception as exc:
+                raise self._translate(exc, "connect for log dirs") from exc
+        return self._client
+
+    def describe(self, brokers: Iterable[int]) -> list[ReplicaDir]:
+        """Every replica's log dir and size on ``brokers``; a broker that fails is logged and skipped."""
+        admin = self._admin()
+        out: list[ReplicaDir] = []
+        for broker in brokers:
+            try:
+                with _no_kafka_deprecations():
+                    answer = admin.describe_log_dirs(brokers=[broker])
+            except Exception as exc:
+                err = self._translate(exc, f"describe log dirs of broker {broker}")
+                if isinstance(err, KafkaAuthError):
+                    raise err from exc
+                log.warning("%s", err)
+                continue
+            out.extend(parse_log_dirs(answer))
+        return out
+
+    def close(self) -> None:
+        """Close the kafka-python client (if one was opened)."""
+        if self._client is not None:
+            try:
+                self._client.close()
+            finally:
+                self._client = None
+
+    def _translate(self, exc: BaseException, what: str) -> Exception:
+        with _no_kafka_deprecations():
+            from kafka import errors as kerr
+
+        name = type(exc).__name__
+        auth = (kerr.SaslAuthenticationFailedError,)
+        if isinstance(exc, auth):
+            return KafkaAuthError(f"{what}: Kafka refused authentication ({name}); check --command-config")
+        down = (kerr.KafkaConnectionError, kerr.KafkaTimeoutError, kerr.BrokerNotAvailableError)
+        if isinstance(exc, down):
+            return KafkaUnavailableError(
+                f"{what}: Kafka at {self.settings.bootstrap_servers} did not answer within "
+                f"{self.timeout_s:g}s ({name}); check that the brokers are up"
+            )
+        return KafkaRequestError(f"{what} failed: {name}: {exc}")
+
+
+def parse_log_dirs(answer: Iterable[Mapping[str, Any]]) -> list[ReplicaDir]:
+    """kafka-python's describe_log_dirs answer as flat rows; a log dir with an error is logged."""
+    out: list[ReplicaDir] = []
+    for per_broker in answer:
+        broker = int(per_broker["broker"])
+        for d in per_broker.get("log_dirs", []):
+            if d.get("error_code", 0):
+                log.warning("broker %d log dir %s: error code %s", broker, d.get("log_dir"), d["error_code"])
+                continue
+            for topic in d.get("topics", []):
+                for p in topic.get("partitions", []):
+                    out.append(
+                        ReplicaDir(
+                            broker=broker,
+                            log_dir=str(d.get("log_dir")),
+                            topic=str(topic.get("name")),
+                            partition=int(p["partition_index"]),
+                            size_bytes=int(p.get("partition_size", 0)),
+                            offset_lag=int(p.get("offset_lag", 0)),
+                            is_future=bool(p.get("is_future_key", False)),
+                        )
+                    )
+    return out

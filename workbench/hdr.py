@@ -1,0 +1,136 @@
+"""The encoded-histogram contract shared by collectors, importers and analytics.
+
+Every latency histogram the workbench stores is an HdrHistogram (the ``hdrhistogram`` package)
+tracking **microseconds** from 1 µs to 1 hour with 3 significant digits (values are exact to
+0.1 %), encoded in the V2 compressed, base64 form (``HISTFAAA...``) that Java's
+``Histogram.encodeIntoCompressedByteBuffer`` and ``.hlog`` files use. Histograms are merged by
+adding counts, never by averaging percentiles.
+
+This module sits beside :mod:`workbench.schema` (not in a pipeline stage) because the
+encoding is part of the record contract: ``collect``, ``importers`` and ``analyze`` all use it.
+Percentiles follow HdrHistogram's value-at-percentile definition, stated in full in
+:mod:`workbench.analyze.latency`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
+from hdrh.histogram import HdrHistogram
+
+#: The range and precision of every stored histogram: µs, 1 µs .. 1 h, 3 significant digits.
+LOWEST_US = 1
+HIGHEST_US = 3_600_000_000
+SIGNIFICANT_DIGITS = 3
+
+#: The reported percentiles and their column names.
+PERCENTILES: dict[str, float] = {
+    "p50_ms": 50.0,
+    "p75_ms": 75.0,
+    "p90_ms": 90.0,
+    "p95_ms": 95.0,
+    "p99_ms": 99.0,
+    "p999_ms": 99.9,
+    "p9999_ms": 99.99,
+}
+STAT_COLUMNS = ("count", "mean_ms", *PERCENTILES, "max_ms")
+
+
+def new_histogram() -> HdrHistogram:
+    """An empty histogram with the workbench's range and precision."""
+    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+
+
+def record_many(hist: HdrHistogram, values_us: Sequence[float] | np.ndarray) -> HdrHistogram:
+    """Record many values (µs) at once: values are rounded, clamped to the histogram's range
+    and counted per distinct value, so a second of samples costs one call per distinct value."""
+    arr = np.asarray(values_us, dtype=np.float64)
+    if arr.size == 0:
+        return hist
+    ints = np.clip(np.rint(arr), LOWEST_US, HIGHEST_US).astype(np.int64)
+    uniq, counts = np.unique(ints, return_counts=True)
+    for value, count in zip(uniq.tolist(), counts.tolist(), strict=True):
+        hist.record_value(value, count)
+    return hist
+
+
+def from_values(values_us: Sequence[float] | np.ndarray) -> HdrHistogram:
+    """A new histogram holding ``values_us`` (microseconds)."""
+    return record_many(new_histogram(), values_us)
+
+
+def encode(hist: HdrHistogram) -> str:
+    """The V2 compressed base64 text of ``hist``."""
+    return hist.encode().decode("ascii")
+
+
+def decode(text: str | bytes) -> HdrHistogram:
+    """A histogram from its V2 compressed base64 text. Raises ``ValueError`` when malformed."""
+    raw = text.encode("ascii") if isinstance(text, str) else text
+    try:
+        hist = HdrHistogram.decode(raw)
+    except Exception as exc:  # the codec raises assorted zlib/struct/ctypes errors
+        raise ValueError(f"not an encoded HdrHistogram ({type(exc).__name__}: {exc})") from exc
+    if hist is None:
+        raise ValueError("not an encoded HdrHistogram")
+    return hist
+
+
+def merge(encoded: Iterable[str | None]) -> HdrHistogram:
+    """One histogram holding every count of the ``encoded`` histograms (nulls skipped)."""
+    total = new_histogram()
+    for text in encoded:
+        if text:
+            total.add(decode(text))
+    return total
+
+
+def counts_array(hist: HdrHistogram) -> np.ndarray:
+    """The histogram's counts as a numpy view (index -> count)."""
+    return np.ctypeslib.as_array(hist.counts)[: hist.counts_len]
+
+
+def index_values(hist: HdrHistogram) -> np.ndarray:
+    """The value each counts index stands for: its bucket's highest equivalent value (µs)."""
+    return np.array(
+        [hist.get_highest_equivalent_value(hist.get_value_from_index(i)) for i in range(hist.counts_len)],
+        dtype=np.float64,
+    )
+
+
+@lru_cache(maxsize=8)
+def _index_values(counts_len: int, sub_bucket_count: int, unit_magnitude: int) -> np.ndarray:
+    hist = HdrHistogram(1 << unit_magnitude, HIGHEST_US, SIGNIFICANT_DIGITS)
+    if (hist.counts_len, hist.sub_bucket_count) != (counts_len, sub_bucket_count):
+        raise ValueError("histogram layout differs from the workbench's: merge it into a new one first")
+    return index_values(hist)
+
+
+def values_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> np.ndarray:
+    """Values (µs) at ``percentiles`` (0-100], HdrHistogram semantics; NaN for an empty histogram."""
+    total = hist.get_total_count()
+    if total == 0:
+        return np.full(len(percentiles), np.nan)
+    if hist.counts_len != new_histogram().counts_len:
+        merged = new_histogram()
+        merged.add(hist)
+        hist = merged
+    values = _index_values(hist.counts_len, hist.sub_bucket_count, hist.unit_magnitude)
+    cum = np.cumsum(counts_array(hist))
+    ranks = [max(1, int(min(p, 100.0) * total / 100 + 0.5)) for p in percentiles]
+    idx = np.searchsorted(cum, ranks, side="left")
+    return values[np.minimum(idx, len(values) - 1)]
+
+
+def summarize(hist: HdrHistogram) -> dict[str, float | int | None]:
+    """``count``, ``mean_ms``, the :data:`PERCENTILES` and ``max_ms`` of a µs histogram."""
+    count = hist.get_total_count()
+    if count == 0:
+        return dict.fromkeys(STAT_COLUMNS, None) | {"count": 0}
+    values = values_at_percentiles(hist, list(PERCENTILES.values()))
+    out: dict[str, float | int | None] = {"count": int(count), "mean_ms": hist.get_mean_value() / 1000}
+    out.update({name: float(v) / 1000 for name, v in zip(PERCENTILES, values, strict=True)})
+    out["max_ms"] = hist.get_highest_equivalent_value(hist.get_max_value()) / 1000
+    return out

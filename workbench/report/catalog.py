@@ -1,0 +1,69 @@
+"""The report catalog: every report the workbench can render, by name.
+
+Adding a report is one line in :data:`CATALOG` (and its notebook under ``notebooks/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import NotFoundError
+
+#: The repository root: notebook paths in the catalog are relative to it.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report: a parameterized notebook, its page title and a one-line description."""
+
+    name: str
+    notebook: Path
+    title: str
+    description: str
+
+    @property
+    def path(self) -> Path:
+        """The notebook's absolute path."""
+        return self.notebook if self.notebook.is_absolute() else REPO_ROOT / self.notebook
+
+
+def _spec(name: str, notebook: str, title: str, description: str) -> tuple[str, ReportSpec]:
+    return name, ReportSpec(name, Path(notebook), title, description)
+
+
+#: name -> report. One line per report.
+CATALOG: Mapping[str, ReportSpec] = dict(
+    [
+        _spec(
+            "lag-trend",
+            "notebooks/lag_trend.ipynb",
+            "Consumer lag trend",
+            "Consumer-group lag over time: Burrow status, offset and time lag, produce vs consume, skew.",
+        ),
+        _spec(
+            "config-health",
+            "notebooks/config_health.ipynb",
+            "Config health",
+            "Config rules' findings, drift, topics, leaders and disk per broker, and their changes.",
+        ),
+        _spec(
+            "latency-percentiles",
+            "notebooks/latency_percentiles.ipynb",
+            "Latency percentiles",
+            "Benchmark runs: throughput, latency percentiles, over time, sweep trade-off, run vs baseline.",
+        ),
+    ]
+)
+
+
+def get_report(name: str, catalog: Mapping[str, ReportSpec] | None = None) -> ReportSpec:
+    """The catalog entry for ``name``; :class:`NotFoundError` listing the known names otherwise."""
+    catalog = CATALOG if catalog is None else catalog
+    try:
+        return catalog[name]
+    except KeyError:
+        known = ", ".join(sorted(catalog)) or "none"
+        raise NotFoundError(f"unknown report {name!r}: known reports are {known}") from None

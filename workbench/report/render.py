@@ -1,0 +1,213 @@
+"""Render one report: check parameters, run the notebook with papermill, export offline HTML.
+
+:func:`render` reads as the whole flow: look up, check parameters, execute, (on failure keep
+the failed notebook and raise), export, write, re-index. This is the only module that runs
+notebooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import nbformat
+
+import workbench
+from workbench.errors import ConfigError, ReportError
+from workbench.report.catalog import ReportSpec, get_report
+from workbench.report.export import to_html
+from workbench.report.index import write_index
+from workbench.report.parameters import check_parameters, read_defaults
+
+Format = Literal["html", "svg-static"]
+FORMATS: tuple[str, ...] = ("html", "svg-static")
+KERNEL = "python3"
+#: Environment variable read by :func:`workbench.charts.setup` in the kernel.
+CHARTS_ENV = "WORKBENCH_CHARTS"
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A written report: the HTML page, the executed notebook and its metadata file."""
+
+    name: str
+    html: Path
+    notebook: Path
+    meta: Path
+    seconds: float
+
+
+def render(
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    out_dir: str | os.PathLike[str] = "reports",
+    fmt: Format = "html",
+    catalog: Mapping[str, ReportSpec] | None = None,
+) -> Rendered:
+    """Render report ``name`` with ``params`` into ``out_dir/<name>/<YYYYmmddTHHMMSSZ>.html``.
+
+    Parameter names are checked against the notebook's ``parameters`` cell before anything
+    runs (:class:`ConfigError`), and text values coerced to the defaults' types. A failing cell
+    keeps ``<stamp>.failed.ipynb`` and raises :class:`ReportError` naming the cell and error.
+    ``fmt="svg-static"`` draws charts as static SVG (no JavaScript at all). The index page
+    ``out_dir/index.html`` is regenerated.
+    """
+    started = time.monotonic()
+    spec = get_report(name, catalog)
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    passed = check_parameters(spec.path, params or {})
+    effective = {**read_defaults(spec.path), **passed}
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    target = _target_dir(Path(out_dir), spec.name)
+    stamp = _free_stamp(target, now)
+    executed = _execute(spec, passed, target, stamp, fmt)
+    page = _page(spec, effective, set(passed), now, executed)
+    html_path = target / f"{stamp}.html"
+    _write_text(html_path, to_html(executed, page))
+    meta_path = target / f"{stamp}.json"
+    meta = {**page, "parameters": _jsonable(effective), "passed": _jsonable(passed), "format": fmt}
+    meta |= {
+        "html": html_path.name,
+        "notebook": f"{stamp}.ipynb",
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    _write_text(meta_path, json.dumps(meta, indent=2, default=str))
+    write_index(Path(out_dir), catalog)
+    return Rendered(spec.name, html_path, target / f"{stamp}.ipynb", meta_path, time.monotonic() - started)
+
+
+def _target_dir(out_dir: Path, name: str) -> Path:
+    target = out_dir / name
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _free_stamp(target: Path, now: dt.datetime) -> str:
+    """``YYYYmmddTHHMMSSZ``, with ``-2``, ``-3``... when a report of that second exists."""
+    base = now.strftime("%Y%m%dT%H%M%SZ")
+    stamp, n = base, 1
+    while any(target.glob(f"{stamp}.*")):
+        n += 1
+        stamp = f"{base}-{n}"
+    return stamp
+
+
+def _execute(spec: ReportSpec, params: dict[str, Any], target: Path, stamp: str, fmt: Format) -> Any:
+    """Run the notebook with papermill; keep the failed notebook and raise on a failing cell."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    _check_kernel()
+    out = target / f"{stamp}.ipynb"
+    try:
+        with _charts_env("svg" if fmt == "svg-static" else "html"):
+            papermill.execute_notebook(
+                str(spec.path),
+                str(out),
+                parameters=params,
+                kernel_name=KERNEL,
+                progress_bar=False,
+                log_output=False,
+                cwd=os.getcwd(),
+            )
+    except PapermillExecutionError as exc:
+        failed = out.with_name(f"{stamp}.failed.ipynb")
+        if out.exists():
+            out.replace(failed)
+        raise ReportError(_failure_message(spec, exc, failed)) from None
+    except Exception as exc:  # papermill/nbclient errors: kernel died, timeout, unreadable notebook
+        raise ReportError(f"report {spec.name}: could not run {spec.path}: {exc}") from exc
+    return nbformat.read(str(out), as_version=4)
+
+
+def _failure_message(spec: ReportSpec, exc: Any, failed: Path) -> str:
+    """``report X failed in cell N (`first line`): Error: message; failed notebook kept at P``."""
+    index = _source_cell_index(spec.path, exc.source, exc.cell_index)
+    first = next((line.strip() for line in exc.source.splitlines() if line.strip()), "")
+    last = _ANSI_RE.sub("", f"{exc.ename}: {exc.evalue}").strip().splitlines()
+    error = last[-1] if last else exc.ename
+    return f"report {spec.name} failed in cell {index} (`{first}`): {error}; failed notebook kept at {failed}"
+
+
+def _source_cell_index(notebook: Path, source: str, executed_index: int) -> int:
+    """The failing cell's index in the source notebook (papermill's counts its injected cell)."""
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    matches = [i for i, cell in enumerate(cells) if cell.source == source]
+    if matches:
+        return min(matches, key=lambda i: abs(i - executed_index))
+    return executed_index
+
+
+def _check_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        raise ReportError(
+            f"no Jupyter kernel named {KERNEL!r}: install one with 'python -m ipykernel install --sys-prefix'"
+        ) from None
+
+
+@contextlib.contextmanager
+def _charts_env(mode: str) -> Iterator[None]:
+    """Tell the kernel (through its environment) how :func:`workbench.charts.setup` draws."""
+    old = os.environ.get(CHARTS_ENV)
+    os.environ[CHARTS_ENV] = mode
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(CHARTS_ENV, None)
+        else:
+            os.environ[CHARTS_ENV] = old
+
+
+def _page(
+    spec: ReportSpec, effective: Mapping[str, Any], passed: set[str], now: dt.datetime, nb: Any
+) -> dict[str, Any]:
+    """The page header: title, time, parameters (passed ones marked) and the notebook's data window."""
+    info = notebook_info(nb)
+    return {
+        "name": spec.name,
+        "title": spec.title,
+        "description": spec.description,
+        "generated_at": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "generated_iso": now.isoformat(),
+        "window": info.get("window", ""),
+        "parameters": [(key, repr(value), key in passed) for key, value in effective.items()],
+        "notebook": str(spec.notebook),
+        "version": workbench.__version__,
+    }
+
+
+def notebook_info(nb: Any) -> dict[str, Any]:
+    """What the notebook reported about itself (``metadata.workbench`` of its outputs), merged."""
+    info: dict[str, Any] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            info.update(output.get("metadata", {}).get("workbench", {}))
+    return info
+
+
+def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, str | int | float | bool | None | list) else str(v) for k, v in values.items()
+    }
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write atomically: a reader (or the index) never sees half a page."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
