@@ -40,7 +40,7 @@ def setup(bootstrap: str, topics: int, partitions: int, groups: int) -> str:
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20})
     for n in names:
         for p in range(partitions):
-            for i in range(5):
+            for _ in range(5):
                 producer.produce(n, b"x" * 100, partition=p)
         producer.poll(0)
     assert producer.flush(120) == 0
@@ -54,7 +54,7 @@ def setup(bootstrap: str, topics: int, partitions: int, groups: int) -> str:
     return prefix
 
 
-def timed(fn, repeat: int) -> list[float]:  # noqa: ANN001
+def timed(fn, repeat: int) -> list[float]:
     out = []
     for _ in range(repeat):
         t = time.perf_counter()

@@ -336,7 +336,7 @@ def test_unreachable_broker_fails_fast_with_one_line(tmp_path: Path):
     assert live.stderr.strip().count("\n") == 0 and live.stderr.startswith("error: cannot reach Kafka")
 
 
-def test_secrets_from_command_config_reach_no_output_or_data(scenario, tmp_path: Path):  # noqa: ANN001
+def test_secrets_from_command_config_reach_no_output_or_data(scenario, tmp_path: Path):
     secret = "pw-" + uuid.uuid4().hex
     props = tmp_path / "client.properties"
     props.write_text(

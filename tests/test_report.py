@@ -188,7 +188,7 @@ def test_unknown_parameter_rejected_before_running(tmp_path: Path) -> None:
 
 
 def test_unknown_report() -> None:
-    with pytest.raises(NotFoundError, match="known reports are .*lag-trend"):
+    with pytest.raises(NotFoundError, match=r"known reports are .*lag-trend"):
         render("nope", {})
 
 

@@ -20,12 +20,12 @@ from click.testing import CliRunner
 from workbench.errors import ConfigError
 from workbench.frames.offsets import add_lag_columns
 from workbench.schema import DATASETS
-
-# Benchmark runs in data/sample come from `workbench bench simulate`, not from simulate().
-SIMULATED = [name for name in DATASETS if not name.startswith("bench_")]
 from workbench.simulate import DEFAULT_END, simulate
 from workbench.simulate.topology import TOPICS, build_topology
 from workbench.store import Store
+
+# Benchmark runs in data/sample come from `workbench bench simulate`, not from simulate().
+SIMULATED = [name for name in DATASETS if not name.startswith("bench_")]
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 UTC = dt.UTC

@@ -26,11 +26,13 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = sorted(_EXPORTS)
 
-if TYPE_CHECKING:
-    from workbench.config import ClientSettings, load_settings
-    from workbench.errors import WorkbenchError
-    from workbench.frames import load_offsets, load_partition_offsets
-    from workbench.store import Store
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily below
+    from workbench.config import ClientSettings as ClientSettings
+    from workbench.config import load_settings as load_settings
+    from workbench.errors import WorkbenchError as WorkbenchError
+    from workbench.frames import load_offsets as load_offsets
+    from workbench.frames import load_partition_offsets as load_partition_offsets
+    from workbench.store import Store as Store
 
 
 def __getattr__(name: str) -> Any:

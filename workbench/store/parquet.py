@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -54,26 +55,32 @@ class Store:
         for (cluster, day), part in frame.group_by(["cluster", "_date"], maintain_order=True):
             target_dir = self._partition_dir(dataset, str(cluster), day)
             stamp = part["ts"].min().strftime("%Y%m%dT%H%M%S%f")  # type: ignore[union-attr]
-            name = f"{stamp}-{uuid.uuid4().hex[:12]}.parquet"
-            written.append(self._write_atomic(target_dir / name, part.drop("_date"), dataset))
+            written.append(self._write_atomic(target_dir, stamp, part.drop("_date"), dataset))
         return written
 
-    def _write_atomic(self, path: Path, frame: pl.DataFrame, dataset: str, extra: dict | None = None) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def _write_atomic(
+        self, directory: Path, prefix: str, frame: pl.DataFrame, dataset: str, extra: dict | None = None
+    ) -> Path:
+        """Write ``frame`` to a temporary file, fsync it, and rename it to
+        ``<prefix>-<content hash>.parquet``: the name is unique per content, so regenerating the
+        same data gives the same files (and writing the same rows twice keeps one file)."""
+        directory.mkdir(parents=True, exist_ok=True)
         meta = {"dataset": dataset, "version": DATASETS[dataset][1], **(extra or {})}
         table = frame.to_arrow()
         table = table.replace_schema_metadata({_META_KEY: json.dumps(meta).encode()})
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp = directory / f".{prefix}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             with open(tmp, "wb") as fh:
                 pq.write_table(table, fh, compression="zstd")
                 fh.flush()
                 os.fsync(fh.fileno())
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:16]
+            path = directory / f"{prefix}-{digest}.parquet"
             os.replace(tmp, path)
         finally:
             if tmp.exists():
                 tmp.unlink()
-        _fsync_dir(path.parent)
+        _fsync_dir(directory)
         return path
 
     # -- reading -----------------------------------------------------------------------------
@@ -180,8 +187,9 @@ class Store:
             self._check_version(f, dataset)
         frame = pl.read_parquet([str(f) for f in files], schema=DATASETS[dataset][0]).sort("ts")
         stamp = frame["ts"].min().strftime("%Y%m%dT%H%M%S%f")  # type: ignore[union-attr]
-        out = ddir / f"{stamp}-compact-{uuid.uuid4().hex[:12]}.parquet"
-        self._write_atomic(out, frame, dataset, {"replaces": [f.name for f in files]})
+        out = self._write_atomic(
+            ddir, f"{stamp}-compact", frame, dataset, {"replaces": [f.name for f in files]}
+        )
         _delete_covered(ddir)
         return out
 
