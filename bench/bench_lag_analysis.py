@@ -53,6 +53,12 @@ SNAPSHOT_S = 30
 T0_US = 1_700_000_000_000_000
 
 
+def cpu_s() -> float:
+    """CPU time of this process so far, user + sys, all threads (getrusage)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far (Linux: ru_maxrss is in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -120,13 +126,19 @@ def batches(rows: int, partitions_per_batch: int) -> tuple[int, int, int]:
 # (a) Polars
 
 
-def analyze_batch_polars(frame: pl.DataFrame, config: BurrowConfig, timings: dict[str, float]) -> dict:
-    """The full analysis of one batch; returns small summaries (the big frames are dropped)."""
+def analyze_batch_polars(
+    frame: pl.DataFrame, config: BurrowConfig, timings: dict[str, float], cpu: dict[str, float] | None = None
+) -> dict:
+    """The full analysis of one batch; returns small summaries (the big frames are dropped).
+
+    ``timings`` accumulates each stage's wall time, ``cpu`` its CPU time (user + sys)."""
+    cpu = {} if cpu is None else cpu
 
     def timed(name: str, fn, *args):  # type: ignore[no-untyped-def]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu_s()
         out = fn(*args)
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - t
+        cpu[name] = cpu.get(name, 0.0) + cpu_s() - c
         return out
 
     parts = timed("partition_lag", partition_lag, frame)
@@ -155,16 +167,17 @@ def merge_counts(acc: dict[str, int], rows: list[tuple[str, int]]) -> None:
 def run_polars(rows: int, per_batch: int, config: BurrowConfig) -> dict:
     n_batches, per, snapshots = batches(rows, per_batch)
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     status: dict[str, int] = {}
     methods: dict[str, int] = {}
     gen_s = total_rows = 0
-    t_all, cpu_all = time.perf_counter(), time.process_time()
+    t_all, cpu_all = time.perf_counter(), cpu_s()
     for b in range(n_batches):
         t = time.perf_counter()
         frame = make_batch(b, per, snapshots)
         gen_s += time.perf_counter() - t
         total_rows += frame.height
-        summary = analyze_batch_polars(frame, config, timings)
+        summary = analyze_batch_polars(frame, config, timings, cpu)
         merge_counts(status, summary["status_counts"])
         merge_counts(methods, summary["time_lag_methods"])
         del frame, summary
@@ -174,7 +187,7 @@ def run_polars(rows: int, per_batch: int, config: BurrowConfig) -> dict:
             flush=True,
         )
     wall = time.perf_counter() - t_all
-    cpu_s = time.process_time() - cpu_all
+    process_cpu = cpu_s() - cpu_all
     analysis_s = sum(timings.values())
     return {
         "rows": total_rows,
@@ -186,8 +199,10 @@ def run_polars(rows: int, per_batch: int, config: BurrowConfig) -> dict:
         "wall_s": round(wall, 2),
         "rows_per_s_analysis": round(total_rows / analysis_s),
         "rows_per_s_wall": round(total_rows / wall),
-        "process_cpu_s": round(cpu_s, 2),
+        "process_cpu_s": round(process_cpu, 2),
+        "analysis_cpu_s": round(sum(cpu.values()), 2),
         "stage_s": {k: round(v, 2) for k, v in timings.items()},
+        "stage_cpu_s": {k: round(v, 2) for k, v in cpu.items()},
         "peak_rss_mb": round(peak_rss_mb()),
         "partition_status_counts": status,
         "time_lag_methods": methods,
@@ -393,15 +408,15 @@ def run_comparison(rows: int, per_batch: int, config: BurrowConfig) -> dict:
     """Polars vs pandas on the same ``rows``-row subset (one in-memory frame each)."""
     n_batches, per, snapshots = batches(rows, per_batch)
     frame = pl.concat([make_batch(b, per, snapshots) for b in range(n_batches)])
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_s()
     pl_summary = analyze_batch_polars(frame, config, {})
-    polars_s = time.perf_counter() - t
+    polars_s, polars_cpu = time.perf_counter() - t, cpu_s() - c
     pdf = frame.to_pandas(use_pyarrow_extension_array=False)
     del frame
     gc.collect()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_s()
     pd_summary = analyze_pandas(pdf, config)
-    pandas_s = time.perf_counter() - t
+    pandas_s, pandas_cpu = time.perf_counter() - t, cpu_s() - c
     same_status = dict(sorted(pl_summary["status_counts"])) == dict(
         sorted(pd_summary["status_counts"].items())
     )
@@ -410,7 +425,10 @@ def run_comparison(rows: int, per_batch: int, config: BurrowConfig) -> dict:
         "rows": len(pdf),
         "polars_s": round(polars_s, 2),
         "pandas_s": round(pandas_s, 2),
+        "polars_cpu_s": round(polars_cpu, 2),
+        "pandas_cpu_s": round(pandas_cpu, 2),
         "speedup": round(pandas_s / polars_s, 2),
+        "speedup_cpu": round(pandas_cpu / polars_cpu, 2),
         "results_agree": {"status_counts": same_status, "time_lag_sum": same_time_lag},
     }
 
@@ -456,8 +474,10 @@ def summary_text(result: dict) -> str:
         f"{full['snapshots']:,} snapshots, {full['batches']} batches)",
         f"  analysis {full['analysis_s']} s ({full['rows_per_s_analysis']:,} rows/s); data generation "
         f"{full['generate_s']} s; wall {full['wall_s']} s ({full['rows_per_s_wall']:,} rows/s)",
-        f"  process CPU {full['process_cpu_s']} s (2 cores); peak RSS {full['peak_rss_mb']:,} MB",
-        f"  stages (s): {full['stage_s']}",
+        f"  process CPU {full['process_cpu_s']} s (2 cores; analysis {full['analysis_cpu_s']} s); "
+        f"peak RSS {full['peak_rss_mb']:,} MB",
+        f"  stages wall (s): {full['stage_s']}",
+        f"  stages CPU (s): {full['stage_cpu_s']}",
         f"  targets: <= 60 s -> {'met' if full['analysis_s'] <= 60 else 'MISSED'} (analysis), "
         f"{'met' if full['wall_s'] <= 60 else 'MISSED'} (wall); < 4 GB -> "
         f"{'met' if full['peak_rss_mb'] < 4096 else 'MISSED'}",
@@ -465,8 +485,9 @@ def summary_text(result: dict) -> str:
     if cmp_:
         lines += [
             f"Polars vs pandas on {cmp_['rows']:,} rows: Polars {cmp_['polars_s']} s, "
-            f"pandas {cmp_['pandas_s']} s, "
-            f"ratio {cmp_['speedup']}x (target >= 3x: {'met' if cmp_['speedup'] >= 3 else 'MISSED'}); "
+            f"pandas {cmp_['pandas_s']} s (CPU: Polars {cmp_['polars_cpu_s']} s, pandas "
+            f"{cmp_['pandas_cpu_s']} s, {cmp_['speedup_cpu']}x), "
+            f"wall ratio {cmp_['speedup']}x (target >= 3x: {'met' if cmp_['speedup'] >= 3 else 'MISSED'}); "
             f"results agree: {cmp_['results_agree']}",
         ]
     lines.append(f"machine: {result['machine']}")

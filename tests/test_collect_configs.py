@@ -93,6 +93,14 @@ def secret_on_broker(kafka):
             fut.result(timeout=30)
 
     alter(AlterConfigOpType.SET, SECRET)
+
+    def visible() -> bool:
+        # dynamic broker configs reach the broker through the metadata log: wait until it describes it
+        res = ConfigResource(ResourceType.BROKER, "1")
+        entries = next(iter(admin.describe_configs([res]).values())).result(timeout=30)
+        return SECRET_KEY in entries
+
+    wait_until(visible, timeout=30, interval=0.2, message=f"{SECRET_KEY} to be described by broker 1")
     yield
     alter(AlterConfigOpType.DELETE, None)
 

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,8 +168,10 @@ def test_lag_trend_parameters() -> None:
         "until": None,
         "groups": None,
         "topics": None,
-        "warn_lag": 1000,
-        "crit_lag": 10000,
+        "warn_time_lag_s": 60,
+        "crit_time_lag_s": 600,
+        "warn_lag": None,
+        "crit_lag": None,
         "burrow_intervals": 10,
         "burrow_min_distance_s": 0,
         "burrow_allowed_lag": 0,
@@ -193,6 +196,21 @@ def test_unknown_report() -> None:
 
 
 # -- rendering the tiny notebook -----------------------------------------------------------------
+
+
+def test_render_is_quiet(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The kernel talks IPC, so ipykernel prints no "running over TCP without encryption" warning."""
+    render("tiny", {"rows": "2"}, out_dir=tmp_path, catalog=TINY_CATALOG)
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "WARNING" not in err, err
+
+
+def test_kernel_config_uses_ipc() -> None:
+    from workbench.report.render import kernel_config
+
+    assert kernel_config().KernelManager.transport in ("ipc", "tcp")
+    if not sys.platform.startswith("win"):
+        assert kernel_config().KernelManager.transport == "ipc"
 
 
 def test_render_tiny(tmp_path: Path) -> None:

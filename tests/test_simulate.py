@@ -181,6 +181,25 @@ def test_healthy_groups_keep_up_with_a_breathing_lag(offsets: pl.DataFrame) -> N
     assert lag["lag"].max() < rate * 60  # under a minute of traffic
 
 
+@pytest.mark.parametrize("group", ["orders-svc", "metrics-ingest", "payments-ledger", "shipment-tracker"])
+def test_healthy_lag_jitters_between_snapshots(offsets: pl.DataFrame, group: str) -> None:
+    """Lag is traffic since the last commit: at every snapshot a different share of the group's
+    commit cadence has passed, so the partition lag goes down about as often as it goes up."""
+    rows = offsets.filter(pl.col("group") == group).with_columns(
+        d=pl.col("lag").diff().over("topic", "partition")
+    )
+    down = rows.filter(pl.col("d") < 0).height / rows["d"].drop_nulls().len()
+    assert 0.3 < down < 0.7, down
+
+
+def test_low_traffic_lag_is_sometimes_exactly_zero(offsets: pl.DataFrame) -> None:
+    rates = offsets.filter(pl.col("group") == "pricing-engine", pl.col("topic") == "exchange-rates")
+    zero = (rates["lag"] == 0).mean()
+    assert 0.001 < zero < 0.1  # 1 msg/s: now and then nothing arrived since the last commit  # type: ignore[operator]
+    busy = offsets.filter(pl.col("group") == "clickstream-sessionizer")
+    assert (busy["lag"] > 0).all()
+
+
 # -- traffic shape ------------------------------------------------------------------------------
 def _topic_rate(partitions: pl.DataFrame, topic: str, start: dt.datetime, end: dt.datetime) -> float:
     part = window(partitions, start, end).filter(pl.col("topic") == topic)
@@ -303,6 +322,71 @@ def test_one_partition_is_assigned_but_never_committed(offsets: pl.DataFrame) ->
 def test_unread_topic_only_in_partition_offsets(offsets: pl.DataFrame, partitions: pl.DataFrame) -> None:
     assert "dead-letter" in partitions["topic"].unique().to_list()
     assert "dead-letter" not in offsets["topic"].unique().to_list()
+
+
+# -- what Burrow's rules make of it --------------------------------------------------------------
+HEALTHY = [
+    "audit-archiver",
+    "clickstream-sessionizer",
+    "config-watcher",
+    "email-analytics",
+    "fraud-detector",
+    "inventory-svc",
+    "metrics-ingest",
+    "order-fulfillment",
+    "orders-svc",
+    "payments-ledger",
+    "pricing-engine",
+    "profile-cache-warmer",
+    "shipment-tracker",
+    "warehouse-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def burrow(offsets: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(group status, partition status) with Burrow's default window, from the first full window on."""
+    from workbench.analyze import group_status, partition_status
+
+    ps = partition_status(offsets)
+    full = at(13, 1)  # 10 snapshots of history: every window is full
+    return group_status(ps).filter(pl.col("ts") >= full), ps.filter(pl.col("ts") >= full)
+
+
+def _status_share(frame: pl.DataFrame, group: str, status: str) -> float:
+    rows = frame.filter(pl.col("group") == group)
+    return (rows["status"] == status).mean()  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("group", HEALTHY)
+def test_healthy_groups_are_ok_almost_always(burrow: tuple[pl.DataFrame, pl.DataFrame], group: str) -> None:
+    assert _status_share(burrow[0], group, "OK") > 0.99
+
+
+def test_capacity_bound_group_warns_at_its_daily_peak(burrow: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    gs = burrow[0].filter(pl.col("group") == "analytics-etl")
+    for day in (13, 16, 17, 18, 19):  # weekdays: lag grows from late morning to the peak
+        assert (window(gs, at(day, 13), at(day, 16))["status"] == "WARN").all(), day
+    for day in range(13, 20):
+        assert (window(gs, at(day, 0), at(day, 10))["status"] == "OK").all(), day
+    assert 0.1 < _status_share(burrow[0], "analytics-etl", "WARN") < 0.35
+
+
+def test_incidents_show_as_burrow_errors(burrow: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    gs, ps = burrow
+
+    def statuses(group: str, start: dt.datetime, end: dt.datetime, frame: pl.DataFrame = ps) -> set[str]:
+        return set(window(frame.filter(pl.col("group") == group), start, end)["status"].unique())
+
+    assert statuses("notifications-sender", at(16, 7), at(20, 0)) == {"STOP"}
+    assert statuses("notifications-sender", at(13, 1), at(16, 6), gs) == {"OK"}
+    assert "REWIND" in statuses("search-indexer", at(17, 13, 55), at(17, 14, 30))
+    assert statuses("search-indexer", at(17, 15), at(20, 0), gs) == {"OK"}
+    stall = window(gs.filter(pl.col("group") == "fraud-case-manager"), at(14, 16), at(14, 19))
+    assert (stall["status"] == "ERR").sum() >= 24  # at least 2 of the 3 hours
+    assert statuses("fraud-case-manager", at(14, 20), at(20, 0), gs) == {"OK"}
+    assert statuses("legacy-billing-export", at(13, 1), at(20, 0)) == {"STOP"}
+    assert statuses("config-watcher-old", at(13, 1), at(20, 0), gs) == {"OK"}
 
 
 def test_incidents_scale_into_a_short_window(tmp_path: Path) -> None:

@@ -209,3 +209,30 @@ def expr_decide(
         .then(pl.lit("WARN"))
         .otherwise(pl.lit("OK"))
     )
+
+
+def expr_decide_index(
+    zero_lag: pl.Expr,
+    stopped: pl.Expr,
+    rewinding: pl.Expr,
+    never_ok: pl.Expr,
+    stalled: pl.Expr,
+    not_decreasing: pl.Expr,
+) -> pl.Expr:
+    """:func:`expr_decide` as the status's index in :data:`PARTITION_STATUSES` (UInt32), to turn
+    into names or codes with one small gather instead of a when/then chain over strings."""
+    index = {name: i for i, name in enumerate(PARTITION_STATUSES)}
+    return (
+        pl.when(zero_lag)
+        .then(index["OK"])
+        .when(stopped)
+        .then(index["STOP"])
+        .when(rewinding)
+        .then(index["REWIND"])
+        .when(never_ok & stalled)
+        .then(index["STALL"])
+        .when(never_ok & not_decreasing)
+        .then(index["WARN"])
+        .otherwise(index["OK"])
+        .cast(pl.UInt32)
+    )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import polars as pl
 
 from workbench.analyze.burrow import (
+    PARTITION_STATUSES,
     STATUS_CODES,
     BurrowConfig,
     expr_decide,
+    expr_decide_index,
     expr_lag_never_within_allowed,
     expr_rule1_zero_lag,
     expr_rule2_rewinding,
@@ -21,7 +23,7 @@ from workbench.analyze.burrow import (
     expr_rule5_lag_not_decreasing,
     running_columns,
 )
-from workbench.analyze.lag import prepare
+from workbench.analyze.lag import _group_ts, prepare
 
 
 def _same_pid_shift(col: str, k: int) -> pl.Expr:
@@ -169,13 +171,18 @@ def _row_status(frame: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
     )
     evaluated = pl.col("_slots").is_not_null() & (pl.col("complete") >= config.minimum_complete)
     rules = ["zero_lag", "stopped", "rewinding", "lag_never_ok", "stalled", "lag_not_decreasing"]
-    decision = expr_decide(*(pl.col(r) for r in rules))
+    decision = expr_decide_index(*(pl.col(r) for r in rules))
+    index = pl.when(evaluated).then(decision).otherwise(pl.lit(PARTITION_STATUSES.index("OK"), pl.UInt32))
+    codes = pl.Series([STATUS_CODES[s] for s in PARTITION_STATUSES], dtype=pl.Int8)
     out = out.with_columns(
         *(pl.when(evaluated).then(pl.col(r)).alias(r) for r in rules),
-        status=pl.when(evaluated).then(decision).otherwise(pl.lit("OK")),
+        _index=index,
         window_slots=pl.col("_slots").fill_null(0),
         last_commit_ts=pl.from_epoch("_last_ts", "us").dt.replace_time_zone("UTC"),
-    ).with_columns(status_code=pl.col("status").replace_strict(STATUS_CODES, return_dtype=pl.Int8))
+    ).with_columns(  # names and codes by one small gather each (a when/then over strings is slower)
+        status=pl.lit(pl.Series(PARTITION_STATUSES, dtype=pl.String)).gather(pl.col("_index")),
+        status_code=pl.lit(codes).gather(pl.col("_index")),
+    )
     keep = [
         c
         for c in ("cluster", "group", "topic", "partition", "ts", "member_id", "client_id", "host")
@@ -195,27 +202,66 @@ def group_status(partition_status_frame: pl.DataFrame) -> pl.DataFrame:
     """
     ps = partition_status_frame
     gkeys = [c for c in ("cluster", "group") if c in ps.columns]
-    sev = pl.col("status").replace_strict({"OK": 1, "WARN": 2}, default=3, return_dtype=pl.Int8)
-    worst = pl.col("current_lag").fill_null(-1).arg_max()
-    out = ps.group_by([*gkeys, "ts"]).agg(
-        _sev=sev.max(),
-        totallag=pl.col("current_lag").sum(),
-        maxlag_topic=pl.col("topic").get(worst),
-        maxlag_partition=pl.col("partition").get(worst),
-        maxlag=pl.col("current_lag").max(),
-        complete=(pl.col("complete") >= 1.0).mean(),
-        partition_count=pl.len().cast(pl.Int64),
-        error_partitions=(sev == 3).sum().cast(pl.Int64),
-        warn_partitions=(sev == 2).sum().cast(pl.Int64),
-    )
-    status = pl.col("_sev").replace_strict({1: "OK", 2: "WARN", 3: "ERR"}, return_dtype=pl.String)
-    out = out.with_columns(status=status).with_columns(
+    status = pl.col("status")
+    sev = pl.when(status == "OK").then(1).when(status == "WARN").then(2).otherwise(3).cast(pl.Int8)
+    cols = [*gkeys, "ts", "status", "status_code", "totallag", "maxlag", "maxlag_topic", "maxlag_partition"]
+    tail = ["complete", "partition_count", "error_partitions", "warn_partitions"]
+    out = _group_status_fast(ps, gkeys, sev)
+    if out is None:
+        worst = pl.col("current_lag").fill_null(-1).arg_max()
+        out = ps.group_by([*gkeys, "ts"]).agg(
+            _sev=sev.max(),
+            totallag=pl.col("current_lag").sum(),
+            maxlag_topic=pl.col("topic").get(worst),
+            maxlag_partition=pl.col("partition").get(worst),
+            maxlag=pl.col("current_lag").max(),
+            complete=(pl.col("complete") >= 1.0).mean(),
+            partition_count=pl.len().cast(pl.Int64),
+            error_partitions=(sev == 3).sum().cast(pl.Int64),
+            warn_partitions=(sev == 2).sum().cast(pl.Int64),
+        )
+    code = pl.col("_sev").replace_strict({1: "OK", 2: "WARN", 3: "ERR"}, return_dtype=pl.String)
+    out = out.with_columns(status=code).with_columns(
         status_code=pl.col("status").replace_strict(STATUS_CODES, return_dtype=pl.Int8)
     )
-    cols = [*gkeys, "ts", "status", "status_code", "totallag", "maxlag", "maxlag_topic", "maxlag_partition"]
-    return out.select(*cols, "complete", "partition_count", "error_partitions", "warn_partitions").sort(
-        [*gkeys, "ts"]
+    return out.select(*cols, *tail).sort([*gkeys, "ts"])
+
+
+def _group_status_fast(ps: pl.DataFrame, gkeys: list[str], sev: pl.Expr) -> pl.DataFrame | None:
+    """:func:`group_status`'s aggregation on one packed integer key per (group, ts); the partition
+    with the highest lag (first one on ties, like ``arg_max``) is the group's maximum of
+    ``(lag + 1) * rows + (rows - 1 - row)`` (null lag counts as -1). None when not applicable."""
+    lag = ps["current_lag"]
+    n = ps.height
+    if not lag.dtype.is_integer() or n == 0:
+        return None
+    top = lag.max()
+    if top is None:
+        top = -1
+    if float(max(int(top), 0) + 2) * n >= 2.0**62:  # type: ignore[arg-type]
+        return None
+    row = pl.int_range(n, dtype=pl.Int64)
+    worst = (pl.col("current_lag").fill_null(-1).cast(pl.Int64) + 1) * n + (n - 1 - row)
+    frame = ps.with_columns(_sev=sev, _worst=worst)
+    grouped = _group_ts(
+        frame,
+        gkeys,
+        [
+            pl.col("_sev").max(),
+            pl.col("current_lag").sum().alias("totallag"),
+            pl.col("_worst").max(),
+            pl.col("current_lag").max().alias("maxlag"),
+            (pl.col("complete") >= 1.0).mean().alias("complete"),
+            pl.len().cast(pl.Int64).alias("partition_count"),
+            (pl.col("_sev") == 3).sum().cast(pl.Int64).alias("error_partitions"),
+            (pl.col("_sev") == 2).sum().cast(pl.Int64).alias("warn_partitions"),
+        ],
     )
+    if grouped is None:
+        return None
+    out = grouped[0].collect()
+    at = (n - 1 - out["_worst"] % n).cast(pl.UInt32)
+    return out.with_columns(maxlag_topic=ps["topic"].gather(at), maxlag_partition=ps["partition"].gather(at))
 
 
 def evaluate_windows(windows: pl.DataFrame, config: BurrowConfig | None = None) -> pl.DataFrame:

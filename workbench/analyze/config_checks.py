@@ -46,6 +46,7 @@ def retention_ms(cfg: Mapping[str, str | None], prefix: str = "log.") -> int | N
 
 # -- cluster health ------------------------------------------------------------------------------
 def broker_count(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule cluster.broker-count: too few live brokers for redundancy."""
     # 1. fewer live brokers than min_brokers: warning; one broker (no redundancy at all): critical.
     n = view.brokers.height
     if n and n < s.t("min_brokers"):
@@ -62,6 +63,7 @@ def broker_count(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def controller(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: the cluster reports exactly one live broker as its active controller."""
     # 1. exactly one live broker must be the active controller the cluster reports.
     active = view.brokers.filter(pl.col("is_controller")).height if view.brokers.height else 0
     if view.brokers.height and active != 1:
@@ -91,6 +93,7 @@ def _below(view: ConfigView, key: str, limit: float) -> Iterator[tuple[str, int]
 
 
 def network_threads(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: num.network.threads below the threshold."""
     # 1. num.network.threads below the threshold (Kafka's default 3 suits ~4 cores): warning.
     for broker, v in _below(view, "num.network.threads", s.t("min_network_threads")):
         yield Finding(
@@ -106,6 +109,7 @@ def network_threads(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def io_threads(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: num.io.threads below the threshold."""
     # 1. num.io.threads below the threshold (Kafka's default 8, about the number of cores): warning.
     for broker, v in _below(view, "num.io.threads", s.t("min_io_threads")):
         yield Finding(
@@ -121,6 +125,7 @@ def io_threads(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def socket_buffers(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: a broker socket send/receive buffer set below the threshold."""
     # 1. a socket buffer set below the threshold (-1 = OS auto-tuning is fine): warning.
     limit = s.t("min_socket_buffer_bytes")
     for key in ("socket.send.buffer.bytes", "socket.receive.buffer.bytes"):
@@ -139,6 +144,7 @@ def socket_buffers(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def default_replication_factor(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: default.replication.factor below min_replication_factor."""
     # 1. default.replication.factor below min_replication_factor: warning (new topics are fragile).
     for broker, v in _below(view, "default.replication.factor", s.t("min_replication_factor")):
         yield Finding(
@@ -154,6 +160,7 @@ def default_replication_factor(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def broker_min_insync(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: broker-wide min.insync.replicas below the threshold."""
     # 1. broker-wide min.insync.replicas below the threshold: acks=all writes may sit on one disk.
     for broker, v in _below(view, "min.insync.replicas", s.t("min_insync_replicas")):
         yield Finding(
@@ -175,6 +182,7 @@ def _flag_true(view: ConfigView, key: str) -> Iterator[str]:
 
 
 def broker_unclean_election(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: unclean leader election enabled on a broker."""
     # 1. unclean.leader.election.enable=true on a broker: critical (acknowledged data can be lost).
     for broker in _flag_true(view, "unclean.leader.election.enable"):
         yield Finding(
@@ -190,6 +198,7 @@ def broker_unclean_election(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def auto_create_topics(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: automatic topic creation enabled."""
     # 1. auto.create.topics.enable=true: warning (typos create topics with default settings).
     for broker in _flag_true(view, "auto.create.topics.enable"):
         yield Finding(
@@ -205,6 +214,7 @@ def auto_create_topics(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def broker_retention(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: broker default retention too short, or unlimited in both time and size."""
     # 1. retention shorter than min_retention_ms: warning. 2. no time and no size limit: info.
     for broker, cfg in sorted(view.broker_configs.items()):
         ms, size = retention_ms(cfg), _int(cfg.get("log.retention.bytes"))

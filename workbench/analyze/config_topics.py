@@ -28,6 +28,7 @@ def _topic_rf(view: ConfigView) -> pl.DataFrame:
 
 # -- topic settings --------------------------------------------------------------------------------
 def replication_factor(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: topics with replication factor 1 or below min_replication_factor."""
     # 1. RF 1: critical (one disk failure loses data). 2. RF below min_replication_factor: warning.
     need = int(s.t("min_replication_factor"))
     for topic, _, rf, _ in _topic_rf(view).iter_rows():
@@ -45,6 +46,7 @@ def replication_factor(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def topic_min_insync(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: a topic's min.insync.replicas against its replication factor and the threshold."""
     # 1. min.insync.replicas > RF: critical, acks=all writes always fail.
     # 2. min.insync.replicas == RF (RF > 1): warning, one broker down stops acks=all writes.
     # 3. min.insync.replicas below the threshold with RF > 1: warning.
@@ -79,6 +81,7 @@ def topic_min_insync(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def topic_unclean_election(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: a topic override enabling unclean leader election."""
     # 1. a topic override unclean.leader.election.enable=true: critical (broker-wide is its own rule).
     for topic, cfg in sorted(view.topic_configs.items()):
         source = view.topic_sources.get(topic, {}).get("unclean.leader.election.enable")
@@ -96,6 +99,7 @@ def topic_unclean_election(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def partition_count(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: topics with more than max_topic_partitions partitions."""
     # 1. a topic with more than max_topic_partitions partitions: warning.
     limit = s.t("max_topic_partitions")
     for topic, n, _, _ in _topic_rf(view).iter_rows():
@@ -113,6 +117,7 @@ def partition_count(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def partitions_per_broker(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: brokers holding more than max_partitions_per_broker replicas."""
     # 1. a broker holding more than max_partitions_per_broker replicas: warning.
     limit = s.t("max_partitions_per_broker")
     for broker, n in _per_broker(view.partitions.select(pl.col("replicas").explode().alias("b"))).items():
@@ -137,6 +142,7 @@ def _per_broker(ids: pl.DataFrame) -> dict[str, int]:
 
 
 def topic_retention(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: topic retention unlimited, or shorter than the thresholds for its cleanup policy."""
     # 1. delete policy with retention.ms=-1 and retention.bytes=-1: warning (grows forever).
     # 2. compact,delete with retention under min_compact_delete_retention_ms: warning.
     # 3. delete with retention under min_retention_ms: warning.
@@ -189,6 +195,7 @@ def _per_topic(frame: pl.DataFrame) -> list[tuple[str, int, int]]:
 
 
 def offline_partitions(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: partitions without a leader."""
     # 1. any partition without a leader: critical (it can neither be written nor read).
     state = _partition_state(view).with_columns(of=pl.len().over("topic"))
     for topic, n, total in _per_topic(state.filter(pl.col("offline"))):
@@ -205,6 +212,7 @@ def offline_partitions(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def under_replicated(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: online partitions with fewer in-sync replicas than replicas."""
     # 1. an online partition with fewer in-sync replicas than replicas: warning.
     state = _partition_state(view).with_columns(of=pl.len().over("topic"))
     urp = state.filter(~pl.col("offline") & (pl.col("n_isr") < pl.col("n_rep")))
@@ -223,6 +231,7 @@ def under_replicated(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def below_min_isr(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: online partitions whose ISR is smaller than their min.insync.replicas."""
     # 1. an online partition whose ISR is smaller than its min.insync.replicas: critical (acks=all fails).
     state = _partition_state(view).with_columns(of=pl.len().over("topic"))
     low = state.filter(~pl.col("offline") & (pl.col("n_isr") < pl.col("mis")))
@@ -241,6 +250,7 @@ def below_min_isr(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def leader_skew(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: a broker leading far more partitions than the mean."""
     # 1. with 2+ brokers and enough partitions, a broker leading > max_leader_skew × the mean: warning.
     leaders = _per_broker(view.partitions.select(pl.col("leader").alias("b")))
     ids = [str(b) for b in view.brokers["broker_id"].to_list()] if view.brokers.height else []
@@ -266,6 +276,7 @@ def leader_skew(view: ConfigView, s: RuleSettings) -> Findings:
 
 # -- config drift ----------------------------------------------------------------------------------
 def config_drift(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: a cluster-wide key with differing values across brokers."""
     # 1. a key (not per-broker, not sensitive) present on every broker with differing values: warning.
     if len(view.broker_configs) < 2:
         return
@@ -289,6 +300,7 @@ def config_drift(view: ConfigView, s: RuleSettings) -> Findings:
 
 # -- disk balance ----------------------------------------------------------------------------------
 def broker_disk_skew(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: a broker holding far more bytes on disk than the mean."""
     # 1. a broker holding more than max_broker_disk_skew × the mean bytes (cluster > min_disk_bytes): warning.
     disk = view.log_dirs.filter(~pl.col("is_future"))
     if disk.is_empty() or disk["size_bytes"].sum() < s.t("min_disk_bytes"):
@@ -312,6 +324,7 @@ def broker_disk_skew(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 def partition_disk_skew(view: ConfigView, s: RuleSettings) -> Findings:
+    """Rule: a partition far larger than the mean of its topic."""
     # 1. in a topic larger than min_disk_bytes, a partition over max_partition_disk_skew × the mean: warning.
     disk = view.log_dirs.filter(~pl.col("is_future"))
     if disk.is_empty():

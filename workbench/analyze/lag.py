@@ -29,6 +29,46 @@ def with_cluster(columns: Sequence[str], keys: Sequence[str]) -> list[str]:
     return ["cluster", *keys] if "cluster" in columns else list(keys)
 
 
+def _ordered(columns: Sequence[str]) -> pl.Expr:
+    """Per row: whether (``columns``) is ≥ the previous row's, lexicographically (null on row 0)."""
+    cond: pl.Expr | None = None
+    for c in reversed(columns):
+        cur, prev = pl.col(c), pl.col(c).shift(1)
+        cond = cur >= prev if cond is None else (cur > prev) | ((cur == prev) & cond)
+    assert cond is not None
+    return cond
+
+
+def is_sorted_by(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether ``frame`` is already in ``frame.sort(columns)`` order (no nulls in ``columns``).
+
+    Far cheaper than sorting (and gathering every column of) a frame that is already sorted, as
+    histories usually are: the key columns before ``ts`` are compared once per run of equal keys,
+    the rest row by row within runs.
+    """
+    if frame.height < 2:
+        return True
+    if any(frame[c].null_count() for c in columns):
+        return False  # nulls sort first; not worth a special case, just sort
+    split = list(columns).index("ts") if "ts" in columns else len(columns)
+    lead, rest = list(columns[:split]), list(columns[split:])
+    if not lead:
+        return bool(frame.select(_ordered(rest).fill_null(True).all()).item())
+    new_run = pl.struct(lead).rle_id().diff().fill_null(1) != 0
+    checks = frame.select(
+        new_run.alias("new"), *([_ordered(rest).fill_null(True).alias("ok")] if rest else [])
+    )
+    if rest and not (checks["ok"] | checks["new"]).all():
+        return False
+    starts = frame.select(lead).filter(checks["new"])
+    return bool(starts.select(_ordered(lead).fill_null(True).all()).item())
+
+
+def sort_by(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """``frame.sort(columns)``, skipping the sort (a full gather of every column) when already sorted."""
+    return frame if is_sorted_by(frame, columns) else frame.sort(columns)
+
+
 def prepare(offsets: pl.DataFrame | pl.LazyFrame, keys: Sequence[str] = GROUP_KEYS) -> pl.DataFrame:
     """Collect, add lag columns when missing, sort by partition then time, and number partitions.
 
@@ -40,7 +80,7 @@ def prepare(offsets: pl.DataFrame | pl.LazyFrame, keys: Sequence[str] = GROUP_KE
     if "lag" not in frame.columns:
         frame = add_lag_columns(frame)  # type: ignore[assignment]
     pkeys = with_cluster(frame.columns, keys)
-    frame = frame.sort([*pkeys, "ts"])
+    frame = sort_by(frame, [*pkeys, "ts"])
     return frame.with_columns(_pid=pl.struct(pkeys).rle_id())
 
 
@@ -69,6 +109,17 @@ def delta_rate(value: pl.Expr, allow_negative: bool = False) -> pl.Expr:
     return pl.when(ok).then(dv / dt)
 
 
+def _dense_delta_rate(value: pl.Expr, allow_negative: bool = False) -> pl.Expr:
+    """:func:`delta_rate` of a column without nulls: the previous known value is the previous row
+    (same partition), so no forward fills are needed. Same arithmetic, same result."""
+    same = pl.col("_pid") == pl.col("_pid").shift(1)
+    t = seconds()
+    dv = (value - value.shift(1)).cast(pl.Float64)
+    dt = t - t.shift(1)
+    ok = same & ((dt > 0) if allow_negative else (dt > 0) & (dv >= 0))
+    return pl.when(ok).then(dv / dt)
+
+
 def drain_time(lag: pl.Expr, consume: pl.Expr, produce: pl.Expr) -> pl.Expr:
     """Seconds to reach zero lag at the current rates: 0 when lag is 0, ``lag / (consume − produce)``
     when that net drain rate is positive, otherwise null (not draining, or rates unknown)."""
@@ -91,11 +142,14 @@ def partition_lag(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     re-created topic) gives a null rate, never a negative one. Sorted by group, topic, partition, ts.
     """
     frame = prepare(offsets)
-    out = frame.with_columns(
-        consume_rate=delta_rate(pl.col("committed_offset")),
-        produce_rate=delta_rate(pl.col("log_end_offset")),
-        lag_growth_rate=delta_rate(pl.col("lag"), allow_negative=True),
-    ).with_columns(
+    rates = {"consume_rate": "committed_offset", "produce_rate": "log_end_offset", "lag_growth_rate": "lag"}
+    exprs = {
+        name: (delta_rate if frame[col].null_count() else _dense_delta_rate)(
+            pl.col(col), allow_negative=name == "lag_growth_rate"
+        )
+        for name, col in rates.items()
+    }
+    out = frame.with_columns(**exprs).with_columns(
         time_to_drain_s=drain_time(pl.col("lag"), pl.col("consume_rate"), pl.col("produce_rate")),
     )
     return out.drop("_pid")
@@ -104,6 +158,9 @@ def partition_lag(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 def _known_sum(col: str) -> pl.Expr:
     """Σ of the non-null values; null (not 0) when every value is null."""
     return pl.when(pl.col(col).count() > 0).then(pl.col(col).sum())
+
+
+_SUMMED = ("lag", "consume_rate", "lag_growth_rate", "lost_messages", "produce_rate")
 
 
 def _lag_aggs(frame: pl.DataFrame) -> list[pl.Expr]:
@@ -124,6 +181,118 @@ def _lag_aggs(frame: pl.DataFrame) -> list[pl.Expr]:
     return aggs
 
 
+def _fast_lag_aggs(frame: pl.DataFrame) -> list[pl.Expr]:
+    """:func:`_lag_aggs` (and the produce rate) as plain sums, counts and maxes, which a group-by
+    computes without evaluating an expression per group; :func:`_finish_lag_aggs` combines them."""
+    aggs = [
+        pl.len().alias("partitions"),
+        pl.col("committed_offset").count().alias("committed_partitions"),
+        pl.col("lag").max().alias("max_partition_lag"),
+        pl.col("retention_gap").any().alias("retention_gap"),
+        *(pl.col(c).sum().alias(c) for c in _SUMMED),
+        *(pl.col(c).count().alias(f"_n_{c}") for c in _SUMMED),
+    ]
+    if "time_lag_s" in frame.columns:
+        aggs.append(pl.col("time_lag_s").max().alias("max_time_lag_s"))
+    return aggs
+
+
+def _finish_lag_aggs(
+    out: pl.LazyFrame, frame: pl.DataFrame, lead: Sequence[str], extra: Sequence[str] = ()
+) -> pl.LazyFrame:
+    """``lead`` columns, the :func:`_lag_aggs` columns (same names, types and order), ``extra``
+    columns and ``produce_rate``, from the :func:`_fast_lag_aggs` of a group-by."""
+    known = {c: pl.when(pl.col(f"_n_{c}") > 0).then(pl.col(c)) for c in _SUMMED}
+    cols = [
+        pl.col("partitions").cast(pl.Int64),
+        pl.col("committed_partitions").cast(pl.Int64),
+        (pl.col("committed_partitions").cast(pl.Float64) / pl.col("partitions").cast(pl.Float64)).alias(
+            "coverage"
+        ),
+        known["lag"].alias("total_lag"),
+        pl.col("max_partition_lag"),
+        known["consume_rate"].alias("consume_rate"),
+        known["lag_growth_rate"].alias("lag_growth_rate"),
+        pl.col("retention_gap"),
+        known["lost_messages"].alias("lost_messages"),
+        *([pl.col("max_time_lag_s")] if "time_lag_s" in frame.columns else []),
+    ]
+    return out.select(*lead, *cols, *extra, known["produce_rate"].alias("produce_rate"))
+
+
+def dense_ids(frame: pl.DataFrame, keys: Sequence[str], nulls_last: bool = False) -> pl.Series:
+    """A dense UInt32 id per distinct ``keys`` value, numbered in ``sort(keys, nulls_last)`` order.
+
+    Hashes only one row per run of equal keys (histories are sorted by partition, so runs are
+    long): the runs' keys are numbered, then the run ids are mapped to those numbers.
+    """
+    run = frame.select(pl.struct(keys).rle_id()).to_series()
+    starts = frame.select(keys).filter((run != run.shift(1)).fill_null(True))
+    uniq = starts.unique().sort(keys, nulls_last=nulls_last).with_row_index("_id")
+    ids = starts.join(uniq, on=list(keys), how="left", maintain_order="left", nulls_equal=True)["_id"]
+    return ids.gather(run)
+
+
+def map_runs(frame: pl.DataFrame, keys: Sequence[str], table: pl.DataFrame, value: str) -> pl.Series:
+    """``frame.select(keys).join(table, on=keys, how="left", maintain_order="left")[value]``, joining
+    one row per run of equal keys (long runs in a history sorted by partition) instead of every row."""
+    run = frame.select(pl.struct(keys).rle_id()).to_series()
+    starts = frame.select(keys).filter((run != run.shift(1)).fill_null(True))
+    vals = starts.join(table.select(*keys, value), on=list(keys), how="left", maintain_order="left")[value]
+    return vals.gather(run)
+
+
+def _packed_key(
+    frame: pl.DataFrame, keys: Sequence[str], minor: str | None = None, nulls_last: bool = False
+) -> tuple[pl.Series, int] | None:
+    """One Int64 group key for (``keys``, ts[, ``minor``]) whose order is the sort order of those
+    columns (``nulls_last`` as given), and the number of ``minor`` values (the key's last digit);
+    None when that cannot be packed (null ts, overflow).
+
+    Grouping by one integer is several times cheaper than hashing strings and a timestamp.
+    """
+    if frame.height == 0 or frame["ts"].null_count():
+        return None
+    ts = frame["ts"].dt.epoch("us")
+    tmin, tmax = ts.min(), ts.max()
+    span = int(tmax) - int(tmin) + 1  # type: ignore[arg-type]
+    gid = dense_ids(frame, keys, nulls_last).cast(pl.Int64)
+    width = 1
+    mid = None
+    if minor is not None:
+        mid = dense_ids(frame, [minor], nulls_last).cast(pl.Int64)
+        width = int(mid.max()) + 1  # type: ignore[arg-type]
+    if float(int(gid.max()) + 1) * span * width >= 2.0**62:  # type: ignore[arg-type]
+        return None
+    key = (gid * span + (ts - tmin)) * width
+    return (key if mid is None else key + mid), width
+
+
+def _group_ts(
+    frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[pl.Expr], minor: str | None = None,
+    nulls_last: bool = False, carry: Sequence[str] = (),
+) -> tuple[pl.LazyFrame, int] | None:  # fmt: skip
+    """Group ``frame`` by (``keys``, ts[, ``minor``]) on a packed integer key: a lazy frame of the
+    aggregates with the key columns first (and ``carry`` columns: their first value in the group),
+    sorted like ``sort([*keys, "ts", minor], nulls_last=nulls_last)``, plus the key's width of
+    ``minor`` values (to derive the (keys, ts) key as ``_k // width``). None when not packable."""
+    packed = _packed_key(frame, keys, minor, nulls_last)
+    if packed is None:
+        return None
+    key, width = packed
+    names = [*keys, "ts", *([minor] if minor else []), *carry]
+    out = (
+        frame.lazy()
+        .with_columns(_k=key, _row=pl.int_range(pl.len(), dtype=pl.UInt32))
+        .group_by("_k")
+        .agg(pl.col("_row").min(), *aggs)
+        .sort("_k")
+        .collect(engine="in-memory")  # the streaming engine's float sums vary from run to run
+    )
+    firsts = frame.select(names).gather(out["_row"])
+    return pl.concat([firsts, out.drop("_row")], how="horizontal").lazy(), width
+
+
 def _with_drain(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         time_to_drain_s=drain_time(pl.col("total_lag"), pl.col("consume_rate"), pl.col("produce_rate"))
@@ -141,6 +310,16 @@ def member_lag(partition_lag_frame: pl.DataFrame) -> pl.DataFrame:
     frame = partition_lag_frame
     gkeys = with_cluster(frame.columns, ("group",))
     attrs = [c for c in MEMBER_KEYS[1:] if c in frame.columns]
+    grouped = _group_ts(frame, gkeys, _fast_lag_aggs(frame), "member_id", nulls_last=True, carry=attrs)
+    if grouped is not None:
+        lazy, width = grouped
+        out = _finish_lag_aggs(lazy, frame, [*gkeys, "ts", "member_id", *attrs, "_k"])
+        group_total = pl.col("total_lag").sum().over(pl.col("_k") // width)
+        return (
+            _with_drain(out.collect())
+            .with_columns(lag_share=pl.when(group_total > 0).then(pl.col("total_lag") / group_total))
+            .drop("_k")
+        )
     out = frame.group_by([*gkeys, "ts", "member_id"]).agg(
         *(pl.col(c).first() for c in attrs),
         *_lag_aggs(frame),
@@ -159,6 +338,9 @@ def group_lag(partition_lag_frame: pl.DataFrame) -> pl.DataFrame:
     has ``time_lag_s``), retention gap and lost messages, and the group's time to drain."""
     frame = partition_lag_frame
     gkeys = with_cluster(frame.columns, ("group",))
+    grouped = _group_ts(frame, gkeys, _fast_lag_aggs(frame))
+    if grouped is not None:
+        return _with_drain(_finish_lag_aggs(grouped[0], frame, [*gkeys, "ts"]).collect())
     out = frame.group_by([*gkeys, "ts"]).agg(
         *_lag_aggs(frame), _known_sum("produce_rate").alias("produce_rate")
     )
@@ -174,11 +356,21 @@ def topic_lag(partition_lag_frame: pl.DataFrame, by_group: bool = False) -> pl.D
     frame = partition_lag_frame
     tkeys = with_cluster(frame.columns, ("group", "topic") if by_group else ("topic",))
     topic_keys = [k for k in tkeys if k != "group"]
-    out = frame.group_by([*tkeys, "ts"]).agg(
-        *_lag_aggs(frame),
-        pl.col("group").n_unique().alias("groups"),
-        _known_sum("produce_rate").alias("produce_rate"),
-    )
+    if by_group:  # one group per row of the result
+        source, count = frame, pl.lit(1, pl.UInt32)
+    else:  # the group's dense id stands in for its name in the distinct count (cheaper than strings)
+        source = frame.with_columns(_gid=dense_ids(frame, with_cluster(frame.columns, ("group",))))
+        count = pl.col("_gid").n_unique()
+    grouped = _group_ts(source, tkeys, [*_fast_lag_aggs(frame), count.alias("groups")])
+    if grouped is not None:
+        groups = pl.col("groups").cast(pl.UInt32)
+        out = _finish_lag_aggs(grouped[0], frame, [*tkeys, "ts"], [groups]).collect()
+    else:
+        out = frame.group_by([*tkeys, "ts"]).agg(
+            *_lag_aggs(frame),
+            pl.col("group").n_unique().alias("groups"),
+            _known_sum("produce_rate").alias("produce_rate"),
+        )
     if not by_group and (out["groups"].max() or 0) > 1:  # count each partition's ingress once
         pkeys = with_cluster(frame.columns, TOPIC_KEYS)
         ingress = frame.group_by(["ts", *pkeys]).agg(pl.col("produce_rate").mean())

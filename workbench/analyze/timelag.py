@@ -31,7 +31,7 @@ from typing import Final
 
 import polars as pl
 
-from workbench.analyze.lag import TOPIC_KEYS, with_cluster
+from workbench.analyze.lag import TOPIC_KEYS, map_runs, sort_by, with_cluster
 from workbench.errors import WorkbenchError
 
 METHODS: Final = ("zero", "interpolated", "extrapolated", "too_few_points", "no_commit")
@@ -54,7 +54,7 @@ def _history(frame: pl.DataFrame, log_end_history: pl.DataFrame | pl.LazyFrame |
                 )
             hist = hist.with_columns(cluster=pl.lit(clusters.first(), pl.String))
         parts.append(hist.select(cols).cast(frame.select(cols).schema))
-    hist = pl.concat(parts).drop_nulls("log_end_offset").sort(cols)
+    hist = sort_by(pl.concat(parts).drop_nulls("log_end_offset"), cols)
     pid = pl.struct(keys).rle_id()
     return hist.with_columns(_tpid=pid).filter(
         ((pl.col("_tpid") != pl.col("_tpid").shift(-1)) | (pl.col("ts") != pl.col("ts").shift(-1))).fill_null(
@@ -117,7 +117,7 @@ def _locate(
     then time; segment then log end), so no per-partition join is needed.
     """
     ids = history.filter((pl.col("_tpid") != pl.col("_tpid").shift(1)).fill_null(True)).select(*keys, "_tpid")
-    tpid = frame.select(keys).join(ids, on=keys, how="left", maintain_order="left")["_tpid"]
+    tpid = map_runs(frame, keys, ids, "_tpid")
     t_us = points["ts"].dt.epoch("us")
     tmin, width = t_us.min() or 0, (t_us.max() or 0) - (t_us.min() or 0) + 1
     _check_key_range(float(width) * (ids.height + 1), "partitions x time span")
@@ -144,29 +144,25 @@ def _locate(
 
 
 def _estimate(c: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(time_lag_s, method) from the located columns, for rows that are behind."""
-    t = pl.col("ts")
+    """(time_lag_s, method code: index in :data:`METHODS`) from the located columns, for rows that
+    are behind. Times are integer microseconds (the same arithmetic as on durations, cheaper)."""
+    t, r_ts, l_ts = (pl.col(n).dt.epoch("us") for n in ("ts", "_r_ts", "_l_ts"))
+    f_ts, t_ts = pl.col("_f_ts").dt.epoch("us"), pl.col("_t_ts").dt.epoch("us")
     us = 1e6
-    interp = (t - pl.col("_r_ts")).dt.total_microseconds() / us + (pl.col("_r_end") - c).cast(pl.Float64) * (
-        (pl.col("_r_ts") - pl.col("_l_ts")).dt.total_microseconds() / us
-    ) / (pl.col("_r_end") - pl.col("_l_end")).cast(pl.Float64)
-    exact = (t - pl.col("_r_ts")).dt.total_microseconds() / us
-    slope_dt = (pl.col("_t_ts") - pl.col("_f_ts")).dt.total_microseconds() / us
-    extrap = (t - pl.col("_f_ts")).dt.total_microseconds() / us + (pl.col("_f_end") - c).cast(
-        pl.Float64
-    ) * slope_dt / (pl.col("_t_end") - pl.col("_f_end")).cast(pl.Float64)
+    exact = (t - r_ts) / us
+    interp = exact + (pl.col("_r_end") - c).cast(pl.Float64) * ((r_ts - l_ts) / us) / (
+        pl.col("_r_end") - pl.col("_l_end")
+    ).cast(pl.Float64)
+    slope_dt = (t_ts - f_ts) / us
+    extrap = (t - f_ts) / us + (pl.col("_f_end") - c).cast(pl.Float64) * slope_dt / (
+        pl.col("_t_end") - pl.col("_f_end")
+    ).cast(pl.Float64)
     at_point = pl.col("_r_end") == c
     inside = pl.col("_r_idx") >= 1
     can_extrap = pl.col("_r_idx").is_not_null() & (pl.col("_t_idx") >= 1)
     value = pl.when(at_point).then(exact).when(inside).then(interp).when(can_extrap).then(extrap)
-    method = (
-        pl.when(at_point | inside)
-        .then(pl.lit("interpolated"))
-        .when(can_extrap)
-        .then(pl.lit("extrapolated"))
-        .otherwise(pl.lit("too_few_points"))
-    )
-    return value, method
+    code = pl.when(at_point | inside).then(1).when(can_extrap).then(2).otherwise(3)
+    return value, code
 
 
 def time_lag(
@@ -185,15 +181,13 @@ def time_lag(
     work = pl.concat([frame, located], how="horizontal")
     c = pl.max_horizontal("committed_offset", "log_start_offset")
     log_end = pl.coalesce("log_end_offset", "_t_end")
-    value, method = _estimate(c)
+    value, code = _estimate(c)
     no_commit = pl.col("committed_offset").is_null()
     zero = c >= log_end
+    code = pl.when(no_commit).then(4).when(zero).then(0).otherwise(code)
     work = work.with_columns(
         time_lag_s=pl.when(no_commit).then(None).when(zero).then(pl.lit(0.0)).otherwise(value),
-        time_lag_method=pl.when(no_commit)
-        .then(pl.lit("no_commit"))
-        .when(zero)
-        .then(pl.lit("zero"))
-        .otherwise(method),
+        # one small gather instead of a when/then over string literals (several times slower)
+        time_lag_method=pl.lit(pl.Series(METHODS, dtype=pl.String)).gather(code),
     )
     return work.drop(located.columns)

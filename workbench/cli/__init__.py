@@ -41,9 +41,11 @@ def main(verbose: int) -> None:
 
 # -- command registration (one line per module) ------------------------------------------------
 from workbench.cli import bench as _bench  # noqa: E402
+from workbench.cli import capacity as _capacity  # noqa: E402
 from workbench.cli import configs as _configs  # noqa: E402
 from workbench.cli import imports as _imports  # noqa: E402
 from workbench.cli import offsets as _offsets  # noqa: E402
+from workbench.cli import prune as _prune  # noqa: E402
 from workbench.cli import report as _report  # noqa: E402
 from workbench.cli import simulate as _simulate  # noqa: E402
 
@@ -53,3 +55,5 @@ _report.register(main)
 _simulate.register(main)
 _configs.register(main)
 _bench.register(main)
+_prune.register(main)
+_capacity.register(main)

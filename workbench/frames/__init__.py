@@ -7,6 +7,12 @@ These are the functions a JupyterLab user calls first::
     df.to_pandas()
 """
 
-from workbench.frames.offsets import add_lag_columns, load_offsets, load_partition_offsets, resolve_window
+from workbench.frames.offsets import (
+    add_lag_columns,
+    load_offsets,
+    load_partition_offsets,
+    resolve_window,
+    warmup_start,
+)
 
-__all__ = ["add_lag_columns", "load_offsets", "load_partition_offsets", "resolve_window"]
+__all__ = ["add_lag_columns", "load_offsets", "load_partition_offsets", "resolve_window", "warmup_start"]

@@ -70,6 +70,35 @@ def resolve_window(
     return cluster, parse_instant(since, anchor, "since"), parse_instant(until, anchor, "until")
 
 
+def warmup_start(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: str | dt.datetime | None,
+    snapshots: int,
+    dataset: str = "offsets",
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Where to start loading so that up to ``snapshots`` stored snapshots precede the window.
+
+    Windowed rules (Burrow's evaluates the last N commits) need history before the first
+    snapshot they judge. Returns ``(load_from, shown_from)``: ``shown_from`` is ``since`` as an
+    instant (None: the whole history), ``load_from`` the ``snapshots``-th snapshot before it, or
+    the oldest stored one when the history starts later (then fewer snapshots precede it).
+    """
+    store = Store(data_dir)
+    cluster, shown_from, _ = resolve_window(store, dataset, cluster, since, None)
+    if shown_from is None or snapshots <= 0:
+        return shown_from, shown_from
+
+    def stamps(lower: dt.datetime | None) -> pl.Series:
+        lf = store.scan(dataset, cluster=cluster, since=lower, until=shown_from)
+        return lf.select(pl.col("ts").unique()).collect()["ts"].sort()
+
+    before = stamps(shown_from - dt.timedelta(days=2))  # the whole history only when needed
+    if before.len() < snapshots:
+        before = stamps(None)
+    return (before.tail(snapshots).min() if before.len() else shown_from), shown_from  # type: ignore[return-value]
+
+
 def _name_filter(column: str, names: Filter) -> pl.Expr | None:
     """A regex (anchored) or a list of exact names."""
     if names is None:

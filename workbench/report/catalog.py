@@ -55,6 +55,12 @@ CATALOG: Mapping[str, ReportSpec] = dict(
             "Latency percentiles",
             "Benchmark runs: throughput, latency percentiles, over time, sweep trade-off, run vs baseline.",
         ),
+        _spec(
+            "capacity",
+            "notebooks/capacity.ipynb",
+            "Capacity",
+            "Ingress and egress rates, headroom per topic, forecasts, disk and network per broker, sizing.",
+        ),
     ]
 )
 

@@ -3,19 +3,22 @@
 Everything here is computed from a :class:`workbench.analyze.LagAnalysis` and its incident
 summary (:func:`workbench.analyze.summarize_incidents`); the notebook only displays it. The
 sentences are plain text (cluster ids unescaped): :func:`workbench.report.notebook.show_findings`
-escapes them for display.
+escapes them for display. :class:`LagLevels` classifies groups by time lag and Burrow status
+first; the analysis comes from :func:`workbench.report.lag_window.analyze_window`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
 from workbench.analyze import LagAnalysis
-from workbench.analyze.snapshot import LagThresholds
+from workbench.errors import ConfigError
 from workbench.report import humanize as hz
+from workbench.report.lag_window import NOT_EVALUATED, evaluated_start
 
 Finding = tuple[str, str]
 _PARTITION_SEVERITY = {"OK": 1, "WARN": 2, "REWIND": 3, "STALL": 4, "STOP": 5}
@@ -23,52 +26,207 @@ _VERB = {"STOP": "stopped", "STALL": "stalled", "REWIND": "rewinding", "ERR": "i
 _MAX_NAMES = 5
 
 
+def unevaluated_finding(analysis: LagAnalysis) -> Finding | None:
+    """``"Burrow status is not evaluated before 00:45 (the first 9 snapshots) ..."`` or None."""
+    gs = analysis.group_status
+    if "evaluated" not in gs.columns or gs["evaluated"].all():
+        return None
+    pending = gs.filter(~pl.col("evaluated"))
+    first_ok = gs.filter(pl.col("evaluated"))["ts"].min()
+    until = f"before {hz.instant(first_ok)}" if first_ok is not None else "anywhere in the window"  # type: ignore[arg-type]
+    return "info", (
+        f"Burrow status is not evaluated {until} ({pending['ts'].n_unique()} snapshots; light grey in "
+        f"the timeline where a time bucket holds only those): the stored history begins at "
+        f"{hz.instant(gs['ts'].min())}, and its rules need "  # type: ignore[arg-type]
+        f"{analysis.config.intervals} commits per partition to judge."
+    )
+
+
+# -- classification: time lag and Burrow status first ---------------------------------------------
+
+
+def _threshold(name: str, value: object) -> float | None:
+    """A threshold parameter: None (not used) or a non-negative number (text accepted)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number or None (got {value!r})") from None
+    if number < 0:
+        raise ConfigError(f"{name} must be >= 0 (got {value!r})")
+    return number
+
+
+@dataclass(frozen=True)
+class LagLevels:
+    """When the headline calls a group ``warning`` or ``critical``.
+
+    A group in Burrow status ERR is critical and one in WARN at least warning; so is a group at
+    least ``*_time_lag_s`` seconds behind. Offset lag (messages) counts only when ``warn_lag`` /
+    ``crit_lag`` are set: a busy topic is always many messages behind while being seconds behind.
+    """
+
+    warn_time_lag_s: float | None = 60.0
+    crit_time_lag_s: float | None = 600.0
+    warn_lag: float | None = None
+    crit_lag: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("warn_time_lag_s", "crit_time_lag_s", "warn_lag", "crit_lag"):
+            object.__setattr__(self, name, _threshold(name, getattr(self, name)))
+        for warn, crit in (("warn_time_lag_s", "crit_time_lag_s"), ("warn_lag", "crit_lag")):
+            low, high = getattr(self, warn), getattr(self, crit)
+            if low is not None and high is not None and low > high:
+                raise ConfigError(f"{warn} ({low:g}) must not exceed {crit} ({high:g})")
+
+    def describe(self) -> str:
+        """``"time lag (warning at 1 min behind, critical at 10 min) and Burrow status"``."""
+        parts = []
+        if self.warn_time_lag_s is not None or self.crit_time_lag_s is not None:
+            parts.append(
+                f"time lag ({_pair(self.warn_time_lag_s, self.crit_time_lag_s, hz.duration)} behind)"
+            )
+        parts.append("Burrow status")
+        if self.warn_lag is not None or self.crit_lag is not None:
+            parts.append(f"offset lag ({_pair(self.warn_lag, self.crit_lag, _messages)})")
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _messages(value: float | None) -> str:
+    return f"{value:,.0f} messages"
+
+
+def _pair(warn: float | None, crit: float | None, fmt: Callable[[float], str]) -> str:
+    items = [
+        f"warning at {fmt(warn)}" if warn is not None else "",
+        f"critical at {fmt(crit)}" if crit is not None else "",
+    ]
+    return ", ".join(i for i in items if i)
+
+
+def classify_groups(incidents: pl.DataFrame, levels: LagLevels, detail: dict[str, str]) -> pl.DataFrame:
+    """Per group now: ``level`` (critical, warning, ok) and ``reasons``: every criterion that fired,
+    as text. ``detail`` maps groups in ERR to their worst partition status (STOP, STALL, REWIND)."""
+    rows = []
+    for row in incidents.iter_rows(named=True):
+        crit, warn = _criteria(row, levels, detail.get(row["group"], "ERR"))
+        level = "critical" if crit else "warning" if warn else "ok"
+        rows.append({"group": row["group"], "level": level, "reasons": crit + warn})
+    return pl.DataFrame(rows, schema={"group": pl.String, "level": pl.String, "reasons": pl.List(pl.String)})
+
+
+def _criteria(row: dict, levels: LagLevels, detail: str) -> tuple[list[str], list[str]]:
+    crit: list[str] = []
+    warn: list[str] = []
+    if row["status"] == "ERR":
+        crit.append(f"Burrow ERR ({_VERB.get(detail, 'in error')})")
+    elif row["status"] == "WARN":
+        warn.append("Burrow WARN (lag not decreasing)")
+    behind = row["max_time_lag_s"]
+    if behind is not None:
+        text = f"{hz.duration(behind)} behind"
+        if levels.crit_time_lag_s is not None and behind >= levels.crit_time_lag_s:
+            crit.append(f"{text} (critical from {hz.duration(levels.crit_time_lag_s)})")
+        elif levels.warn_time_lag_s is not None and behind >= levels.warn_time_lag_s:
+            warn.append(f"{text} (warning from {hz.duration(levels.warn_time_lag_s)})")
+    lag = row["totallag"]
+    if lag is not None:
+        text = f"{hz.count(lag)} messages of lag"
+        if levels.crit_lag is not None and lag >= levels.crit_lag:
+            crit.append(f"{text} (critical from {levels.crit_lag:,.0f})")
+        elif levels.warn_lag is not None and lag >= levels.warn_lag:
+            warn.append(f"{text} (warning from {levels.warn_lag:,.0f})")
+    return crit, warn
+
+
+# -- headline sentences ------------------------------------------------------------------------------
+
+
 def headline_findings(
-    analysis: LagAnalysis, incidents: pl.DataFrame, thresholds: LagThresholds, top_n: int = 10
+    analysis: LagAnalysis, incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10
 ) -> list[Finding]:
-    """(level, sentence) pairs, most important first: the threshold count, every group in ERR,
-    the WARN groups, and groups that were in ERR during the window and recovered."""
+    """(level, sentence) pairs, most important first: the classification (which criterion fired
+    for which group), every group in ERR, the other groups behind or in WARN, groups that were in
+    ERR during the window and recovered, and snapshots Burrow could not evaluate."""
     if incidents.is_empty():
         return [("info", "No consumer-group offsets in the window: nothing to report.")]
-    findings = [threshold_finding(incidents, thresholds)]
     detail = current_partition_status(analysis, incidents)
+    classes = classify_groups(incidents, levels, detail)
+    findings = [level_finding(incidents, classes, levels)]
     errors = incidents.filter(pl.col("status") == "ERR")
-    start = analysis.group_status["ts"].min()
+    start = evaluated_start(analysis)
+    label = "the start of the window" if start == analysis.group_status["ts"].min() else "its first verdict"
+    lost = retention_losses(analysis, incidents)
     for row in errors.head(top_n).iter_rows(named=True):
-        findings.append(error_finding(row, detail.get(row["group"], "ERR"), start))
+        level, text = error_finding(row, detail.get(row["group"], "ERR"), start, label)
+        if lost.get(row["group"]):
+            text += (
+                f" Retention has already deleted {hz.count(lost[row['group']])} messages it never read "
+                "(not counted in its lag)."
+            )
+        findings.append((level, text))
     if errors.height > top_n:
         findings.append(
             ("critical", f"{errors.height - top_n} more groups are in error (see the tables below).")
         )
-    warn = warn_finding(incidents)
-    if warn:
-        findings.append(warn)
+    findings += behind_findings(incidents, classes, top_n)
     findings += recovered_findings(analysis, incidents, top_n)
-    return findings
+    pending = unevaluated_finding(analysis)
+    return findings + ([pending] if pending else [])
 
 
-def threshold_finding(incidents: pl.DataFrame, thresholds: LagThresholds) -> Finding:
-    """``"3 of 21 groups are critical (≥ 10,000 messages of lag), 2 warning (≥ 1,000) ..."``."""
-    lag = pl.col("totallag").fill_null(0)
-    crit = incidents.filter(lag >= thresholds.crit).height
-    warn = incidents.filter((lag >= thresholds.warn) & (lag < thresholds.crit)).height
-    total = incidents.height
-    as_of = incidents["as_of"].max()
-    level = "critical" if crit else "warning" if warn else "ok"
-    return level, (
-        f"{crit} of {total} groups are critical (at least {thresholds.crit:,} messages of lag) and {warn} "
-        f"warning (at least {thresholds.warn:,}) at {hz.instant(as_of)}; "  # type: ignore[arg-type]
-        f"{_are(_count_status(incidents, 'ERR'))} in Burrow status ERR "
-        f"and {_count_status(incidents, 'WARN')} in WARN."
+def retention_losses(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, int]:
+    """Per group at its newest snapshot: messages retention deleted before the group read them
+    (``lost_messages``; only groups with a loss)."""
+    parts = analysis.partitions
+    if "lost_messages" not in parts.columns:
+        return {}
+    latest = parts.join(
+        incidents.select("group", "as_of"), left_on=["group", "ts"], right_on=["group", "as_of"]
     )
+    lost = latest.group_by("group").agg(pl.col("lost_messages").sum()).filter(pl.col("lost_messages") > 0)
+    return dict(lost.iter_rows())
 
 
-def _are(n: int) -> str:
-    return f"{n} is" if n == 1 else f"{n} are"
+def level_finding(incidents: pl.DataFrame, classes: pl.DataFrame, levels: LagLevels) -> Finding:
+    """``"2 of 20 groups are critical and 1 warning at ..., judged by time lag (...) and Burrow
+    status: a: Burrow ERR (stopped) and 3 d behind (critical from 10 min); ... The other 17 are
+    at most 27 s behind."``."""
+    flagged = classes.filter(pl.col("level") != "ok")
+    crit = classes.filter(pl.col("level") == "critical").height
+    warn = flagged.height - crit
+    as_of = incidents["as_of"].max()
+    names = "; ".join(f"{g}: {' and '.join(r)}" for g, r in flagged.select("group", "reasons").iter_rows())
+    text = (
+        f"{crit} of {incidents.height} groups are critical and {warn} warning at "
+        f"{hz.instant(as_of)}, judged by {levels.describe()}"  # type: ignore[arg-type]
+    )
+    text += f": {names}" if names else ""
+    ok = incidents.join(classes.filter(pl.col("level") == "ok"), on="group")
+    if ok.height:
+        worst = ok["max_time_lag_s"].max()
+        behind = f"at most {hz.duration(worst)} behind" if worst is not None else "of unknown time lag"  # type: ignore[arg-type]
+        text += f". The other {ok.height} {'is' if ok.height == 1 else 'are'} {behind}"
+    level = "critical" if crit else "warning" if warn else "ok"
+    return level, text + "."
 
 
-def _count_status(incidents: pl.DataFrame, status: str) -> int:
-    return incidents.filter(pl.col("status") == status).height
+def behind_findings(incidents: pl.DataFrame, classes: pl.DataFrame, limit: int) -> list[Finding]:
+    """Groups flagged by time lag, offset lag or Burrow WARN (not ERR: :func:`error_finding` covers
+    those): how far behind, which criterion fired, the trend and the time to drain."""
+    flagged = incidents.join(classes, on="group").filter(
+        (pl.col("level") != "ok") & (pl.col("status") != "ERR")
+    )
+    out = []
+    for row in flagged.head(limit).iter_rows(named=True):
+        text = (
+            f"{row['group']} is {row['level']}: {' and '.join(row['reasons'])}, with "
+            f"{hz.count(row['totallag'])} messages of lag; {_growth(row['lag_growth_rate_since'])} and "
+            f"{_drain(row['time_to_drain_s'])}."
+        )
+        out.append((row["level"], text))
+    return out
 
 
 def current_partition_status(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, str]:
@@ -82,14 +240,19 @@ def current_partition_status(analysis: LagAnalysis, incidents: pl.DataFrame) -> 
     return dict(worst.iter_rows())
 
 
-def error_finding(row: dict, partition_status: str, window_start: dt.datetime | None = None) -> Finding:
+def error_finding(
+    row: dict,
+    partition_status: str,
+    window_start: dt.datetime | None = None,
+    start_label: str = "the start of the window",
+) -> Finding:
     """``"orders-svc has been stalled since 14:05 on 4 partitions; its lag grows by 120 msg/s ..."``."""
     verb = _VERB.get(partition_status, "in error")
     parts = row["error_partitions"] or 0
     since = f"{hz.instant(row['since'], row['as_of'])} ({hz.duration(row['status_duration_s'])})"
     if window_start is not None and row["since"] <= window_start:
         start = hz.instant(row["since"])
-        since = f"at least {start}, the start of the window ({hz.duration(row['status_duration_s'])})"
+        since = f"at least {start}, {start_label} ({hz.duration(row['status_duration_s'])})"
     text = (
         f"{row['group']} has been {verb} since {since} on {parts} partition{'s' if parts != 1 else ''}; "
         f"{_growth(row['lag_growth_rate_since'])}, it is {hz.duration(row['max_time_lag_s'])} behind with "
@@ -117,18 +280,6 @@ def _drain(seconds: float | None) -> str:
     return f"at the current rates it catches up in {hz.duration(seconds)}"
 
 
-def warn_finding(incidents: pl.DataFrame) -> Finding | None:
-    """``"4 groups are WARN (lag not decreasing over the window): a, b, c, d."``."""
-    warn = incidents.filter(pl.col("status") == "WARN")["group"].to_list()
-    if not warn:
-        return None
-    names = ", ".join(warn[:_MAX_NAMES]) + (
-        f" and {len(warn) - _MAX_NAMES} more" if len(warn) > _MAX_NAMES else ""
-    )
-    noun = "group is" if len(warn) == 1 else "groups are"
-    return "warning", f"{len(warn)} {noun} in WARN (lag not decreasing over Burrow's window): {names}."
-
-
 def recovered_findings(
     analysis: LagAnalysis, incidents: pl.DataFrame, limit: int, min_seconds: float = 300
 ) -> list[Finding]:
@@ -149,7 +300,10 @@ def _recovered_sentence(row: dict) -> str:
 
 def error_runs(group_status: pl.DataFrame) -> pl.DataFrame:
     """Each continuous stretch of ERR per group: start, end, seconds, peak lag; longest first."""
-    runs = group_status.sort("group", "ts").with_columns(_run=pl.col("status").rle_id().over("group"))
+    status = pl.col("status")
+    if "evaluated" in group_status.columns:  # a window not yet full is no verdict
+        status = pl.when("evaluated").then(status).otherwise(pl.lit(NOT_EVALUATED))
+    runs = group_status.sort("group", "ts").with_columns(status, _run=status.rle_id().over("group"))
     return (
         runs.filter(pl.col("status") == "ERR")
         .group_by("group", "_run")
@@ -165,12 +319,17 @@ def error_runs(group_status: pl.DataFrame) -> pl.DataFrame:
 
 def status_frame(analysis: LagAnalysis) -> pl.DataFrame:
     """Per (ts, group): the Burrow group status, with ERR refined to the worst partition status
-    (STOP, STALL, REWIND) so the timeline tells a stop from a stall."""
+    (STOP, STALL, REWIND) so the timeline tells a stop from a stall, and :data:`NOT_EVALUATED`
+    where the group's window was not yet full (``group_status.evaluated``, see :func:`trim_to_window`)."""
     sev = pl.col("status").replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
     worst = analysis.partition_status.group_by("group", "ts").agg(detail=pl.col("status").sort_by(sev).last())
-    gs = analysis.group_status.select("group", "ts", "status").join(worst, on=["group", "ts"], how="left")
+    gs = analysis.group_status
+    evaluated = pl.col("evaluated") if "evaluated" in gs.columns else pl.lit(True)
+    gs = gs.select("group", "ts", "status", _evaluated=evaluated).join(worst, on=["group", "ts"], how="left")
     refined = pl.when((pl.col("status") == "ERR") & pl.col("detail").is_in(["STOP", "STALL", "REWIND"]))
-    return gs.with_columns(status=refined.then(pl.col("detail")).otherwise(pl.col("status"))).drop("detail")
+    status = refined.then(pl.col("detail")).otherwise(pl.col("status"))
+    status = pl.when("_evaluated").then(status).otherwise(pl.lit(NOT_EVALUATED))
+    return gs.with_columns(status=status).drop("detail", "_evaluated")
 
 
 def current_lag(incidents: pl.DataFrame) -> pl.DataFrame:
@@ -201,17 +360,29 @@ def group_lag_series(analysis: LagAnalysis, groups: Sequence[str]) -> pl.DataFra
     )
 
 
-def drain_table(incidents: pl.DataFrame) -> pl.DataFrame:
-    """Groups with lag now: status, lag, trend, time behind and time to drain, in words."""
+def drain_table(incidents: pl.DataFrame, levels: LagLevels | None = None) -> pl.DataFrame:
+    """Groups with lag now: status, lag, trend, time behind and time to drain, in words. With
+    ``levels``, a group in Burrow OK that is less than ``warn_time_lag_s`` behind is "keeping up"
+    (its lag goes up and down between commits; no drain time applies)."""
     rows = incidents.filter(pl.col("totallag").fill_null(0) > 0)
+    trend = pl.col("lag_growth_rate_since")
+    rows = rows.with_columns(_trend=pl.when(trend.abs() < 0.05).then(0.0).otherwise(trend.round(1)))
+    keeping_up = [False] * rows.height
+    if levels is not None and levels.warn_time_lag_s is not None:
+        fine = (pl.col("status") == "OK") & (pl.col("max_time_lag_s") < levels.warn_time_lag_s)
+        keeping_up = rows.select(fine.fill_null(False)).to_series().to_list()
+    drain = [
+        "keeping up" if up else _drain_cell(v)
+        for up, v in zip(keeping_up, rows["time_to_drain_s"].to_list(), strict=True)
+    ]
     return pl.DataFrame(
         {
             "group": rows["group"],
             "status": rows["status"],
             "lag (messages)": rows["totallag"],
-            "lag trend (msg/s)": rows["lag_growth_rate_since"].round(1) + 0.0,
+            "lag trend (msg/s)": rows["_trend"],
             "behind by": [hz.duration(v) for v in rows["max_time_lag_s"].to_list()],
-            "time to drain": [_drain_cell(v) for v in rows["time_to_drain_s"].to_list()],
+            "time to drain": drain,
             "status since": [hz.instant(v) for v in rows["since"].to_list()],
         },
         schema_overrides={"lag (messages)": pl.Int64, "lag trend (msg/s)": pl.Float64},

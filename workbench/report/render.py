@@ -119,6 +119,7 @@ def _execute(spec: ReportSpec, params: dict[str, Any], target: Path, stamp: str,
                 progress_bar=False,
                 log_output=False,
                 cwd=os.getcwd(),
+                config=kernel_config(),
             )
     except PapermillExecutionError as exc:
         failed = out.with_name(f"{stamp}.failed.ipynb")
@@ -146,6 +147,16 @@ def _source_cell_index(notebook: Path, source: str, executed_index: int) -> int:
     if matches:
         return min(matches, key=lambda i: abs(i - executed_index))
     return executed_index
+
+
+def kernel_config() -> Any:
+    """Traitlets config for the kernel manager: talk to the kernel over IPC (Unix sockets in the
+    Jupyter runtime directory) rather than TCP on localhost, so ipykernel has no reason to warn
+    "Kernel is running over TCP without encryption" on every render. Windows has no IPC transport
+    and keeps TCP."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc" if os.name != "nt" else "tcp"}})
 
 
 def _check_kernel() -> None:

@@ -1,11 +1,19 @@
 """The consume side: committed offsets, group membership and state per snapshot.
 
+A keeping-up consumer's lag at a snapshot is what a real one shows: the messages produced since
+its last commit, plus the few it has fetched but not yet processed. Each group commits at its own
+cadence (every 2 to 30 seconds) that is not aligned to the snapshot clock, so the time since the
+last commit is effectively uniform over the cadence at each snapshot; its processing backlog
+breathes slowly (a second or a few, varying over hours). The lag is a Poisson draw around
+``rate × (time since commit + backlog)``, so low-traffic partitions sometimes show exactly 0.
+Snapshot lags therefore jitter, and Burrow's "lag never decreases over the window" does not
+hold for a healthy group.
+
 Every group-partition follows one rule per step: the consumer moves its committed offset
-towards ``log_end - breathing lag`` (a few seconds of traffic, varying slowly), but by at most
-its capacity per interval. A normal group has three times the partition's peak rate in
-capacity, so it keeps up and catches up quickly after a pause; the capacity-bound group has
-less than its peak; stalled, stopped and empty groups have none. The rewind moves the committed
-offset back once. Committed offsets otherwise never decrease.
+towards that jittered target, but by at most its capacity per interval. A normal group has three
+times the partition's peak rate in capacity, so it keeps up and catches up quickly after a pause;
+the capacity-bound group has less than its peak; stalled, stopped and empty groups have none.
+The rewind moves the committed offset back once. Committed offsets otherwise never decrease.
 """
 
 from __future__ import annotations
@@ -20,6 +28,10 @@ from workbench.simulate.topology import Member, Topology, members, round_robin, 
 from workbench.simulate.traffic import ProduceHistory
 
 HEADROOM = 3.0
+#: Range of the groups' commit cadences in seconds (log-uniform; Kafka's auto-commit default is 5 s).
+COMMIT_EVERY_S = (2.0, 30.0)
+#: Range of the groups' mean processing backlog, in seconds of traffic.
+BACKLOG_S = (0.2, 3.0)
 
 
 @dataclass(frozen=True)
@@ -27,9 +39,10 @@ class GroupPlan:
     """Per group-partition constants and per group timetables, fixed for the whole window."""
 
     cap: np.ndarray  # (GP,) messages per interval a consumer can commit past
-    delay_s: np.ndarray  # (GP,) mean breathing lag in seconds of traffic
-    delay_period: np.ndarray  # (GP,) seconds per breathing cycle
-    delay_phase: np.ndarray  # (GP,)
+    commit_every_s: np.ndarray  # (GP,) the group's commit cadence in seconds
+    backlog_s: np.ndarray  # (GP,) mean processing backlog in seconds of traffic
+    backlog_period: np.ndarray  # (GP,) seconds per breathing cycle of the backlog
+    backlog_phase: np.ndarray  # (GP,)
     never: np.ndarray  # (GP,) bool: assigned, never committed
     member_table: list[Member]
     member_base: np.ndarray  # (G, 2) first member-table index per group and generation
@@ -37,10 +50,11 @@ class GroupPlan:
 
 
 def plan_groups(topo: Topology, timeline: Timeline, hist: ProduceHistory, seed: int) -> GroupPlan:
-    """Fix capacities, breathing lags and members of every group."""
+    """Fix capacities, commit cadences, processing backlogs and members of every group."""
     rng = stable_rng(seed, "groups")
     n_groups = len(topo.groups)
-    g_delay = rng.uniform(2.0, 20.0, size=n_groups)
+    g_every = np.exp(rng.uniform(np.log(COMMIT_EVERY_S[0]), np.log(COMMIT_EVERY_S[1]), size=n_groups))
+    g_backlog = rng.uniform(*BACKLOG_S, size=n_groups)
     g_period = rng.uniform(1800, 14400, size=n_groups)
     peak = hist.max_inc[topo.gp_part]
     cap = np.ceil(HEADROOM * peak + 10).astype(np.int64)
@@ -55,9 +69,10 @@ def plan_groups(topo: Topology, timeline: Timeline, hist: ProduceHistory, seed: 
     table, base = _member_table(topo, seed)
     return GroupPlan(
         cap=cap,
-        delay_s=g_delay[topo.gp_group],
-        delay_period=g_period[topo.gp_group],
-        delay_phase=rng.uniform(0, 2 * np.pi, size=len(topo.gp_group)),
+        commit_every_s=g_every[topo.gp_group],
+        backlog_s=g_backlog[topo.gp_group],
+        backlog_period=g_period[topo.gp_group],
+        backlog_phase=rng.uniform(0, 2 * np.pi, size=len(topo.gp_group)),
         never=never,
         member_table=table,
         member_base=base,
@@ -134,18 +149,28 @@ def initial_committed(topo: Topology, hist: ProduceHistory, target0: np.ndarray)
     return c
 
 
-def breathing_target(
-    topo: Topology, plan: GroupPlan, hist: ProduceHistory, t0: int, t1: int, interval_s: int
+def keeping_up_target(
+    topo: Topology, plan: GroupPlan, hist: ProduceHistory, t0: int, t1: int, interval_s: int, seed: int
 ) -> np.ndarray:
-    """(T, GP) where a keeping-up consumer would be: log end minus a few seconds of traffic."""
+    """(T, GP) where a keeping-up consumer's last commit is at each snapshot of [t0, t1).
+
+    Log end minus the messages produced since that commit and the ones still being processed:
+    a Poisson draw around ``rate × (uniform share of the commit cadence + breathing backlog)``.
+    Deterministic: the draws come from a generator seeded by the run's seed and the chunk's start.
+    """
     leo = hist.leo[t0:t1][:, topo.gp_part]
     prev = hist.leo[max(t0 - 1, 0) : t1 - 1][:, topo.gp_part]
-    if t0 == 0:
-        prev = np.vstack([leo[:1], prev])
+    if t0 == 0:  # step 0 has no interval before it: use the first interval's rate
+        first = hist.leo[min(1, len(hist.leo) - 1), topo.gp_part] - leo[0]
+        prev = np.vstack([leo[:1] - first, prev])
     rate = (leo - prev) / interval_s
+    rng = stable_rng(seed, "commit-jitter", str(t0))
+    since_commit = rng.uniform(0.0, 1.0, size=leo.shape) * plan.commit_every_s
     secs = (np.arange(t0, t1, dtype=np.float64) * interval_s)[:, None]
-    delay = plan.delay_s * (1 + 0.6 * np.sin(2 * np.pi * secs / plan.delay_period + plan.delay_phase))
-    return leo - np.floor(rate * delay).astype(np.int64)
+    wave = np.sin(2 * np.pi * secs / plan.backlog_period + plan.backlog_phase)
+    backlog = plan.backlog_s * (1 + 0.6 * wave)
+    behind = rng.poisson(rate * (since_commit + backlog))
+    return leo - np.minimum(behind, leo - prev)
 
 
 def commit(
@@ -156,9 +181,10 @@ def commit(
     start: np.ndarray | None,
     t0: int,
     t1: int,
+    seed: int,
 ) -> np.ndarray:
     """(T, GP) committed offsets for steps [t0, t1), continuing from ``start`` (None at step 0)."""
-    target = breathing_target(topo, plan, hist, t0, t1, timeline.interval_s)
+    target = keeping_up_target(topo, plan, hist, t0, t1, timeline.interval_s, seed)
     active = consuming(topo, timeline, t0, t1)[:, topo.gp_group]
     c = initial_committed(topo, hist, target[0]) if start is None else start
     _, reset, _ = timeline.rewind

@@ -141,7 +141,7 @@ def _write_chunks(
     files = 0
     last_commit: np.ndarray | None = None
     for t0, t1 in chunks:
-        committed = commit(topo, timeline, plan, hist, last_commit, t0, t1)
+        committed = commit(topo, timeline, plan, hist, last_commit, t0, t1, seed)
         last_commit = committed[-1]
         chunk = Chunk(t0, t1, hist.leo[t0:t1], log_start(topo, clock, hist, t0, t1), committed)
         frames = {

@@ -1,0 +1,80 @@
+"""Airflow example DAG: daily Kafka capacity reports with papermill and the workbench CLI.
+
+Copy to your Airflow ``dags/`` folder. Needs ``apache-airflow-providers-papermill`` and the workbench
+installed (``pip install -e /opt/workbench``) where the tasks run. Each day it:
+
+1. takes a config snapshot (``workbench collect configs``; offsets are collected continuously by the
+   ``workbench collect offsets`` service, see docs/scheduling.md);
+2. runs the lag-trend notebook with papermill into a dated executed notebook (for a notebook-based
+   workflow: the executed copy is the artefact, with every output in it);
+3. renders the offline HTML reports (``workbench report``: ``<reports>/<name>/<UTC timestamp>.html``
+   and ``index.html``);
+4. prunes history and reports older than 90 days.
+
+Settings come from Airflow Variables (with defaults) so the file holds no credentials: the
+client.properties it points at reads its password from ``${env:KAFKA_PASSWORD}`` or a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow import DAG
+from airflow.models import Variable
+from airflow.operators.bash import BashOperator
+from airflow.providers.papermill.operators.papermill import PapermillOperator
+
+WORKBENCH_HOME = Variable.get("workbench_home", default_var="/opt/workbench")
+DATA_DIR = Variable.get("workbench_data_dir", default_var="/var/lib/workbench/data")
+REPORTS = Variable.get("workbench_reports", default_var="/var/lib/workbench/reports")
+NOTEBOOKS = Variable.get("workbench_executed_notebooks", default_var="/var/lib/workbench/notebooks")
+CLUSTER = Variable.get("workbench_cluster", default_var="prod-eu")
+BOOTSTRAP = Variable.get("workbench_bootstrap_server", default_var="broker1:9092")
+COMMAND_CONFIG = Variable.get("workbench_command_config", default_var="/etc/workbench/client.properties")
+RETENTION = "90d"
+
+with DAG(
+    dag_id="workbench_reports",
+    description="Kafka capacity workbench: config snapshot, lag-trend notebook, offline HTML reports, prune",
+    schedule="0 6 * * *",
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=10)},
+    tags=["kafka", "capacity"],
+) as dag:
+    collect_configs = BashOperator(
+        task_id="collect_configs",
+        bash_command=(
+            f"workbench collect configs --bootstrap-server {BOOTSTRAP} --command-config {COMMAND_CONFIG} "
+            f"--cluster {CLUSTER} --data-dir {DATA_DIR}"
+        ),
+    )
+
+    lag_trend_notebook = PapermillOperator(
+        task_id="lag_trend_notebook",
+        input_nb=f"{WORKBENCH_HOME}/notebooks/lag_trend.ipynb",
+        output_nb=f"{NOTEBOOKS}/lag_trend-{{{{ ts_nodash }}}}.ipynb",
+        parameters={"data_dir": DATA_DIR, "cluster": CLUSTER, "since": "7d"},
+        kernel_name="python3",
+    )
+
+    render_reports = BashOperator(
+        task_id="render_reports",
+        bash_command=(
+            f"cd {WORKBENCH_HOME} && "
+            f"workbench report lag-trend --data-dir {DATA_DIR} --out {REPORTS} "
+            f"-p cluster {CLUSTER} -p since 7d && "
+            f"workbench report config-health --data-dir {DATA_DIR} --out {REPORTS} "
+            f"-p cluster {CLUSTER} -p since 7d"
+        ),
+    )
+
+    prune = BashOperator(
+        task_id="prune",
+        bash_command=(
+            f"workbench prune --older-than {RETENTION} --data-dir {DATA_DIR} --reports {REPORTS} --yes"
+        ),
+    )
+
+    collect_configs >> [lag_trend_notebook, render_reports] >> prune

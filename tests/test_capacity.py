@@ -1,0 +1,400 @@
+"""Capacity planning: sizing formulas on published examples, rates against known ground truth,
+the forecast, the Cruise Control export, the report, and ingress measured on a real broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from workbench.analyze import capacity_rates as cr
+from workbench.analyze import forecast as fc
+from workbench.analyze import sizing as sz
+from workbench.cli import main
+from workbench.schema import conform
+from workbench.store import Store
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+T0 = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)  # a Monday
+EVIL = "<script>alert(1)</script>"
+
+
+# -- sizing formulas: published examples (docs benchmarks.md section 4) -------------------------
+@pytest.mark.parametrize(
+    ("target", "p", "c", "headroom", "expected"),
+    [
+        (250, 50, 25, 1.0, 10),  # max(250/50, 250/25) = 10 (Confluent, Cloudera)
+        (250, 50, 25, 1.5, 15),  # with 1.5× headroom
+        (250, 50, None, 1.0, 5),  # producer side only
+        (251, 50, 25, 1.0, 11),  # rounds up
+        (1, 50, 25, 1.0, 1),  # at least one partition
+    ],
+)
+def test_partitions_needed(target: float, p: float, c: float | None, headroom: float, expected: int) -> None:
+    assert sz.partitions_needed(target, p, c, headroom) == expected
+
+
+def test_disk_published_example() -> None:
+    # 9.6 MB/s × 604,800 s × 3 × 1.15 ≈ 20 TB (devcraftly), MB and TB decimal.
+    total = sz.disk_bytes(9.6e6, 7 * 86400, 3, overhead=0.15)
+    assert total == pytest.approx(20.03e12, rel=1e-3)
+    assert sz.disk_bytes(9.6e6, 7 * 86400, 3, 0.15, fill_target=0.7) == pytest.approx(total / 0.7)
+
+
+def test_network_consumers_and_brokers() -> None:
+    assert sz.cluster_network(10e6, 3, 2) == (30e6, 40e6)
+    assert sz.consumers_needed(1000, 300, partitions=16, headroom=1.0) == 4
+    assert sz.consumers_needed(10_000, 300, partitions=6, headroom=1.5) == 6  # capped at partitions
+    need = sz.brokers_needed(10e12, 4e12, 0.7, 300e6, 500e6, 125e6, min_brokers=3)
+    assert need == {"replication": 3, "disk": 4, "network_in": 3, "network_out": 5, "brokers": 5}
+
+
+def test_cruise_control_capacity_json() -> None:
+    body = sz.cruise_control_capacity(
+        [2, 1], {1: ["/d1", "/d2"], 2: ["/d"]}, 100_000 * sz.MIB, 10_000 * 1024, 20_000 * 1024, 100.0, "test"
+    )
+    entries = body["brokerCapacities"]
+    assert [e["brokerId"] for e in entries] == ["-1", "1", "2"]
+    assert entries[0]["capacity"] == {"DISK": "100000", "CPU": "100", "NW_IN": "10000", "NW_OUT": "20000"}
+    assert entries[1]["capacity"]["DISK"] == {"/d1": "50000", "/d2": "50000"}  # JBOD: per log dir
+    assert all(isinstance(e["doc"], str) for e in entries)
+    assert json.loads(json.dumps(body)) == body
+
+
+def test_bench_capacity_from_sample_runs() -> None:
+    from workbench.analyze.latency import run_summary
+
+    store = Store(SAMPLE)
+    runs, intervals = store.read("bench_runs"), store.read("bench_intervals")
+    cap = sz.bench_capacity(run_summary(runs, intervals), runs)
+    assert cap.records_per_s == pytest.approx(80_000 / 12, rel=0.01)  # 12 partitions, 80k msg/s target
+    assert cap.bytes_per_s == pytest.approx(80_000 * 100 / 12, rel=0.01)
+    assert cap.lower_bound  # the best run kept up with its target
+
+
+# -- rates from a synthetic history with known truth ---------------------------------------------
+RATES = {("a", 0): 100.0, ("a", 1): 300.0, ("b", 0): 40.0}
+BYTES = {"a": 500.0, "b": 2000.0}
+RETAIN_S = 6 * 3600
+
+
+def _history(days: float = 2.0, step_s: int = 60) -> dict[str, pl.DataFrame]:
+    """Offsets every ``step_s``, log dirs hourly, with hourly segment deletion (6 h retention)."""
+    n = int(days * 86400 / step_s) + 1
+    po, ld = [], []
+    for (topic, part), rate in RATES.items():
+        for i in range(n):
+            t = i * step_s
+            ts = T0 + dt.timedelta(seconds=t)
+            end = 10_000_000 + int(rate * t)
+            start = 10_000_000 + int(rate * max(0, (t - RETAIN_S) // 3600 * 3600))
+            po.append(
+                {
+                    "ts": ts,
+                    "cluster": "t",
+                    "topic": topic,
+                    "partition": part,
+                    "log_start_offset": start,
+                    "log_end_offset": end,
+                    "source": "test",
+                }
+            )
+            if t % 3600 == 0:
+                ld.append(
+                    {
+                        "ts": ts,
+                        "cluster": "t",
+                        "broker": 1,
+                        "log_dir": "/d",
+                        "topic": topic,
+                        "partition": part,
+                        "size_bytes": int((end - start) * BYTES[topic]),
+                        "offset_lag": 0,
+                        "is_future": False,
+                        "source": "test",
+                    }
+                )
+    return {
+        "partition_offsets": conform(pl.DataFrame(po), "partition_offsets"),
+        "log_dirs": conform(pl.DataFrame(ld), "log_dirs"),
+    }
+
+
+def test_rates_recover_known_truth_within_one_percent() -> None:
+    h = _history()
+    part = cr.partition_ingress(h["partition_offsets"], h["log_dirs"])
+    per = part.group_by("topic", "partition").agg(pl.col("msg_per_s").mean(), pl.col("bytes_per_s").mean())
+    for (topic, p), rate in RATES.items():
+        row = per.filter((pl.col("topic") == topic) & (pl.col("partition") == p)).row(0, named=True)
+        assert row["msg_per_s"] == pytest.approx(rate, rel=0.01)
+        assert row["bytes_per_s"] == pytest.approx(rate * BYTES[topic], rel=0.01)
+    bpm = cr.bytes_per_message(h["log_dirs"], h["partition_offsets"])
+    assert set(bpm["method"].to_list()) == {"delta"}
+    topic = cr.topic_ingress(part)
+    peaks = cr.peaks(topic, ["topic"])
+    assert peaks.filter(pl.col("topic") == "a")["max_msg_per_s"].item() == pytest.approx(400, rel=0.01)
+    skew = cr.partition_skew(part).filter(pl.col("topic") == "a").row(0, named=True)
+    assert (skew["hottest"], skew["skew"]) == (1, pytest.approx(1.5, rel=0.01))
+    assert cr.hour_of_week_profile(topic, ["topic"])["hour_of_week"].max() == 48  # Mon 00:01 to Wed 00:00
+
+
+def test_group_egress_from_commit_deltas() -> None:
+    rows = [
+        {
+            "ts": T0 + dt.timedelta(minutes=i),
+            "cluster": "t",
+            "group": "g",
+            "topic": "a",
+            "partition": p,
+            "committed_offset": c0 + int(rate * 60 * i) - (50_000 if (p == 0 and i == 5) else 0),
+        }
+        for p, (c0, rate) in enumerate([(0, 90.0), (1000, 10.0)])
+        for i in range(10)
+    ]
+    egress = cr.group_egress(conform(pl.DataFrame(rows), "offsets"))
+    assert egress["msg_per_s"].head(3).to_list() == pytest.approx([100.0] * 3)
+    rewind = egress.filter(pl.col("ts") == T0 + dt.timedelta(minutes=5))
+    assert rewind["msg_per_s"].item() == pytest.approx(10.0)  # the rewound partition has no rate
+
+
+# -- forecast -------------------------------------------------------------------------------------
+def _seasonal(days: int, slope: float, noise: float = 5.0) -> pl.DataFrame:
+    ts = pl.datetime_range(T0, T0 + dt.timedelta(days=days), "1h", eager=True, closed="left")
+    d = np.arange(ts.len()) / 24
+    hour, weekend = ts.dt.hour().to_numpy(), ts.dt.weekday().to_numpy() >= 6
+    y = 1000 + slope * d + 300 * np.sin(2 * np.pi * hour / 24) - 200 * weekend
+    return pl.DataFrame({"ts": ts, "v": y + np.random.default_rng(1).normal(0, noise, ts.len())})
+
+
+@pytest.mark.parametrize(("days", "seasonality"), [(7, "hour_of_day+weekend"), (21, "hour_of_week")])
+def test_forecast_recovers_trend_and_seasonality(days: int, seasonality: str) -> None:
+    frame = _seasonal(days, slope=20.0)
+    out, model = fc.forecast(frame, "v", horizon_days=30)
+    assert model.seasonality == seasonality
+    assert model.slope == pytest.approx(20.0, rel=0.05)
+    assert model.sigma == pytest.approx(5.0, rel=0.15)
+    ahead = out.filter(pl.col("kind") == "forecast")
+    truth = _seasonal(days + 30, 20.0, noise=0.0).filter(pl.col("ts").is_in(ahead["ts"].implode()))
+    err = (ahead.join(truth, on="ts").select((pl.col("fitted") - pl.col("v")).abs().max())).item()
+    assert err < 30  # within 3 % of the level after 30 days
+    assert (ahead["upper"] - ahead["lower"]).tail(1).item() > (ahead["upper"] - ahead["lower"]).head(1).item()
+
+
+def test_days_until_crossing() -> None:
+    frame = _seasonal(14, slope=20.0, noise=1.0)
+    out, _ = fc.forecast(frame, "v", horizon_days=60)
+    hit = fc.days_until(out, 2000.0)
+    # daily peak (hour 6: +300) crosses 2000 when 1000 + 20 d + 300 = 2000 -> d = 35, 21 days after the end
+    assert hit.at is not None and hit.at.hour == 6
+    assert hit.days == pytest.approx(21.0, abs=1.0)
+    assert hit.earliest is not None and hit.earliest <= hit.at
+    assert fc.days_until(out, 1e9).at is None
+    assert fc.days_until(out, 500.0).already
+
+
+def test_growth_override_fixes_the_trend() -> None:
+    frame = _seasonal(7, slope=0.0)
+    _, model = fc.forecast(frame, "v", 10, growth_per_week=0.07)
+    assert model.fixed_slope
+    assert model.slope == pytest.approx(frame["v"].mean() * 0.07 / 7, rel=1e-9)  # +7 % of the mean a week
+
+
+# -- the report -------------------------------------------------------------------------------------
+def _write_store(root: Path) -> None:
+    """A two-day cluster with a group named like an HTML script, bound by its consume rate."""
+    h = _history(days=2, step_s=300)
+    po = h["partition_offsets"]
+    last = po.group_by("ts", "topic", "partition").agg(pl.col("log_end_offset").first())
+    offsets = last.filter(pl.col("topic") == "a").with_columns(
+        cluster=pl.lit("t"),
+        group=pl.lit(EVIL),
+        group_state=pl.lit("Stable"),
+        member_id=pl.lit("m-1"),
+        committed_offset=10_000_000
+        + (
+            (pl.col("ts") - T0).dt.total_seconds()
+            * 0.5
+            * pl.when(pl.col("partition") == 0).then(100).otherwise(300)
+        ).cast(pl.Int64),
+        source=pl.lit("test"),
+    )
+    snaps = h["log_dirs"]["ts"].unique().sort()
+    meta = {
+        "cluster_info": [
+            {"ts": t, "cluster": "t", "cluster_id": "x", "controller_id": 1, "broker_count": 1} for t in snaps
+        ],
+        "brokers": [{"ts": t, "cluster": "t", "broker_id": 1, "host": "h", "port": 9092} for t in snaps],
+        "topic_partitions": [
+            {
+                "ts": t,
+                "cluster": "t",
+                "topic": tp,
+                "partition": p,
+                "is_internal": False,
+                "leader": 1,
+                "replicas": [1],
+                "isr": [1],
+                "offline": False,
+            }
+            for t in snaps
+            for tp, p in RATES
+        ],
+        "configs": [
+            {
+                "ts": t,
+                "cluster": "t",
+                "resource_type": "topic",
+                "resource_name": tp,
+                "name": "retention.ms",
+                "value": str(RETAIN_S * 1000),
+            }
+            for t in snaps
+            for tp in ("a", "b")
+        ],
+    }
+    store = Store(root)
+    for name, frame in [("partition_offsets", po), ("log_dirs", h["log_dirs"]), ("offsets", offsets)]:
+        store.append(name, conform(frame, name))
+    for name, rows in meta.items():
+        store.append(name, conform(pl.DataFrame(rows).with_columns(source=pl.lit("test")), name))
+
+
+def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None:
+    _write_store(tmp_path / "data")
+    args = [
+        "report",
+        "capacity",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--out",
+        str(tmp_path / "out"),
+        "-p",
+        "producer_mb_s_per_partition",
+        "0.5",
+        "-p",
+        "horizon_days",
+        "30",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert "<script src=" not in html and "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    for text in ("Headroom per topic", "Ingress forecast", "Disk per broker", "brokerCapacities", "What if"):
+        assert text in html, text
+    assert "falls 50% short" in html  # the group reads half of what the topic produces
+
+
+def test_report_renders_on_the_sample(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        main, ["report", "capacity", "--data-dir", str(SAMPLE), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert "analytics-etl on clickstream tops out" in html
+    assert "Broker 1 holds" in html
+    assert html.count('<div id="altair-viz-') >= 8
+    assert time.monotonic() - started < 60
+
+
+def test_report_bad_parameter(tmp_path: Path) -> None:
+    args = [
+        "report",
+        "capacity",
+        "--data-dir",
+        str(SAMPLE),
+        "--out",
+        str(tmp_path),
+        "-p",
+        "fill_target",
+        "1.5",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert "fill_target" in result.output
+
+
+def test_cli_exports_cruise_control(tmp_path: Path) -> None:
+    out = tmp_path / "capacity.json"
+    args = [
+        "capacity",
+        "export-cruise-control",
+        "--data-dir",
+        str(SAMPLE),
+        "--disk-gb",
+        "16000",
+        "--nic-mb-s",
+        "1250",
+        "-o",
+        str(out),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    body = json.loads(out.read_text())
+    assert [e["brokerId"] for e in body["brokerCapacities"]] == ["-1", "1", "2", "3"]
+    assert body["brokerCapacities"][1]["capacity"]["DISK"] == str(round(16000e9 / sz.MIB))
+
+
+# -- a real broker -----------------------------------------------------------------------------------
+RATE, SIZE, SECONDS = 2000, 1024, 8.0
+
+
+def _produce(bootstrap: str, topic: str, started: threading.Event) -> None:
+    """Send RATE msg/s of SIZE bytes for SECONDS, on schedule (open loop)."""
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "compression.type": "none"})
+    payload = bytes(range(256)) * (SIZE // 256)
+    t0 = time.monotonic()
+    started.set()
+    for i in range(int(RATE * SECONDS)):
+        delay = t0 + i / RATE - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        producer.produce(topic, payload, partition=0)
+        producer.poll(0)
+    producer.flush(10)
+
+
+def test_measured_ingress_on_a_real_broker(kafka, topic_factory) -> None:
+    from workbench.collect.configs import snapshot_configs
+    from workbench.collect.kafka import KafkaAdmin
+    from workbench.collect.logdirs import LogDirsClient
+    from workbench.collect.offsets import snapshot_offsets
+    from workbench.config import load_settings
+
+    topic = topic_factory(partitions=1)
+    settings = load_settings(kafka.bootstrap)
+    admin, log_dirs = KafkaAdmin(settings, timeout_s=10), LogDirsClient(settings, timeout_s=10)
+    try:
+        snapshot_configs(admin, "k", log_dirs, topics=[topic])  # warm up both clients
+        started = threading.Event()
+        worker = threading.Thread(target=_produce, args=(kafka.bootstrap, topic, started))
+        worker.start()
+        started.wait(5)
+        t0 = time.monotonic()
+        offsets, sizes = [], []
+        for at in (1.0, 3.5, 6.5):
+            time.sleep(max(0.0, t0 + at - time.monotonic()))
+            offsets.append(snapshot_offsets(admin, "k").partitions.filter(pl.col("topic") == topic))
+            sizes.append(snapshot_configs(admin, "k", log_dirs, topics=[topic])["log_dirs"])
+        worker.join(30)
+    finally:
+        log_dirs.close()
+    po, ld = pl.concat(offsets), pl.concat(sizes)
+    mean = cr.mean_rate(po)["msg_per_s"].item()
+    bpm = cr.bytes_per_message(ld, po)["bytes_per_msg"].item()
+    assert mean == pytest.approx(RATE, rel=0.05)
+    assert mean * bpm == pytest.approx(RATE * SIZE, rel=0.05)
+    part = cr.partition_ingress(po, ld)
+    assert part["bytes_per_s"].mean() == pytest.approx(RATE * SIZE, rel=0.05)
+    assert math.isfinite(bpm) and SIZE <= bpm < SIZE * 1.05  # on-disk record overhead is a few bytes

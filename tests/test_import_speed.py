@@ -1,0 +1,58 @@
+"""`import workbench` stays light: the heavy libraries load only when a name that needs them is used.
+
+Structural, not timed: a fresh interpreter imports workbench and reports which modules it loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("polars", "pandas", "pyarrow", "altair", "confluent_kafka", "papermill", "nbconvert", "numpy")
+PROBE = "import json, sys; import {what}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+
+
+def loaded_after(what: str) -> set[str]:
+    """Top-level module names in sys.modules after ``import <what>`` in a new interpreter."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(what=what)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return set(json.loads(out.stdout))
+
+
+@pytest.mark.parametrize("what", ["workbench", "workbench.errors", "workbench.config", "workbench.timeparse"])
+def test_import_does_not_load_heavy_libraries(what: str) -> None:
+    heavy = loaded_after(what) & set(HEAVY)
+    assert heavy == set(), (
+        f"`import {what}` loads {sorted(heavy)}: import them inside the functions that need them"
+    )
+
+
+def test_public_names_still_load_lazily() -> None:
+    probe = "import sys, workbench; workbench.load_offsets; print('polars' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "True"
+
+
+def test_importtime_confirms(tmp_path: object) -> None:
+    """`python -X importtime -c 'import workbench'` lists no heavy module (the same check, another way)."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import workbench"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0] for line in out.stderr.splitlines() if "|" in line
+    }
+    assert "workbench" in imported
+    assert imported & set(HEAVY) == set()
