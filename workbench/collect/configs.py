@@ -21,8 +21,8 @@ import polars as pl
 
 from workbench.collect.kafka import ClusterInfo, ConfigInfo, KafkaAdmin, PartitionInfo
 from workbench.collect.logdirs import LogDirsClient, ReplicaDir
-from workbench.collect.loop import LoopPlan, LoopResult
-from workbench.errors import KafkaAuthError, WorkbenchError
+from workbench.collect.loop import LoopPlan, LoopResult, run_schedule
+from workbench.errors import WorkbenchError
 from workbench.schema import DATASETS, conform
 from workbench.store import Store
 
@@ -171,41 +171,20 @@ def run_config_loop(
     report: Callable[[str], None],
     stop: threading.Event,
 ) -> LoopResult:
-    """Snapshot, write, report every ``plan.interval`` (as :func:`workbench.collect.loop.run_loop`).
+    """Snapshot, write, report every ``plan.interval`` (:func:`workbench.collect.loop.run_schedule`).
 
     Authentication failures end the loop; other failures are recorded in ``collections`` and
     retried at the next interval.
     """
-    result = LoopResult()
-    started = time.monotonic()
-    next_at = started
-    while not stop.is_set():
-        result.attempts += 1
-        try:
-            snap = snapshot()
-            write_snapshot(store, snap)
-        except KafkaAuthError:
-            raise
-        except WorkbenchError as err:
-            result.failed += 1
-            now = dt.datetime.now(dt.UTC)
-            store.append(
-                "collections",
-                conform(pl.DataFrame([collections_row(cluster, None, now, str(err))]), "collections"),
-            )
-            report(f"{now:%Y-%m-%dT%H:%M:%SZ} {cluster}: snapshot FAILED: {err}")
-        else:
-            result.ok += 1
-            store.append(
-                "collections",
-                conform(pl.DataFrame([collections_row(cluster, snap, snap.ts, None)]), "collections"),
-            )
-            report(snap.line(cluster))
-        if plan.count is not None and result.attempts >= plan.count:
-            break
-        next_at += plan.interval.total_seconds()
-        if plan.duration is not None and next_at - started > plan.duration.total_seconds():
-            break
-        stop.wait(max(0.0, next_at - time.monotonic()))
-    result.stopped_by_signal = stop.is_set()
-    return result
+
+    def record(snap: ConfigSnapshot | None, ts: dt.datetime, error: str | None) -> None:
+        row = collections_row(cluster, snap, ts, error)
+        store.append("collections", conform(pl.DataFrame([row]), "collections"))
+
+    def attempt() -> str:
+        snap = snapshot()
+        write_snapshot(store, snap)
+        record(snap, snap.ts, None)
+        return snap.line(cluster)
+
+    return run_schedule(cluster, attempt, lambda now, err: record(None, now, str(err)), plan, report, stop)

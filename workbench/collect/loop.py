@@ -92,6 +92,48 @@ def collect_once(admin: KafkaAdmin, store: Store, cluster: str, groups: GroupFil
     return snap
 
 
+def run_schedule(
+    cluster: str,
+    attempt: Callable[[], str],
+    record_failure: Callable[[dt.datetime, WorkbenchError], None],
+    plan: LoopPlan,
+    report: Callable[[str], None],
+    stop: threading.Event,
+) -> LoopResult:
+    """Call ``attempt`` (snapshot + write, returns a status line) every ``plan.interval`` until
+    count/duration is reached or ``stop`` is set. Shared by every collector.
+
+    Authentication failures end the loop at once (retrying cannot fix a wrong password); other
+    workbench errors go to ``record_failure`` and are retried at the next interval.
+    """
+    result = LoopResult()
+    started = time.monotonic()
+    next_at = started
+    while not stop.is_set():
+        result.attempts += 1
+        try:
+            line = attempt()
+        except KafkaAuthError:
+            raise
+        except WorkbenchError as err:
+            result.failed += 1
+            now = dt.datetime.now(dt.UTC)
+            log.info("snapshot failed: %s", err)
+            record_failure(now, err)
+            report(f"{_fmt_ts(now)} {cluster}: snapshot FAILED: {err} (retrying in {_fmt_td(plan.interval)})")
+        else:
+            result.ok += 1
+            report(line)
+        if plan.count is not None and result.attempts >= plan.count:
+            break
+        next_at += plan.interval.total_seconds()
+        if plan.duration is not None and next_at - started > plan.duration.total_seconds():
+            break
+        stop.wait(max(0.0, next_at - time.monotonic()))
+    result.stopped_by_signal = stop.is_set()
+    return result
+
+
 def run_loop(
     admin: KafkaAdmin,
     store: Store,
@@ -101,37 +143,15 @@ def run_loop(
     report: Callable[[str], None],
     stop: threading.Event,
 ) -> LoopResult:
-    """Snapshot every ``plan.interval`` until count/duration is reached or ``stop`` is set.
+    """The offsets collector: :func:`run_schedule` over :func:`collect_once`."""
 
-    Authentication failures end the loop at once (retrying cannot fix a wrong password);
-    other failures are recorded and retried at the next interval.
-    """
-    result = LoopResult()
-    started = time.monotonic()
-    next_at = started
-    while not stop.is_set():
-        result.attempts += 1
-        try:
-            snap = collect_once(admin, store, cluster, groups)
-        except KafkaAuthError:
-            raise
-        except WorkbenchError as err:
-            result.failed += 1
-            now = dt.datetime.now(dt.UTC)
-            log.info("snapshot failed: %s", err)
-            _record(store, cluster, None, now, str(err))
-            report(f"{_fmt_ts(now)} {cluster}: snapshot FAILED: {err} (retrying in {_fmt_td(plan.interval)})")
-        else:
-            result.ok += 1
-            report(_status_line(cluster, snap))
-        if plan.count is not None and result.attempts >= plan.count:
-            break
-        next_at += plan.interval.total_seconds()
-        if plan.duration is not None and next_at - started > plan.duration.total_seconds():
-            break
-        stop.wait(max(0.0, next_at - time.monotonic()))
-    result.stopped_by_signal = stop.is_set()
-    return result
+    def attempt() -> str:
+        return _status_line(cluster, collect_once(admin, store, cluster, groups))
+
+    def record_failure(now: dt.datetime, err: WorkbenchError) -> None:
+        _record(store, cluster, None, now, str(err))
+
+    return run_schedule(cluster, attempt, record_failure, plan, report, stop)
 
 
 def _status_line(cluster: str, snap: OffsetsSnapshot) -> str:
