@@ -136,6 +136,14 @@ def lag(
         else (_stored_offsets(data_dir, cluster, groups))
     )
     summary = latest_group_lag(offsets, thresholds)
+    if groups and summary.is_empty():
+        from workbench.errors import NotFoundError
+
+        where = bootstrap_server or f"{data_dir} (last day of history)"
+        raise NotFoundError(
+            f"no consumer group in {where} matches --group {' '.join(groups)}; "
+            "run without --group to list them"
+        )
     if as_json:
         click.echo(json.dumps(summary.to_dicts(), default=_json_default, indent=2))
     else:
