@@ -12,7 +12,7 @@ from workbench.cli import main
 SAMPLE = str(Path(__file__).resolve().parents[1] / "data" / "sample")
 
 
-def _run(*args: str):  # noqa: ANN202
+def _run(*args: str):
     return CliRunner().invoke(main, ["lag", "--data-dir", SAMPLE, *args])
 
 
