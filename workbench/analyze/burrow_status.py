@@ -64,7 +64,8 @@ def _commit_windows(frame: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
             for k in range(1, config.intervals)
             for src, dst in (("committed_offset", "o"), ("_cts", "t"), ("lag", "l"))
         ]
-        return commits.with_columns(*back, _sts=pl.col("_cts"))
+        # lazy: each k's partition-boundary mask is computed once for its three columns
+        return commits.lazy().with_columns(*back, _sts=pl.col("_cts")).collect(engine="in-memory")
     commits = commits.with_columns(_slot_ids(commits, min_distance_us))
     slot = pl.col("_slot")
     starts = commits.filter(slot != slot.shift(1).fill_null(-1)).select("_cts")
@@ -128,10 +129,9 @@ def _carry_forward(frame: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
     idx = frame.select(has.cast(pl.Int64).cum_sum() - 1).to_series()
     if feats.height == 0:
         return frame.with_columns(pl.lit(None).alias(c) for c in _FEATURES)
-    picked = feats[idx.clip(0)]
-    same = (idx >= 0) & (picked["_pid"] == frame["_pid"])
-    picked = picked.drop("_pid").with_columns(pl.when(same).then(pl.col(c)).alias(c) for c in _FEATURES)
-    return pl.concat([frame, picked], how="horizontal")
+    same = (idx >= 0) & (feats["_pid"].gather(idx.clip(0)) == frame["_pid"])
+    at = pl.select(pl.when(same).then(idx)).to_series()  # a null position gathers a null row
+    return pl.concat([frame, feats.drop("_pid")[at]], how="horizontal")
 
 
 def partition_status(
@@ -186,7 +186,7 @@ def _row_status(frame: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
     keep = [
         c
         for c in ("cluster", "group", "topic", "partition", "ts", "member_id", "client_id", "host")
-        if c in out.columns
+        if c in frame.columns
     ]
     tail = ["committed_offset", "log_end_offset", "current_lag", "complete", "window_slots", "last_commit_ts"]
     return out.select(*keep, *tail, "status", "status_code", *rules)

@@ -99,10 +99,11 @@ def prev_known(value: pl.Expr, pid: str = "_pid") -> pl.Expr:
     return pl.when(owner == pl.col(pid)).then(value.shift(1).forward_fill())
 
 
-def delta_rate(value: pl.Expr, allow_negative: bool = False) -> pl.Expr:
+def delta_rate(value: pl.Expr, allow_negative: bool = False, secs: bool = False) -> pl.Expr:
     """(value − previous known value) / seconds between them; null on the first known value, on a
-    null value, on a zero time step, and (unless ``allow_negative``) on a decrease (reset)."""
-    t = pl.when(value.is_not_null()).then(seconds())
+    null value, on a zero time step, and (unless ``allow_negative``) on a decrease (reset).
+    ``secs``: read the seconds from a ``_secs`` column (:func:`seconds`, computed once)."""
+    t = pl.when(value.is_not_null()).then(pl.col("_secs") if secs else seconds())
     dv = (value - prev_known(value)).cast(pl.Float64)
     dt = t - prev_known(t)
     ok = (dt > 0) if allow_negative else (dt > 0) & (dv >= 0)
@@ -113,7 +114,7 @@ def _dense_delta_rate(value: pl.Expr, allow_negative: bool = False) -> pl.Expr:
     """:func:`delta_rate` of a column without nulls: the previous known value is the previous row
     (same partition), so no forward fills are needed. Same arithmetic, same result."""
     same = pl.col("_pid") == pl.col("_pid").shift(1)
-    t = seconds()
+    t = pl.col("_secs")
     dv = (value - value.shift(1)).cast(pl.Float64)
     dt = t - t.shift(1)
     ok = same & ((dt > 0) if allow_negative else (dt > 0) & (dv >= 0))
@@ -144,15 +145,22 @@ def partition_lag(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     frame = prepare(offsets)
     rates = {"consume_rate": "committed_offset", "produce_rate": "log_end_offset", "lag_growth_rate": "lag"}
     exprs = {
-        name: (delta_rate if frame[col].null_count() else _dense_delta_rate)(
-            pl.col(col), allow_negative=name == "lag_growth_rate"
-        )
+        name: delta_rate(pl.col(col), allow_negative=name == "lag_growth_rate", secs=True)
+        if frame[col].null_count()
+        else _dense_delta_rate(pl.col(col), allow_negative=name == "lag_growth_rate")
         for name, col in rates.items()
     }
-    out = frame.with_columns(**exprs).with_columns(
-        time_to_drain_s=drain_time(pl.col("lag"), pl.col("consume_rate"), pl.col("produce_rate")),
+    out = (  # lazy: common subexpressions (seconds, previous-known owners) are computed once
+        frame.lazy()
+        .with_columns(_secs=seconds())
+        .with_columns(**exprs)
+        .with_columns(
+            time_to_drain_s=drain_time(pl.col("lag"), pl.col("consume_rate"), pl.col("produce_rate")),
+        )
+        .drop("_pid", "_secs")
+        .collect(engine="in-memory")
     )
-    return out.drop("_pid")
+    return out
 
 
 def _known_sum(col: str) -> pl.Expr:
@@ -373,7 +381,9 @@ def topic_lag(partition_lag_frame: pl.DataFrame, by_group: bool = False) -> pl.D
         )
     if not by_group and (out["groups"].max() or 0) > 1:  # count each partition's ingress once
         pkeys = with_cluster(frame.columns, TOPIC_KEYS)
-        ingress = frame.group_by(["ts", *pkeys]).agg(pl.col("produce_rate").mean())
-        ingress = ingress.group_by([*topic_keys, "ts"]).agg(_known_sum("produce_rate"))
+        # maintain_order: the partitions' rates are summed in row order (float sums would otherwise
+        # vary in the last bit from run to run with the hash group-by's output order)
+        ingress = frame.group_by(["ts", *pkeys], maintain_order=True).agg(pl.col("produce_rate").mean())
+        ingress = ingress.group_by([*topic_keys, "ts"], maintain_order=True).agg(_known_sum("produce_rate"))
         out = out.drop("produce_rate").join(ingress, on=[*topic_keys, "ts"], how="left")
     return _with_drain(out).sort([*tkeys, "ts"])

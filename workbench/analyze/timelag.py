@@ -20,9 +20,10 @@ instead of its 30-minute table:
 The snapshot's own log end is part of the history, so C < log end always has a point at or before
 t with log end ≥ C: extrapolation happens only off the oldest edge, never into the future.
 Vectorized, no loop over rows: the per-partition as-of lookups ("last point at or before t", then
-"first point with log end ≥ C") are two ``search_sorted`` calls over integer keys that increase
-across the whole sorted history (partition then time; segment then offset), which is an as-of
-join done as one binary search each.
+"first point with log end ≥ C") search integer keys that increase across the whole sorted history
+(partition then time; segment then offset): an as-of join without ``by`` groups. The first is a
+merge (``join_asof``) when the offsets rows come in history order, as they usually do, else a
+binary search (``search_sorted``); the second is a binary search.
 """
 
 from __future__ import annotations
@@ -73,26 +74,34 @@ def first_reach_points(history: pl.DataFrame) -> pl.DataFrame:
     """
     end, tpid = pl.col("log_end_offset"), pl.col("_tpid")
     new_seg = (tpid != tpid.shift(1)).fill_null(True) | (end < end.shift(1))
-    pts = history.with_columns(_seg=new_seg.cum_sum()).filter(
-        (pl.col("_seg") != pl.col("_seg").shift(1)).fill_null(True) | (end > end.shift(1))
+    pts = (
+        history.lazy()
+        .with_columns(_seg=new_seg.cum_sum())
+        .filter((pl.col("_seg") != pl.col("_seg").shift(1)).fill_null(True) | (end > end.shift(1)))
+        .collect(engine="in-memory")
     )
-    first = (pl.col("_seg") != pl.col("_seg").shift(1)).fill_null(True)
+    first = pl.col("_first")  # the segment's first point (column set below, computed once)
     last = (pl.col("_seg") != pl.col("_seg").shift(-1)).fill_null(True)
     row = pl.int_range(pl.len(), dtype=pl.Int64)
     f_end = pl.when(first).then(end).forward_fill()
     span = pl.when(last).then(end).backward_fill() - f_end + 1
     base = pl.when(first).then(span).otherwise(0).cum_sum() - span
-    return pts.select(
-        "_tpid",
-        "ts",
-        "_seg",
-        _end=end,
-        _idx=row - pl.when(first).then(row).forward_fill(),
-        _l_ts=pl.when(~first).then(pl.col("ts").shift(1)),
-        _l_end=pl.when(~first).then(end.shift(1)),
-        _f_ts=pl.when(first).then(pl.col("ts")).forward_fill(),
-        _f_end=f_end,
-        _g=end - f_end + base,
+    return (
+        pts.lazy()
+        .with_columns(_first=(pl.col("_seg") != pl.col("_seg").shift(1)).fill_null(True))
+        .select(
+            "_tpid",
+            "ts",
+            "_seg",
+            _end=end,
+            _idx=row - pl.when(first).then(row).forward_fill(),
+            _l_ts=pl.when(~first).then(pl.col("ts").shift(1)),
+            _l_end=pl.when(~first).then(end.shift(1)),
+            _f_ts=pl.when(first).then(pl.col("ts")).forward_fill(),
+            _f_end=f_end,
+            _g=end - f_end + base,
+        )
+        .collect(engine="in-memory")  # lazy: the shared masks and fills are computed once
     )
 
 
@@ -105,6 +114,25 @@ def _check_key_range(size: float, what: str) -> None:
 def _gather(points: pl.DataFrame, pos: pl.Series, names: dict[str, str]) -> pl.DataFrame:
     """Rows of ``points`` at ``pos`` (null where ``pos`` is null), renamed."""
     return pl.DataFrame([points[src].gather(pos).alias(dst) for src, dst in names.items()])
+
+
+def _last_at_or_before(keys: pl.Series, q: pl.Series) -> pl.Series:
+    """Per ``q`` value, the position of the last ``keys`` value ≤ it (-1 when none), Int64.
+
+    ``keys`` is sorted and unique. Offsets rows usually come in the same (partition, time) order,
+    so ``q`` is sorted too: then a backward as-of join (one merge pass) replaces the binary
+    searches (several times slower)."""
+    if q.null_count() == 0 and q.is_sorted():
+        left = q.alias("_q").to_frame().with_columns(pl.col("_q").set_sorted())
+        right = pl.DataFrame({"_q": keys, "_pos": pl.int_range(keys.len(), dtype=pl.Int64, eager=True)})
+        found = left.join_asof(
+            right.with_columns(pl.col("_q").set_sorted()),
+            on="_q",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        return found["_pos"].fill_null(-1)
+    return keys.search_sorted(q, side="right").cast(pl.Int64) - 1
 
 
 def _locate(
@@ -126,7 +154,7 @@ def _locate(
     _check_key_range(spans.item() or 0.0, "sum of log-end spans")  # checked in float: Int64 would wrap
     pkey = points["_tpid"].cast(pl.Int64) * width + (t_us - tmin)
     q = tpid.cast(pl.Int64) * width + (frame["ts"].dt.epoch("us") - tmin).clip(-1, width - 1)
-    pos = pkey.search_sorted(q, side="right").cast(pl.Int64) - 1
+    pos = _last_at_or_before(pkey, q)
     pos = pl.select(pl.when((pos >= 0) & (points["_tpid"].gather(pos.clip(0)) == tpid)).then(pos)).to_series()
     state = _gather(points, pos, {"_seg": "_seg", "_f_ts": "_f_ts", "_f_end": "_f_end", "_idx": "_t_idx"})
     state = state.with_columns(_gather(points, pos, {"_end": "_t_end", "ts": "_t_ts", "_g": "_t_g"}))
@@ -178,16 +206,22 @@ def time_lag(
     keys = with_cluster(frame.columns, TOPIC_KEYS)
     hist = _history(frame, log_end_history)
     located = _locate(frame, first_reach_points(hist), hist, keys)
-    work = pl.concat([frame, located], how="horizontal")
-    c = pl.max_horizontal("committed_offset", "log_start_offset")
+    c = pl.col("_c")
     log_end = pl.coalesce("log_end_offset", "_t_end")
     value, code = _estimate(c)
     no_commit = pl.col("committed_offset").is_null()
-    zero = c >= log_end
+    zero = pl.col("_zero")
     code = pl.when(no_commit).then(4).when(zero).then(0).otherwise(code)
-    work = work.with_columns(
-        time_lag_s=pl.when(no_commit).then(None).when(zero).then(pl.lit(0.0)).otherwise(value),
-        # one small gather instead of a when/then over string literals (several times slower)
-        time_lag_method=pl.lit(pl.Series(METHODS, dtype=pl.String)).gather(code),
+    return (  # lazy: shared subexpressions are evaluated once
+        pl.concat([frame, located], how="horizontal")
+        .lazy()
+        .with_columns(_c=pl.max_horizontal("committed_offset", "log_start_offset"))
+        .with_columns(_zero=c >= log_end)
+        .with_columns(
+            time_lag_s=pl.when(no_commit).then(None).when(zero).then(pl.lit(0.0)).otherwise(value),
+            # one small gather instead of a when/then over string literals (several times slower)
+            time_lag_method=pl.lit(pl.Series(METHODS, dtype=pl.String)).gather(code),
+        )
+        .drop(*located.columns, "_c", "_zero")
+        .collect(engine="in-memory")
     )
-    return work.drop(located.columns)
