@@ -384,6 +384,8 @@ def test_incidents_show_as_burrow_errors(burrow: tuple[pl.DataFrame, pl.DataFram
     assert statuses("search-indexer", at(17, 15), at(20, 0), gs) == {"OK"}
     stall = window(gs.filter(pl.col("group") == "fraud-case-manager"), at(14, 16), at(14, 19))
     assert (stall["status"] == "ERR").sum() >= 24  # at least 2 of the 3 hours
+    # members still own the partitions and keep committing the same offset: STALL, not STOP
+    assert statuses("fraud-case-manager", at(14, 17), at(14, 18, 30)) == {"STALL"}
     assert statuses("fraud-case-manager", at(14, 20), at(20, 0), gs) == {"OK"}
     assert statuses("legacy-billing-export", at(13, 1), at(20, 0)) == {"STOP"}
     assert statuses("config-watcher-old", at(13, 1), at(20, 0), gs) == {"OK"}

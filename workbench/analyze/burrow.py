@@ -8,10 +8,12 @@ shifted columns (applied to every snapshot at once by :mod:`workbench.analyze.bu
 The table-driven tests check one against the other.
 
 From snapshots to Burrow's commits. A snapshot records *which* offset is committed, not when it was
-committed. Every snapshot with a committed offset is a commit slot whose timestamp is the first
-snapshot at which that offset was seen (an unchanged offset is an old commit, re-observed): so a
-consumer that stopped committing goes STOP once the time since its offset last moved exceeds the
-window's span, as in Burrow. Its lag is the snapshot's ``lag`` (log end − max(committed, log start),
+committed. Every snapshot with a committed offset is a commit slot. While a live member owns the
+partition, the slot's timestamp is the snapshot's (a live consumer keeps committing, even the same
+offset: a consumer stuck on one message goes STALL, as in Burrow). Without an owner, the timestamp
+is the first snapshot at which that offset was seen (an unchanged offset is an old commit,
+re-observed): so a consumer that stopped goes STOP once the time since its offset last moved
+exceeds the window's span, as in Burrow. Its lag is the snapshot's ``lag`` (log end − max(committed, log start),
 floored at 0). The broker ring is the log end at the last ``intervals`` snapshots. ``min-distance``
 merging then applies to the slot timestamps as in Burrow (``mergeFrequentCommitIntoPrevious``).
 

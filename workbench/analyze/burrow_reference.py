@@ -48,12 +48,18 @@ class Ring:
     seen_since: int = 0
     last_end: int | None = None
 
-    def observe(self, now: int, committed: int | None, lag: int | None, log_end: int | None) -> None:
-        """Add one snapshot: a broker reading, and a commit when there is a committed offset."""
+    def observe(
+        self, now: int, committed: int | None, lag: int | None, log_end: int | None, owned: bool = False
+    ) -> None:
+        """Add one snapshot: a broker reading, and a commit when there is a committed offset.
+
+        An unchanged offset is an old commit re-observed, unless a live member owns the partition
+        (``owned``): a live consumer keeps committing, so the commit is taken as fresh.
+        """
         self.broker = [*self.broker, log_end][-self.config.intervals :]
         if committed is None:
             return
-        if committed != self.seen_offset:
+        if committed != self.seen_offset or owned:
             self.seen_offset, self.seen_since = committed, now
         slot = Slot(committed, self.seen_since, lag)
         min_distance = round(self.config.min_distance_s * 1e6)
@@ -99,7 +105,8 @@ def reference_partition_status(offsets: pl.DataFrame, config: BurrowConfig | Non
     for row in frame.iter_rows(named=True):
         ring = rings.setdefault(row["_pid"], Ring(config))
         now = (row["ts"] - EPOCH) // dt.timedelta(microseconds=1)
-        ring.observe(now, row["committed_offset"], row["lag"], row["log_end_offset"])
+        owned = row.get("member_id") is not None
+        ring.observe(now, row["committed_offset"], row["lag"], row["log_end_offset"], owned)
         if row["log_end_offset"] is not None:
             ring.last_end = row["log_end_offset"]
         current = _current_lag(ring, row["lag"])

@@ -54,8 +54,12 @@ def _slot_ids(commits: pl.DataFrame, min_distance_us: int) -> pl.Series:
 def _commit_windows(frame: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
     """One row per snapshot with a commit: its window as shifted columns (newest first)."""
     pid, off = pl.col("_pid"), pl.col("committed_offset")
-    commits = frame.filter(off.is_not_null()).select("_pid", "_now", "committed_offset", "lag")
-    changed = ((off != off.shift(1)) | (pid != pid.shift(1))).fill_null(True)
+    owned = pl.col("member_id").is_not_null() if "member_id" in frame.columns else pl.lit(False)
+    commits = frame.filter(off.is_not_null()).select(
+        "_pid", "_now", "committed_offset", "lag", owned.alias("_owned")
+    )
+    # an unchanged offset is an old commit re-observed, unless a live member owns the partition
+    changed = ((off != off.shift(1)) | (pid != pid.shift(1)) | pl.col("_owned")).fill_null(True)
     commits = commits.with_columns(_cts=pl.when(changed).then(pl.col("_now")).forward_fill())
     min_distance_us = round(config.min_distance_s * 1e6)
     if min_distance_us == 0:  # Burrow never merges: every commit is a slot, shift the rows
