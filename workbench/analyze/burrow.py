@@ -15,7 +15,8 @@ is the first snapshot at which that offset was seen (an unchanged offset is an o
 re-observed): so a consumer that stopped goes STOP once the time since its offset last moved
 exceeds the window's span, as in Burrow. Its lag is the snapshot's ``lag`` (log end −
 max(committed, log start), floored at 0). The broker ring is the log end at the last
-``intervals`` snapshots. ``min-distance`` merging then applies to the slot timestamps as in Burrow (``mergeFrequentCommitIntoPrevious``).
+``intervals`` snapshots. ``min-distance`` merging then applies to the slot timestamps as in
+Burrow (``mergeFrequentCommitIntoPrevious``).
 
 Evaluation order (Burrow's comment numbers in brackets): no commits → OK; complete <
 minimum-complete → OK; [1] current lag ≤ allowed-lag → OK; [3] stopped → STOP; [2] rewinding →
