@@ -27,7 +27,6 @@ import platform
 import resource
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -36,16 +35,9 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.analyze import (
-    BurrowConfig,
-    group_lag,
-    group_status,
-    member_lag,
-    partition_lag,
-    partition_status,
-    time_lag,
-    topic_lag,
-)
+from workbench.analyze import BurrowConfig
+from workbench.analyze.analysis import _analyze_prepared
+from workbench.analyze.lag import prepare
 from workbench.frames import add_lag_columns
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -137,10 +129,11 @@ def analyze_batch_polars(
     """The full analysis of one batch; returns small summaries (the big frames are dropped).
 
     ``timings`` accumulates each stage's wall time, ``cpu`` its CPU time (user + sys, whole
-    process: only meaningful when ``concurrent`` is False). ``concurrent``: run the independent
-    chains (lag → time lag → aggregates; status → group status; the three aggregates) in
-    threads, so both cores stay busy where a Polars kernel is single-threaded; stage wall times
-    then overlap (their sum exceeds the batch's elapsed time).
+    process: only meaningful when ``concurrent`` is False). The analysis is ``analyze_lag``'s
+    (``_analyze_prepared``: one sort and partition numbering, shared group-by keys, group lag and
+    group status in one group-by). ``concurrent``: run the independent chains (lag → time lag;
+    status; then the aggregates) in threads, so both cores stay busy where a Polars kernel is
+    single-threaded; stage wall times then overlap (their sum exceeds the batch's elapsed time).
     """
     cpu = {} if cpu is None else cpu
 
@@ -151,25 +144,10 @@ def analyze_batch_polars(
         cpu[name] = cpu.get(name, 0.0) + cpu_s() - c
         return out
 
-    if concurrent:
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            f_status = pool.submit(timed, "partition_status", partition_status, frame, config)
-            parts = timed("partition_lag", partition_lag, frame)
-            parts = timed("time_lag", time_lag, parts)
-            f_groups = pool.submit(timed, "group_lag", group_lag, parts)
-            f_topics = pool.submit(timed, "topic_lag", topic_lag, parts)
-            f_members = pool.submit(timed, "member_lag", member_lag, parts)
-            pstatus = f_status.result()
-            gstatus = timed("group_status", group_status, pstatus)
-            groups, topics, members = f_groups.result(), f_topics.result(), f_members.result()
-    else:
-        parts = timed("partition_lag", partition_lag, frame)
-        parts = timed("time_lag", time_lag, parts)
-        pstatus = timed("partition_status", partition_status, frame, config)
-        gstatus = timed("group_status", group_status, pstatus)
-        groups = timed("group_lag", group_lag, parts)
-        topics = timed("topic_lag", topic_lag, parts)
-        members = timed("member_lag", member_lag, parts)
+    prepared = timed("prepare", prepare, frame)
+    result = _analyze_prepared(prepared, config, concurrent=concurrent, timed=timed)
+    parts, pstatus, gstatus = result.partitions, result.partition_status, result.group_status
+    groups, topics, members = result.groups, result.topics, result.members
     return {
         "status_counts": pstatus["status"].value_counts().rows(),
         "group_status_counts": gstatus["status"].value_counts().rows(),

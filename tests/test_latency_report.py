@@ -17,7 +17,7 @@ SAMPLE = ROOT / "data" / "sample"
 def test_sample_has_the_sweep_and_the_rerun() -> None:
     runs, intervals = lf.load_runs(SAMPLE)
     summary = lf.summary(runs, intervals, "send_to_ack")
-    assert runs.height == 7 and intervals["histogram"].null_count() == 0
+    assert runs.height == 8 and intervals["histogram"].null_count() == 0
     assert summary["p50_ms"].is_not_null().all()
     assert (summary["p50_ms"] <= summary["p99_ms"]).all() and (summary["p99_ms"] <= summary["max_ms"]).all()
     levels = [level for level, _ in lf.findings(runs, intervals, summary, "send_to_ack", None, 10.0)]

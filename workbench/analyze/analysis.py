@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
 from workbench.analyze.burrow import BurrowConfig
-from workbench.analyze.burrow_status import group_status, partition_status
-from workbench.analyze.lag import group_lag, member_lag, partition_lag, topic_lag, with_cluster
+from workbench.analyze.burrow_status import (
+    _finish_group_status,
+    _partition_status_prepared,
+    _status_inputs,
+    _status_maxlag,
+    group_status,
+)
+from workbench.analyze.lag import (
+    _fast_lag_aggs,
+    _finish_lag_aggs,
+    _group_lag,
+    _group_ts,
+    _member_lag,
+    _partition_lag_prepared,
+    _topic_lag,
+    _with_drain,
+    prepare,
+    with_cluster,
+)
 from workbench.analyze.timelag import time_lag
 
 
@@ -45,19 +65,85 @@ def analyze_lag(
             the time lag.
         config: Burrow's evaluation settings (defaults: Burrow's defaults).
     """
-    config = config or BurrowConfig()
-    frame = offsets.lazy().collect() if isinstance(offsets, pl.LazyFrame) else offsets
-    parts = time_lag(partition_lag(frame), log_end_history)
-    pstatus = partition_status(frame, config)
+    return _analyze_prepared(prepare(offsets), config or BurrowConfig(), log_end_history)
+
+
+Stage = Callable[..., Any]
+
+
+def _run(name: str, fn: Stage, *args: Any) -> Any:
+    return fn(*args)
+
+
+def _analyze_prepared(
+    frame: pl.DataFrame,
+    config: BurrowConfig,
+    log_end_history: pl.DataFrame | pl.LazyFrame | None = None,
+    *,
+    concurrent: bool = False,
+    timed: Callable[..., Any] = _run,
+) -> LagAnalysis:
+    """:func:`analyze_lag` of a frame already through :func:`prepare` (sorted, with ``_pid``): the
+    sort and the partition ids are shared by the partition-level stages, the group-by keys (dense
+    ids, timestamps) by the aggregates, and group lag and group status are one group-by.
+
+    ``concurrent``: run the independent chains (partition status; lag → time lag; then the
+    aggregates) in threads, so both cores stay busy where a Polars kernel is single-threaded.
+    ``timed(name, fn, *args)``: calls each stage (a hook for profiling).
+    """
+    cache: dict = {}  # shared group-by keys: the stages' frames have the same key columns and rows
+    if concurrent:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            f_status = pool.submit(timed, "partition_status", _partition_status_prepared, frame, config)
+            parts = timed("partition_lag", _partition_lag_prepared, frame)
+            parts = timed("time_lag", time_lag, parts, log_end_history)
+            f_members = pool.submit(timed, "member_lag", _member_lag, parts, cache)
+            f_topics = pool.submit(timed, "topic_lag", _topic_lag, parts, False, cache)
+            pstatus = f_status.result()
+            groups, gstatus = timed("group_lag_status", _group_lag_and_status, parts, pstatus, cache)
+            members, topics = f_members.result(), f_topics.result()
+    else:
+        parts = timed("partition_lag", _partition_lag_prepared, frame)
+        parts = timed("time_lag", time_lag, parts, log_end_history)
+        pstatus = timed("partition_status", _partition_status_prepared, frame, config)
+        groups, gstatus = timed("group_lag_status", _group_lag_and_status, parts, pstatus, cache)
+        topics = timed("topic_lag", _topic_lag, parts, False, cache)
+        members = timed("member_lag", _member_lag, parts, cache)
     return LagAnalysis(
         partitions=parts,
-        members=member_lag(parts),
-        groups=group_lag(parts),
-        topics=topic_lag(parts),
+        members=members,
+        groups=groups,
+        topics=topics,
         partition_status=pstatus,
-        group_status=group_status(pstatus),
+        group_status=gstatus,
         config=config,
     )
+
+
+def _group_lag_and_status(
+    parts: pl.DataFrame, pstatus: pl.DataFrame, cache: dict | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(group_lag(parts), group_status(pstatus))`` by one group-by on (group, ts), for frames of
+    the same rows in the same order (both from one prepared frame)."""
+    gkeys = with_cluster(parts.columns, ("group",))
+    inputs = _status_inputs(pstatus)
+    grouped = None
+    if (
+        inputs is not None
+        and parts.height == pstatus.height
+        and gkeys == [c for c in ("cluster", "group") if c in pstatus.columns]
+        and not set(inputs[0].columns) & set(parts.columns)
+    ):
+        cols, status_aggs = inputs
+        frame = pl.concat([parts, cols], how="horizontal")
+        grouped = _group_ts(frame, gkeys, [*_fast_lag_aggs(parts), *status_aggs], cache=cache)
+    if grouped is None:
+        return _group_lag(parts, cache), group_status(pstatus)
+    out = grouped[0].collect()
+    groups = _with_drain(_finish_lag_aggs(out.lazy(), parts, [*gkeys, "ts"]).collect())
+    names = [e.meta.output_name() for e in inputs[1]]  # type: ignore[index]
+    gstatus = _finish_group_status(_status_maxlag(out.select(*gkeys, "ts", *names), pstatus), gkeys)
+    return groups, gstatus
 
 
 _SEVERITY = {"ERR": 3, "WARN": 2, "OK": 1, "NOTFOUND": 0}

@@ -150,8 +150,12 @@ def partition_status(
     ``stalled``, ``lag_not_decreasing``; null where the window was not evaluated).
     Sorted by partition, then ts.
     """
-    config = config or BurrowConfig()
-    frame = prepare(offsets).with_columns(_now=pl.col("ts").dt.epoch("us"))
+    return _partition_status_prepared(prepare(offsets), config or BurrowConfig())
+
+
+def _partition_status_prepared(prepared: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
+    """:func:`partition_status` of a frame already through :func:`prepare` (sorted, with ``_pid``)."""
+    frame = prepared.with_columns(_now=pl.col("ts").dt.epoch("us"))
     feats = _window_features(_commit_windows(frame, config), config)
     return _row_status(_carry_forward(frame, feats), config)
 
@@ -196,6 +200,9 @@ def _row_status(frame: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
     return out.select(*keep, *tail, "status", "status_code", *rules)
 
 
+_SEVERITY = pl.when(pl.col("status") == "OK").then(1).when(pl.col("status") == "WARN").then(2).otherwise(3)
+
+
 def group_status(partition_status_frame: pl.DataFrame) -> pl.DataFrame:
     """Burrow's group status per (ts, group) from a :func:`partition_status` frame.
 
@@ -206,10 +213,7 @@ def group_status(partition_status_frame: pl.DataFrame) -> pl.DataFrame:
     """
     ps = partition_status_frame
     gkeys = [c for c in ("cluster", "group") if c in ps.columns]
-    status = pl.col("status")
-    sev = pl.when(status == "OK").then(1).when(status == "WARN").then(2).otherwise(3).cast(pl.Int8)
-    cols = [*gkeys, "ts", "status", "status_code", "totallag", "maxlag", "maxlag_topic", "maxlag_partition"]
-    tail = ["complete", "partition_count", "error_partitions", "warn_partitions"]
+    sev = _SEVERITY.cast(pl.Int8)
     out = _group_status_fast(ps, gkeys, sev)
     if out is None:
         worst = pl.col("current_lag").fill_null(-1).arg_max()
@@ -224,6 +228,13 @@ def group_status(partition_status_frame: pl.DataFrame) -> pl.DataFrame:
             error_partitions=(sev == 3).sum().cast(pl.Int64),
             warn_partitions=(sev == 2).sum().cast(pl.Int64),
         )
+    return _finish_group_status(out, gkeys)
+
+
+def _finish_group_status(out: pl.DataFrame, gkeys: list[str]) -> pl.DataFrame:
+    """Status names and codes from ``_sev``, the output columns, sorted by (``gkeys``, ts)."""
+    cols = [*gkeys, "ts", "status", "status_code", "totallag", "maxlag", "maxlag_topic", "maxlag_partition"]
+    tail = ["complete", "partition_count", "error_partitions", "warn_partitions"]
     code = pl.col("_sev").replace_strict({1: "OK", 2: "WARN", 3: "ERR"}, return_dtype=pl.String)
     out = out.with_columns(status=code).with_columns(
         status_code=pl.col("status").replace_strict(STATUS_CODES, return_dtype=pl.Int8)
@@ -231,10 +242,11 @@ def group_status(partition_status_frame: pl.DataFrame) -> pl.DataFrame:
     return out.select(*cols, *tail).sort([*gkeys, "ts"])
 
 
-def _group_status_fast(ps: pl.DataFrame, gkeys: list[str], sev: pl.Expr) -> pl.DataFrame | None:
-    """:func:`group_status`'s aggregation on one packed integer key per (group, ts); the partition
-    with the highest lag (first one on ties, like ``arg_max``) is the group's maximum of
-    ``(lag + 1) * rows + (rows - 1 - row)`` (null lag counts as -1). None when not applicable."""
+def _status_inputs(ps: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.Expr]] | None:
+    """The per-row columns (``_sev``, ``_worst``, ``current_lag``, ``complete``) and the aggregates
+    of :func:`_group_status_fast`; the partition with the highest lag (first one on ties, like
+    ``arg_max``) is the group's maximum of ``(lag + 1) * rows + (rows - 1 - row)`` (null lag counts
+    as -1). None when not applicable."""
     lag = ps["current_lag"]
     n = ps.height
     if not lag.dtype.is_integer() or n == 0:
@@ -246,26 +258,41 @@ def _group_status_fast(ps: pl.DataFrame, gkeys: list[str], sev: pl.Expr) -> pl.D
         return None
     row = pl.int_range(n, dtype=pl.Int64)
     worst = (pl.col("current_lag").fill_null(-1).cast(pl.Int64) + 1) * n + (n - 1 - row)
-    frame = ps.with_columns(_sev=sev, _worst=worst)
-    grouped = _group_ts(
-        frame,
-        gkeys,
-        [
-            pl.col("_sev").max(),
-            pl.col("current_lag").sum().alias("totallag"),
-            pl.col("_worst").max(),
-            pl.col("current_lag").max().alias("maxlag"),
-            (pl.col("complete") >= 1.0).mean().alias("complete"),
-            pl.len().cast(pl.Int64).alias("partition_count"),
-            (pl.col("_sev") == 3).sum().cast(pl.Int64).alias("error_partitions"),
-            (pl.col("_sev") == 2).sum().cast(pl.Int64).alias("warn_partitions"),
-        ],
-    )
-    if grouped is None:
-        return None
-    out = grouped[0].collect()
+    cols = ps.select("current_lag", "complete", _sev=_SEVERITY.cast(pl.Int8), _worst=worst)
+    aggs = [
+        pl.col("_sev").max(),
+        pl.col("current_lag").sum().alias("totallag"),
+        pl.col("_worst").max(),
+        pl.col("current_lag").max().alias("maxlag"),
+        (pl.col("complete") >= 1.0).mean().alias("complete"),
+        pl.len().cast(pl.Int64).alias("partition_count"),
+        (pl.col("_sev") == 3).sum().cast(pl.Int64).alias("error_partitions"),
+        (pl.col("_sev") == 2).sum().cast(pl.Int64).alias("warn_partitions"),
+    ]
+    return cols, aggs
+
+
+def _status_maxlag(out: pl.DataFrame, ps: pl.DataFrame) -> pl.DataFrame:
+    """The topic and partition of the group's highest lag, from the aggregated ``_worst``."""
+    n = ps.height
     at = (n - 1 - out["_worst"] % n).cast(pl.UInt32)
     return out.with_columns(maxlag_topic=ps["topic"].gather(at), maxlag_partition=ps["partition"].gather(at))
+
+
+def _group_status_fast(
+    ps: pl.DataFrame, gkeys: list[str], sev: pl.Expr, cache: dict | None = None
+) -> pl.DataFrame | None:
+    """:func:`group_status`'s aggregation on one packed integer key per (group, ts) (see
+    :func:`_status_inputs`). None when not applicable."""
+    inputs = _status_inputs(ps)
+    if inputs is None:
+        return None
+    cols, aggs = inputs
+    frame = pl.concat([ps.select(*gkeys, "ts"), cols], how="horizontal")
+    grouped = _group_ts(frame, gkeys, aggs, cache=cache)
+    if grouped is None:
+        return None
+    return _status_maxlag(grouped[0].collect(), ps)
 
 
 def evaluate_windows(windows: pl.DataFrame, config: BurrowConfig | None = None) -> pl.DataFrame:

@@ -142,7 +142,11 @@ def partition_lag(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     snapshot without a commit (consume) or log end (produce); a decreasing offset (reset, rewind,
     re-created topic) gives a null rate, never a negative one. Sorted by group, topic, partition, ts.
     """
-    frame = prepare(offsets)
+    return _partition_lag_prepared(prepare(offsets))
+
+
+def _partition_lag_prepared(frame: pl.DataFrame) -> pl.DataFrame:
+    """:func:`partition_lag` of a frame already through :func:`prepare` (sorted, with ``_pid``)."""
     rates = {"consume_rate": "committed_offset", "produce_rate": "log_end_offset", "lag_growth_rate": "lag"}
     exprs = {
         name: delta_rate(pl.col(col), allow_negative=name == "lag_growth_rate", secs=True)
@@ -250,41 +254,65 @@ def map_runs(frame: pl.DataFrame, keys: Sequence[str], table: pl.DataFrame, valu
     return vals.gather(run)
 
 
+def _memo(cache: dict | None, name: tuple, fn):  # type: ignore[no-untyped-def]
+    """``fn()``, remembered in ``cache`` under ``name`` (when a cache is given)."""
+    if cache is None:
+        return fn()
+    if name not in cache:
+        cache[name] = fn()
+    return cache[name]
+
+
 def _packed_key(
-    frame: pl.DataFrame, keys: Sequence[str], minor: str | None = None, nulls_last: bool = False
+    frame: pl.DataFrame,
+    keys: Sequence[str],
+    minor: str | None = None,
+    nulls_last: bool = False,
+    cache: dict | None = None,
 ) -> tuple[pl.Series, int] | None:
     """One Int64 group key for (``keys``, ts[, ``minor``]) whose order is the sort order of those
     columns (``nulls_last`` as given), and the number of ``minor`` values (the key's last digit);
     None when that cannot be packed (null ts, overflow).
 
     Grouping by one integer is several times cheaper than hashing strings and a timestamp.
+    ``cache``: a dict shared by calls on frames with the same key columns in the same row order
+    (the stages of one analysis), so the dense ids and timestamps are computed once.
     """
     if frame.height == 0 or frame["ts"].null_count():
         return None
-    ts = frame["ts"].dt.epoch("us")
-    tmin, tmax = ts.min(), ts.max()
-    span = int(tmax) - int(tmin) + 1  # type: ignore[arg-type]
-    gid = dense_ids(frame, keys, nulls_last).cast(pl.Int64)
+
+    def epoch() -> tuple[pl.Series, int, int]:
+        ts = frame["ts"].dt.epoch("us")
+        tmin, tmax = ts.min(), ts.max()
+        return ts - tmin, int(tmin), int(tmax) - int(tmin) + 1  # type: ignore[arg-type]
+
+    ts, _, span = _memo(cache, ("ts",), epoch)
+    gid = _memo(
+        cache, ("ids", tuple(keys), nulls_last), lambda: dense_ids(frame, keys, nulls_last).cast(pl.Int64)
+    )
     width = 1
     mid = None
     if minor is not None:
-        mid = dense_ids(frame, [minor], nulls_last).cast(pl.Int64)
+        mid = _memo(
+            cache, ("ids", (minor,), nulls_last), lambda: dense_ids(frame, [minor], nulls_last).cast(pl.Int64)
+        )
         width = int(mid.max()) + 1  # type: ignore[arg-type]
     if float(int(gid.max()) + 1) * span * width >= 2.0**62:  # type: ignore[arg-type]
         return None
-    key = (gid * span + (ts - tmin)) * width
+    key = (gid * span + ts) * width
     return (key if mid is None else key + mid), width
 
 
 def _group_ts(
     frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[pl.Expr], minor: str | None = None,
-    nulls_last: bool = False, carry: Sequence[str] = (),
+    nulls_last: bool = False, carry: Sequence[str] = (), cache: dict | None = None,
 ) -> tuple[pl.LazyFrame, int] | None:  # fmt: skip
     """Group ``frame`` by (``keys``, ts[, ``minor``]) on a packed integer key: a lazy frame of the
     aggregates with the key columns first (and ``carry`` columns: their first value in the group),
     sorted like ``sort([*keys, "ts", minor], nulls_last=nulls_last)``, plus the key's width of
-    ``minor`` values (to derive the (keys, ts) key as ``_k // width``). None when not packable."""
-    packed = _packed_key(frame, keys, minor, nulls_last)
+    ``minor`` values (to derive the (keys, ts) key as ``_k // width``). None when not packable.
+    ``cache``: see :func:`_packed_key`."""
+    packed = _packed_key(frame, keys, minor, nulls_last, cache=cache)
     if packed is None:
         return None
     key, width = packed
@@ -315,10 +343,17 @@ def member_lag(partition_lag_frame: pl.DataFrame) -> pl.DataFrame:
     Rows are grouped by ``member_id`` (Kafka derives it from the client id, and one member runs on
     one host); ``client_id`` and ``host`` are carried along, which avoids hashing them per row.
     """
+    return _member_lag(partition_lag_frame)
+
+
+def _member_lag(partition_lag_frame: pl.DataFrame, _cache: dict | None = None) -> pl.DataFrame:
+    """:func:`member_lag`; ``_cache``: see :func:`_packed_key`."""
     frame = partition_lag_frame
     gkeys = with_cluster(frame.columns, ("group",))
     attrs = [c for c in MEMBER_KEYS[1:] if c in frame.columns]
-    grouped = _group_ts(frame, gkeys, _fast_lag_aggs(frame), "member_id", nulls_last=True, carry=attrs)
+    grouped = _group_ts(
+        frame, gkeys, _fast_lag_aggs(frame), "member_id", nulls_last=True, carry=attrs, cache=_cache
+    )
     if grouped is not None:
         lazy, width = grouped
         out = _finish_lag_aggs(lazy, frame, [*gkeys, "ts", "member_id", *attrs, "_k"])
@@ -344,9 +379,14 @@ def group_lag(partition_lag_frame: pl.DataFrame) -> pl.DataFrame:
     """Per (ts, group): partitions, coverage (share with a commit), total and max partition lag over
     known lags, consume/produce/lag-growth rates (Σ over partitions), max time lag (when the frame
     has ``time_lag_s``), retention gap and lost messages, and the group's time to drain."""
+    return _group_lag(partition_lag_frame)
+
+
+def _group_lag(partition_lag_frame: pl.DataFrame, _cache: dict | None = None) -> pl.DataFrame:
+    """:func:`group_lag`; ``_cache``: see :func:`_packed_key`."""
     frame = partition_lag_frame
     gkeys = with_cluster(frame.columns, ("group",))
-    grouped = _group_ts(frame, gkeys, _fast_lag_aggs(frame))
+    grouped = _group_ts(frame, gkeys, _fast_lag_aggs(frame), cache=_cache)
     if grouped is not None:
         return _with_drain(_finish_lag_aggs(grouped[0], frame, [*gkeys, "ts"]).collect())
     out = frame.group_by([*gkeys, "ts"]).agg(
@@ -361,15 +401,24 @@ def topic_lag(partition_lag_frame: pl.DataFrame, by_group: bool = False) -> pl.D
     ``produce_rate`` counts each partition once however many groups read it (mean over groups);
     ``consume_rate`` sums every group's reads; ``groups`` counts the groups.
     """
+    return _topic_lag(partition_lag_frame, by_group)
+
+
+def _topic_lag(
+    partition_lag_frame: pl.DataFrame, by_group: bool = False, _cache: dict | None = None
+) -> pl.DataFrame:
+    """:func:`topic_lag`; ``_cache``: see :func:`_packed_key`."""
     frame = partition_lag_frame
     tkeys = with_cluster(frame.columns, ("group", "topic") if by_group else ("topic",))
     topic_keys = [k for k in tkeys if k != "group"]
     if by_group:  # one group per row of the result
         source, count = frame, pl.lit(1, pl.UInt32)
     else:  # the group's dense id stands in for its name in the distinct count (cheaper than strings)
-        source = frame.with_columns(_gid=dense_ids(frame, with_cluster(frame.columns, ("group",))))
+        gkeys = with_cluster(frame.columns, ("group",))
+        gid = _memo(_cache, ("ids", tuple(gkeys), False), lambda: dense_ids(frame, gkeys).cast(pl.Int64))
+        source = frame.with_columns(_gid=gid)
         count = pl.col("_gid").n_unique()
-    grouped = _group_ts(source, tkeys, [*_fast_lag_aggs(frame), count.alias("groups")])
+    grouped = _group_ts(source, tkeys, [*_fast_lag_aggs(frame), count.alias("groups")], cache=_cache)
     if grouped is not None:
         groups = pl.col("groups").cast(pl.UInt32)
         out = _finish_lag_aggs(grouped[0], frame, [*tkeys, "ts"], [groups]).collect()

@@ -174,8 +174,15 @@ def simulate_cmd(data_dir: str, cluster: str, seed: int) -> None:
     from workbench.simulate.bench import simulate_bench
     from workbench.store import Store
 
-    runs, intervals = simulate_bench(cluster=cluster, seed=seed)
     store = Store(data_dir)
+    if cluster in store.clusters("bench_runs"):
+        from workbench.errors import ConfigError
+
+        raise ConfigError(
+            f"{data_dir} already holds benchmark runs for cluster {cluster!r}: writing them again would "
+            f"duplicate them; remove {data_dir}/bench_runs and {data_dir}/bench_intervals first"
+        )
+    runs, intervals = simulate_bench(cluster=cluster, seed=seed)
     store.append("bench_runs", runs)
     store.append("bench_intervals", intervals)
     click.echo(

@@ -1,6 +1,6 @@
 """Deterministic synthetic benchmark runs (``workbench bench simulate``): the sample's sweep.
 
-Seven producer runs against a made-up 3-broker cluster, 100-byte records, topic ``bench``
+Eight producer runs against a made-up 3-broker cluster, 100-byte records, topic ``bench``
 (12 partitions, replication 3), open loop at a target of 80,000 msg/s, 3 s warm-up + 30 s:
 
 * a sweep ``linger.ms`` = 0, 5, 20 x ``acks`` = 1, all (2026-11-18 from 09:00 UTC, 2 min apart).
@@ -8,7 +8,10 @@ Seven producer runs against a made-up 3-broker cluster, 100-byte records, topic 
   cannot keep up (capacity ~62,000 msg/s): its backlog and schedule delay grow through the run
   while its send->ack latency looks only moderately worse -- the coordinated-omission lesson;
 * a rerun of ``linger.ms=5 acks=all`` on 2026-11-19 10:00 UTC with a slower tail (p99.9 about
-  +55 %, max about 2x; e.g. after a broker upgrade): what the run-vs-run comparison flags.
+  +55 %, max about 2x; e.g. after a broker upgrade): what the run-vs-run comparison flags;
+* a maximum-throughput run (2026-11-18 09:30 UTC): unthrottled, 1 KiB records, ``linger.ms=20
+  acks=all``, about 90,000 msg/s (~7.7 MB/s per partition): the per-partition producer capacity P
+  that the capacity report sizes partitions with (the throttled sweep only shows a lower bound).
 
 Latencies are lognormal around a per-configuration median with a 1 % slow tail; end-to-end
 adds a consumer fetch delay. Same seed, same frames.
@@ -44,14 +47,25 @@ class SimRun:
     tail: float = 4.0
     start: dt.datetime = START
     rerun: bool = False
+    target: float = TARGET  # msg/s; -1 = unthrottled
+    record_size: int = RECORD_SIZE
 
     @property
     def label(self) -> str:
-        return f"linger.ms={self.linger_ms} acks={self.acks}"
+        base = f"linger.ms={self.linger_ms} acks={self.acks}"
+        return f"{base} unthrottled {self.record_size} B" if self.unthrottled else base
+
+    @property
+    def unthrottled(self) -> bool:
+        return self.target < 0
+
+    @property
+    def in_sweep(self) -> bool:
+        return not self.rerun and not self.unthrottled
 
 
 def sample_runs() -> list[SimRun]:
-    """The seven runs of ``data/sample`` (see the module docstring)."""
+    """The eight runs of ``data/sample`` (see the module docstring)."""
     grid = [
         (0, "1", 95_000, 1.1),
         (0, "all", 62_000, 2.4),
@@ -65,7 +79,10 @@ def sample_runs() -> list[SimRun]:
         for i, (lg, acks, cap, med) in enumerate(grid)
     ]
     rerun = SimRun(5, "all", 128_000, 7.0, tail=6.5, start=START + dt.timedelta(days=1, hours=1), rerun=True)
-    return [*runs, rerun]
+    peak = SimRun(
+        20, "all", 90_000, 24.0, start=START + dt.timedelta(minutes=30), target=-1.0, record_size=1024
+    )
+    return [*runs, peak, rerun]
 
 
 def simulate_bench(cluster: str = "sample", seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -93,27 +110,30 @@ def _latencies(sim: SimRun, n: int, slow: float, rng: np.random.Generator) -> np
 
 def _intervals(sim: SimRun, run_id: str, cluster: str, rng: np.random.Generator) -> list[dict]:
     rows: list[dict] = []
-    achieved = min(TARGET, sim.capacity)
+    target = sim.capacity if sim.unthrottled else sim.target
+    achieved = min(target, sim.capacity)
     delay_s = 0.0
     cumulative: dict[tuple[str, str], object] = {}
     for sec in range(WARMUP_S + STEADY_S):
         phase = "warmup" if sec < WARMUP_S else "steady"
-        rate = achieved * rng.uniform(0.97, 1.0) if sim.capacity < TARGET else TARGET
+        rate = achieved * rng.uniform(0.97, 1.0) if sim.capacity <= target else target
         n = int(rate)
-        slow = (1.6 if phase == "warmup" else 1.0) * (3.0 if sim.capacity < TARGET else 1.0)
+        saturated = sim.capacity < target
+        slow = (1.6 if phase == "warmup" else 1.0) * (3.0 if saturated else 1.0)
         ack = _latencies(sim, n, slow, rng)
-        behind = max(0.0, (TARGET - sim.capacity) / sim.capacity)
+        behind = max(0.0, (target - sim.capacity) / sim.capacity)
         delays = np.linspace(delay_s, delay_s + behind, n) * 1e6 + rng.exponential(30, n)
         delay_s += behind
         e2e = ack + rng.exponential(1500, n) + 500
         t0 = sim.start + dt.timedelta(seconds=sec)
         counts = {
             "records": n,
-            "bytes": n * RECORD_SIZE,
+            "bytes": n * sim.record_size,
             "errors": 0,
-            "backlog": int(TARGET * (sec + 1) - achieved * (sec + 1)) or int(rate * sim.median_ms / 1000),
+            "backlog": int(target * (sec + 1) - achieved * (sec + 1)) or int(rate * sim.median_ms / 1000),
         }
-        for kind, values in (("send_to_ack", ack), ("schedule_delay", delays), ("end_to_end", e2e)):
+        kinds = [("send_to_ack", ack), ("schedule_delay", delays), ("end_to_end", e2e)]
+        for kind, values in kinds[::2] if sim.unthrottled else kinds:  # no schedule when unthrottled
             hist = hdr.from_values(values)
             key = (phase, kind)
             cumulative.setdefault(key, hdr.new_histogram()).add(hist)  # type: ignore[attr-defined]
@@ -155,18 +175,19 @@ def _row(
 def _run_row(sim: SimRun, run_id: str, cluster: str, rows: list[dict]) -> dict:
     per = [r for r in rows if not r["cumulative"] and r["latency"] == "send_to_ack"]
     props = {"linger.ms": str(sim.linger_ms), "acks": sim.acks, "compression.type": "lz4"}
-    params = {"num_records": sum(r["records"] for r in per), "record_size": RECORD_SIZE, "throughput": TARGET,
+    params = {"num_records": sum(r["records"] for r in per), "record_size": sim.record_size,
+              "throughput": sim.target,
               "warmup_seconds": WARMUP_S, "interval_s": 1.0, "props": props}  # fmt: skip
     return {
         "ts": per[0]["ts"], "cluster": cluster, "run_id": run_id, "kind": "producer",
         "label": sim.label, "source": "simulate", "tool": "workbench bench simulate",
         "params": json.dumps(params, sort_keys=True),
-        "sweep": None if sim.rerun else json.dumps({"linger.ms": str(sim.linger_ms), "acks": sim.acks}),
-        "sweep_id": None if sim.rerun else "sample-sweep",
+        "sweep": json.dumps({"linger.ms": str(sim.linger_ms), "acks": sim.acks}) if sim.in_sweep else None,
+        "sweep_id": "sample-sweep" if sim.in_sweep else None,
         "client_config": json.dumps({"bootstrap.servers": _SERVERS, **props}),
         "librdkafka_version": "2.16.0 (simulated)", "topic": "bench", "partitions": 12, "replication": 3,
-        "brokers": 3, "record_size": RECORD_SIZE, "num_records": params["num_records"],
-        "target_throughput": TARGET,
+        "brokers": 3, "record_size": sim.record_size, "num_records": params["num_records"],
+        "target_throughput": sim.target,
         "warmup_records": None, "host": "bench-host-1", "duration_s": float(len(per)),
         "records": sum(r["records"] for r in per), "bytes": sum(r["bytes"] for r in per),
         "errors": 0, "buffer_full": 0,
