@@ -23,9 +23,11 @@ from workbench.analyze.lag import (
     _group_lag,
     _group_ts,
     _member_lag,
+    _memo,
     _partition_lag_prepared,
     _topic_lag,
     _with_drain,
+    dense_ids,
     prepare,
     with_cluster,
 )
@@ -98,16 +100,29 @@ def _analyze_prepared(
             parts = timed("partition_lag", _partition_lag_prepared, frame)
             parts = timed("time_lag", time_lag, parts, log_end_history)
             f_members = pool.submit(timed, "member_lag", _member_lag, parts, cache)
-            f_topics = pool.submit(timed, "topic_lag", _topic_lag, parts, False, cache)
+            one_to_one = timed("topics_per_group", _group_topic_table, parts, cache)
+            f_topics = (
+                None
+                if one_to_one is not None
+                else pool.submit(timed, "topic_lag", _topic_lag, parts, False, cache)
+            )
             pstatus = f_status.result()
             groups, gstatus = timed("group_lag_status", _group_lag_and_status, parts, pstatus, cache)
-            members, topics = f_members.result(), f_topics.result()
+            topics = (
+                f_topics.result() if f_topics else timed("topic_lag", _topics_of_groups, groups, one_to_one)
+            )
+            members = f_members.result()
     else:
         parts = timed("partition_lag", _partition_lag_prepared, frame)
         parts = timed("time_lag", time_lag, parts, log_end_history)
         pstatus = timed("partition_status", _partition_status_prepared, frame, config)
         groups, gstatus = timed("group_lag_status", _group_lag_and_status, parts, pstatus, cache)
-        topics = timed("topic_lag", _topic_lag, parts, False, cache)
+        one_to_one = timed("topics_per_group", _group_topic_table, parts, cache)
+        topics = (
+            timed("topic_lag", _topic_lag, parts, False, cache)
+            if one_to_one is None
+            else timed("topic_lag", _topics_of_groups, groups, one_to_one)
+        )
         members = timed("member_lag", _member_lag, parts, cache)
     return LagAnalysis(
         partitions=parts,
@@ -144,6 +159,32 @@ def _group_lag_and_status(
     names = [e.meta.output_name() for e in inputs[1]]  # type: ignore[index]
     gstatus = _finish_group_status(_status_maxlag(out.select(*gkeys, "ts", *names), pstatus), gkeys)
     return groups, gstatus
+
+
+def _group_topic_table(parts: pl.DataFrame, cache: dict | None = None) -> pl.DataFrame | None:
+    """The (group keys, topic) pairs when groups and topics correspond one to one (each group reads
+    one topic, read by no other group), else None."""
+    if parts.height == 0 or "topic" not in parts.columns or "group" not in parts.columns:
+        return None
+    gkeys, tkeys = with_cluster(parts.columns, ("group",)), with_cluster(parts.columns, ("topic",))
+    gid = _memo(cache, ("ids", tuple(gkeys), False), lambda: dense_ids(parts, gkeys).cast(pl.Int64))
+    tid = _memo(cache, ("ids", tuple(tkeys), False), lambda: dense_ids(parts, tkeys).cast(pl.Int64))
+    pairs = pl.DataFrame({"g": gid, "t": tid}).with_row_index("_r").unique(["g", "t"], keep="first")
+    if pairs.height != int(gid.max()) + 1 or pairs.height != int(tid.max()) + 1:  # type: ignore[arg-type]
+        return None
+    return parts.select(*gkeys, "topic").gather(pairs["_r"])
+
+
+def _topics_of_groups(groups: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """``topic_lag`` when groups and topics correspond one to one (:func:`_group_topic_table`): the
+    same rows are aggregated, in the same order, so the group aggregates are the topic's."""
+    gkeys = [c for c in table.columns if c != "topic"]
+    tkeys = with_cluster(groups.columns, ("topic",))
+    lag_cols = [c for c in groups.columns if c not in (*gkeys, "ts", "produce_rate", "time_to_drain_s")]
+    out = groups.join(table, on=gkeys, how="left", nulls_equal=True)
+    return out.select(
+        *tkeys, "ts", *lag_cols, pl.lit(1, pl.UInt32).alias("groups"), "produce_rate", "time_to_drain_s"
+    ).sort([*tkeys, "ts"])
 
 
 _SEVERITY = {"ERR": 3, "WARN": 2, "OK": 1, "NOTFOUND": 0}
