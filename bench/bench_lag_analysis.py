@@ -322,11 +322,12 @@ def pd_time_lag(df: pd.DataFrame) -> pd.DataFrame:
 
 def pd_window_features(df: pd.DataFrame, pid: pd.Series, config: BurrowConfig) -> pd.DataFrame:
     n, allowed = config.intervals, config.allowed_lag
-    commits = df.loc[df["committed_offset"].notna(), ["committed_offset", "lag"]].assign(
+    commits = df.loc[df["committed_offset"].notna(), ["committed_offset", "lag", "member_id"]].assign(
         pid=pid, now=df["now"]
     )
     c, cp = commits["committed_offset"], commits["pid"]
-    changed = (c != c.shift()) | (cp != cp.shift())
+    # as in workbench.analyze.burrow: a partition owned by a live member re-commits at every snapshot
+    changed = (c != c.shift()) | (cp != cp.shift()) | commits["member_id"].notna()
     commits["cts"] = commits["now"].where(changed).ffill()
     g = commits.groupby("pid", sort=False)
     offs = np.column_stack([c] + [g["committed_offset"].shift(k) for k in range(1, n)]).astype("float64")
