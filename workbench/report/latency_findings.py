@@ -117,7 +117,10 @@ def settings_table(runs: pl.DataFrame) -> pl.DataFrame:
         pl.col("replication"),
         pl.col("brokers"),
         pl.col("record_size").alias("record size"),
-        pl.col("target_throughput").alias("target msg/s"),
+        pl.when(pl.col("target_throughput") < 0)
+        .then(pl.lit("unthrottled"))
+        .otherwise(pl.col("target_throughput").round(0).cast(pl.Int64).cast(pl.String))
+        .alias("target msg/s"),
         pl.col("client_config").map_elements(_settings_text, return_dtype=pl.String).alias("client settings"),
         pl.col("librdkafka_version").alias("librdkafka"),
         pl.col("host"),
