@@ -23,16 +23,20 @@ Vectorized, no loop over rows: the per-partition as-of lookups ("last point at o
 "first point with log end ≥ C") search integer keys that increase across the whole sorted history
 (partition then time; segment then offset): an as-of join without ``by`` groups. The first is a
 merge (``join_asof``) when the offsets rows come in history order, as they usually do, else a
-binary search (``search_sorted``); the second is a binary search.
+binary search (``search_sorted``); the second is a binary search. Without ``log_end_history``, when
+the offsets rows are themselves the history (sorted, one row per partition and time, every log end
+known: the usual case), the first lookup is a running count and the rest runs as numpy passes over
+flat arrays (:func:`_time_lag_in_order`; same results, bit for bit).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import polars as pl
 
-from workbench.analyze.lag import TOPIC_KEYS, map_runs, sort_by, with_cluster
+from workbench.analyze.lag import TOPIC_KEYS, is_sorted_by, map_runs, sort_by, with_cluster
 from workbench.errors import WorkbenchError
 
 METHODS: Final = ("zero", "interpolated", "extrapolated", "too_few_points", "no_commit")
@@ -204,6 +208,10 @@ def time_lag(
     """
     frame = offsets.lazy().collect() if isinstance(offsets, pl.LazyFrame) else offsets
     keys = with_cluster(frame.columns, TOPIC_KEYS)
+    if log_end_history is None:
+        fast = _time_lag_in_order(frame, keys)
+        if fast is not None:
+            return fast
     hist = _history(frame, log_end_history)
     located = _locate(frame, first_reach_points(hist), hist, keys)
     c = pl.col("_c")
@@ -224,4 +232,95 @@ def time_lag(
         )
         .drop(*located.columns, "_c", "_zero")
         .collect(engine="in-memory")
+    )
+
+
+def _int64(series: pl.Series) -> np.ndarray:
+    """A null-free integer or datetime column as an Int64 numpy array."""
+    if series.dtype.is_temporal():
+        series = series.dt.epoch("us")
+    return series.cast(pl.Int64).to_numpy()
+
+
+def _time_lag_in_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | None:
+    """:func:`time_lag` without ``log_end_history`` when the offsets rows *are* the history: sorted
+    by partition, then ts strictly increasing within each partition, every log end known (the usual
+    case).
+
+    Then each row's "last point at or before t" is the last first-reach point at or before the row
+    (a running count), and the rest is a handful of numpy passes over flat arrays, with the same
+    arithmetic as the general path (Polars divides by a literal as a multiplication by its
+    reciprocal: so does this). None when not applicable.
+    """
+    n = frame.height
+    if n < 2 or frame["log_end_offset"].null_count() or any(frame[k].null_count() for k in keys):
+        return None
+    changed = frame.select(pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in keys)).to_series()
+    new_tp = changed.fill_null(True).to_numpy()
+    starts = np.flatnonzero(new_tp)
+    heads = frame.select(keys)[starts]
+    if not heads.is_unique().all() or not is_sorted_by(heads, keys):
+        return None  # a partition split into several runs, or runs out of key order
+    t = _int64(frame["ts"])
+    if not ((t[1:] > t[:-1]) | new_tp[1:]).all():
+        return None  # not in time order, or several readings at one ts (the general path sorts)
+    end = _int64(frame["log_end_offset"])
+    new_seg = new_tp.copy()
+    new_seg[1:] |= end[1:] < end[:-1]
+    keep = new_seg.copy()
+    keep[1:] |= end[1:] > end[:-1]
+    pts = np.flatnonzero(keep)  # first-reach points (row numbers)
+    p_ts, p_end, p_first = t[pts], end[pts], new_seg[pts]
+    m = pts.size
+    ar = np.arange(m, dtype=np.int64)
+    start = np.maximum.accumulate(np.where(p_first, ar, 0))  # each point's segment's first point
+    p_idx = ar - start
+    seg_first = np.flatnonzero(p_first)
+    seg_last = np.append(seg_first[1:] - 1, m - 1)
+    span = p_end[seg_last] - p_end[seg_first] + 1
+    _check_key_range(float(span.astype(np.float64).sum()), "sum of log-end spans")
+    base = np.cumsum(span) - span
+    g = p_end - p_end[start] + np.repeat(base, np.diff(np.append(seg_first, m)))
+    # per row: the last point at or before it (same partition: every partition starts with one)
+    pos = np.cumsum(keep) - 1
+    f_pt = start[pos]
+    t_idx, t_end, t_f_end = p_idx[pos], end, p_end[f_pt]  # a point's log end is the row's
+    c_s = frame.select(pl.max_horizontal("committed_offset", "log_start_offset")).to_series()
+    c_null = c_s.is_null().to_numpy()
+    c = _int64(c_s.fill_null(0))
+    q2 = np.maximum(np.where(c_null, t_end, np.minimum(c, t_end)), t_f_end)
+    q2 += g[pos] - t_end
+    r = np.searchsorted(g, q2, side="left")
+    del q2
+    r_ts, r_end, r_idx = p_ts[r], p_end[r], p_idx[r]
+    inv_us = 1 / 1e6  # Polars' x / 1e6
+    no_commit = frame["committed_offset"].is_null().to_numpy()
+    zero = ~c_null & (c >= end)
+    at_point = ~c_null & (r_end == c)
+    inside = r_idx >= 1
+    code = np.full(n, 3, dtype=np.uint32)
+    code[t_idx >= 1] = 2
+    code[at_point | inside] = 1
+    code[zero] = 0
+    code[no_commit] = 4
+    value = (t - r_ts) * inv_us  # exact
+    interp = np.flatnonzero((code == 1) & ~at_point)
+    ri = r[interp]
+    li = ri - 1
+    value[interp] += (
+        (r_end[interp] - c[interp]).astype(np.float64)
+        * ((p_ts[ri] - p_ts[li]) * inv_us)
+        / (p_end[ri] - p_end[li]).astype(np.float64)
+    )
+    ex = np.flatnonzero(code == 2)
+    fe, fts, te = t_f_end[ex], p_ts[f_pt[ex]], t_end[ex]
+    slope_dt = (p_ts[pos[ex]] - fts) * inv_us
+    value[ex] = (t[ex] - fts) * inv_us + (fe - c[ex]).astype(np.float64) * slope_dt / (te - fe).astype(
+        np.float64
+    )
+    value[zero] = 0.0
+    valid = pl.Series((code != 4) & (code != 3))
+    return frame.with_columns(
+        time_lag_s=pl.when(valid).then(pl.Series(value, dtype=pl.Float64)),
+        time_lag_method=pl.Series(METHODS, dtype=pl.String).gather(pl.Series(code)),
     )
