@@ -398,4 +398,6 @@ def test_measured_ingress_on_a_real_broker(kafka, topic_factory) -> None:
     assert mean * bpm == pytest.approx(RATE * SIZE, rel=0.05)
     part = cr.partition_ingress(po, ld)
     assert part["bytes_per_s"].mean() == pytest.approx(RATE * SIZE, rel=0.05)
-    assert math.isfinite(bpm) and SIZE <= bpm < SIZE * 1.05  # on-disk record overhead is a few bytes
+    # on disk a record is SIZE plus a few bytes of overhead; offsets and log-dir sizes are read a few
+    # milliseconds apart while 2 MB/s arrive, so the estimate may land a little under SIZE
+    assert math.isfinite(bpm) and SIZE * 0.98 <= bpm < SIZE * 1.05
