@@ -22,6 +22,13 @@ def data_dir_option(f: F) -> F:
     )(f)
 
 
+def reports_dir_option(flag: str, dest: str, help: str) -> Callable[[F], F]:
+    """A reports directory option (default ``reports``): ``--out`` of report/demo, ``--reports`` of prune."""
+    return click.option(
+        flag, dest, default="reports", show_default=True, type=click.Path(file_okay=False), help=help
+    )
+
+
 def connection_options(required: bool = True) -> Callable[[F], F]:
     """``--bootstrap-server``, ``--command-config``, ``--timeout``, as Kafka's CLI tools take them."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.options import data_dir_option
+from workbench.cli.options import data_dir_option, reports_dir_option
 from workbench.errors import ConfigError, NotFoundError
 from workbench.timeparse import parse_duration
 
@@ -27,14 +27,7 @@ def register(main: click.Group) -> None:
     "--older-than", required=True, help="Age cutoff: delete what is older than this (90d, 12w, 36h)."
 )
 @data_dir_option
-@click.option(
-    "--reports",
-    "reports_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Reports directory (reports/<name>/<timestamp>.html).",
-)
+@reports_dir_option("--reports", "reports_dir", "Reports directory (reports/<name>/<timestamp>.html).")
 @click.option("--yes", is_flag=True, help="Really delete. Without it: a dry run that lists what would go.")
 def prune(older_than: str, data_dir: str, reports_dir: str, yes: bool) -> None:
     """Delete snapshot day partitions and report files older than --older-than.

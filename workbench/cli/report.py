@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from workbench.cli.options import reports_dir_option
 from workbench.errors import NotFoundError
 
 SAMPLE_DIR = "data/sample"
@@ -31,14 +32,7 @@ def register(main: click.Group) -> None:
     metavar="KEY VALUE",
     help="A notebook parameter (repeatable); text is coerced to the default's type.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory for reports/<name>/<timestamp>.html and index.html.",
-)
+@reports_dir_option("--out", "out_dir", "Directory for reports/<name>/<timestamp>.html and index.html.")
 @click.option(
     "--data-dir",
     default=None,
@@ -80,14 +74,7 @@ def report(
 
 
 @click.command()
-@click.option(
-    "--out",
-    "out_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Directory for the reports and index.html.",
-)
+@reports_dir_option("--out", "out_dir", "Directory for the reports and index.html.")
 @click.option(
     "--data-dir",
     default=SAMPLE_DIR,
