@@ -1,5 +1,6 @@
-"""The fast paths of the lag analysis (sorted input, packed integer group keys, as-of merges) give
-exactly what the general paths give: shuffled input, string-keyed group-bys, binary searches."""
+"""The fast paths of the lag analysis (sorted input, packed integer group keys, as-of merges, numpy
+bins on a snapshot grid) give exactly what the general paths give: shuffled input, string-keyed
+group-bys, binary searches."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from polars.testing import assert_frame_equal
 
 from workbench.analyze import (
     BurrowConfig,
+    analyze_lag,
     group_lag,
     group_status,
     member_lag,
@@ -22,19 +24,28 @@ from workbench.analyze import (
 )
 from workbench.analyze import burrow_status as status_module
 from workbench.analyze import lag as lag_module
+from workbench.analyze.grid import Agg, aggregate, grid_bins
 from workbench.analyze.lag import dense_ids, is_sorted_by
 from workbench.analyze.timelag import _last_at_or_before
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
-def history(seed: int, groups: int = 3, partitions: int = 4, snapshots: int = 60) -> pl.DataFrame:
-    """Groups reading two topics (shared by groups), with missing commits, stops and rewinds."""
+def history(
+    seed: int, groups: int = 3, partitions: int = 4, snapshots: int = 60, grid: bool = False
+) -> pl.DataFrame:
+    """Groups reading two topics (shared by groups), with missing commits and log ends, stops,
+    rewinds and unowned partitions. ``grid``: every partition of a group is sampled at the group's
+    snapshot times (as the collector does; groups on their own clocks, topic b of group g has g
+    more partitions); otherwise each partition has its own jittered times."""
     rng = np.random.default_rng(seed)
     rows = []
     for g in range(groups):
+        times = [
+            T0 + dt.timedelta(seconds=30 * i + 7 * g + int(rng.integers(0, 3))) for i in range(snapshots)
+        ]
         for topic in ("a", "b"):
-            for p in range(partitions):
+            for p in range(partitions + (g if grid and topic == "b" else 0)):
                 end = int(rng.integers(0, 1000))
                 committed = end
                 for i in range(snapshots):
@@ -43,9 +54,10 @@ def history(seed: int, groups: int = 3, partitions: int = 4, snapshots: int = 60
                         committed = min(end, committed + int(rng.poisson(19)))
                     if rng.random() < 0.02:
                         committed -= int(rng.integers(0, 50))
+                    jittered = T0 + dt.timedelta(seconds=30 * i + int(rng.integers(0, 3)))
                     rows.append(
                         {
-                            "ts": T0 + dt.timedelta(seconds=30 * i + int(rng.integers(0, 3))),
+                            "ts": times[i] if grid else jittered,
                             "cluster": "c",
                             "group": f"g{g}",
                             "topic": topic,
@@ -53,7 +65,7 @@ def history(seed: int, groups: int = 3, partitions: int = 4, snapshots: int = 60
                             "committed_offset": None if rng.random() < 0.05 else committed,
                             "log_start_offset": 0,
                             "log_end_offset": None if rng.random() < 0.02 else end,
-                            "member_id": None if rng.random() < 0.05 else f"m{p % 3}",
+                            "member_id": None if rng.random() < 0.08 else f"m{(p + g) % 3}",
                             "client_id": f"client{p % 3}",
                             "host": "h",
                         }
@@ -113,3 +125,119 @@ def test_aggregates_are_reproducible_to_the_bit() -> None:
     for fn in (group_lag, topic_lag, member_lag):
         first = fn(parts)
         assert all(first.equals(fn(parts)) for _ in range(3))
+
+
+@pytest.mark.parametrize("piece_rows", [1 << 20, 7, 100])
+def test_in_order_time_lag_equals_the_general_path(piece_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every log end known and rows in history order: the numpy fast path (in pieces of whole
+    # partitions) must give what the as-of search path gives, to the bit
+    from workbench.analyze import timelag as timelag_module
+
+    frame = history(7, groups=1).with_columns(pl.col("log_end_offset").forward_fill().fill_null(0))
+    frame = frame.with_columns(  # truncations start new segments; a log start ahead of commits
+        log_end_offset=pl.when(pl.int_range(pl.len()) % 97 == 50).then(0).otherwise("log_end_offset"),
+        log_start_offset=pl.when(pl.col("partition") == 1).then(pl.col("log_end_offset") // 2).otherwise(0),
+    )
+    parts = partition_lag(frame)
+    monkeypatch.setattr(timelag_module, "_PIECE_ROWS", piece_rows)
+    fast = timelag_module._time_lag_in_order(parts, ["cluster", "topic", "partition"])
+    assert fast is not None
+    empty = parts.select("cluster", "ts", "topic", "partition", "log_end_offset").clear()
+    general = time_lag(parts, empty)  # a (empty) log-end history forces the general path
+    assert_frame_equal(fast, general)
+    assert set(fast["time_lag_method"]) >= {"zero", "interpolated", "no_commit"}
+    assert len(timelag_module._pieces(np.array([0, 3, 9, 10]), 12, 4)) == 3
+
+
+# --- aggregates on a snapshot grid (numpy bins) ---------------------------------------------
+
+
+def _aggregates(parts: pl.DataFrame, ps: pl.DataFrame) -> list[pl.DataFrame]:
+    return [
+        group_lag(parts),
+        topic_lag(parts),
+        topic_lag(parts, by_group=True),
+        member_lag(parts),
+        group_status(ps),
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grid_aggregates_equal_the_hash_group_by(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = history(seed, snapshots=50, grid=True)
+    parts = time_lag(partition_lag(frame))
+    ps = partition_status(frame, BurrowConfig())
+    keys, pkeys = ["cluster", "group"], ["topic", "partition"]
+    assert grid_bins(parts, keys, pkeys) is not None  # the grid path is the one under test
+    on_grid = _aggregates(parts, ps)
+    calls = []
+    monkeypatch.setattr(lag_module, "grid_bins", lambda *a, **k: calls.append(1))  # packed key
+    packed = _aggregates(parts, ps)
+    assert calls
+    monkeypatch.setattr(lag_module, "_packed_key", lambda *a, **k: None)  # string group-by
+    monkeypatch.setattr(status_module, "_group_status_fast", lambda *a, **k: None)
+    plain = _aggregates(parts, ps)
+    for grid, pk, pln in zip(on_grid, packed, plain, strict=True):
+        assert_frame_equal(grid, pk, check_exact=False, rel_tol=1e-12)
+        assert_frame_equal(grid, pln, check_exact=False, rel_tol=1e-12)
+    assert on_grid[3]["member_id"].null_count() > 0  # unowned partitions form their own row
+
+
+def test_analysis_on_a_grid_equals_the_analysis_off_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = history(4, snapshots=50, grid=True)
+    a = analyze_lag(frame)
+    monkeypatch.setattr(lag_module, "grid_bins", lambda *a, **k: None)
+    b = analyze_lag(frame)
+    for name in ("groups", "members", "topics", "group_status"):
+        assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, rel_tol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (
+            lambda f: f.filter(~((pl.col("partition") == 1) & (pl.col("ts") == pl.col("ts").max()))),
+            "missed row",
+        ),
+        (lambda f: f.with_columns(ts=pl.col("ts") + pl.duration(seconds=pl.col("partition"))), "own clocks"),
+        (lambda f: f.sort("ts"), "not sorted"),
+        (lambda f: pl.concat([f, f.tail(1)]), "duplicate row"),
+    ],
+)
+def test_histories_off_the_grid_are_recognised(change, why: str) -> None:  # type: ignore[no-untyped-def]
+    frame = history(0, groups=1, snapshots=50, grid=True).sort("cluster", "group", "topic", "partition", "ts")
+    assert grid_bins(frame, ["cluster", "group"], ["topic", "partition"]) is not None
+    assert grid_bins(change(frame), ["cluster", "group"], ["topic", "partition"]) is None, why
+
+
+def test_aggregate_follows_polars_types_and_null_rules() -> None:
+    frame = pl.DataFrame(
+        {
+            "g": ["a"] * 4 + ["b"] * 4,
+            "topic": ["t"] * 8,
+            "partition": [0, 0, 1, 1] * 2,
+            "ts": [T0, T0 + dt.timedelta(seconds=1)] * 4,
+            "x": [1, None, 3, None, None, None, None, None],
+            "f": [0.5, 1.5, float("nan"), 2.0, None, None, 1.0, None],
+            "b": [True, None, False, None, None, None, None, None],
+        },
+        schema_overrides={"x": pl.Int32},
+    )
+    aggs = [
+        Agg("n", "len"),
+        Agg("xc", "count", pl.col("x")),
+        Agg("xs", "sum", pl.col("x")),
+        Agg("xm", "max", pl.col("x")),
+        Agg("fs", "sum", pl.col("f")),
+        Agg("fm", "max", pl.col("f")),
+        Agg("ba", "any", pl.col("b")),
+        Agg("bm", "mean", pl.col("b"), pl.Float32()),
+        Agg("bs", "sum", pl.col("x") > 0, pl.Int64()),
+    ]
+    bins = grid_bins(frame, ["g"], ["topic", "partition"])
+    assert bins is not None
+    got = aggregate(frame, bins, aggs)
+    want = frame.group_by("g", "ts", maintain_order=True).agg(a.polars() for a in aggs).drop("g", "ts")
+    assert got is not None
+    assert_frame_equal(got, want)
+    assert aggregate(frame, bins, [Agg("u", "n_unique", pl.col("x"))]) is None  # no grid form

@@ -156,7 +156,7 @@ def _group_lag_and_status(
         return _group_lag(parts, cache), group_status(pstatus)
     out = grouped[0].collect()
     groups = _with_drain(_finish_lag_aggs(out.lazy(), parts, [*gkeys, "ts"]).collect())
-    names = [e.meta.output_name() for e in inputs[1]]  # type: ignore[index]
+    names = [a.name for a in inputs[1]]  # type: ignore[index]
     gstatus = _finish_group_status(_status_maxlag(out.select(*gkeys, "ts", *names), pstatus), gkeys)
     return groups, gstatus
 

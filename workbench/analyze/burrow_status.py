@@ -23,6 +23,7 @@ from workbench.analyze.burrow import (
     expr_rule5_lag_not_decreasing,
     running_columns,
 )
+from workbench.analyze.grid import Agg
 from workbench.analyze.lag import _group_ts, prepare
 
 
@@ -242,7 +243,7 @@ def _finish_group_status(out: pl.DataFrame, gkeys: list[str]) -> pl.DataFrame:
     return out.select(*cols, *tail).sort([*gkeys, "ts"])
 
 
-def _status_inputs(ps: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.Expr]] | None:
+def _status_inputs(ps: pl.DataFrame) -> tuple[pl.DataFrame, list[Agg]] | None:
     """The per-row columns (``_sev``, ``_worst``, ``current_lag``, ``complete``) and the aggregates
     of :func:`_group_status_fast`; the partition with the highest lag (first one on ties, like
     ``arg_max``) is the group's maximum of ``(lag + 1) * rows + (rows - 1 - row)`` (null lag counts
@@ -259,15 +260,16 @@ def _status_inputs(ps: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.Expr]] | Non
     row = pl.int_range(n, dtype=pl.Int64)
     worst = (pl.col("current_lag").fill_null(-1).cast(pl.Int64) + 1) * n + (n - 1 - row)
     cols = ps.select("current_lag", "complete", _sev=_SEVERITY.cast(pl.Int8), _worst=worst)
+    sev = pl.col("_sev")
     aggs = [
-        pl.col("_sev").max(),
-        pl.col("current_lag").sum().alias("totallag"),
-        pl.col("_worst").max(),
-        pl.col("current_lag").max().alias("maxlag"),
-        (pl.col("complete") >= 1.0).mean().alias("complete"),
-        pl.len().cast(pl.Int64).alias("partition_count"),
-        (pl.col("_sev") == 3).sum().cast(pl.Int64).alias("error_partitions"),
-        (pl.col("_sev") == 2).sum().cast(pl.Int64).alias("warn_partitions"),
+        Agg("_sev", "max", sev),
+        Agg("totallag", "sum", pl.col("current_lag")),
+        Agg("_worst", "max", pl.col("_worst")),
+        Agg("maxlag", "max", pl.col("current_lag")),
+        Agg("complete", "mean", pl.col("complete") >= 1.0),
+        Agg("partition_count", "len", dtype=pl.Int64()),
+        Agg("error_partitions", "sum", sev == 3, pl.Int64()),
+        Agg("warn_partitions", "sum", sev == 2, pl.Int64()),
     ]
     return cols, aggs
 
@@ -288,7 +290,8 @@ def _group_status_fast(
     if inputs is None:
         return None
     cols, aggs = inputs
-    frame = pl.concat([ps.select(*gkeys, "ts"), cols], how="horizontal")
+    pkeys = [c for c in ("topic", "partition") if c in ps.columns]  # for the grid form
+    frame = pl.concat([ps.select(*gkeys, *pkeys, "ts"), cols], how="horizontal")
     grouped = _group_ts(frame, gkeys, aggs, cache=cache)
     if grouped is None:
         return None

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
+from workbench.analyze.grid import GRID_OPS, Agg, Bins, aggregate, grid_bins
 from workbench.frames.offsets import add_lag_columns
 
 GROUP_KEYS = ("group", "topic", "partition")
@@ -123,9 +125,14 @@ def _dense_delta_rate(value: pl.Expr, allow_negative: bool = False) -> pl.Expr:
 
 def drain_time(lag: pl.Expr, consume: pl.Expr, produce: pl.Expr) -> pl.Expr:
     """Seconds to reach zero lag at the current rates: 0 when lag is 0, ``lag / (consume − produce)``
-    when that net drain rate is positive, otherwise null (not draining, or rates unknown)."""
+    when that net drain rate is positive, otherwise null (not draining, or rates unknown).
+
+    A net rate within float rounding of zero (below a billionth of the consume rate: sums of the
+    same rates in another order differ in the last bits) is not draining: it would give billions
+    of years, or flip between that and null with the summation order."""
     net = consume - produce
-    return pl.when(lag == 0).then(pl.lit(0.0)).when(net > 0).then(lag.cast(pl.Float64) / net)
+    draining = net > consume.abs() * 1e-9
+    return pl.when(lag == 0).then(pl.lit(0.0)).when(draining).then(lag.cast(pl.Float64) / net)
 
 
 def partition_lag(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
@@ -193,19 +200,20 @@ def _lag_aggs(frame: pl.DataFrame) -> list[pl.Expr]:
     return aggs
 
 
-def _fast_lag_aggs(frame: pl.DataFrame) -> list[pl.Expr]:
+def _fast_lag_aggs(frame: pl.DataFrame) -> list[Agg]:
     """:func:`_lag_aggs` (and the produce rate) as plain sums, counts and maxes, which a group-by
-    computes without evaluating an expression per group; :func:`_finish_lag_aggs` combines them."""
+    computes without evaluating an expression per group (and :mod:`~workbench.analyze.grid` without
+    a group-by); :func:`_finish_lag_aggs` combines them."""
     aggs = [
-        pl.len().alias("partitions"),
-        pl.col("committed_offset").count().alias("committed_partitions"),
-        pl.col("lag").max().alias("max_partition_lag"),
-        pl.col("retention_gap").any().alias("retention_gap"),
-        *(pl.col(c).sum().alias(c) for c in _SUMMED),
-        *(pl.col(c).count().alias(f"_n_{c}") for c in _SUMMED),
+        Agg("partitions", "len"),
+        Agg("committed_partitions", "count", pl.col("committed_offset")),
+        Agg("max_partition_lag", "max", pl.col("lag")),
+        Agg("retention_gap", "any", pl.col("retention_gap")),
+        *(Agg(c, "sum", pl.col(c)) for c in _SUMMED),
+        *(Agg(f"_n_{c}", "count", pl.col(c)) for c in _SUMMED),
     ]
     if "time_lag_s" in frame.columns:
-        aggs.append(pl.col("time_lag_s").max().alias("max_time_lag_s"))
+        aggs.append(Agg("max_time_lag_s", "max", pl.col("time_lag_s")))
     return aggs
 
 
@@ -304,29 +312,79 @@ def _packed_key(
 
 
 def _group_ts(
-    frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[pl.Expr], minor: str | None = None,
+    frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[Agg], minor: str | None = None,
     nulls_last: bool = False, carry: Sequence[str] = (), cache: dict | None = None,
 ) -> tuple[pl.LazyFrame, int] | None:  # fmt: skip
-    """Group ``frame`` by (``keys``, ts[, ``minor``]) on a packed integer key: a lazy frame of the
-    aggregates with the key columns first (and ``carry`` columns: their first value in the group),
-    sorted like ``sort([*keys, "ts", minor], nulls_last=nulls_last)``, plus the key's width of
-    ``minor`` values (to derive the (keys, ts) key as ``_k // width``). None when not packable.
-    ``cache``: see :func:`_packed_key`."""
+    """Group ``frame`` by (``keys``, ts[, ``minor``]): a lazy frame of the key columns (and
+    ``carry`` columns: their first value in the group), ``_k`` and the aggregates, sorted like
+    ``sort([*keys, "ts", minor], nulls_last=nulls_last)``, plus the key's width of ``minor``
+    values (``_k // width`` identifies (keys, ts)). None when neither fast form applies.
+
+    On a snapshot grid (:func:`~workbench.analyze.grid.grid_bins`) the aggregates are numpy passes
+    into dense bins; otherwise a hash group-by on one packed integer key. ``cache``: see
+    :func:`_packed_key`.
+    """
+    names = [*keys, "ts", *([minor] if minor else []), *carry]
+    grid = _grid_group(frame, keys, aggs, minor, nulls_last, cache)
+    if grid is not None:
+        bins, out = grid
+        firsts = frame.select(names).gather(pl.Series(bins.first))
+        label = pl.Series("_k", bins.label, dtype=pl.Int64)
+        return pl.concat([firsts, label.to_frame(), out], how="horizontal").lazy(), bins.width
     packed = _packed_key(frame, keys, minor, nulls_last, cache=cache)
     if packed is None:
         return None
     key, width = packed
-    names = [*keys, "ts", *([minor] if minor else []), *carry]
     out = (
         frame.lazy()
         .with_columns(_k=key, _row=pl.int_range(pl.len(), dtype=pl.UInt32))
         .group_by("_k")
-        .agg(pl.col("_row").min(), *aggs)
+        .agg(pl.col("_row").min(), *(a.polars() for a in aggs))
         .sort("_k")
         .collect(engine="in-memory")  # the streaming engine's float sums vary from run to run
     )
     firsts = frame.select(names).gather(out["_row"])
     return pl.concat([firsts, out.drop("_row")], how="horizontal").lazy(), width
+
+
+GRID_MINOR = False
+"""Whether a minor level (members) is aggregated on the grid too: its bins are not blocks, and the
+multi-threaded hash group-by is about as cheap as numpy's single-threaded scatter (``ufunc.at``)."""
+
+
+def _grid_group(
+    frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[Agg], minor: str | None,
+    nulls_last: bool, cache: dict | None,
+) -> tuple[Bins, pl.DataFrame] | None:  # fmt: skip
+    """:func:`_group_ts`'s bins and aggregates on a snapshot grid, or None."""
+    pkeys = [c for c in ("topic", "partition") if c in frame.columns and c not in keys]
+    if (
+        not pkeys
+        or not all(a.op in GRID_OPS for a in aggs)
+        or grid_bins(frame, keys, pkeys, cache=cache) is None
+    ):
+        return None
+    if minor is not None and not GRID_MINOR:
+        return None
+    minor_ids = None
+    if minor is not None:
+        gid = _memo(
+            cache, ("ids", tuple(keys), nulls_last), lambda: dense_ids(frame, keys, nulls_last).cast(pl.Int64)
+        )
+        mid = _memo(
+            cache,
+            ("ids", (*keys, minor), nulls_last),
+            lambda: dense_ids(frame, [*keys, minor], nulls_last).cast(pl.Int64),
+        ).to_numpy()
+        g = gid.to_numpy()
+        low = np.full(int(g.max()) + 1, np.iinfo(np.int64).max)
+        np.minimum.at(low, g, mid)  # a group's members are numbered consecutively
+        minor_ids = pl.Series(mid - low[g])
+    bins = grid_bins(frame, keys, pkeys, minor_ids, cache=cache)
+    if bins is None:
+        return None
+    out = aggregate(frame, bins, aggs)
+    return None if out is None else (bins, out)
 
 
 def _with_drain(frame: pl.DataFrame) -> pl.DataFrame:
@@ -412,13 +470,13 @@ def _topic_lag(
     tkeys = with_cluster(frame.columns, ("group", "topic") if by_group else ("topic",))
     topic_keys = [k for k in tkeys if k != "group"]
     if by_group:  # one group per row of the result
-        source, count = frame, pl.lit(1, pl.UInt32)
+        source, count = frame, Agg("groups", "max", pl.lit(1, pl.UInt32))
     else:  # the group's dense id stands in for its name in the distinct count (cheaper than strings)
         gkeys = with_cluster(frame.columns, ("group",))
         gid = _memo(_cache, ("ids", tuple(gkeys), False), lambda: dense_ids(frame, gkeys).cast(pl.Int64))
         source = frame.with_columns(_gid=gid)
-        count = pl.col("_gid").n_unique()
-    grouped = _group_ts(source, tkeys, [*_fast_lag_aggs(frame), count.alias("groups")], cache=_cache)
+        count = Agg("groups", "n_unique", pl.col("_gid"))
+    grouped = _group_ts(source, tkeys, [*_fast_lag_aggs(frame), count], cache=_cache)
     if grouped is not None:
         groups = pl.col("groups").cast(pl.UInt32)
         out = _finish_lag_aggs(grouped[0], frame, [*tkeys, "ts"], [groups]).collect()

@@ -31,6 +31,7 @@ flat arrays (:func:`_time_lag_in_order`; same results, bit for bit).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Final
 
 import numpy as np
@@ -250,7 +251,9 @@ def _time_lag_in_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | N
     Then each row's "last point at or before t" is the last first-reach point at or before the row
     (a running count), and the rest is a handful of numpy passes over flat arrays, with the same
     arithmetic as the general path (Polars divides by a literal as a multiplication by its
-    reciprocal: so does this). None when not applicable.
+    reciprocal: so does this). The passes run over pieces of whole partitions of at most
+    :data:`_PIECE_ROWS` rows: their temporaries stay in cache and are reused by the allocator
+    instead of being mapped afresh for every pass over the whole frame. None when not applicable.
     """
     n = frame.height
     if n < 2 or frame["log_end_offset"].null_count() or any(frame[k].null_count() for k in keys):
@@ -265,6 +268,54 @@ def _time_lag_in_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | N
     if not ((t[1:] > t[:-1]) | new_tp[1:]).all():
         return None  # not in time order, or several readings at one ts (the general path sorts)
     end = _int64(frame["log_end_offset"])
+    c_s = frame.select(pl.max_horizontal("committed_offset", "log_start_offset")).to_series()
+    c_null = c_s.is_null().to_numpy()
+    c = _int64(c_s.fill_null(0))
+    no_commit = frame["committed_offset"].is_null().to_numpy()
+    value = np.empty(n, dtype=np.float64)
+    code = np.empty(n, dtype=np.uint32)
+    for lo, hi in _pieces(starts, n, _PIECE_ROWS):
+        piece = slice(lo, hi)
+        value[piece], code[piece] = _time_lag_piece(
+            t[piece], end[piece], new_tp[piece], c[piece], c_null[piece], no_commit[piece]
+        )
+    valid = pl.Series((code != 4) & (code != 3))
+    return frame.with_columns(
+        time_lag_s=pl.when(valid).then(pl.Series(value, dtype=pl.Float64)),
+        time_lag_method=pl.Series(METHODS, dtype=pl.String).gather(pl.Series(code)),
+    )
+
+
+_PIECE_ROWS: Final = 1 << 20
+"""Rows per piece of :func:`_time_lag_in_order` (whole partitions; a longer partition is one piece)."""
+
+
+def _pieces(starts: np.ndarray, n: int, size: int) -> list[tuple[int, int]]:
+    """(lo, hi) row ranges of whole partitions (``starts``: each partition's first row), each of
+    about ``size`` rows, covering ``0..n``."""
+    bounds = [0]
+    while bounds[-1] + size < n:
+        i = int(np.searchsorted(starts, bounds[-1] + size, side="right")) - 1
+        cut = int(starts[i]) if starts[i] > bounds[-1] else (int(starts[i + 1]) if i + 1 < starts.size else n)
+        if cut >= n:
+            break
+        bounds.append(cut)
+    bounds.append(n)
+    return list(pairwise(bounds))
+
+
+def _time_lag_piece(
+    t: np.ndarray,
+    end: np.ndarray,
+    new_tp: np.ndarray,
+    c: np.ndarray,
+    c_null: np.ndarray,
+    no_commit: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(time lag seconds, method code) of the rows of whole partitions (see
+    :func:`_time_lag_in_order`): ``t`` µs, ``end`` log end, ``new_tp`` a partition's first row,
+    ``c`` the committed offset raised to the log start (``c_null`` where unknown)."""
+    n = t.size
     new_seg = new_tp.copy()
     new_seg[1:] |= end[1:] < end[:-1]
     keep = new_seg.copy()
@@ -285,16 +336,12 @@ def _time_lag_in_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | N
     pos = np.cumsum(keep) - 1
     f_pt = start[pos]
     t_idx, t_end, t_f_end = p_idx[pos], end, p_end[f_pt]  # a point's log end is the row's
-    c_s = frame.select(pl.max_horizontal("committed_offset", "log_start_offset")).to_series()
-    c_null = c_s.is_null().to_numpy()
-    c = _int64(c_s.fill_null(0))
     q2 = np.maximum(np.where(c_null, t_end, np.minimum(c, t_end)), t_f_end)
     q2 += g[pos] - t_end
     r = np.searchsorted(g, q2, side="left")
     del q2
     r_ts, r_end, r_idx = p_ts[r], p_end[r], p_idx[r]
     inv_us = 1 / 1e6  # Polars' x / 1e6
-    no_commit = frame["committed_offset"].is_null().to_numpy()
     zero = ~c_null & (c >= end)
     at_point = ~c_null & (r_end == c)
     inside = r_idx >= 1
@@ -319,8 +366,4 @@ def _time_lag_in_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | N
         np.float64
     )
     value[zero] = 0.0
-    valid = pl.Series((code != 4) & (code != 3))
-    return frame.with_columns(
-        time_lag_s=pl.when(valid).then(pl.Series(value, dtype=pl.Float64)),
-        time_lag_method=pl.Series(METHODS, dtype=pl.String).gather(pl.Series(code)),
-    )
+    return value, code
