@@ -162,9 +162,15 @@ def _aggregates(parts: pl.DataFrame, ps: pl.DataFrame) -> list[pl.DataFrame]:
     ]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_grid_aggregates_equal_the_hash_group_by(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("seed", "owners"), [(0, "churn"), (1, "churn"), (2, "stable"), (3, "rebalance")])
+def test_grid_aggregates_equal_the_hash_group_by(
+    seed: int, owners: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     frame = history(seed, snapshots=50, grid=True)
+    if owners != "churn":  # each partition keeps its owner (for a while: rebalance at snapshot 20)
+        moved = pl.col("ts") >= pl.col("ts").unique().sort().get(20) if owners == "rebalance" else False
+        member = pl.format("m{}", (pl.col("partition") + pl.when(moved).then(1).otherwise(0)) % 3)
+        frame = frame.with_columns(member_id=pl.when(pl.col("partition") == 3).then(None).otherwise(member))
     parts = time_lag(partition_lag(frame))
     ps = partition_status(frame, BurrowConfig())
     keys, pkeys = ["cluster", "group"], ["topic", "partition"]
@@ -181,6 +187,9 @@ def test_grid_aggregates_equal_the_hash_group_by(seed: int, monkeypatch: pytest.
         assert_frame_equal(grid, pk, check_exact=False, rel_tol=1e-12)
         assert_frame_equal(grid, pln, check_exact=False, rel_tol=1e-12)
     assert on_grid[3]["member_id"].null_count() > 0  # unowned partitions form their own row
+    bins = grid_bins(parts, keys, pkeys, dense_ids(parts, ["member_id"], nulls_last=True))
+    stretches = sum(len(b.stretches) for b in bins.blocks) if bins else None
+    assert stretches == {"churn": stretches, "stable": 3, "rebalance": 6}[owners]
 
 
 def test_analysis_on_a_grid_equals_the_analysis_off_it(monkeypatch: pytest.MonkeyPatch) -> None:

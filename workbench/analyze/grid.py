@@ -1,16 +1,18 @@
 """Group-bys on a snapshot grid: aggregates per (group, ts[, member]) without hashing.
 
 A collected history samples every partition of a group at the same snapshots (one ts per
-collection): within a group, each partition's rows carry the same sequence of timestamps. Then
-the rows of (group, ts) are "row *i* of every partition run of the group", the bin of a row is
-``first bin of its group + its index in its partition run``, and each aggregate is one
-sequential numpy pass (``np.add.at``, ``np.maximum.at``, ``np.bincount``) into a small output
-array: no hash table, no gathering of rows scattered one partition-length apart.
+collection): within a group, each partition's rows carry the same sequence of timestamps. The
+rows of a group, sorted by partition then time, are then a (partitions × snapshots) block, and an
+aggregate per (group, ts) is a numpy reduction along the block's first axis: sequential passes
+over memory, no hash table, no gathering of rows scattered one partition-length apart. Per
+(group, ts, member), the partitions are ordered by member for each stretch of snapshots in which
+no partition changed owner, and each member's partitions reduce as one slice (``reduceat``).
 
 :func:`grid_bins` recognises the layout (None when the history is not on a grid: a partition
-added mid-history, a snapshot that missed a partition, unsorted rows) and callers then use the
-hash group-by. :class:`Agg` declares an aggregate once for both engines; :func:`aggregate`
-evaluates a list of them and returns exactly the columns and types a Polars group-by would.
+added mid-history, a snapshot that missed a partition, unsorted rows; or when owners change so
+often that the stretches are tiny) and callers then use the hash group-by. :class:`Agg` declares
+an aggregate once for both engines; :func:`aggregate` evaluates a list of them and returns
+exactly the columns and types a Polars group-by would.
 """
 
 from __future__ import annotations
@@ -47,18 +49,28 @@ class Agg:
 
 
 @dataclass(frozen=True)
-class Bins:
-    """Per row its bin (``key``); per bin its first row (``first``); bins in (group, ts[, minor])
-    order. ``width``: the number of ``minor`` slots per (group, ts), so ``label // width`` is the
-    (group, ts) bin of a ``label``."""
+class Block:
+    """The rows of one group: ``parts`` partition runs of ``snaps`` snapshots from ``row``; its
+    bins start at ``bin``. ``stretches``: with a minor level, per stretch of snapshots
+    ``[t0, t1)`` with the same owners, the partitions ordered by owner (``order``), where each
+    owner's slice starts (``starts``) and the owners (``owners``)."""
 
-    key: np.ndarray
+    row: int
+    parts: int
+    snaps: int
+    bin: int
+    stretches: tuple[tuple[int, int, np.ndarray, np.ndarray, np.ndarray], ...] = ()
+
+
+@dataclass(frozen=True)
+class Bins:
+    """The bins of a grid, in (group, ts[, minor]) order: per bin its first row (``first``) and a
+    ``label`` with ``label // width`` the (group, ts) bin."""
+
     first: np.ndarray
     label: np.ndarray
     width: int
-    blocks: tuple[tuple[int, int, int, int], ...] = ()
-    """Without a minor level: per group (first row, partitions, snapshots, first bin); its rows
-    are a (partitions × snapshots) block, so an aggregate is a reduction along the first axis."""
+    blocks: tuple[Block, ...]
 
 
 def _run_starts(frame: pl.DataFrame, cols: Sequence[str]) -> np.ndarray:
@@ -83,20 +95,20 @@ def _grid(frame: pl.DataFrame, gkeys: Sequence[str], pkeys: Sequence[str]) -> Bi
     g_len = p_len[np.searchsorted(p_starts, g_starts)]  # each group's first partition run
     if not (p_len == g_len[g_of_run]).all():
         return None  # partitions with different numbers of snapshots
+    parts = np.diff(np.append(g_starts, n)) // g_len
     t = frame["ts"].dt.epoch("us").to_numpy()
-    t_idx = np.arange(n, dtype=np.int64) - np.repeat(p_starts, p_len)
-    row_g = np.repeat(g_of_run, p_len)
-    if not (t == t[g_starts[row_g] + t_idx]).all():
-        return None  # partitions sampled at different times
-    new_run = np.zeros(n, dtype=bool)
-    new_run[p_starts] = True
-    if not ((t[1:] > t[:-1]) | new_run[1:]).all():
-        return None  # several rows of a partition at one ts, or out of time order
+    for row, count, snaps in zip(g_starts.tolist(), parts.tolist(), g_len.tolist(), strict=True):
+        block = t[row : row + count * snaps].reshape(count, snaps)
+        if not (block == block[0]).all():
+            return None  # partitions sampled at different times
+        if not (block[0, 1:] > block[0, :-1]).all():
+            return None  # several rows of a partition at one ts, or out of time order
     base = np.cumsum(g_len) - g_len
     first = np.repeat(g_starts - base, g_len) + np.arange(int(g_len.sum()), dtype=np.int64)
-    parts = np.diff(np.append(g_starts, n)) // g_len
-    blocks = tuple(zip(g_starts.tolist(), parts.tolist(), g_len.tolist(), base.tolist(), strict=True))
-    return Bins(base[row_g] + t_idx, first, np.arange(first.size, dtype=np.int64), 1, blocks)
+    blocks = tuple(
+        Block(*b) for b in zip(g_starts.tolist(), parts.tolist(), g_len.tolist(), base.tolist(), strict=True)
+    )
+    return Bins(first, np.arange(first.size, dtype=np.int64), 1, blocks)
 
 
 def grid_bins(
@@ -122,19 +134,37 @@ def grid_bins(
             cache[name] = grid
     if grid is None or minor_ids is None:
         return grid
-    key, first = grid.key, grid.first
-    mid = minor_ids.cast(pl.Int64).to_numpy()
+    return _with_minor(grid, minor_ids.cast(pl.Int64).to_numpy())
+
+
+MAX_STRETCHES: Final = 4096
+"""Beyond this many stretches of unchanged owners, the hash group-by is cheaper."""
+
+
+def _with_minor(grid: Bins, mid: np.ndarray) -> Bins | None:
+    """``grid`` with a minor level: the stretches of each block, their bins' first rows and labels."""
     width = int(mid.max()) + 1 if mid.size else 1
-    if float(first.size) * width > 4.0 * max(key.size, 1):
-        return None  # too sparse for a dense table; the hash group-by is better
-    wide = key * width + mid
-    used = np.bincount(wide, minlength=first.size * width) > 0
-    label = np.flatnonzero(used)
-    compact = np.cumsum(used) - 1
-    key2 = compact[wide]
-    first2 = np.full(label.size, key.size, dtype=np.int64)
-    np.minimum.at(first2, key2, np.arange(key.size, dtype=np.int64))
-    return Bins(key2, first2, label, width)
+    blocks, firsts, labels = [], [], []
+    count = 0
+    for b in grid.blocks:
+        owner = mid[b.row : b.row + b.parts * b.snaps].reshape(b.parts, b.snaps)
+        cuts = np.flatnonzero((owner[:, 1:] != owner[:, :-1]).any(axis=0)) + 1
+        count += cuts.size + 1
+        if count > MAX_STRETCHES:
+            return None
+        stretches = []
+        for t0, t1 in zip([0, *cuts.tolist()], [*cuts.tolist(), b.snaps], strict=True):
+            order = np.argsort(owner[:, t0], kind="stable")
+            owners = owner[order, t0]
+            starts = np.flatnonzero(np.append(True, owners[1:] != owners[:-1]))
+            stretches.append((t0, t1, order, starts, owners[starts]))
+            t = np.arange(t0, t1, dtype=np.int64)[:, None]  # bins: ts-major, then owner
+            firsts.append((b.row + order[starts] * b.snaps + t).ravel())
+            labels.append(((b.bin + t) * width + owners[starts]).ravel())
+        blocks.append(Block(b.row, b.parts, b.snaps, b.bin, tuple(stretches)))
+    if not firsts:
+        return Bins(grid.first, grid.label, width, ())
+    return Bins(np.concatenate(firsts), np.concatenate(labels), width, tuple(blocks))
 
 
 def _inputs(frame: pl.DataFrame, aggs: Sequence[Agg]) -> dict[str, np.ndarray]:
@@ -170,39 +200,29 @@ def _inputs(frame: pl.DataFrame, aggs: Sequence[Agg]) -> dict[str, np.ndarray]:
     return {name: out[col].to_numpy() for name, col in source.items()}
 
 
-def _reduce_blocks(op: str, values: np.ndarray, bins: Bins) -> np.ndarray:
-    """``op`` along the partitions of each (partitions × snapshots) block."""
-    size = bins.first.size
-    dtype = np.float64 if values.dtype.kind == "f" else (np.bool_ if op == "any" else np.int64)
-    out = np.empty(size, dtype=values.dtype if op == "max" else dtype)
-    for row, parts, snaps, base in bins.blocks:
-        block = values[row : row + parts * snaps].reshape(parts, snaps)
-        if op == "max":
-            out[base : base + snaps] = block.max(axis=0)
-        elif op == "any":
-            out[base : base + snaps] = block.any(axis=0)
-        else:
-            out[base : base + snaps] = block.sum(axis=0, dtype=dtype)
-    return out
+_CHUNK: Final = 1 << 18
+"""Rows per reordered copy when reducing per owner (a few MB: cached, and reused by the allocator)."""
+_REDUCE: Final = {"sum": np.add, "max": np.maximum, "any": np.maximum}
 
 
-def _reduce_bins(op: str, values: np.ndarray, bins: Bins) -> np.ndarray:
-    """``op`` per bin of ``bins.key`` (unordered rows). ``ufunc.at`` is fast only when the values'
-    type is the output's: small integers are widened first."""
-    size, key = bins.first.size, bins.key
-    if op != "max" and (values.dtype.kind == "f" or values.dtype.itemsize == 1):
-        sums = np.bincount(key, weights=values, minlength=size)  # adds in row order
-        if op == "any":
-            return sums > 0
-        return sums if values.dtype.kind == "f" else sums.astype(np.int64)  # 0/1 counts: exact
-    wide = values.astype(np.float64 if values.dtype.kind == "f" else np.int64, copy=False)
-    out = (
-        np.full(size, wide.min() if wide.size else 0, dtype=wide.dtype)
-        if op == "max"
-        else np.zeros(size, wide.dtype)
-    )
-    (np.maximum if op == "max" else np.add).at(out, key, wide)
-    return out
+def _reduce(op: str, values: np.ndarray, bins: Bins) -> np.ndarray:
+    """``op`` ("sum", "max" or "any") per bin: along the partitions of each block, or per owner's
+    slice of each stretch of a block."""
+    ufunc = _REDUCE[op]
+    dtype = values.dtype if op != "sum" else (np.float64 if values.dtype.kind == "f" else np.int64)
+    pieces = []
+    for b in bins.blocks:
+        block = values[b.row : b.row + b.parts * b.snaps].reshape(b.parts, b.snaps)
+        if not b.stretches:
+            pieces.append(ufunc.reduce(block, axis=0, dtype=dtype))
+        step = max(1, _CHUNK // b.parts)
+        for t0, t1, order, starts, _ in b.stretches:
+            for c0 in range(t0, t1, step):  # in chunks: the reordered copy stays small
+                part = block[order, c0 : min(c0 + step, t1)]
+                # (owners × snapshots) → ts-major, like the bins
+                pieces.append(ufunc.reduceat(part, starts, axis=0, dtype=dtype).T.ravel())
+    out = np.concatenate(pieces) if pieces else np.zeros(0, dtype=dtype)
+    return out > 0 if op == "any" else out
 
 
 def aggregate(frame: pl.DataFrame, bins: Bins, aggs: Sequence[Agg]) -> pl.DataFrame | None:
@@ -212,19 +232,17 @@ def aggregate(frame: pl.DataFrame, bins: Bins, aggs: Sequence[Agg]) -> pl.DataFr
         return None
     schema = frame.head(0).group_by(pl.lit(0).alias("_g")).agg(a.polars() for a in aggs).drop("_g").schema
     inputs = _inputs(frame, aggs)
-    reduce = _reduce_blocks if bins.blocks else _reduce_bins
     cols = []
     for a in aggs:
         if a.op == "len":
-            cols.append(
-                pl.Series(a.name, np.bincount(bins.key, minlength=bins.first.size)).cast(schema[a.name])
-            )
+            ones = np.ones(frame.height, dtype=np.uint8)
+            cols.append(pl.Series(a.name, _reduce("sum", ones, bins)).cast(schema[a.name]))
             continue
-        counts = reduce("sum", inputs[f"{a.name}!"], bins)
+        counts = _reduce("sum", inputs[f"{a.name}!"], bins)
         if a.op == "count":
             cols.append(pl.Series(a.name, counts).cast(schema[a.name]))
             continue
-        result = reduce("sum" if a.op == "mean" else a.op, inputs[a.name], bins)
+        result = _reduce("sum" if a.op == "mean" else a.op, inputs[a.name], bins)
         if a.op == "mean":
             result = result / np.maximum(counts, 1)
         col = pl.Series(a.name, result)

@@ -347,11 +347,6 @@ def _group_ts(
     return pl.concat([firsts, out.drop("_row")], how="horizontal").lazy(), width
 
 
-GRID_MINOR = False
-"""Whether a minor level (members) is aggregated on the grid too: its bins are not blocks, and the
-multi-threaded hash group-by is about as cheap as numpy's single-threaded scatter (``ufunc.at``)."""
-
-
 def _grid_group(
     frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[Agg], minor: str | None,
     nulls_last: bool, cache: dict | None,
@@ -363,8 +358,6 @@ def _grid_group(
         or not all(a.op in GRID_OPS for a in aggs)
         or grid_bins(frame, keys, pkeys, cache=cache) is None
     ):
-        return None
-    if minor is not None and not GRID_MINOR:
         return None
     minor_ids = None
     if minor is not None:
