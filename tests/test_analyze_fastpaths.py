@@ -24,6 +24,7 @@ from workbench.analyze import (
 )
 from workbench.analyze import burrow_status as status_module
 from workbench.analyze import lag as lag_module
+from workbench.analyze.analysis import _group_topic_table
 from workbench.analyze.grid import Agg, aggregate, grid_bins
 from workbench.analyze.lag import dense_ids, is_sorted_by
 from workbench.analyze.timelag import _last_at_or_before
@@ -250,3 +251,15 @@ def test_aggregate_follows_polars_types_and_null_rules() -> None:
     assert got is not None
     assert_frame_equal(got, want)
     assert aggregate(frame, bins, [Agg("u", "n_unique", pl.col("x"))]) is None  # no grid form
+
+
+@pytest.mark.parametrize("one_to_one", [True, False])
+def test_topic_lag_of_the_analysis_equals_topic_lag(one_to_one: bool) -> None:
+    # one topic per group, read by no other group: the analysis derives the topic rows from the
+    # group rows; topics shared by groups: it aggregates them
+    frame = history(5, grid=True)
+    if one_to_one:
+        frame = frame.filter(pl.col("topic") == "a").with_columns(topic=pl.format("t-{}", "group"))
+    analysis = analyze_lag(frame)
+    assert_frame_equal(analysis.topics, topic_lag(analysis.partitions), check_exact=False, rel_tol=1e-12)
+    assert (_group_topic_table(analysis.partitions) is not None) is one_to_one

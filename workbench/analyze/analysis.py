@@ -23,11 +23,9 @@ from workbench.analyze.lag import (
     _group_lag,
     _group_ts,
     _member_lag,
-    _memo,
     _partition_lag_prepared,
     _topic_lag,
     _with_drain,
-    dense_ids,
     prepare,
     with_cluster,
 )
@@ -163,16 +161,21 @@ def _group_lag_and_status(
 
 def _group_topic_table(parts: pl.DataFrame, cache: dict | None = None) -> pl.DataFrame | None:
     """The (group keys, topic) pairs when groups and topics correspond one to one (each group reads
-    one topic, read by no other group), else None."""
+    one topic, read by no other group), else None.
+
+    Only the first row of each run of equal (group keys, topic) is compared: histories are sorted
+    by group, topic, partition, so runs are long."""
     if parts.height == 0 or "topic" not in parts.columns or "group" not in parts.columns:
         return None
     gkeys, tkeys = with_cluster(parts.columns, ("group",)), with_cluster(parts.columns, ("topic",))
-    gid = _memo(cache, ("ids", tuple(gkeys), False), lambda: dense_ids(parts, gkeys).cast(pl.Int64))
-    tid = _memo(cache, ("ids", tuple(tkeys), False), lambda: dense_ids(parts, tkeys).cast(pl.Int64))
-    pairs = pl.DataFrame({"g": gid, "t": tid}).with_row_index("_r").unique(["g", "t"], keep="first")
-    if pairs.height != int(gid.max()) + 1 or pairs.height != int(tid.max()) + 1:  # type: ignore[arg-type]
+    keys = [*gkeys, "topic"]
+    pairs = parts.select(keys).filter(
+        pl.any_horizontal(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in keys).fill_null(True)
+    )
+    pairs = pairs.unique(keys, keep="first", maintain_order=True)
+    if pairs.height != pairs.select(gkeys).n_unique() or pairs.height != pairs.select(tkeys).n_unique():
         return None
-    return parts.select(*gkeys, "topic").gather(pairs["_r"])
+    return pairs.sort(gkeys, nulls_last=False)
 
 
 def _topics_of_groups(groups: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
