@@ -29,11 +29,14 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# isort: off
+import workbench  # noqa: F401  (before Polars: it sets Polars' allocator options, JEMALLOC_CONF)
+
+# isort: on
 import numpy as np
 import pandas as pd
 import polars as pl
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench.analyze import BurrowConfig
 from workbench.analyze.analysis import _analyze_prepared
@@ -503,9 +506,9 @@ def summary_text(result: dict) -> str:
         f"{full['stage_s']}",
         "  one batch, stages in sequence (wall/CPU s): "
         + ", ".join(f"{k} {v['wall_s']}/{v['cpu_s']}" for k, v in full["stage_profile_one_batch"].items()),
-        f"  targets: <= 60 s -> {'met' if full['analysis_s'] <= 60 else 'MISSED'} (analysis), "
-        f"{'met' if full['wall_s'] <= 60 else 'MISSED'} (wall); < 4 GB -> "
-        f"{'met' if full['peak_rss_mb'] < 4096 else 'MISSED'}",
+        f"  targets: analysis <= 60 s -> {'met' if full['analysis_s'] <= 60 else 'MISSED'}; < 4 GB -> "
+        f"{'met' if full['peak_rss_mb'] < 4096 else 'MISSED'} (the wall time adds this script's "
+        f"synthetic data generation, which is not part of the analysis)",
     ]
     if cmp_:
         lines += [

@@ -56,3 +56,23 @@ def test_importtime_confirms(tmp_path: object) -> None:
     }
     assert "workbench" in imported
     assert imported & set(HEAVY) == set()
+
+
+@pytest.mark.parametrize(
+    ("preset", "want_last"), [(None, "muzzy_decay_ms:60000"), ("narenas:2", "narenas:2")]
+)
+def test_allocator_options_reach_polars(preset: str | None, want_last: str) -> None:
+    """`import workbench` before Polars: Polars appends our jemalloc options (the last setting
+    wins) to its own; a value the user exported wins over ours."""
+    import os
+
+    from workbench import JEMALLOC_CONF
+
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset:
+        env["_RJEM_MALLOC_CONF"] = preset
+    probe = "import os, workbench, polars; print(os.environ['_RJEM_MALLOC_CONF'])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    conf = out.stdout.strip()
+    assert conf.endswith(want_last)
+    assert (JEMALLOC_CONF in conf) is (preset is None)

@@ -172,11 +172,16 @@ def _row_status(frame: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
         pl.col("lag"), pl.when(behind > 0).then(behind).when(behind <= 0).then(pl.lit(0, pl.Int64))
     )
     broker = [_same_pid_shift("log_end_offset", k) for k in range(n)]
-    out = frame.with_columns(
-        current_lag=current,
-        complete=pl.col("_slots").fill_null(0) / n,
-        zero_lag=expr_rule1_zero_lag(current, config.allowed_lag),
-        stopped=expr_rule3_stopped(pl.col("_now"), pl.col("_last_ts"), pl.col("_first_ts"), last_off, broker),
+    out = (  # lazy, in steps: each step's inputs are computed once (eagerly, ~3x slower)
+        frame.lazy()
+        .with_columns(current_lag=current)
+        .with_columns(
+            complete=pl.col("_slots").fill_null(0) / n,
+            zero_lag=expr_rule1_zero_lag(pl.col("current_lag"), config.allowed_lag),
+            stopped=expr_rule3_stopped(
+                pl.col("_now"), pl.col("_last_ts"), pl.col("_first_ts"), last_off, broker
+            ),
+        )
     )
     evaluated = pl.col("_slots").is_not_null() & (pl.col("complete") >= config.minimum_complete)
     rules = ["zero_lag", "stopped", "rewinding", "lag_never_ok", "stalled", "lag_not_decreasing"]
@@ -198,7 +203,7 @@ def _row_status(frame: pl.DataFrame, config: BurrowConfig) -> pl.DataFrame:
         if c in frame.columns
     ]
     tail = ["committed_offset", "log_end_offset", "current_lag", "complete", "window_slots", "last_commit_ts"]
-    return out.select(*keep, *tail, "status", "status_code", *rules)
+    return out.select(*keep, *tail, "status", "status_code", *rules).collect(engine="in-memory")
 
 
 _SEVERITY = pl.when(pl.col("status") == "OK").then(1).when(pl.col("status") == "WARN").then(2).otherwise(3)

@@ -31,6 +31,8 @@ flat arrays (:func:`_time_lag_in_order`; same results, bit for bit).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from typing import Final
 
@@ -274,11 +276,19 @@ def _time_lag_in_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | N
     no_commit = frame["committed_offset"].is_null().to_numpy()
     value = np.empty(n, dtype=np.float64)
     code = np.empty(n, dtype=np.uint32)
-    for lo, hi in _pieces(starts, n, _PIECE_ROWS):
+
+    def run(lo: int, hi: int) -> None:
         piece = slice(lo, hi)
         value[piece], code[piece] = _time_lag_piece(
             t[piece], end[piece], new_tp[piece], c[piece], c_null[piece], no_commit[piece]
         )
+
+    pieces = _pieces(starts, n, _PIECE_ROWS)
+    if len(pieces) == 1:
+        run(*pieces[0])
+    else:  # numpy releases the GIL in its loops: pieces run side by side on the cores
+        with ThreadPoolExecutor(max_workers=min(len(pieces), os.cpu_count() or 1)) as pool:
+            list(pool.map(lambda bounds: run(*bounds), pieces))
     valid = pl.Series((code != 4) & (code != 3))
     return frame.with_columns(
         time_lag_s=pl.when(valid).then(pl.Series(value, dtype=pl.Float64)),
