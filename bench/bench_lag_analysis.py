@@ -132,9 +132,9 @@ def analyze_batch_polars(
     """The full analysis of one batch; returns small summaries (the big frames are dropped).
 
     ``timings`` accumulates each stage's wall time, ``cpu`` its CPU time (user + sys, whole
-    process: only meaningful when ``concurrent`` is False). The analysis is ``analyze_lag``'s
-    (``_analyze_prepared``: one sort and partition numbering, shared group-by keys, group lag and
-    group status in one group-by). ``concurrent``: run the independent chains (lag → time lag;
+    process: only meaningful when ``concurrent`` is False). The analysis is what
+    ``analyze_lag_pieces`` runs on each piece (``prepare`` + ``_analyze_prepared``, concurrent),
+    called here directly to time its stages. ``concurrent``: run the independent chains (lag → time lag;
     status; then the aggregates) in threads, so both cores stay busy where a Polars kernel is
     single-threaded; stage wall times then overlap (their sum exceeds the batch's elapsed time).
     """

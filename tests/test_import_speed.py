@@ -58,9 +58,7 @@ def test_importtime_confirms(tmp_path: object) -> None:
     assert imported & set(HEAVY) == set()
 
 
-@pytest.mark.parametrize(
-    ("preset", "want_last"), [(None, "muzzy_decay_ms:0"), ("narenas:2", "narenas:2")]
-)
+@pytest.mark.parametrize(("preset", "want_last"), [(None, "muzzy_decay_ms:0"), ("narenas:2", "narenas:2")])
 def test_allocator_options_reach_polars(preset: str | None, want_last: str) -> None:
     """`import workbench` before Polars: Polars appends our jemalloc options (the last setting
     wins) to its own; a value the user exported wins over ours."""

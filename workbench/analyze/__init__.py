@@ -3,7 +3,7 @@
 Frames in, frames out; no I/O. The notebook entry point is :func:`analyze_lag`.
 """
 
-from workbench.analyze.analysis import LagAnalysis, analyze_lag, summarize_incidents
+from workbench.analyze.analysis import LagAnalysis, analyze_lag, analyze_lag_pieces, summarize_incidents
 from workbench.analyze.burrow import (
     GROUP_STATUSES,
     PARTITION_STATUSES,
@@ -23,6 +23,7 @@ __all__ = [
     "BurrowConfig",
     "LagAnalysis",
     "analyze_lag",
+    "analyze_lag_pieces",
     "group_lag",
     "group_status",
     "member_lag",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -30,6 +30,7 @@ from workbench.analyze.lag import (
     with_cluster,
 )
 from workbench.analyze.timelag import time_lag
+from workbench.errors import WorkbenchError
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,54 @@ def analyze_lag(
         config: Burrow's evaluation settings (defaults: Burrow's defaults).
     """
     return _analyze_prepared(prepare(offsets), config or BurrowConfig(), log_end_history)
+
+
+def analyze_lag_pieces(
+    pieces: Iterable[pl.DataFrame | pl.LazyFrame],
+    config: BurrowConfig | None = None,
+    *,
+    keep_partitions: bool = False,
+) -> LagAnalysis:
+    """:func:`analyze_lag` of a history given in pieces of whole groups (for example
+    :func:`workbench.frames.offsets_in_pieces`), for histories too large to analyse at once.
+
+    Each piece is analysed with both cores busy (independent stages in threads) and dropped; the
+    per-group, per-member and per-topic frames of all pieces are concatenated (groups that read a
+    common topic must be in the same piece for whole topic rows: ``offsets_in_pieces`` keeps
+    them together). ``keep_partitions``: also keep the per-partition frames (``partitions``,
+    ``partition_status``), the large ones; without it they are empty, with their columns.
+    """
+    config = config or BurrowConfig()
+    done: list[LagAnalysis] = []
+    for piece in pieces:
+        result = _analyze_prepared(prepare(piece), config, concurrent=True)
+        if not keep_partitions:
+            result = replace(
+                result, partitions=result.partitions.clear(), partition_status=result.partition_status.clear()
+            )
+        done.append(result)
+    if not done:
+        raise WorkbenchError("analyze_lag_pieces: no pieces (no offsets in the selected window?)")
+    frames = {name: pl.concat([getattr(r, name) for r in done], how="vertical_relaxed") for name in _ORDER}
+    if len(done) > 1:  # pieces follow their first group: restore analyze_lag's order
+        frames = {
+            name: frame.sort(
+                [c for c in _ORDER[name] if c in frame.columns], nulls_last=True, maintain_order=True
+            )
+            for name, frame in frames.items()
+        }
+    return LagAnalysis(**frames, config=config)
+
+
+_PARTITION_ORDER = ("cluster", "group", "topic", "partition", "ts")
+_ORDER = {  # LagAnalysis frame -> the columns it is sorted by
+    "partitions": _PARTITION_ORDER,
+    "members": ("cluster", "group", "ts", "member_id"),
+    "groups": ("cluster", "group", "ts"),
+    "topics": ("cluster", "topic", "ts"),
+    "partition_status": _PARTITION_ORDER,
+    "group_status": ("cluster", "group", "ts"),
+}
 
 
 Stage = Callable[..., Any]

@@ -12,7 +12,17 @@ from workbench.frames.offsets import (
     load_offsets,
     load_partition_offsets,
     resolve_window,
+    scan_offsets,
     warmup_start,
 )
+from workbench.frames.pieces import offsets_in_pieces
 
-__all__ = ["add_lag_columns", "load_offsets", "load_partition_offsets", "resolve_window", "warmup_start"]
+__all__ = [
+    "add_lag_columns",
+    "load_offsets",
+    "load_partition_offsets",
+    "offsets_in_pieces",
+    "resolve_window",
+    "scan_offsets",
+    "warmup_start",
+]

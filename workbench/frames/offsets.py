@@ -132,14 +132,28 @@ def load_offsets(
         One row per snapshot, group, topic and partition, sorted by time, group, topic,
         partition. ``.to_pandas()`` gives a pandas frame.
     """
+    lf = scan_offsets(data_dir, cluster, since, until, groups, topics).sort(
+        ["ts", "group", "topic", "partition"]
+    )
+    return lf if lazy else lf.collect()
+
+
+def scan_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | dt.datetime | None = "7d",
+    until: str | dt.datetime | None = None,
+    groups: Filter = None,
+    topics: Filter = None,
+) -> pl.LazyFrame:
+    """:func:`load_offsets` as an unsorted lazy frame (the arguments are the same)."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "offsets", cluster, since, until)
     lf = store.scan("offsets", cluster=cluster, since=t0, until=t1)
     for expr in (_name_filter("group", groups), _name_filter("topic", topics)):
         if expr is not None:
             lf = lf.filter(expr)
-    lf = add_lag_columns(lf).sort(["ts", "group", "topic", "partition"])
-    return lf if lazy else lf.collect()
+    return add_lag_columns(lf)  # type: ignore[return-value]
 
 
 def load_partition_offsets(
