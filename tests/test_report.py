@@ -410,3 +410,45 @@ def test_cli_demo(sample_dir: Path, tmp_path: Path) -> None:
     assert lines[-1] == str(tmp_path / "index.html")
     assert len(lines) == len(CATALOG) + 1
     assert all(Path(line).exists() for line in lines)
+
+
+def test_notebooks_are_found_in_the_source_tree_or_where_a_wheel_put_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+
+    from workbench.report import catalog
+
+    spec = catalog.get_report("lag-trend")
+    assert spec.path == catalog.REPO_ROOT / "notebooks" / "lag_trend.ipynb"  # editable install
+    installed = tmp_path / "share" / "notebooks"
+    installed.mkdir(parents=True)
+    (installed / "lag_trend.ipynb").write_text("{}")
+    monkeypatch.setattr(catalog, "REPO_ROOT", tmp_path / "no-source-tree")
+    monkeypatch.setattr(catalog, "INSTALLED_NOTEBOOKS", installed)
+    assert spec.path == installed / "lag_trend.ipynb"  # wheel install
+    with pytest.raises(NotFoundError, match=r"notebook not found .*pip install -e"):
+        _ = catalog.get_report("capacity").path
+    # the wheel carries every catalog notebook
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["data-files"]["share/kafka-capacity-workbench/notebooks"]
+    shipped = {p.name for g in globs for p in Path(__file__).resolve().parents[1].glob(g)}
+    assert {s.notebook.name for s in catalog.CATALOG.values()} <= shipped
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (Path(__file__).resolve().parents[1] / "data" / "sample").is_dir(), reason="needs data/sample"
+)
+def test_demo_without_the_shipped_sample_simulates_every_dataset_it_has(tmp_path: Path) -> None:
+    # a wheel install has no data/sample: demo simulates one, and every report needs its data
+    from workbench.cli.report import _temporary_sample
+
+    shipped = Path(__file__).resolve().parents[1] / "data" / "sample"
+    made = _temporary_sample(tmp_path / "missing")
+    try:
+        want = {p.name for p in shipped.iterdir() if p.is_dir()}
+        got = {p.name for p in made.iterdir() if p.is_dir()}
+        assert want <= got, f"missing datasets: {sorted(want - got)}"
+    finally:
+        shutil.rmtree(made)

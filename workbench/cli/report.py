@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -88,13 +89,18 @@ def demo(out_dir: str, data_dir: str) -> None:
     from workbench.report.notebook import find_data_dir
 
     sample = find_data_dir(data_dir).resolve()
-    if not (sample / "offsets").is_dir():
+    temporary = not (sample / "offsets").is_dir()
+    if temporary:  # e.g. a wheel install: no data/sample next to it
         sample = _temporary_sample(sample)
-    for spec in CATALOG.values():
-        declared = read_defaults(spec.path)
-        values = {"data_dir": str(sample), "cluster": SAMPLE_CLUSTER}
-        rendered = render(spec.name, {k: v for k, v in values.items() if k in declared}, out_dir=out_dir)
-        click.echo(str(rendered.html))
+    try:
+        for spec in CATALOG.values():
+            declared = read_defaults(spec.path)
+            values = {"data_dir": str(sample), "cluster": SAMPLE_CLUSTER}
+            rendered = render(spec.name, {k: v for k, v in values.items() if k in declared}, out_dir=out_dir)
+            click.echo(str(rendered.html))
+    finally:
+        if temporary:  # the reports are self-contained: the simulated data is not needed after
+            shutil.rmtree(sample, ignore_errors=True)
     click.echo(str(Path(out_dir) / "index.html"))
 
 
@@ -104,7 +110,13 @@ def _temporary_sample(missing: Path) -> Path:
         from workbench.simulate import simulate
     except ImportError:
         raise NotFoundError(f"no sample data in {missing}: pass --data-dir DIR") from None
+    from workbench.simulate.bench import simulate_bench
+    from workbench.store import Store
+
     target = Path(tempfile.mkdtemp(prefix="workbench-sample-"))
-    click.echo(f"no sample data in {missing}: simulating one in {target}", err=True)
+    click.echo(f"no sample data in {missing}: simulating one in {target} (about a minute)", err=True)
     simulate(target, cluster=SAMPLE_CLUSTER, scale="sample", interval="5m")
+    runs, intervals = simulate_bench(cluster=SAMPLE_CLUSTER)  # the latency report's benchmark runs
+    Store(target).append("bench_runs", runs)
+    Store(target).append("bench_intervals", intervals)
     return target

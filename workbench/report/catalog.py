@@ -5,6 +5,7 @@ Adding a report is one line in :data:`CATALOG` (and its notebook under ``noteboo
 
 from __future__ import annotations
 
+import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from workbench.errors import NotFoundError
 
 #: The repository root: notebook paths in the catalog are relative to it.
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Where a wheel install puts the notebooks (``[tool.setuptools.data-files]`` in pyproject.toml).
+INSTALLED_NOTEBOOKS = Path(sysconfig.get_path("data")) / "share" / "kafka-capacity-workbench" / "notebooks"
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,18 @@ class ReportSpec:
 
     @property
     def path(self) -> Path:
-        """The notebook's absolute path."""
-        return self.notebook if self.notebook.is_absolute() else REPO_ROOT / self.notebook
+        """The notebook's absolute path: in the source tree (an editable install), else where a
+        wheel installed it; :class:`NotFoundError` naming both when it is in neither."""
+        if self.notebook.is_absolute():
+            return self.notebook
+        source, installed = REPO_ROOT / self.notebook, INSTALLED_NOTEBOOKS / self.notebook.name
+        for candidate in (source, installed):
+            if candidate.is_file():
+                return candidate
+        raise NotFoundError(
+            f"report {self.name!r}: notebook not found at {source} or {installed}; "
+            "reinstall the package (pip install -e . from the source tree)"
+        )
 
 
 def _spec(name: str, notebook: str, title: str, description: str) -> tuple[str, ReportSpec]:
