@@ -27,7 +27,9 @@ def loaded_after(what: str) -> set[str]:
     return set(json.loads(out.stdout))
 
 
-@pytest.mark.parametrize("what", ["workbench", "workbench.errors", "workbench.config", "workbench.timeparse"])
+@pytest.mark.parametrize(
+    "what", ["workbench", "workbench.errors", "workbench.config", "workbench.timeparse", "workbench.cli"]
+)
 def test_import_does_not_load_heavy_libraries(what: str) -> None:
     heavy = loaded_after(what) & set(HEAVY)
     assert heavy == set(), (

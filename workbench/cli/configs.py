@@ -10,13 +10,16 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import polars as pl
 
 from workbench.cli.options import connection_options, data_dir_option
 from workbench.errors import ConfigError
 from workbench.timeparse import parse_duration
+
+if TYPE_CHECKING:  # polars loads only when a command needs it (`workbench --help` stays quick)
+    import polars as pl
 
 
 def _clients(bootstrap_server: str, command_config: str | None, timeout: str):
@@ -165,6 +168,8 @@ def _stored(data_dir, cluster, at, names):
 
 
 def _only_topics(frames: dict[str, pl.DataFrame], names: list[str]) -> dict[str, pl.DataFrame]:
+    import polars as pl
+
     topic_configs = frames["configs"].filter(
         (pl.col("resource_type") != "topic") | pl.col("resource_name").is_in(names)
     )
@@ -189,6 +194,7 @@ def _json(cluster: str, ts: dt.datetime | None, findings: pl.DataFrame) -> dict:
 
 
 def _print(cluster: str, ts: dt.datetime | None, findings: pl.DataFrame) -> None:
+    import polars as pl
     from rich.console import Console
     from rich.markup import escape
 

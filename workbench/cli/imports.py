@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from workbench.cli.options import data_dir_option
-from workbench.importers import ImportResult, Source
+
+if TYPE_CHECKING:  # the importers load polars: only when a command runs (`--help` stays quick)
+    from workbench.importers import ImportResult, Source
 
 #: Reads one input (a path or stdin's text) into a result.
-Reader = Callable[[Source], ImportResult]
+Reader = Callable[["Source"], "ImportResult"]
 
 _FILES = click.argument("files", nargs=-1, required=True, metavar="FILE...")
 _AT_HELP = (
