@@ -82,15 +82,16 @@ def topic_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., str]
 # ---- SASL (issue 7: secured clusters) ----
 @pytest.fixture(scope="session")
 def kafka_sasl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLocal]:
-    """One local broker with a SASL_PLAINTEXT listener besides PLAINTEXT (started on first use).
+    """One local broker with SASL_PLAINTEXT and SSL listeners besides PLAINTEXT (started on first use).
 
     `kafka_sasl.bootstrap_sasl` is the SASL listener; users admin/admin-secret and alice/alice-secret
     for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (`kafka_local.SASL_USERS`). `kafka_sasl.admin()` talks
-    PLAINTEXT (for setup). Mark tests using it with `pytest.mark.kafka`."""
+    PLAINTEXT (for setup). `kafka_sasl.bootstrap_ssl` is the SSL listener, its self-signed certificate's
+    PEM is `kafka_sasl.ssl_ca`. Mark tests using it with `pytest.mark.kafka`."""
     require_prerequisites()
     cluster = KafkaLocal(tmp_path_factory.mktemp("kafka-local-sasl"))
     try:
-        cluster.start(brokers=1, sasl=True)
+        cluster.start(brokers=1, sasl=True, ssl=True)
         yield cluster
     finally:
         cluster.stop()

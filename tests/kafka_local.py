@@ -90,6 +90,8 @@ class KafkaLocal:
         self.brokers = 0
         self._bootstrap: str | None = None
         self._bootstrap_sasl: str | None = None
+        self._bootstrap_ssl: str | None = None
+        self._ssl_ca: Path | None = None
 
     # ---------------------------------------------------------------- script calls
     def _env(self) -> dict[str, str]:
@@ -121,11 +123,15 @@ class KafkaLocal:
             )
         return proc
 
-    def start(self, brokers: int = 1, *, sasl: bool = False, timeout: float = 240.0) -> str:
+    def start(
+        self, brokers: int = 1, *, sasl: bool = False, ssl: bool = False, timeout: float = 240.0
+    ) -> str:
         """Format and start a fresh cluster; returns the PLAINTEXT bootstrap servers."""
         args = ["start", "--brokers", str(brokers), "--dir", str(self.dir), "--timeout", str(timeout * 0.75)]
         if sasl:
             args.append("--sasl")
+        if ssl:
+            args.append("--ssl")
         proc = self._script(*args, timeout=timeout)
         lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
         if not lines:
@@ -134,6 +140,12 @@ class KafkaLocal:
         self._bootstrap_sasl = next((ln.split("=", 1)[1] for ln in lines if ln.startswith("sasl=")), None)
         if sasl and not self._bootstrap_sasl:
             raise KafkaLocalError(f"kafka-local start --sasl printed no sasl= line:\n{proc.stdout}")
+        ssl_line = next((ln for ln in lines if ln.startswith("ssl=")), None)
+        if ssl and not ssl_line:
+            raise KafkaLocalError(f"kafka-local start --ssl printed no ssl= line:\n{proc.stdout}")
+        if ssl_line:  # ssl=HOST:PORT[,...] ca=PATH
+            servers, ca = ssl_line.split()
+            self._bootstrap_ssl, self._ssl_ca = servers.split("=", 1)[1], Path(ca.split("=", 1)[1])
         self.brokers = brokers
         return self._bootstrap
 
@@ -170,6 +182,19 @@ class KafkaLocal:
         if self._bootstrap_sasl is None:
             raise KafkaLocalError(f"the cluster in {self.dir} was not started with sasl=True")
         return self._bootstrap_sasl
+
+    @property
+    def bootstrap_ssl(self) -> str:
+        if self._bootstrap_ssl is None:
+            raise KafkaLocalError(f"the cluster in {self.dir} was not started with ssl=True")
+        return self._bootstrap_ssl
+
+    @property
+    def ssl_ca(self) -> Path:
+        """The PEM of the SSL listener's self-signed certificate (the clients' ssl.ca.location)."""
+        if self._ssl_ca is None:
+            raise KafkaLocalError(f"the cluster in {self.dir} was not started with ssl=True")
+        return self._ssl_ca
 
     def client_config(self, **extra: Any) -> dict[str, Any]:
         """confluent-kafka config for the PLAINTEXT listener (librdkafka logging quietened)."""

@@ -1,5 +1,6 @@
 """Secured clusters: SASL PLAIN / SCRAM-SHA-256 / SCRAM-SHA-512 through --command-config, against the
-real local broker's SASL_PLAINTEXT listener; and the SSL client.properties mapping.
+real local broker's SASL_PLAINTEXT listener; SSL against its SSL listener (a self-signed certificate
+made by kafka-local); and the SSL client.properties mapping.
 
 Every CLI run is a subprocess (`python -m workbench -vv ...`), all started at once so the module stays
 fast. Right credentials collect offsets and configs; a wrong password fails at once with a one-line
@@ -191,7 +192,57 @@ def test_no_secret_in_a_rendered_report(sasl_runs: SaslRuns, tmp_path: Path) -> 
             assert secret not in text, f"{secret!r} in {path}"
 
 
-# -- SSL: the client.properties mapping (no SSL listener here) ---------------------------------------
+# -- SSL: the real broker's SSL listener (self-signed certificate), then the mapping ---------------------
+@pytest.fixture(scope="module")
+def ssl_runs(kafka_sasl: KafkaLocal, tmp_path_factory: pytest.TempPathFactory) -> SaslRuns:
+    """collect offsets and configs over SSL with the listener's CA, and offsets without it."""
+    work = tmp_path_factory.mktemp("ssl")
+    create_topic(kafka_sasl.admin(), unique_topic_name("ssl-orders"), partitions=2)
+    trusted, untrusted = work / "client-ssl.properties", work / "client-ssl-no-ca.properties"
+    trusted.write_text(f"security.protocol=SSL\nssl.ca.location={kafka_sasl.ssl_ca}\n")
+    untrusted.write_text("security.protocol=SSL\n")  # the system CAs do not know a self-signed one
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+    data = work / "data"
+    procs = {}
+    for outcome, props in (("ok", trusted), ("wrong", untrusted)):
+        common = ["--bootstrap-server", kafka_sasl.bootstrap_ssl, "--command-config", str(props)]
+        common += ["--cluster", f"ssl-{outcome}", "--data-dir", str(data), "--timeout", "20s"]
+        procs[("SSL", "offsets", outcome)] = _start(["collect", "offsets", *common, "--count", "1"], env)
+        if outcome == "ok":
+            procs[("SSL", "configs", outcome)] = _start(["collect", "configs", *common], env)
+    runs = {}
+    for key, proc in procs.items():
+        out, err = proc.communicate(timeout=RUN_TIMEOUT)
+        runs[key] = Run(tuple(proc.args), proc.returncode, out, err)  # type: ignore[arg-type]
+    return SaslRuns(data, runs)
+
+
+def test_collect_over_ssl_with_the_listener_ca(ssl_runs: SaslRuns) -> None:
+    from workbench.store import Store
+
+    for command in ("offsets", "configs"):
+        run = ssl_runs.runs[("SSL", command, "ok")]
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "done: 1 snapshots written, 0 failed" in run.stderr
+    store = Store(ssl_runs.data_dir)
+    ends = store.read("partition_offsets", cluster="ssl-ok")
+    assert ends.filter(ends["topic"].str.starts_with("ssl-orders")).height == 2
+    # log dirs come through the second client (kafka-python), over the same SSL settings
+    log_dirs = store.read("log_dirs", cluster="ssl-ok")
+    assert log_dirs.filter(log_dirs["topic"].str.starts_with("ssl-orders")).height == 2
+
+
+def test_untrusted_certificate_fails_with_one_line_naming_the_ca_setting(ssl_runs: SaslRuns) -> None:
+    run = ssl_runs.runs[("SSL", "offsets", "wrong")]
+    assert run.returncode == 2, run.stderr[-2000:]
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and run.stderr.rstrip().endswith(errors[0]), run.stderr[-2000:]
+    assert "TLS handshake" in errors[0] and "certificate verify failed" in errors[0]
+    assert "ssl.ca.location" in errors[0] and "password" not in errors[0]
+    assert not (ssl_runs.data_dir / "offsets" / "cluster=ssl-wrong").exists()
+
+
+# -- SSL: the client.properties mapping ---------------------------------------------------------------
 SSL_PROPERTIES = """\
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512

@@ -180,8 +180,14 @@ class KafkaAdmin:
                 raise self._auth_error(err)
 
     def _auth_error(self, err: KafkaError) -> KafkaAuthError:
+        where = f"Kafka at {self.settings.bootstrap_servers}"
+        if "SSL handshake failed" in err.str():  # librdkafka reports TLS failures as authentication
+            return KafkaAuthError(
+                f"TLS handshake with {where} failed ({err.str()}); check ssl.ca.location (the PEM of the "
+                "CA that signed the brokers' certificates) and the client certificate in --command-config"
+            )
         return KafkaAuthError(
-            f"Kafka at {self.settings.bootstrap_servers} refused authentication ({err.str()}); "
+            f"{where} refused authentication ({err.str()}); "
             "check the username, password and sasl.mechanism in --command-config"
         )
 
