@@ -23,10 +23,11 @@ from workbench.analyze import (
     topic_lag,
 )
 from workbench.analyze import burrow_status as status_module
-from workbench.analyze import lag as lag_module
+from workbench.analyze import grouping as grouping_module
 from workbench.analyze.analysis import _group_topic_table
 from workbench.analyze.grid import Agg, aggregate, grid_bins
-from workbench.analyze.lag import dense_ids, is_sorted_by
+from workbench.analyze.grouping import dense_ids
+from workbench.analyze.lag import is_sorted_by
 from workbench.analyze.timelag import _last_at_or_before
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -93,7 +94,7 @@ def test_packed_group_keys_match_the_string_group_by(seed: int, monkeypatch: pyt
     ps = partition_status(history(seed), BurrowConfig())
     fast = [group_lag(parts), topic_lag(parts), topic_lag(parts, by_group=True), member_lag(parts)]
     fast_gs = group_status(ps)
-    monkeypatch.setattr(lag_module, "_packed_key", lambda *args, **kwargs: None)  # general path
+    monkeypatch.setattr(grouping_module, "_packed_key", lambda *args, **kwargs: None)  # general path
     monkeypatch.setattr(status_module, "_group_status_fast", lambda *args, **kwargs: None)
     slow = [group_lag(parts), topic_lag(parts), topic_lag(parts, by_group=True), member_lag(parts)]
     for f, s in zip(fast, slow, strict=True):
@@ -178,10 +179,10 @@ def test_grid_aggregates_equal_the_hash_group_by(
     assert grid_bins(parts, keys, pkeys) is not None  # the grid path is the one under test
     on_grid = _aggregates(parts, ps)
     calls = []
-    monkeypatch.setattr(lag_module, "grid_bins", lambda *a, **k: calls.append(1))  # packed key
+    monkeypatch.setattr(grouping_module, "grid_bins", lambda *a, **k: calls.append(1))  # packed key
     packed = _aggregates(parts, ps)
     assert calls
-    monkeypatch.setattr(lag_module, "_packed_key", lambda *a, **k: None)  # string group-by
+    monkeypatch.setattr(grouping_module, "_packed_key", lambda *a, **k: None)  # string group-by
     monkeypatch.setattr(status_module, "_group_status_fast", lambda *a, **k: None)
     plain = _aggregates(parts, ps)
     for grid, pk, pln in zip(on_grid, packed, plain, strict=True):
@@ -196,7 +197,7 @@ def test_grid_aggregates_equal_the_hash_group_by(
 def test_analysis_on_a_grid_equals_the_analysis_off_it(monkeypatch: pytest.MonkeyPatch) -> None:
     frame = history(4, snapshots=50, grid=True)
     a = analyze_lag(frame)
-    monkeypatch.setattr(lag_module, "grid_bins", lambda *a, **k: None)
+    monkeypatch.setattr(grouping_module, "grid_bins", lambda *a, **k: None)
     b = analyze_lag(frame)
     for name in ("groups", "members", "topics", "group_status"):
         assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, rel_tol=1e-12)

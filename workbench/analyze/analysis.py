@@ -17,11 +17,11 @@ from workbench.analyze.burrow_status import (
     _status_maxlag,
     group_status,
 )
+from workbench.analyze.grouping import _group_ts
 from workbench.analyze.lag import (
     _fast_lag_aggs,
     _finish_lag_aggs,
     _group_lag,
-    _group_ts,
     _member_lag,
     _partition_lag_prepared,
     _topic_lag,

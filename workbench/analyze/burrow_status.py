@@ -24,7 +24,8 @@ from workbench.analyze.burrow import (
     running_columns,
 )
 from workbench.analyze.grid import Agg
-from workbench.analyze.lag import _group_ts, prepare
+from workbench.analyze.grouping import _group_ts
+from workbench.analyze.lag import prepare
 
 
 def _same_pid_shift(col: str, k: int) -> pl.Expr:
