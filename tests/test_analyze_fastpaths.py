@@ -203,13 +203,14 @@ def test_analysis_on_a_grid_equals_the_analysis_off_it(monkeypatch: pytest.Monke
         assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False, rel_tol=1e-12)
 
 
+def _snapshot(i: int) -> pl.Expr:
+    return pl.col("ts").unique().sort().get(i)
+
+
 @pytest.mark.parametrize(
     ("change", "why"),
     [
-        (
-            lambda f: f.filter(~((pl.col("partition") == 1) & (pl.col("ts") == pl.col("ts").max()))),
-            "missed row",
-        ),
+        (lambda f: f.filter(~((pl.col("partition") == 1) & (pl.col("ts") == _snapshot(20)))), "gap in a run"),
         (lambda f: f.with_columns(ts=pl.col("ts") + pl.duration(seconds=pl.col("partition"))), "own clocks"),
         (lambda f: f.sort("ts"), "not sorted"),
         (lambda f: pl.concat([f, f.tail(1)]), "duplicate row"),
@@ -219,6 +220,31 @@ def test_histories_off_the_grid_are_recognised(change, why: str) -> None:  # typ
     frame = history(0, groups=1, snapshots=50, grid=True).sort("cluster", "group", "topic", "partition", "ts")
     assert grid_bins(frame, ["cluster", "group"], ["topic", "partition"]) is not None
     assert grid_bins(change(frame), ["cluster", "group"], ["topic", "partition"]) is None, why
+
+
+def ragged(frame: pl.DataFrame) -> pl.DataFrame:
+    """Group g1's topic b gains partition 9 at snapshot 30 (as when a topic gains partitions), and
+    group g0's partition 2 of topic a is last seen at snapshot 40."""
+    added = frame.filter((pl.col("group") == "g1") & (pl.col("topic") == "b") & (pl.col("partition") == 0))
+    added = added.filter(pl.col("ts") >= _snapshot(30)).with_columns(partition=pl.lit(9, pl.Int32))
+    gone = (pl.col("group") == "g0") & (pl.col("topic") == "a") & (pl.col("partition") == 2)
+    out = pl.concat([frame.filter(~gone | (pl.col("ts") <= _snapshot(40).over("group"))), added])
+    return out.sort("cluster", "group", "topic", "partition", "ts")
+
+
+def test_ragged_groups_stay_on_the_grid_and_equal_the_hash_group_by(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = ragged(history(6, snapshots=50, grid=True))
+    parts = time_lag(partition_lag(frame))
+    ps = partition_status(frame, BurrowConfig())
+    bins = grid_bins(parts, ["cluster", "group"], ["topic", "partition"])
+    assert bins is not None and sum(b.place is not None for b in bins.blocks) == 2  # g0, g1 ragged
+    on_grid = _aggregates(parts, ps)
+    monkeypatch.setattr(grouping_module, "grid_bins", lambda *a, **k: None)
+    packed = _aggregates(parts, ps)
+    for grid, pk in zip(on_grid, packed, strict=True):
+        assert_frame_equal(grid, pk, check_exact=False, rel_tol=1e-12)
+    g1 = on_grid[0].filter(pl.col("group") == "g1")  # group_lag: the added partition counts
+    assert g1["partitions"].max() == g1["partitions"].min() + 1
 
 
 def test_aggregate_follows_polars_types_and_null_rules() -> None:

@@ -60,6 +60,14 @@ class Block:
     snaps: int
     bin: int
     stretches: tuple[tuple[int, int, np.ndarray, np.ndarray, np.ndarray], ...] = ()
+    place: np.ndarray | None = None
+    """A *ragged* group (a partition added, or first seen, later than the others): each row's flat
+    position in the (parts × snaps) block over the group's timeline, the rest of which is padding.
+    None when the rows are the block."""
+
+    def rows(self) -> int:
+        """How many rows of the frame the group has."""
+        return self.parts * self.snaps if self.place is None else self.place.size
 
 
 @dataclass(frozen=True)
@@ -91,24 +99,47 @@ def _grid(frame: pl.DataFrame, gkeys: Sequence[str], pkeys: Sequence[str]) -> Bi
         return None  # a group split into several runs, or groups out of order
     p_starts = _run_starts(frame, [*gkeys, *pkeys])
     p_len = np.diff(np.append(p_starts, n))
-    g_of_run = np.searchsorted(g_starts, p_starts, side="right") - 1
-    g_len = p_len[np.searchsorted(p_starts, g_starts)]  # each group's first partition run
-    if not (p_len == g_len[g_of_run]).all():
-        return None  # partitions with different numbers of snapshots
-    parts = np.diff(np.append(g_starts, n)) // g_len
     t = frame["ts"].dt.epoch("us").to_numpy()
-    for row, count, snaps in zip(g_starts.tolist(), parts.tolist(), g_len.tolist(), strict=True):
-        block = t[row : row + count * snaps].reshape(count, snaps)
-        if not (block == block[0]).all():
-            return None  # partitions sampled at different times
-        if not (block[0, 1:] > block[0, :-1]).all():
-            return None  # several rows of a partition at one ts, or out of time order
-    base = np.cumsum(g_len) - g_len
-    first = np.repeat(g_starts - base, g_len) + np.arange(int(g_len.sum()), dtype=np.int64)
-    blocks = tuple(
-        Block(*b) for b in zip(g_starts.tolist(), parts.tolist(), g_len.tolist(), base.tolist(), strict=True)
-    )
-    return Bins(first, np.arange(first.size, dtype=np.int64), 1, blocks)
+    new_run = np.zeros(n, dtype=bool)
+    new_run[p_starts] = True
+    if not ((t[1:] > t[:-1]) | new_run[1:]).all():
+        return None  # several rows of a partition at one ts, or out of time order
+    first_run = np.searchsorted(p_starts, g_starts)
+    blocks, firsts, base = [], [], 0
+    g_ends, run_ends = [*g_starts[1:], n], [*first_run[1:], p_starts.size]
+    for g0, g1, r0, r1 in zip(g_starts, g_ends, first_run, run_ends, strict=True):
+        block = _block(t, int(g0), int(g1), p_starts[r0:r1], p_len[r0:r1], base)
+        if block is None:
+            return None
+        blocks.append(block[0])
+        firsts.append(block[1])
+        base += block[0].snaps
+    first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.int64)
+    return Bins(first, np.arange(first.size, dtype=np.int64), 1, tuple(blocks))
+
+
+def _block(
+    t: np.ndarray, g0: int, g1: int, starts: np.ndarray, lengths: np.ndarray, base: int
+) -> tuple[Block, np.ndarray] | None:
+    """One group's block (rows ``g0..g1``, partition runs at ``starts``) and its bins' first rows;
+    None when a partition's times are not a stretch of the group's timeline."""
+    parts, snaps = starts.size, int(lengths[0])
+    if (lengths == snaps).all():
+        times = t[g0:g1].reshape(parts, snaps)
+        if (times == times[0]).all():  # every partition at every snapshot: the usual case
+            return Block(g0, parts, snaps, base), g0 + np.arange(snaps, dtype=np.int64)
+    timeline = np.unique(t[g0:g1])
+    if parts * timeline.size > 2 * (g1 - g0):
+        return None  # mostly padding: partitions on their own clocks, or rows out of order
+    offset = np.searchsorted(timeline, t[starts])  # where each partition's run begins in it
+    pos = np.repeat(offset - (starts - g0), lengths) + np.arange(g1 - g0)
+    if (pos >= timeline.size).any() or not (timeline[pos] == t[g0:g1]).all():
+        return None  # a partition missed a snapshot in the middle of its run
+    place = np.repeat(np.arange(parts, dtype=np.int64) * timeline.size, lengths) + pos
+    rows = np.full(parts * timeline.size, np.iinfo(np.int64).max, dtype=np.int64)
+    rows[place] = np.arange(g0, g1, dtype=np.int64)
+    first = rows.reshape(parts, timeline.size).min(axis=0)
+    return Block(g0, parts, int(timeline.size), base, place=place), first
 
 
 def grid_bins(
@@ -146,6 +177,8 @@ def _with_minor(grid: Bins, mid: np.ndarray) -> Bins | None:
     width = int(mid.max()) + 1 if mid.size else 1
     blocks, firsts, labels = [], [], []
     count = 0
+    if any(b.place is not None for b in grid.blocks):
+        return None  # owners of a ragged group: left to the hash group-by
     for b in grid.blocks:
         owner = mid[b.row : b.row + b.parts * b.snaps].reshape(b.parts, b.snaps)
         cuts = np.flatnonzero((owner[:, 1:] != owner[:, :-1]).any(axis=0)) + 1
@@ -205,14 +238,27 @@ _CHUNK: Final = 1 << 18
 _REDUCE: Final = {"sum": np.add, "max": np.maximum, "any": np.maximum}
 
 
+def _as_block(values: np.ndarray, b: Block, fill: float) -> np.ndarray:
+    """The group's values as its (parts × snaps) block; a ragged group's padding holds ``fill``."""
+    rows = values[b.row : b.row + b.rows()]
+    if b.place is None:
+        return rows.reshape(b.parts, b.snaps)
+    pad = np.full(b.parts * b.snaps, fill, dtype=values.dtype)
+    pad[b.place] = rows
+    return pad.reshape(b.parts, b.snaps)
+
+
 def _reduce(op: str, values: np.ndarray, bins: Bins) -> np.ndarray:
     """``op`` ("sum", "max" or "any") per bin: along the partitions of each block, or per owner's
     slice of each stretch of a block."""
     ufunc = _REDUCE[op]
     dtype = values.dtype if op != "sum" else (np.float64 if values.dtype.kind == "f" else np.int64)
     pieces = []
+    # padding adds nothing: 0 to sums and counts, the lowest value to maxima (whose bins have a
+    # count of their own: a bin of padding only does not occur, every ts has a row)
+    fill = (values.min() if values.size else 0) if op == "max" else 0
     for b in bins.blocks:
-        block = values[b.row : b.row + b.parts * b.snaps].reshape(b.parts, b.snaps)
+        block = _as_block(values, b, fill)
         if not b.stretches:
             pieces.append(ufunc.reduce(block, axis=0, dtype=dtype))
         step = max(1, _CHUNK // b.parts)
