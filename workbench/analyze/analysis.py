@@ -72,6 +72,7 @@ def analyze_lag(
 def analyze_lag_pieces(
     pieces: Iterable[pl.DataFrame | pl.LazyFrame],
     config: BurrowConfig | None = None,
+    log_end_history: pl.DataFrame | pl.LazyFrame | None = None,
     *,
     keep_partitions: bool = False,
 ) -> LagAnalysis:
@@ -83,11 +84,17 @@ def analyze_lag_pieces(
     common topic must be in the same piece for whole topic rows: ``offsets_in_pieces`` keeps
     them together). ``keep_partitions``: also keep the per-partition frames (``partitions``,
     ``partition_status``), the large ones; without it they are empty, with their columns.
+    ``log_end_history``: as for :func:`analyze_lag`; each piece gets the rows of its topics.
     """
     config = config or BurrowConfig()
     done: list[LagAnalysis] = []
     for piece in pieces:
-        result = _analyze_prepared(prepare(piece), config, concurrent=True)
+        frame = prepare(piece)
+        ends = None
+        if log_end_history is not None:
+            topics = frame.select("topic").unique().lazy()
+            ends = log_end_history.lazy().join(topics, on="topic", how="semi").collect()
+        result = _analyze_prepared(frame, config, ends, concurrent=True)
         if not keep_partitions:
             result = replace(
                 result, partitions=result.partitions.clear(), partition_status=result.partition_status.clear()
