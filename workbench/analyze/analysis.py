@@ -17,6 +17,7 @@ from workbench.analyze.burrow_status import (
     _status_maxlag,
     group_status,
 )
+from workbench.analyze.grid import run_starts
 from workbench.analyze.grouping import _group_ts
 from workbench.analyze.lag import (
     _fast_lag_aggs,
@@ -225,10 +226,7 @@ def _group_topic_table(parts: pl.DataFrame, cache: dict | None = None) -> pl.Dat
         return None
     gkeys, tkeys = with_cluster(parts.columns, ("group",)), with_cluster(parts.columns, ("topic",))
     keys = [*gkeys, "topic"]
-    pairs = parts.select(keys).filter(
-        pl.any_horizontal(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in keys).fill_null(True)
-    )
-    pairs = pairs.unique(keys, keep="first", maintain_order=True)
+    pairs = parts.select(keys)[run_starts(parts, keys)].unique(keys, keep="first", maintain_order=True)
     if pairs.height != pairs.select(gkeys).n_unique() or pairs.height != pairs.select(tkeys).n_unique():
         return None
     return pairs.sort(gkeys, nulls_last=False)

@@ -8,9 +8,11 @@ over memory, no hash table, no gathering of rows scattered one partition-length 
 (group, ts, member), the partitions are ordered by member for each stretch of snapshots in which
 no partition changed owner, and each member's partitions reduce as one slice (``reduceat``).
 
-:func:`grid_bins` recognises the layout (None when the history is not on a grid: a partition
-added mid-history, a snapshot that missed a partition, unsorted rows; or when owners change so
-often that the stretches are tiny) and callers then use the hash group-by. :class:`Agg` declares
+A partition added (or last seen) mid-window makes its group *ragged*: its rows are placed in a
+padded block over the group's timeline. :func:`grid_bins` recognises the layout (None when the
+history is not on a grid: a partition that missed a snapshot in the middle of its run, partitions
+on their own clocks, unsorted rows; for members also a ragged group, or owners changing so often
+that the stretches are tiny) and callers then use the hash group-by. :class:`Agg` declares
 an aggregate once for both engines; :func:`aggregate` evaluates a list of them and returns
 exactly the columns and types a Polars group-by would.
 """
@@ -81,10 +83,13 @@ class Bins:
     blocks: tuple[Block, ...]
 
 
-def _run_starts(frame: pl.DataFrame, cols: Sequence[str]) -> np.ndarray:
-    """Rows where any of ``cols`` differs from the previous row (row 0 included)."""
-    changed = frame.select(pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in cols)).to_series()
-    return np.flatnonzero(changed.fill_null(True).to_numpy())
+def run_starts(frame: pl.DataFrame, cols: Sequence[str]) -> np.ndarray:
+    """Rows where any of ``cols`` differs from the previous row (row 0 included; null equals null)."""
+    changed = frame.select(pl.any_horizontal(pl.col(c).ne_missing(pl.col(c).shift(1)) for c in cols))
+    mask = changed.to_series().to_numpy().copy()
+    if mask.size:
+        mask[0] = True
+    return np.flatnonzero(mask)
 
 
 def _grid(frame: pl.DataFrame, gkeys: Sequence[str], pkeys: Sequence[str]) -> Bins | None:
@@ -93,11 +98,11 @@ def _grid(frame: pl.DataFrame, gkeys: Sequence[str], pkeys: Sequence[str]) -> Bi
     cols = [*gkeys, *pkeys, "ts"]
     if n == 0 or any(c not in frame.columns for c in cols) or any(frame[c].null_count() for c in cols):
         return None
-    g_starts = _run_starts(frame, gkeys)
+    g_starts = run_starts(frame, gkeys)
     heads = frame.select(gkeys)[g_starts]
     if not heads.is_unique().all() or not heads.equals(heads.sort(gkeys)):
         return None  # a group split into several runs, or groups out of order
-    p_starts = _run_starts(frame, [*gkeys, *pkeys])
+    p_starts = run_starts(frame, [*gkeys, *pkeys])
     p_len = np.diff(np.append(p_starts, n))
     t = frame["ts"].dt.epoch("us").to_numpy()
     new_run = np.zeros(n, dtype=bool)
@@ -278,21 +283,32 @@ def aggregate(frame: pl.DataFrame, bins: Bins, aggs: Sequence[Agg]) -> pl.DataFr
         return None
     schema = frame.head(0).group_by(pl.lit(0).alias("_g")).agg(a.polars() for a in aggs).drop("_g").schema
     inputs = _inputs(frame, aggs)
+    counted: dict[str, np.ndarray] = {}  # str(expression) -> its non-null count per bin
+
+    def count(a: Agg) -> np.ndarray:
+        key = str(a.expr)
+        if key not in counted:
+            counted[key] = _reduce("sum", inputs[f"{a.name}!"], bins)
+        return counted[key]
+
     cols = []
     for a in aggs:
         if a.op == "len":
             ones = np.ones(frame.height, dtype=np.uint8)
             cols.append(pl.Series(a.name, _reduce("sum", ones, bins)).cast(schema[a.name]))
             continue
-        counts = _reduce("sum", inputs[f"{a.name}!"], bins)
+        if a.op in ("sum", "any"):  # a sum of nothing is 0, any of nothing False: no count needed
+            result = _reduce(a.op, inputs[a.name], bins)
+            cols.append(pl.Series(a.name, result).cast(schema[a.name]))
+            continue
+        counts = count(a)
         if a.op == "count":
             cols.append(pl.Series(a.name, counts).cast(schema[a.name]))
             continue
         result = _reduce("sum" if a.op == "mean" else a.op, inputs[a.name], bins)
         if a.op == "mean":
             result = result / np.maximum(counts, 1)
-        col = pl.Series(a.name, result)
-        if a.op in ("max", "mean"):  # no value in the bin: null (a sum of nothing is 0)
-            col = pl.select(pl.when(pl.Series(counts) > 0).then(col)).to_series().alias(a.name)
+        col = pl.Series(a.name, result)  # max, mean: null where the bin has no value
+        col = pl.select(pl.when(pl.Series(counts) > 0).then(col)).to_series().alias(a.name)
         cols.append(col.cast(schema[a.name]))
     return pl.DataFrame(cols)

@@ -39,6 +39,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from workbench.analyze.grid import run_starts
 from workbench.analyze.grouping import map_runs
 from workbench.analyze.lag import TOPIC_KEYS, is_sorted_by, sort_by, with_cluster
 from workbench.errors import WorkbenchError
@@ -261,9 +262,9 @@ def _time_lag_in_order(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame | N
     n = frame.height
     if n < 2 or frame["log_end_offset"].null_count() or any(frame[k].null_count() for k in keys):
         return None
-    changed = frame.select(pl.any_horizontal(pl.col(k) != pl.col(k).shift(1) for k in keys)).to_series()
-    new_tp = changed.fill_null(True).to_numpy()
-    starts = np.flatnonzero(new_tp)
+    starts = run_starts(frame, keys)
+    new_tp = np.zeros(n, dtype=bool)
+    new_tp[starts] = True
     heads = frame.select(keys)[starts]
     if not heads.is_unique().all() or not is_sorted_by(heads, keys):
         return None  # a partition split into several runs, or runs out of key order

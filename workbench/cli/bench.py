@@ -171,7 +171,7 @@ def _echo_result(result: Any, data_dir: str) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same data.")
 def simulate_cmd(data_dir: str, cluster: str, seed: int) -> None:
     """Write deterministic synthetic benchmark runs (the linger.ms x acks sweep of data/sample)."""
-    from workbench.simulate.bench import simulate_bench
+    from workbench.simulate.bench import write_bench
     from workbench.store import Store
 
     store = Store(data_dir)
@@ -182,12 +182,8 @@ def simulate_cmd(data_dir: str, cluster: str, seed: int) -> None:
             f"{data_dir} already holds benchmark runs for cluster {cluster!r}: writing them again would "
             f"duplicate them; remove {data_dir}/bench_runs and {data_dir}/bench_intervals first"
         )
-    runs, intervals = simulate_bench(cluster=cluster, seed=seed)
-    store.append("bench_runs", runs)
-    store.append("bench_intervals", intervals)
-    click.echo(
-        f"{runs.height} runs, {intervals.height} interval rows written to {data_dir} (cluster {cluster})"
-    )
+    runs, intervals = write_bench(store, cluster=cluster, seed=seed)
+    click.echo(f"{runs} runs, {intervals} interval rows written to {data_dir} (cluster {cluster})")
 
 
 def run_bench_import(files: Sequence[str], reader: Callable[[Any], Any], data_dir: str) -> None:

@@ -110,13 +110,11 @@ def _temporary_sample(missing: Path) -> Path:
         from workbench.simulate import simulate
     except ImportError:
         raise NotFoundError(f"no sample data in {missing}: pass --data-dir DIR") from None
-    from workbench.simulate.bench import simulate_bench
+    from workbench.simulate.bench import write_bench
     from workbench.store import Store
 
     target = Path(tempfile.mkdtemp(prefix="workbench-sample-"))
     click.echo(f"no sample data in {missing}: simulating one in {target} (about a minute)", err=True)
     simulate(target, cluster=SAMPLE_CLUSTER, scale="sample", interval="5m")
-    runs, intervals = simulate_bench(cluster=SAMPLE_CLUSTER)  # the latency report's benchmark runs
-    Store(target).append("bench_runs", runs)
-    Store(target).append("bench_intervals", intervals)
+    write_bench(Store(target), cluster=SAMPLE_CLUSTER)  # the latency report's benchmark runs
     return target

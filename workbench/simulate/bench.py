@@ -28,6 +28,7 @@ import polars as pl
 
 from workbench import hdr
 from workbench.schema import conform
+from workbench.store import Store
 
 TARGET = 80_000.0
 RECORD_SIZE = 100
@@ -83,6 +84,14 @@ def sample_runs() -> list[SimRun]:
         20, "all", 90_000, 24.0, start=START + dt.timedelta(minutes=30), target=-1.0, record_size=1024
     )
     return [*runs, peak, rerun]
+
+
+def write_bench(store: Store, cluster: str = "sample", seed: int = 0) -> tuple[int, int]:
+    """Append :func:`simulate_bench`'s frames to ``store``; returns (runs, interval rows)."""
+    runs, intervals = simulate_bench(cluster=cluster, seed=seed)
+    store.append("bench_runs", runs)
+    store.append("bench_intervals", intervals)
+    return runs.height, intervals.height
 
 
 def simulate_bench(cluster: str = "sample", seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
