@@ -1,4 +1,7 @@
-"""Numbers, durations and instants as a reader says them: ``2 h 10 min``, ``1.2k msg/s``."""
+"""Numbers, bytes, durations and instants as a reader says them: ``2 h 10 min``, ``1.2k msg/s``.
+
+One unit system: bytes are IEC binary units (B, KiB, MiB, GiB, TiB: powers of 1024).
+"""
 
 from __future__ import annotations
 
@@ -47,3 +50,12 @@ def instant(value: dt.datetime | None, reference: dt.datetime | None = None) -> 
     if reference is not None and reference.astimezone(dt.UTC).date() == value.date():
         return f"{value:%H:%M} UTC"
     return f"{value:%b %d %H:%M} UTC"
+
+
+def bytes_iec(n: float | None) -> str:
+    """``2 << 40`` -> ``"2.0 TiB"``; ``1536`` -> ``"1.5 KiB"``; ``None`` -> ``"0 B"`` (IEC units)."""
+    v = float(n or 0)
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if abs(v) >= size:
+            return f"{v / size:.1f} {unit}"
+    return f"{v:.0f} B"

@@ -2,7 +2,7 @@
 
 Histories are sorted by partition then time, so keys come in long runs: ids are computed from the
 first row of each run (:func:`dense_ids`, :func:`map_runs`). :func:`_group_ts` groups on the
-snapshot grid when the history is on one (:mod:`workbench.analyze.grid`: numpy reductions, no
+snapshot grid when the history is on one (:mod:`workbench.analyze._groupby.grid`: numpy reductions, no
 hashing), else by a hash group-by on one packed integer key; ``cache`` dicts share ids and grids
 between the stages of one analysis.
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from workbench.analyze.grid import GRID_OPS, Agg, Bins, aggregate, grid_bins
+from workbench.analyze._groupby.grid import GRID_OPS, Agg, Bins, aggregate, grid_bins
 
 
 def dense_ids(frame: pl.DataFrame, keys: Sequence[str], nulls_last: bool = False) -> pl.Series:
@@ -97,7 +97,7 @@ def _group_ts(
     ``sort([*keys, "ts", minor], nulls_last=nulls_last)``, plus the key's width of ``minor``
     values (``_k // width`` identifies (keys, ts)). None when neither fast form applies.
 
-    On a snapshot grid (:func:`~workbench.analyze.grid.grid_bins`) the aggregates are numpy passes
+    On a snapshot grid (:func:`~workbench.analyze._groupby.grid.grid_bins`) the aggregates are numpy passes
     into dense bins; otherwise a hash group-by on one packed integer key. ``cache``: see
     :func:`_packed_key`.
     """

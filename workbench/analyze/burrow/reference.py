@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from workbench.analyze.burrow import (
+from workbench.analyze._groupby.prepare import prepare
+from workbench.analyze.burrow.rules import (
     BurrowConfig,
     decide,
     lag_never_within_allowed,
@@ -23,7 +24,6 @@ from workbench.analyze.burrow import (
     rule4_stalled,
     rule5_lag_not_decreasing,
 )
-from workbench.analyze.lag import prepare
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

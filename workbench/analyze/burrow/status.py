@@ -1,6 +1,6 @@
 """Burrow's status at every snapshot, vectorized: :func:`partition_status`, :func:`group_status`.
 
-The rules themselves live in :mod:`workbench.analyze.burrow` (scalar and expression forms); this
+The rules themselves live in :mod:`workbench.analyze.burrow.rules` (scalar and expression forms); this
 module builds each snapshot's window as ``intervals`` shifted columns and applies them. The mapping
 from snapshots to Burrow's commit slots is described there.
 """
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.analyze.burrow import (
+from workbench.analyze._groupby.grid import Agg
+from workbench.analyze._groupby.grouping import _group_ts
+from workbench.analyze._groupby.prepare import prepare
+from workbench.analyze.burrow.rules import (
     PARTITION_STATUSES,
     STATUS_CODES,
     BurrowConfig,
@@ -23,9 +26,6 @@ from workbench.analyze.burrow import (
     expr_rule5_lag_not_decreasing,
     running_columns,
 )
-from workbench.analyze.grid import Agg
-from workbench.analyze.grouping import _group_ts
-from workbench.analyze.lag import prepare
 
 
 def _same_pid_shift(col: str, k: int) -> pl.Expr:

@@ -1,4 +1,5 @@
-"""What the capacity report shows: loading its inputs, parameters, tables and sentences.
+"""What the capacity report shows: its inputs, parameters and sentences (pure; loading is in
+:mod:`workbench.frames.capacity` and :mod:`workbench.frames.bench`).
 
 The notebook (``notebooks/capacity.ipynb``) only calls these. Every sentence is computed from
 the plan; text from the cluster (topic and group names) reaches the page through
@@ -7,72 +8,46 @@ the plan; text from the cluster (topic and group names) reaches the page through
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from workbench.analyze import capacity as cap
-from workbench.analyze import sizing as sz
-from workbench.analyze.config_history import topic_table
-from workbench.analyze.config_rules import ConfigView
-from workbench.analyze.latency import run_summary
-from workbench.errors import ConfigError, NotFoundError
-from workbench.report import humanize as hz
+from workbench import units as hz
+from workbench.analyze.capacity import plan as cap
+from workbench.analyze.capacity import sizing as sz
+from workbench.analyze.config.history import topic_table
+from workbench.analyze.config.model import ConfigView
+from workbench.analyze.latency.percentiles import run_summary
+from workbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from workbench.frames.capacity import CapacityFrames
 
 Finding = tuple[str, str]
-GB = 1e9
 
 
-def load_inputs(
-    data_dir: str | os.PathLike[str], cluster: str | None = None, since: str | None = "7d"
-) -> tuple[str, cap.CapacityInputs]:
-    """The cluster name and the frames of the window: offsets, partition offsets, log dirs, the
-    newest config snapshot's topics and placement."""
-    from workbench.frames import load_offsets, load_partition_offsets
-    from workbench.frames.configs import load_config_history, split_snapshot
-    from workbench.store import Store
-
-    store = Store(data_dir)
-    if not store.clusters("partition_offsets"):
-        raise NotFoundError(f"{data_dir}: no partition_offsets: collect with `workbench collect offsets`")
-    po = load_partition_offsets(data_dir, cluster, since)
-    name = str(po["cluster"][0]) if po.height else str(cluster)  # type: ignore[index]
-    offsets = load_offsets(data_dir, name, since) if store.clusters("offsets") else pl.DataFrame()
-    history = load_config_history(data_dir, name, since) if name in store.clusters("cluster_info") else None
-    if history is None:
-        raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
-    newest = split_snapshot(history, history["cluster_info"]["ts"].max())
-    view = ConfigView.of(newest)
-    brokers = sorted(int(b) for b in newest["brokers"]["broker_id"].to_list())
-    inputs = cap.CapacityInputs(
-        po,
-        offsets,
-        history["log_dirs"],
+def capacity_inputs(frames: CapacityFrames) -> cap.CapacityInputs:
+    """The plan's inputs from the stored frames (:func:`workbench.frames.capacity.load_capacity_frames`):
+    the newest config snapshot's topics and placement, the brokers."""
+    view = ConfigView.of(frames.newest)
+    brokers = sorted(int(b) for b in frames.newest["brokers"]["broker_id"].to_list())
+    return cap.CapacityInputs(
+        frames.partition_offsets,
+        frames.offsets,
+        frames.log_dirs,
         topic_table(view),
-        newest["topic_partitions"],
-        brokers,  # type: ignore[arg-type]
+        frames.newest["topic_partitions"],
+        brokers,
     )
-    return name, inputs
-
-
-def _ids(value: str | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [i.strip() for i in items if i.strip()] or None
 
 
 def bench_capacities(
-    data_dir: str | os.PathLike[str],
-    cluster: str,
-    run_ids: str | Sequence[str] | None,
+    bench: tuple[pl.DataFrame, pl.DataFrame] | None,
     producer_mb_s: float | None,
     consumer_mb_s: float | None,
 ) -> tuple[sz.PartitionCapacity, sz.PartitionCapacity | None]:
-    """P and C per partition: the parameters when given, else the best stored benchmark runs."""
-    from workbench.store import Store
-
+    """P and C per partition: the parameters when given, else the best of the benchmark runs
+    ``bench`` (runs and intervals, from :func:`workbench.frames.bench.load_capacity_runs`)."""
     p_name, c_name = "producer_mb_s_per_partition", "consumer_mb_s_per_partition"
     try:
         producer = sz.given_capacity(_float(p_name, producer_mb_s), p_name)
@@ -81,17 +56,9 @@ def bench_capacities(
         raise ConfigError(f"parameter {exc}") from None
     if producer is not None and consumer is not None:
         return producer, consumer
-    store = Store(data_dir)
-    runs = store.read("bench_runs", cluster=cluster) if cluster in store.clusters("bench_runs") else None
-    wanted = _ids(run_ids)
-    if runs is not None and wanted is not None:
-        missing = sorted(set(wanted) - set(runs["run_id"].to_list()))
-        if missing:
-            raise NotFoundError(f"parameter bench_run_ids: no run {', '.join(missing)} in {data_dir}")
-        runs = runs.filter(pl.col("run_id").is_in(wanted))
-    if runs is None or runs.is_empty():
+    if bench is None:
         return producer or sz.PartitionCapacity(None, None, "no benchmark runs"), consumer
-    intervals = store.read("bench_intervals", cluster=cluster).filter(pl.col("run_id").is_in(runs["run_id"]))
+    runs, intervals = bench
     summary = run_summary(runs, intervals)
     measured_c = sz.bench_capacity(summary, runs, "consumer")
     return (
@@ -134,7 +101,7 @@ def make_params(
         growth_override,
         retention_override_h,
         fill_target,
-        broker_disk_bytes=broker_disk_gb * GB if broker_disk_gb else None,
+        broker_disk_bytes=broker_disk_gb * sz.GB if broker_disk_gb else None,
         broker_nic_bytes_per_s=broker_nic_mb_s * sz.MB if broker_nic_mb_s else None,
     )
 
@@ -154,7 +121,7 @@ def _mb(v: float | None) -> str:
 
 
 def _gb(v: float | None) -> str:
-    return "unknown" if v is None else f"{v / GB:,.0f} GB"
+    return "unknown" if v is None else f"{v / sz.GB:,.0f} GB"
 
 
 def headline(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[Finding]:

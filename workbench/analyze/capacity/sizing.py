@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 
 MB = 1_000_000
+GB = 1_000_000_000
 MIB = 1 << 20
 
 

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.analyze import capacity as cap
-from workbench.analyze import sizing as sz
+from workbench.analyze.capacity import plan as cap
+from workbench.analyze.capacity import sizing as sz
 from workbench.errors import ConfigError
-
-GB = 1e9
 
 
 def formula_table(params: cap.CapacityParams) -> pl.DataFrame:
@@ -51,16 +49,6 @@ def formula_table(params: cap.CapacityParams) -> pl.DataFrame:
         ("brokers", f"max(disk ÷ (capacity × {f:g}), NW ÷ (NIC × 0.8), largest RF)", "per resource"),
     ]
     return pl.DataFrame(rows, schema=["quantity", "formula", "inputs and units"], orient="row")
-
-
-def show_json(value: object) -> None:
-    """Display ``value`` as indented JSON in an escaped ``<pre>`` block."""
-    import html
-    import json
-
-    from IPython.display import HTML, display
-
-    display(HTML(f'<pre class="wb-json">{html.escape(json.dumps(value, indent=2))}</pre>'))
 
 
 TOPIC_FORMATS = {
@@ -106,10 +94,10 @@ def broker_display(brokers: pl.DataFrame) -> pl.DataFrame:
         "broker",
         "replicas",
         "leaders",
-        (pl.col("used_bytes") / GB).alias("GB used"),
-        (pl.col("retention_bytes") / GB).alias("GB retention now"),
-        (pl.col("retention_bytes_horizon") / GB).alias("GB retention at horizon"),
-        (pl.col("disk_needed") / GB).alias("GB to provision"),
+        (pl.col("used_bytes") / sz.GB).alias("GB used"),
+        (pl.col("retention_bytes") / sz.GB).alias("GB retention now"),
+        (pl.col("retention_bytes_horizon") / sz.GB).alias("GB retention at horizon"),
+        (pl.col("disk_needed") / sz.GB).alias("GB to provision"),
         (pl.col("nw_in") / sz.MB).alias("NW in MB/s"),
         (pl.col("nw_out") / sz.MB).alias("NW out MB/s"),
         pl.col("days_until_fill").alias("days to fill target"),
@@ -144,13 +132,13 @@ def cluster_table(plan: cap.CapacityPlan, params: cap.CapacityParams) -> pl.Data
             sz.MB,
             "MB/s",
         ),
-        ("broker disk capacity", params.broker_disk_bytes, GB, "GB"),
+        ("broker disk capacity", params.broker_disk_bytes, sz.GB, "GB"),
         ("broker NIC capacity", params.broker_nic_bytes_per_s, sz.MB, "MB/s"),
         ("cluster ingress, mean", c["ingress_mean"], sz.MB, "MB/s"),
         ("cluster ingress, Σ topic p99", c["ingress_peak"], sz.MB, "MB/s"),
         ("NW_IN at peak, all brokers", c["nw_in"], sz.MB, "MB/s"),
         ("NW_OUT at peak, all brokers", c["nw_out"], sz.MB, "MB/s"),
-        ("bytes to hold at the horizon", c["disk_to_hold"], GB, "GB"),
+        ("bytes to hold at the horizon", c["disk_to_hold"], sz.GB, "GB"),
     ]
     return pl.DataFrame(
         [(name, None if v is None else v / unit, u) for name, v, unit, u in rows],
@@ -186,7 +174,7 @@ def cruise_control_json(
         for broker, frame in last.group_by("broker"):
             dirs[int(broker[0])] = sorted(frame["log_dir"].unique().to_list())
     doc = (
-        f"disk {params.broker_disk_bytes / GB:g} GB, NIC {params.broker_nic_bytes_per_s / sz.MB:g} MB/s "
+        f"disk {params.broker_disk_bytes / sz.GB:g} GB, NIC {params.broker_nic_bytes_per_s / sz.MB:g} MB/s "
         "per broker (kafka-capacity-workbench parameters)"
     )
     return sz.cruise_control_capacity(

@@ -1,47 +1,26 @@
 """Config health rules, one small named function each, registered in :data:`RULES`.
 
 Numbered comments give the decision each rule makes. Every function takes a
-:class:`~workbench.analyze.config_rules.ConfigView` and :class:`RuleSettings` and yields
+:class:`~workbench.analyze.config.model.ConfigView` and :class:`RuleSettings` and yields
 :class:`Finding` records; none of them does I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import polars as pl
 
-from workbench.analyze.config_rules import ConfigView, Finding, Rule, RuleSettings
-
-Findings = Iterator[Finding]
-
-
-def _int(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def _true(value: object) -> bool:
-    return str(value).strip().lower() == "true"
-
-
-def _bytes(n: float) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n:.0f} B"
-
-
-def retention_ms(cfg: Mapping[str, str | None], prefix: str = "log.") -> int | None:
-    """Effective retention: ``log.retention.ms``, else ``.minutes``, else ``.hours`` (broker), or
-    ``retention.ms`` (topic, ``prefix=""``)."""
-    for key, factor in (("retention.ms", 1), ("retention.minutes", 60_000), ("retention.hours", 3_600_000)):
-        value = _int(cfg.get(prefix + key))
-        if value is not None:
-            return value if value < 0 else value * factor
-    return None
+from workbench.analyze.config.model import (
+    ConfigView,
+    Finding,
+    Findings,
+    Rule,
+    RuleSettings,
+    _int,
+    _true,
+    retention_ms,
+)
 
 
 # -- cluster health ------------------------------------------------------------------------------
@@ -243,32 +222,25 @@ def broker_retention(view: ConfigView, s: RuleSettings) -> Findings:
 
 
 # -- registry --------------------------------------------------------------------------------------
-def _registry() -> tuple[Rule, ...]:
-    from workbench.analyze import config_topics as ct
-
-    return (
-        Rule("cluster.broker-count", "cluster", "fewer live brokers than min_brokers", broker_count),
-        Rule("cluster.controller", "cluster", "not exactly one active controller", controller),
-        Rule("broker.network-threads", "broker", "num.network.threads below the default", network_threads),
-        Rule("broker.io-threads", "broker", "num.io.threads below the default", io_threads),
-        Rule("broker.socket-buffers", "broker", "socket buffers set very small", socket_buffers),
-        Rule(
-            "broker.default-replication-factor",
-            "broker",
-            "default RF below min_replication_factor",
-            default_replication_factor,
-        ),
-        Rule("broker.min-insync-replicas", "broker", "broker min.insync.replicas below 2", broker_min_insync),
-        Rule(
-            "broker.unclean-leader-election",
-            "broker",
-            "unclean leader election enabled on a broker",
-            broker_unclean_election,
-        ),
-        Rule("broker.auto-create-topics", "broker", "topic auto-creation enabled", auto_create_topics),
-        Rule("broker.log-retention", "broker", "default retention very short or unbounded", broker_retention),
-        *ct.RULES,
-    )
-
-
-RULES: tuple[Rule, ...] = _registry()
+RULES: tuple[Rule, ...] = (
+    Rule("cluster.broker-count", "cluster", "fewer live brokers than min_brokers", broker_count),
+    Rule("cluster.controller", "cluster", "not exactly one active controller", controller),
+    Rule("broker.network-threads", "broker", "num.network.threads below the default", network_threads),
+    Rule("broker.io-threads", "broker", "num.io.threads below the default", io_threads),
+    Rule("broker.socket-buffers", "broker", "socket buffers set very small", socket_buffers),
+    Rule(
+        "broker.default-replication-factor",
+        "broker",
+        "default RF below min_replication_factor",
+        default_replication_factor,
+    ),
+    Rule("broker.min-insync-replicas", "broker", "broker min.insync.replicas below 2", broker_min_insync),
+    Rule(
+        "broker.unclean-leader-election",
+        "broker",
+        "unclean leader election enabled on a broker",
+        broker_unclean_election,
+    ),
+    Rule("broker.auto-create-topics", "broker", "topic auto-creation enabled", auto_create_topics),
+    Rule("broker.log-retention", "broker", "default retention very short or unbounded", broker_retention),
+)

@@ -6,60 +6,19 @@ The notebook only displays these. Every text that comes from the cluster goes th
 
 from __future__ import annotations
 
-import html
-from pathlib import Path
-
 import polars as pl
 
-from workbench.analyze.config_rules import RuleSettings, parse_rule_settings
-from workbench.errors import ConfigError
-from workbench.report import humanize as hz
+from workbench import units as hz
+from workbench.analyze.config.model import RuleSettings
+from workbench.analyze.config.settings import parse_rule_settings
 
 Finding = tuple[str, str]
 
 
-def rule_settings(rules_file: str | None) -> RuleSettings:
-    """The report's rule settings: defaults, or those of the ``rules_file`` TOML."""
-    if not rules_file:
-        return RuleSettings()
-    try:
-        text = Path(rules_file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read rule file {rules_file}: {exc.strerror}") from exc
-    return parse_rule_settings(text, rules_file)
-
-
-def scorecard_html(cluster_info: pl.DataFrame, topics: pl.DataFrame, findings: pl.DataFrame) -> str:
-    """Cards: brokers, topics, partitions, bytes, and the critical / warning / info counts."""
-    counts = dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
-    info = cluster_info.row(0, named=True) if cluster_info.height else {}
-    cards = [
-        ("cluster id", str(info.get("cluster_id") or "unknown"), ""),
-        ("brokers", str(info.get("broker_count") or 0), ""),
-        ("topics", f"{topics.height:,}", ""),
-        ("partitions", f"{int(topics['partitions'].sum() or 0):,}" if topics.height else "0", ""),
-        ("on disk", _bytes(topics["size_bytes"].sum() if "size_bytes" in topics.columns else 0), ""),
-        ("critical", str(counts.get("critical", 0)), "crit" if counts.get("critical") else "ok"),
-        ("warning", str(counts.get("warning", 0)), "warn" if counts.get("warning") else "ok"),
-        ("info", str(counts.get("info", 0)), ""),
-    ]
-    colors = {"crit": "#8e0000", "warn": "#b07400", "ok": "#2e7d32", "": "#1f2933"}
-    body = "".join(
-        '<div style="display:inline-block;min-width:110px;margin:0 10px 10px 0;padding:8px 12px;'
-        f'border:1px solid #d9e2ec;border-radius:6px"><div style="font-size:12px;color:#52606d">'
-        f'{html.escape(label)}</div><div style="font-size:20px;font-weight:600;color:{colors[kind]}">'
-        f"{html.escape(value)}</div></div>"
-        for label, value, kind in cards
-    )
-    return f'<div class="wb-scorecard">{body}</div>'
-
-
-def _bytes(n: float | None) -> str:
-    n = float(n or 0)
-    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}"
-    return f"{n:.0f} B"
+def rule_settings(text: str | None, where: str = "rule file") -> RuleSettings:
+    """The report's rule settings: defaults, or those of the TOML ``text`` (from
+    :func:`workbench.frames.configs.read_rules_file`); errors name ``where``."""
+    return RuleSettings() if text is None else parse_rule_settings(text, where)
 
 
 def headline(findings: pl.DataFrame, changes: pl.DataFrame, ts: object) -> list[Finding]:

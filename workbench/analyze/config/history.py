@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from workbench.analyze.config_checks import _int, retention_ms
-from workbench.analyze.config_rules import FINDINGS, ConfigView, RuleSettings, evaluate, rank
+from workbench.analyze.config.model import FINDINGS, ConfigView, RuleSettings, _int, rank, retention_ms
+from workbench.analyze.config.registry import evaluate
 
 _KEY = ["resource_type", "resource_name", "name"]
 

@@ -1,6 +1,6 @@
 """Config health rules: the engine. Frames of one snapshot in, a ranked findings frame out.
 
-Each rule is a small named function in :mod:`workbench.analyze.config_checks` registered with an
+Each rule is a small named function in :mod:`workbench.analyze.config.broker_rules` registered with an
 id (``broker.unclean-leader-election``), a category and a one-line description. A rule reads a
 :class:`ConfigView` (the snapshot's frames, with configs as dictionaries) and the thresholds, and
 returns :class:`Finding` records: severity ``critical``, ``warning`` or ``info``, the entity it is
@@ -21,14 +21,11 @@ that names it. Nothing here does I/O.
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import polars as pl
-
-from workbench.errors import ConfigError
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 CATEGORIES: tuple[str, ...] = ("cluster", "broker", "topic", "replication", "drift", "disk")
@@ -85,8 +82,6 @@ PER_BROKER_KEYS: frozenset[str] = frozenset(
         "port",
     }
 )
-
-_TOP_KEYS = {"disable", "thresholds", "drift_ignore"}
 
 
 @dataclass(frozen=True)
@@ -167,36 +162,6 @@ class Rule:
     check: Check
 
 
-def evaluate(
-    view: ConfigView, settings: RuleSettings | None = None, rules: Iterable[Rule] | None = None
-) -> pl.DataFrame:
-    """Run every enabled rule on ``view``; the findings frame (:data:`FINDINGS`), critical first."""
-    from workbench.analyze.config_checks import RULES
-
-    settings = settings or RuleSettings()
-    rows: list[dict[str, object]] = []
-    for rule in rules if rules is not None else RULES:
-        if rule.id in settings.disabled:
-            continue
-        for f in rule.check(view, settings):
-            rows.append(_row(f, rule.category))
-    return rank(pl.DataFrame(rows, schema=FINDINGS) if rows else pl.DataFrame(schema=FINDINGS))
-
-
-def _row(f: Finding, category: str) -> dict[str, object]:
-    return {
-        "rule_id": f.rule_id,
-        "severity": f.severity,
-        "category": category,
-        "entity_type": f.entity_type,
-        "entity": f.entity,
-        "message": f.message,
-        "recommendation": f.recommendation,
-        "value": None if f.value is None else str(f.value),
-        "threshold": None if f.threshold is None else str(f.threshold),
-    }
-
-
 def rank(findings: pl.DataFrame) -> pl.DataFrame:
     """Sort findings by severity (critical first), then rule id and entity."""
     order = pl.col("severity").replace_strict(
@@ -211,45 +176,25 @@ def worst_severity(findings: pl.DataFrame) -> str | None:
     return next((s for s in SEVERITIES if s in present), None)
 
 
-def rule_ids() -> list[str]:
-    """Every registered rule id."""
-    from workbench.analyze.config_checks import RULES
-
-    return [r.id for r in RULES]
+Findings = Iterator[Finding]
 
 
-def parse_rule_settings(text: str, where: str = "rule file") -> RuleSettings:
-    """Rule settings from TOML text; :class:`ConfigError` naming any unknown key or rule id."""
+def _int(value: object) -> int | None:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML ({exc})") from None
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {', '.join(unknown)}: expected {', '.join(sorted(_TOP_KEYS))}"
-        )
-    disabled = _string_list(data.get("disable", []), where, "disable")
-    bad = sorted(set(disabled) - set(rule_ids()))
-    if bad:
-        raise ConfigError(
-            f"{where}: unknown rule id {', '.join(bad)} in disable (see `workbench validate --list-rules`)"
-        )
-    thresholds = dict(DEFAULT_THRESHOLDS)
-    given = data.get("thresholds", {})
-    if not isinstance(given, dict):
-        raise ConfigError(f"{where}: [thresholds] must be a table of name = number")
-    for key, value in given.items():
-        if key not in thresholds:
-            raise ConfigError(f"{where}: unknown threshold {key!r}: known are {', '.join(thresholds)}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: threshold {key} must be a number, not {value!r}")
-        thresholds[key] = value
-    ignore = PER_BROKER_KEYS | frozenset(_string_list(data.get("drift_ignore", []), where, "drift_ignore"))
-    return RuleSettings(frozenset(disabled), MappingProxyType(thresholds), ignore)
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
 
 
-def _string_list(value: object, where: str, key: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings")
-    return list(value)
+def _true(value: object) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def retention_ms(cfg: Mapping[str, str | None], prefix: str = "log.") -> int | None:
+    """Effective retention: ``log.retention.ms``, else ``.minutes``, else ``.hours`` (broker), or
+    ``retention.ms`` (topic, ``prefix=""``)."""
+    for key, factor in (("retention.ms", 1), ("retention.minutes", 60_000), ("retention.hours", 3_600_000)):
+        value = _int(cfg.get(prefix + key))
+        if value is not None:
+            return value if value < 0 else value * factor
+    return None

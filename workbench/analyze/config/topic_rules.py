@@ -1,14 +1,24 @@
 """Config health rules about topics, replication state, config drift and disk balance.
 
-Same contract as :mod:`workbench.analyze.config_checks` (which registers these after its own).
+Same contract as :mod:`workbench.analyze.config.broker_rules`; :mod:`~workbench.analyze.config.registry`
+registers these after the broker rules.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from workbench.analyze.config_checks import Findings, _bytes, _int, _true, retention_ms
-from workbench.analyze.config_rules import ConfigView, Finding, Rule, RuleSettings
+from workbench.analyze.config.model import (
+    ConfigView,
+    Finding,
+    Findings,
+    Rule,
+    RuleSettings,
+    _int,
+    _true,
+    retention_ms,
+)
+from workbench.units import bytes_iec as _bytes
 
 
 def _topic_rf(view: ConfigView) -> pl.DataFrame:

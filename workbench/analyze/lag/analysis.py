@@ -9,17 +9,18 @@ from typing import Any
 
 import polars as pl
 
-from workbench.analyze.burrow import BurrowConfig
-from workbench.analyze.burrow_status import (
+from workbench.analyze._groupby.grid import run_starts
+from workbench.analyze._groupby.grouping import _group_ts
+from workbench.analyze._groupby.prepare import prepare, with_cluster
+from workbench.analyze.burrow.rules import BurrowConfig
+from workbench.analyze.burrow.status import (
     _finish_group_status,
     _partition_status_prepared,
     _status_inputs,
     _status_maxlag,
     group_status,
 )
-from workbench.analyze.grid import run_starts
-from workbench.analyze.grouping import _group_ts
-from workbench.analyze.lag import (
+from workbench.analyze.lag.aggregates import (
     _fast_lag_aggs,
     _finish_lag_aggs,
     _group_lag,
@@ -27,10 +28,8 @@ from workbench.analyze.lag import (
     _partition_lag_prepared,
     _topic_lag,
     _with_drain,
-    prepare,
-    with_cluster,
 )
-from workbench.analyze.timelag import time_lag
+from workbench.analyze.lag.timelag import time_lag
 from workbench.errors import WorkbenchError
 
 

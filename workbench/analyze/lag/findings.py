@@ -4,25 +4,24 @@ Everything here is computed from a :class:`workbench.analyze.LagAnalysis` and it
 summary (:func:`workbench.analyze.summarize_incidents`); the notebook only displays it. The
 sentences are plain text (cluster ids unescaped): :func:`workbench.report.notebook.show_findings`
 escapes them for display. :class:`LagLevels` classifies groups by time lag and Burrow status
-first; the analysis comes from :func:`workbench.report.lag_window.analyze_window`.
+first; the analysis comes from :func:`workbench.analyze.lag.window.analyze_window`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import polars as pl
 
-from workbench.analyze import LagAnalysis
-from workbench.errors import ConfigError
-from workbench.report import humanize as hz
-from workbench.report.lag_window import NOT_EVALUATED, evaluated_start
+from workbench import units as hz
+from workbench.analyze.lag.analysis import LagAnalysis
+from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
+from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
 
 Finding = tuple[str, str]
 _PARTITION_SEVERITY = {"OK": 1, "WARN": 2, "REWIND": 3, "STALL": 4, "STOP": 5}
-_VERB = {"STOP": "stopped", "STALL": "stalled", "REWIND": "rewinding", "ERR": "in error"}
+
 _MAX_NAMES = 5
 
 
@@ -45,99 +44,16 @@ def unevaluated_finding(analysis: LagAnalysis) -> Finding | None:
 # -- classification: time lag and Burrow status first ---------------------------------------------
 
 
-def _threshold(name: str, value: object) -> float | None:
-    """A threshold parameter: None (not used) or a non-negative number (text accepted)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number or None (got {value!r})") from None
-    if number < 0:
-        raise ConfigError(f"{name} must be >= 0 (got {value!r})")
-    return number
-
-
-@dataclass(frozen=True)
-class LagLevels:
-    """When the headline calls a group ``warning`` or ``critical``.
-
-    A group in Burrow status ERR is critical and one in WARN at least warning; so is a group at
-    least ``*_time_lag_s`` seconds behind. Offset lag (messages) counts only when ``warn_lag`` /
-    ``crit_lag`` are set: a busy topic is always many messages behind while being seconds behind.
-    """
-
-    warn_time_lag_s: float | None = 60.0
-    crit_time_lag_s: float | None = 600.0
-    warn_lag: float | None = None
-    crit_lag: float | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("warn_time_lag_s", "crit_time_lag_s", "warn_lag", "crit_lag"):
-            object.__setattr__(self, name, _threshold(name, getattr(self, name)))
-        for warn, crit in (("warn_time_lag_s", "crit_time_lag_s"), ("warn_lag", "crit_lag")):
-            low, high = getattr(self, warn), getattr(self, crit)
-            if low is not None and high is not None and low > high:
-                raise ConfigError(f"{warn} ({low:g}) must not exceed {crit} ({high:g})")
-
-    def describe(self) -> str:
-        """``"time lag (warning at 1 min behind, critical at 10 min) and Burrow status"``."""
-        parts = []
-        if self.warn_time_lag_s is not None or self.crit_time_lag_s is not None:
-            parts.append(
-                f"time lag ({_pair(self.warn_time_lag_s, self.crit_time_lag_s, hz.duration)} behind)"
-            )
-        parts.append("Burrow status")
-        if self.warn_lag is not None or self.crit_lag is not None:
-            parts.append(f"offset lag ({_pair(self.warn_lag, self.crit_lag, _messages)})")
-        return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _messages(value: float | None) -> str:
-    return f"{value:,.0f} messages"
-
-
-def _pair(warn: float | None, crit: float | None, fmt: Callable[[float], str]) -> str:
-    items = [
-        f"warning at {fmt(warn)}" if warn is not None else "",
-        f"critical at {fmt(crit)}" if crit is not None else "",
-    ]
-    return ", ".join(i for i in items if i)
-
-
 def classify_groups(incidents: pl.DataFrame, levels: LagLevels, detail: dict[str, str]) -> pl.DataFrame:
     """Per group now: ``level`` (critical, warning, ok) and ``reasons``: every criterion that fired,
     as text. ``detail`` maps groups in ERR to their worst partition status (STOP, STALL, REWIND)."""
     rows = []
     for row in incidents.iter_rows(named=True):
-        crit, warn = _criteria(row, levels, detail.get(row["group"], "ERR"))
-        level = "critical" if crit else "warning" if warn else "ok"
-        rows.append({"group": row["group"], "level": level, "reasons": crit + warn})
+        level, reasons = classify(
+            levels, row["status"], row["max_time_lag_s"], row["totallag"], detail.get(row["group"], "ERR")
+        )
+        rows.append({"group": row["group"], "level": level, "reasons": reasons})
     return pl.DataFrame(rows, schema={"group": pl.String, "level": pl.String, "reasons": pl.List(pl.String)})
-
-
-def _criteria(row: dict, levels: LagLevels, detail: str) -> tuple[list[str], list[str]]:
-    crit: list[str] = []
-    warn: list[str] = []
-    if row["status"] == "ERR":
-        crit.append(f"Burrow ERR ({_VERB.get(detail, 'in error')})")
-    elif row["status"] == "WARN":
-        warn.append("Burrow WARN (lag not decreasing)")
-    behind = row["max_time_lag_s"]
-    if behind is not None:
-        text = f"{hz.duration(behind)} behind"
-        if levels.crit_time_lag_s is not None and behind >= levels.crit_time_lag_s:
-            crit.append(f"{text} (critical from {hz.duration(levels.crit_time_lag_s)})")
-        elif levels.warn_time_lag_s is not None and behind >= levels.warn_time_lag_s:
-            warn.append(f"{text} (warning from {hz.duration(levels.warn_time_lag_s)})")
-    lag = row["totallag"]
-    if lag is not None:
-        text = f"{hz.count(lag)} messages of lag"
-        if levels.crit_lag is not None and lag >= levels.crit_lag:
-            crit.append(f"{text} (critical from {levels.crit_lag:,.0f})")
-        elif levels.warn_lag is not None and lag >= levels.warn_lag:
-            warn.append(f"{text} (warning from {levels.warn_lag:,.0f})")
-    return crit, warn
 
 
 # -- headline sentences ------------------------------------------------------------------------------
@@ -247,7 +163,7 @@ def error_finding(
     start_label: str = "the start of the window",
 ) -> Finding:
     """``"orders-svc has been stalled since 14:05 on 4 partitions; its lag grows by 120 msg/s ..."``."""
-    verb = _VERB.get(partition_status, "in error")
+    verb = STATUS_VERBS.get(partition_status, "in error")
     parts = row["error_partitions"] or 0
     since = f"{hz.instant(row['since'], row['as_of'])} ({hz.duration(row['status_duration_s'])})"
     if window_start is not None and row["since"] <= window_start:

@@ -39,9 +39,9 @@ from typing import Final
 import numpy as np
 import polars as pl
 
-from workbench.analyze.grid import run_starts
-from workbench.analyze.grouping import map_runs
-from workbench.analyze.lag import TOPIC_KEYS, is_sorted_by, sort_by, with_cluster
+from workbench.analyze._groupby.grid import run_starts
+from workbench.analyze._groupby.grouping import map_runs
+from workbench.analyze._groupby.prepare import TOPIC_KEYS, is_sorted_by, sort_by, with_cluster
 from workbench.errors import WorkbenchError
 
 METHODS: Final = ("zero", "interpolated", "extrapolated", "too_few_points", "no_commit")

@@ -1,8 +1,9 @@
 """The lag-trend report's window: Burrow's rules evaluated with warm-up history, then trimmed.
 
 Burrow judges the last ``intervals`` commits of each partition. At the first snapshot of a bare
-window the rules see a single commit (and say STALL), so :func:`analyze_window` loads
-``intervals`` snapshots before the window shown, evaluates, and trims them away again. Where the
+window the rules see a single commit (and say STALL), so the window is loaded with ``intervals``
+snapshots before it (:func:`workbench.frames.lag.load_lag_window`); :func:`analyze_window`
+evaluates and trims them away again. Where the
 stored history begins too late for that, :func:`trim_to_window` marks the snapshots with too
 little history as not evaluated.
 """
@@ -11,17 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.analyze import BurrowConfig, LagAnalysis, analyze_lag, summarize_incidents
-from workbench.frames import load_offsets, warmup_start
-from workbench.report.notebook import load_log_ends
+from workbench.analyze.burrow.rules import BurrowConfig
+from workbench.analyze.lag.analysis import LagAnalysis, analyze_lag, summarize_incidents
 
-Filter = str | Sequence[str] | None
 #: The timeline's label for snapshots whose Burrow window was not yet full (history too short).
 NOT_EVALUATED = "not evaluated"
 
@@ -39,27 +36,22 @@ class LagWindow:
 
 
 def analyze_window(
-    data_dir: str | os.PathLike[str],
-    cluster: str | None,
-    since: str | dt.datetime | None,
-    until: str | dt.datetime | None,
-    groups: Filter,
-    topics: Filter,
+    offsets: pl.DataFrame,
+    log_ends: pl.DataFrame | None,
+    shown_from: dt.datetime | None,
     config: BurrowConfig,
 ) -> LagWindow:
-    """Load the window plus ``config.intervals`` snapshots before it, analyze, trim to the window.
+    """Analyze the window plus its warm-up (from :func:`workbench.frames.lag.load_lag_window`),
+    then trim to the window shown.
 
     Burrow's rules judge the last ``intervals`` commits: at the first snapshot of a bare window they
     see a single commit and say STALL. With the warm-up every snapshot shown is judged on a full
     window; where the stored history begins later than that, :func:`trim_to_window` marks the
     snapshots with too little history as not evaluated.
     """
-    load_from, shown_from = warmup_start(data_dir, cluster, since, config.intervals)
-    offsets = load_offsets(data_dir, cluster, load_from, until, groups, topics)
-    log_ends = load_log_ends(data_dir, cluster, load_from, until, topics)  # type: ignore[arg-type]
-    analysis = analyze_lag(offsets, log_ends, config)  # type: ignore[arg-type]
-    shown = offsets if shown_from is None else offsets.filter(pl.col("ts") >= shown_from)  # type: ignore[union-attr]
-    return LagWindow(shown, trim_to_window(analysis, shown_from), shown_from)  # type: ignore[arg-type]
+    analysis = analyze_lag(offsets, log_ends, config)
+    shown = offsets if shown_from is None else offsets.filter(pl.col("ts") >= shown_from)
+    return LagWindow(shown, trim_to_window(analysis, shown_from), shown_from)
 
 
 def trim_to_window(analysis: LagAnalysis, shown_from: dt.datetime | None) -> LagAnalysis:

@@ -7,17 +7,13 @@ cluster or the runs (labels, run ids, client settings) reaches the page through
 
 from __future__ import annotations
 
-import html
 import json
-from collections.abc import Sequence
-from pathlib import Path
 
 import polars as pl
 
-from workbench.analyze import latency as la
-from workbench.errors import ConfigError, NotFoundError
+from workbench.analyze.latency import percentiles as la
+from workbench.errors import NotFoundError
 
-LATENCIES = ("send_to_ack", "schedule_delay", "end_to_end", "none")
 SUMMARY_FORMATS = {
     "records": ",",
     "records/s": ",.0f",
@@ -30,61 +26,6 @@ SUMMARY_FORMATS = {
     "p99.99": ",.3f",
     "max": ",.3f",
 }
-
-
-def _ids(value: str | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [i.strip() for i in items if i.strip()] or None
-
-
-def load_runs(
-    data_dir: str | Path,
-    cluster: str | None = None,
-    run_ids: str | Sequence[str] | None = None,
-    sweep: str | None = None,
-    latency: str = "send_to_ack",
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The selected ``bench_runs`` and their ``bench_intervals`` (``run_ids``: a list or a
-    comma-separated string; ``sweep``: a sweep id). Errors name the bad parameter."""
-    from workbench.store import Store
-
-    if latency not in LATENCIES:
-        raise ConfigError(f"parameter latency: {latency!r} is not one of {', '.join(LATENCIES)}")
-    store = Store(data_dir)
-    runs = store.read("bench_runs", cluster=cluster)
-    wanted = _ids(run_ids)
-    if wanted is not None:
-        missing = sorted(set(wanted) - set(runs["run_id"].to_list()))
-        if missing:
-            raise NotFoundError(f"parameter run_ids: no run {', '.join(missing)} in {data_dir}")
-        runs = runs.filter(pl.col("run_id").is_in(wanted))
-    if sweep is not None:
-        runs = runs.filter(pl.col("sweep_id") == sweep)
-    if runs.is_empty():
-        raise NotFoundError(
-            f"no benchmark runs selected in {data_dir}: run `workbench bench` or `workbench import`"
-        )
-    intervals = store.read("bench_intervals", cluster=cluster).filter(pl.col("run_id").is_in(runs["run_id"]))
-    return runs.sort("ts"), intervals
-
-
-def show_window(runs: pl.DataFrame) -> None:
-    """Display which runs the report covers (and record it for the report header)."""
-    from IPython.display import HTML, display
-
-    clusters = ", ".join(sorted(runs["cluster"].unique().to_list()))
-    first, last = runs["ts"].min(), runs["ts"].max()
-    span = f"{first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} UTC"
-    text = f"cluster {clusters}: {runs.height} benchmark runs, {span}"
-    body = f'<p class="wb-window"><em>Data window: {html.escape(text)}</em></p>'
-    display(HTML(body), metadata={"workbench": {"window": text}})
-
-
-def summary(runs: pl.DataFrame, intervals: pl.DataFrame, latency: str, phase: str = "steady") -> pl.DataFrame:
-    """:func:`workbench.analyze.latency.run_summary`."""
-    return la.run_summary(runs, intervals, latency, phase)
 
 
 def summary_table(summary: pl.DataFrame) -> pl.DataFrame:
@@ -134,16 +75,6 @@ def _settings_text(value: str | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in conf.items() if k != "bootstrap.servers")
 
 
-def distribution(runs: pl.DataFrame, intervals: pl.DataFrame, latency: str, phase: str) -> pl.DataFrame:
-    """:func:`workbench.analyze.latency.distribution`."""
-    return la.distribution(runs, intervals, latency, phase)
-
-
-def series(runs: pl.DataFrame, intervals: pl.DataFrame, latency: str) -> pl.DataFrame:
-    """:func:`workbench.analyze.latency.interval_series`."""
-    return la.interval_series(runs, intervals, latency)
-
-
 def comparison(summary: pl.DataFrame, baseline_run: str | None, threshold_pct: float) -> pl.DataFrame:
     """Run-vs-baseline comparison; :class:`NotFoundError` for an unknown ``baseline_run``."""
     try:
@@ -154,44 +85,7 @@ def comparison(summary: pl.DataFrame, baseline_run: str | None, threshold_pct: f
         ) from None
 
 
-def show_sweep(summary: pl.DataFrame) -> None:
-    """The throughput-vs-p99 chart, or a sentence when no selected run belongs to a sweep."""
-    from IPython.display import display
-
-    from workbench.charts.latency import throughput_vs_p99
-    from workbench.report.notebook import show_sentences
-
-    curve = la.sweep_curve(summary)
-    if curve.is_empty():
-        show_sentences(["No sweep among the selected runs (run `workbench bench producer --sweep ...`)."])
-        return
-    keys = [
-        c
-        for c in curve.columns
-        if c not in {"run_id", "label", "records_per_s", "mb_per_s", "p50_ms", "p99_ms", "max_ms"}
-    ]
-    display(throughput_vs_p99(curve, keys[0] if keys else None, keys[1] if len(keys) > 1 else None))
-
-
-def show_comparison(comparison: pl.DataFrame) -> None:
-    """The comparison table and bars, or a sentence when no run has a baseline."""
-    from IPython.display import display
-
-    from workbench.charts.latency import comparison_bars
-    from workbench.report.notebook import show_sentences, show_table
-
-    if comparison.is_empty():
-        show_sentences(["No run has a baseline: no rerun of the same label, and baseline_run is not set."])
-        return
-    display(comparison_bars(comparison))
-    table = comparison.select(
-        pl.col("label").alias("run"), "run_id", pl.col("baseline_run_id").alias("baseline"), "metric",
-        "value", pl.col("baseline").alias("baseline value"), pl.col("diff_pct").alias("% diff"), "regression",
-    )  # fmt: skip
-    show_table(table, {"value": ",.3f", "baseline value": ",.3f", "% diff": "+.1f"})
-
-
-def findings(
+def headline(
     runs: pl.DataFrame,
     intervals: pl.DataFrame,
     summary: pl.DataFrame,

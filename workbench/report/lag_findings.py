@@ -1,0 +1,45 @@
+"""Deprecated import path; use :mod:`workbench.analyze.lag`. Removed in 0.3."""
+
+from workbench.analyze.lag import (
+    LagLevels,
+    behind_findings,
+    classify_groups,
+    consume_by_topic,
+    current_lag,
+    current_partition_status,
+    drain_table,
+    error_finding,
+    error_runs,
+    group_lag_series,
+    groups_to_plot,
+    headline_findings,
+    level_finding,
+    partition_skew_frame,
+    recovered_findings,
+    retention_losses,
+    status_frame,
+    unevaluated_finding,
+)
+from workbench.analyze.lag.findings import Finding
+
+__all__ = [
+    "Finding",
+    "LagLevels",
+    "behind_findings",
+    "classify_groups",
+    "consume_by_topic",
+    "current_lag",
+    "current_partition_status",
+    "drain_table",
+    "error_finding",
+    "error_runs",
+    "group_lag_series",
+    "groups_to_plot",
+    "headline_findings",
+    "level_finding",
+    "partition_skew_frame",
+    "recovered_findings",
+    "retention_losses",
+    "status_frame",
+    "unevaluated_finding",
+]
