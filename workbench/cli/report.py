@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,11 @@ def report(
     list_only: bool,
 ) -> None:
     """Render report NAME to an offline HTML page and print its path."""
-    from workbench.report import CATALOG, read_defaults, render
+    from workbench.report import CATALOG, render
     from workbench.report.notify import parse_target
 
     if list_only:
-        for spec in CATALOG.values():
-            names = ", ".join(read_defaults(spec.path))
-            click.echo(f"{spec.name:<22} {spec.title}: {spec.description}\n{'':<22} parameters: {names}")
+        _list_reports(CATALOG.values())
         return
     if name is None:
         raise click.UsageError("give a report NAME, or --list to see them")
@@ -90,12 +89,38 @@ def report(
     if data_dir is not None:
         values["data_dir"] = str(Path(data_dir).resolve())
     try:
-        rendered = render(name, values, out_dir=out_dir, fmt=fmt)  # type: ignore[arg-type]
+        rendered = render(name, values, out_dir=out_dir, fmt=fmt, progress=_on_terminal())  # type: ignore[arg-type]
     except ReportError as exc:
         _notify_failure(targets, name, values, exc)
         raise
+    _summary_line(rendered)
     click.echo(str(rendered.html))
     _notify(targets, rendered, notify_level)
+
+
+def _on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _summary_line(rendered: Any) -> None:
+    """One line on stderr: the report, its time and its findings by severity."""
+    counts: dict[str, int] = {}
+    for finding in rendered.findings:
+        counts[finding.get("level", "info")] = counts.get(finding.get("level", "info"), 0) + 1
+    order = ("critical", "warning", "info", "ok")
+    found = ", ".join(f"{counts[k]} {k}" for k in order if counts.get(k)) or "none"
+    click.echo(f"report {rendered.name}: rendered in {rendered.seconds:.1f} s; findings: {found}", err=True)
+
+
+def _list_reports(specs: Any) -> None:
+    """Each report with its parameters: kind, default and meaning (from the notebook's parameters cell)."""
+    from workbench.report.parameters import read_parameters
+
+    for spec in specs:
+        click.echo(f"{spec.name}: {spec.title}. {spec.description}")
+        for param in read_parameters(spec.path).values():
+            click.echo(f"    -p {param.describe()}")
+        click.echo("")
 
 
 def _notify(targets: list[Any], rendered: Any, level: str) -> None:
@@ -154,7 +179,9 @@ def demo(out_dir: str, data_dir: str) -> None:
         for spec in CATALOG.values():
             declared = read_defaults(spec.path)
             values = {"data_dir": str(sample), "cluster": SAMPLE_CLUSTER}
-            rendered = render(spec.name, {k: v for k, v in values.items() if k in declared}, out_dir=out_dir)
+            chosen = {k: v for k, v in values.items() if k in declared}
+            rendered = render(spec.name, chosen, out_dir=out_dir, progress=_on_terminal())
+            _summary_line(rendered)
             click.echo(str(rendered.html))
     finally:
         if temporary:  # the reports are self-contained: the simulated data is not needed after
