@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbench.cli.options import data_dir_option
+from workbench.cli.options import Finite, Instant, data_dir_option
 
 if TYPE_CHECKING:  # the importers load polars: only when a command runs (`--help` stays quick)
     from workbench.importers import ImportResult, Source
@@ -38,9 +38,9 @@ def import_group() -> None:
 @import_group.command("consumer-groups")
 @_FILES
 @click.option("--cluster", required=True, help="Name to file the rows under (the output does not name it).")
-@click.option("--at", help=_AT_HELP)
+@click.option("--at", type=Instant(), help=_AT_HELP)
 @data_dir_option
-def consumer_groups(files: tuple[str, ...], cluster: str, at: str | None, data_dir: str) -> None:
+def consumer_groups(files: tuple[str, ...], cluster: str, at: dt.datetime | None, data_dir: str) -> None:
     """Import `kafka-consumer-groups --describe` output (3.x/4.x, --all-groups, --verbose).
 
     Capture stderr too (2>&1): it carries the "no active members" and "rebalancing" messages
@@ -48,23 +48,23 @@ def consumer_groups(files: tuple[str, ...], cluster: str, at: str | None, data_d
     """
     from workbench.importers import read_consumer_groups
 
-    when = _instant(at)
+    when = at
     run_import(files, lambda source: read_consumer_groups(source, cluster, when), data_dir)
 
 
 @import_group.command("burrow")
 @_FILES
 @click.option("--cluster", help="File the rows under this name instead of the response's status.cluster.")
-@click.option("--at", help=_AT_HELP.replace("input was produced", "Burrow answered"))
+@click.option("--at", type=Instant(), help=_AT_HELP.replace("input was produced", "Burrow answered"))
 @data_dir_option
-def burrow(files: tuple[str, ...], cluster: str | None, at: str | None, data_dir: str) -> None:
+def burrow(files: tuple[str, ...], cluster: str | None, at: dt.datetime | None, data_dir: str) -> None:
     """Import Burrow /v3/kafka/<cluster>/consumer/<group>/lag JSON (object, array or JSON lines).
 
     Log end = end.offset + current_lag (Burrow floors that lag at 0).
     """
     from workbench.importers import read_burrow
 
-    when = _instant(at)
+    when = at
     run_import(files, lambda source: read_burrow(source, cluster, when), data_dir)
 
 
@@ -73,7 +73,7 @@ _BENCH_CLUSTER = click.option(
     "--cluster", default="bench", show_default=True, help="Name to file the runs under."
 )
 _BENCH_LABEL = click.option("--label", help="Label for the run in reports (default: tool and file name).")
-_BENCH_AT = click.option("--at", help=_AT_HELP.replace("input was produced", "the run ended"))
+_BENCH_AT = click.option("--at", type=Instant(), help=_AT_HELP.replace("input was produced", "the run ended"))
 
 
 @import_group.command("perf-test")
@@ -82,7 +82,9 @@ _BENCH_AT = click.option("--at", help=_AT_HELP.replace("input was produced", "th
 @_BENCH_LABEL
 @_BENCH_AT
 @data_dir_option
-def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str) -> None:
+def perf_test(
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
+) -> None:
     """Import kafka-producer-perf-test output (window and summary lines, steady-state variant).
 
     Latencies are ms (send() -> callback), MB is MiB. The output has no timestamps: the run
@@ -91,7 +93,7 @@ def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str |
     from workbench.cli.bench import run_bench_import
     from workbench.importers.perf_test import read_producer_perf
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_producer_perf(source, cluster, when, label), data_dir)
 
 
@@ -101,10 +103,10 @@ def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str |
 @_BENCH_LABEL
 @click.option(
     "--utc-offset",
-    type=float,
+    type=Finite(-14, 14),
     default=0.0,
     show_default=True,
-    help="Hours the tool's local time is ahead of UTC.",
+    help="Hours the tool's local time is ahead of UTC (-14 to 14).",
 )
 @data_dir_option
 def consumer_perf_test(
@@ -124,13 +126,13 @@ def consumer_perf_test(
 @_BENCH_AT
 @data_dir_option
 def e2e_latency(
-    files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
 ) -> None:
     """Import EndToEndLatency (kafka-e2e-latency) output: average and percentiles, ms."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.perf_test import read_e2e_latency
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_e2e_latency(source, cluster, when, label), data_dir)
 
 
@@ -140,12 +142,14 @@ def e2e_latency(
 @_BENCH_LABEL
 @_BENCH_AT
 @data_dir_option
-def omb(files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str) -> None:
+def omb(
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
+) -> None:
     """Import OpenMessaging Benchmark result JSON (publish ms, publish delay us, end-to-end ms)."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.omb import read_omb
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_omb(source, cluster, when, label), data_dir)
 
 
@@ -156,13 +160,13 @@ def omb(files: tuple[str, ...], cluster: str, label: str | None, at: str | None,
 @_BENCH_AT
 @data_dir_option
 def rdkafka_perf(
-    files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
 ) -> None:
     """Import librdkafka rdkafka_performance -u tables and summary lines."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.rdkafka_perf import read_rdkafka_perf
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_rdkafka_perf(source, cluster, when, label), data_dir)
 
 
@@ -188,14 +192,14 @@ def hlog(
     latency: str,
     cluster: str,
     label: str | None,
-    at: str | None,
+    at: dt.datetime | None,
     data_dir: str,
 ) -> None:
     """Import an HdrHistogram interval log (.hlog); each tag is a run."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.hlog import read_hlog
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_hlog(source, unit, cluster, latency, when, label), data_dir)
 
 
@@ -230,12 +234,6 @@ def _summary(name: str, result: ImportResult, data_dir: str) -> str:
         f"{name}: {frame.height} rows, {result.groups} groups, {result.partitions} partitions "
         f"written to {data_dir}/{result.dataset}{where}"
     )
-
-
-def _instant(at: str | None) -> dt.datetime | None:
-    from workbench.timeparse import parse_instant
-
-    return parse_instant(at, dt.datetime.now(dt.UTC), "--at")
 
 
 def register(main: click.Group) -> None:

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from workbench.cli.options import connection_options, data_dir_option
+from workbench.cli.options import COUNT, INT64_MAX, Duration, connection_options, data_dir_option
 from workbench.errors import ConfigError
 from workbench.timeparse import parse_duration
 
@@ -30,9 +30,19 @@ def collect() -> None:
 @connection_options()
 @click.option("--cluster", required=True, help="Name to file this cluster's data under.")
 @data_dir_option
-@click.option("--interval", default="30s", show_default=True, help="Time between snapshots (30s, 5m, 1h).")
-@click.option("--count", type=click.IntRange(min=1), help="Stop after N snapshots.")
-@click.option("--duration", help="Stop after this long (e.g. 1h). Default: run until SIGINT/SIGTERM.")
+@click.option(
+    "--interval",
+    type=Duration(dt.timedelta(milliseconds=100), dt.timedelta(days=7)),
+    default="30s",
+    show_default=True,
+    help="Time between snapshots (30s, 5m, 1h; 100ms to 7d).",
+)
+@click.option("--count", type=COUNT, help="Stop after N snapshots.")
+@click.option(
+    "--duration",
+    type=Duration(dt.timedelta(seconds=1)),
+    help="Stop after this long (e.g. 1h). Default: run until SIGINT/SIGTERM.",
+)
 @click.option("--include", multiple=True, help="Only groups matching this regex (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip groups matching this regex (repeatable).")
 def collect_offsets(
@@ -102,8 +112,8 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
 @data_dir_option
 @click.option("--cluster", help="Cluster name (stored history: needed when the data dir holds several).")
 @click.option("--group", "groups", multiple=True, help="Only groups matching this regex (repeatable).")
-@click.option("--warn", "warn_lag", type=click.IntRange(min=0), default=1000, show_default=True)
-@click.option("--crit", "crit_lag", type=click.IntRange(min=0), default=10000, show_default=True)
+@click.option("--warn", "warn_lag", type=click.IntRange(0, INT64_MAX), default=1000, show_default=True)
+@click.option("--crit", "crit_lag", type=click.IntRange(0, INT64_MAX), default=10000, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option(
     "--fail-on",

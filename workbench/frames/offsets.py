@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 
@@ -54,7 +55,14 @@ def resolve_window(
     A duration such as ``"7d"`` counts back from the newest snapshot of that cluster, so a
     report on an old or imported history shows its last 7 days rather than nothing.
     """
+    if not Path(store.root).is_dir():
+        raise NotFoundError(
+            f"data directory {store.root} does not exist: check --data-dir (or WORKBENCH_DATA_DIR), "
+            "or collect or import into it first"
+        )
     names = store.clusters(dataset)
+    if not names:
+        raise NotFoundError(f"{store.root} holds no {dataset} data: collect or import some first")
     if cluster is None:
         if len(names) != 1:
             have = ", ".join(names) or "none"

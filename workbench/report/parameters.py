@@ -9,17 +9,21 @@ text and are coerced to the type of the default (``"3"`` -> ``3`` for an int par
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from workbench import validate
 from workbench.errors import ConfigError, ReportError
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 _NULL = {"none", "null"}
+#: Parameters that bound the history window: checked not to overflow before anything runs.
+_WINDOW_BOUNDS = {"since", "until", "at"}
 
 
 def parameters_cell_index(nb: nbformat.NotebookNode) -> int:
@@ -67,14 +71,22 @@ def coerce(name: str, value: Any, default: Any) -> Any:
         if isinstance(default, bool):
             return _to_bool(text)
         if isinstance(default, int):
-            return int(text)
+            return _checked(name, int(text), abs(int(text)) < 2**63)
         if isinstance(default, float):
-            return float(text)
+            return _checked(name, float(text), math.isfinite(float(text)))
+        if name in _WINDOW_BOUNDS:
+            validate.window_bound(text, f"parameter {name}")
     except ValueError:
         kind = type(default).__name__
         raise ConfigError(
             f"parameter {name}: {value!r} is not a valid {kind} (default {default!r})"
         ) from None
+    return value
+
+
+def _checked(name: str, value: float, ok: bool) -> float:
+    if not ok:
+        raise ConfigError(f"parameter {name}: {value!r} is out of range (finite, within 64-bit integers)")
     return value
 
 
