@@ -33,9 +33,7 @@ def duration(
     except (OverflowError, ValueError):
         raise ConfigError(f"bad {what} {text!r}: not a finite duration; use e.g. 30s, 5m, 1h, 7d") from None
     if not minimum <= value <= maximum:
-        raise ConfigError(
-            f"{what} {text!r} is out of range: give {_span(minimum)} to {_span(maximum)}"
-        )
+        raise ConfigError(f"{what} {text!r} is out of range: give {_span(minimum)} to {_span(maximum)}")
     return value
 
 

@@ -167,16 +167,17 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
     from workbench.frames import add_lag_columns
 
     admin = _admin(bootstrap_server, command_config, timeout)
-    snap = snapshot_offsets(admin, cluster or "live", GroupFilter(include=groups))
+    snap = snapshot_offsets(admin, cluster or "live", GroupFilter(include=groups, flag="--group"))
     return add_lag_columns(snap.offsets)
 
 
 def _stored_offsets(data_dir, cluster, groups):
     import polars as pl
 
+    from workbench import patterns
     from workbench.frames import load_offsets
 
-    pattern = "|".join(f"(?:{g})" for g in groups) if groups else None
+    pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
     frame = load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
     if isinstance(frame, pl.LazyFrame):
         frame = frame.collect()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
+from workbench import patterns
 from workbench.errors import NotFoundError
 from workbench.store import Store
 from workbench.timeparse import parse_instant
@@ -108,12 +108,11 @@ def warmup_start(
 
 
 def _name_filter(column: str, names: Filter) -> pl.Expr | None:
-    """A regex (anchored) or a list of exact names."""
+    """A regex (anchored; :mod:`workbench.patterns`' engine) or a list of exact names."""
     if names is None:
         return None
     if isinstance(names, str):
-        re.compile(names)
-        return pl.col(column).str.contains(f"^(?:{names})$")
+        return patterns.name_filter(column, names, f"{column}s")
     return pl.col(column).is_in(list(names))
 
 
