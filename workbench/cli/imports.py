@@ -18,7 +18,10 @@ import click
 from workbench.cli.options import Finite, Instant, data_dir_option
 
 if TYPE_CHECKING:  # the importers load polars: only when a command runs (`--help` stays quick)
+    import polars as pl
+
     from workbench.importers import ImportResult, Source
+    from workbench.store import Store
 
 #: Reads one input (a path or stdin's text) into a result.
 Reader = Callable[["Source"], "ImportResult"]
@@ -217,21 +220,44 @@ def run_import(files: Sequence[str], reader: Reader, data_dir: str) -> None:
     parsed = [(name, reader(read_stdin() if name == "-" else Path(name))) for name in files]
     store = Store(data_dir)
     for name, result in parsed:
-        store.append(result.dataset, result.frame)
+        fresh = _unstored(store, result.dataset, result.frame)
+        if fresh.height:
+            store.append(result.dataset, fresh)
         label = "<stdin>" if name == "-" else name
-        click.echo(_summary(label, result, data_dir))
-        for note in result.notes:
+        click.echo(_summary(label, result, data_dir, fresh.height))
+        notes = list(result.notes)
+        if fresh.height < result.frame.height:
+            skipped = result.frame.height - fresh.height
+            notes.append(f"{skipped} rows were already stored for the same snapshot time: not written again")
+        for note in notes:
             click.echo(f"{label}: note: {note}", err=True)
 
 
-def _summary(name: str, result: ImportResult, data_dir: str) -> str:
+def _unstored(store: Store, dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` whose snapshot key (ts, cluster, source, group, partition) is not
+    stored yet, so importing one file twice stores its rows once."""
+    import polars as pl
+
+    keys = [c for c in ("ts", "cluster", "source", "group", "topic", "partition") if c in frame.columns]
+    if frame.is_empty() or "ts" not in keys:
+        return frame
+    since, until = frame["ts"].min(), frame["ts"].max() + dt.timedelta(microseconds=1)
+    stored = [
+        store.scan(dataset, cluster=c, since=since, until=until).select(keys).collect()
+        for c in frame["cluster"].unique().to_list()
+    ]
+    return frame.join(pl.concat(stored), on=keys, how="anti", nulls_equal=True, maintain_order="left")
+
+
+def _summary(name: str, result: ImportResult, data_dir: str, written: int) -> str:
     frame = result.frame
+    counted = frame.height if written == frame.height else f"{written} new of {frame.height}"
     where = ""
     if frame.height:
         clusters = ", ".join(sorted(frame["cluster"].unique().to_list()))
         where = f" (cluster {clusters}, at {frame['ts'].min():%Y-%m-%dT%H:%M:%SZ})"
     return (
-        f"{name}: {frame.height} rows, {result.groups} groups, {result.partitions} partitions "
+        f"{name}: {counted} rows, {result.groups} groups, {result.partitions} partitions "
         f"written to {data_dir}/{result.dataset}{where}"
     )
 
