@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -118,7 +119,7 @@ def consumer_cmd(**kw: Any) -> None:
 
 def _run(kind: str, **kw: Any) -> None:
     from workbench.collect.bench import BenchSpec, parse_props, run_bench, sweep_specs
-    from workbench.config import load_settings
+    from workbench.config import load_settings, mask_props, mask_text
     from workbench.errors import ConfigError
     from workbench.store import Store
 
@@ -134,7 +135,8 @@ def _run(kind: str, **kw: Any) -> None:
     )  # fmt: skip
     store = Store(kw["data_dir"])
     results = []
-    for spec in sweep_specs(base, kw["sweep"]):
+    for unmasked in sweep_specs(base, kw["sweep"]):  # props keep secrets for the client; the rest is shown
+        spec = replace(unmasked, label=mask_text(unmasked.label), sweep=mask_props(unmasked.sweep))
         result = _with_progress(lambda cb, s=spec: run_bench(settings, s, cb), spec, kw["as_json"])
         store.append("bench_runs", result.runs)
         store.append("bench_intervals", result.intervals)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbench.cli.options import Finite, Instant, data_dir_option
+from workbench.cli.options import Finite, Instant, data_dir_option, mask_label
 
 if TYPE_CHECKING:  # the importers load polars: only when a command runs (`--help` stays quick)
     import polars as pl
@@ -75,7 +75,9 @@ def burrow(files: tuple[str, ...], cluster: str | None, at: dt.datetime | None, 
 _BENCH_CLUSTER = click.option(
     "--cluster", default="bench", show_default=True, help="Name to file the runs under."
 )
-_BENCH_LABEL = click.option("--label", help="Label for the run in reports (default: tool and file name).")
+_BENCH_LABEL = click.option(
+    "--label", callback=mask_label, help="Label for the run in reports (default: tool and file name)."
+)
 _BENCH_AT = click.option("--at", type=Instant(), help=_AT_HELP.replace("input was produced", "the run ended"))
 
 

@@ -84,6 +84,13 @@ TIMEOUT = Duration(dt.timedelta(milliseconds=100), dt.timedelta(hours=1))
 SEED = click.IntRange(min=0, max=2**32 - 1)
 
 
+def mask_label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``--label`` callback: ``key=value`` secrets in a label never reach the store."""
+    from workbench.config import mask_text
+
+    return mask_text(value)
+
+
 def data_dir_option(f: F) -> F:
     """``--data-dir`` (env ``WORKBENCH_DATA_DIR``, default ``data``)."""
     return click.option(
