@@ -165,8 +165,10 @@ def _entries(text: str, where: str) -> Iterator[tuple[int, str, str]]:
             if isinstance(element, javaproperties.KeyValue):
                 yield line, element.key, element.value
             line += element.source.count("\n")
-    except ValueError as exc:  # javaproperties.InvalidUEscapeError: a malformed \uXXXX
-        raise ConfigError(f"{where}:{line}: {exc}; write a backslash as \\\\") from None
+    except ValueError:  # javaproperties.InvalidUEscapeError; its text would quote the (secret) value
+        raise ConfigError(
+            f"{where}:{line}: malformed \\uXXXX escape (four hex digits expected); write a backslash as \\\\"
+        ) from None
 
 
 def to_librdkafka(props: Mapping[str, str], where: str = "client properties") -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbench.cli.options import COUNT, Duration, WindowBound, connection_options, data_dir_option
+from workbench.cli.options import COUNT, WindowBound, connection_options, data_dir_option, interval_option
 from workbench.errors import ConfigError
 from workbench.timeparse import parse_duration
 
@@ -50,13 +50,7 @@ def load_rule_file(path: str | None):
 @connection_options()
 @click.option("--cluster", required=True, help="Name to file this cluster's data under.")
 @data_dir_option
-@click.option(
-    "--interval",
-    type=Duration(dt.timedelta(seconds=1), dt.timedelta(days=7)),
-    default="1h",
-    show_default=True,
-    help="Time between snapshots (with --count/--loop; 1s to 7d).",
-)
+@interval_option("1h", dt.timedelta(seconds=1), "Time between snapshots (with --count/--loop; 1s to 7d).")
 @click.option("--count", type=COUNT, default=None, help="Take N snapshots (default 1).")
 @click.option("--loop", "forever", is_flag=True, help="Snapshot every --interval until SIGINT/SIGTERM.")
 def collect_configs(

@@ -8,7 +8,14 @@ import sys
 
 import click
 
-from workbench.cli.options import COUNT, INT64_MAX, Duration, connection_options, data_dir_option
+from workbench.cli.options import (
+    COUNT,
+    INT64_MAX,
+    Duration,
+    connection_options,
+    data_dir_option,
+    interval_option,
+)
 from workbench.errors import ConfigError
 from workbench.timeparse import parse_duration
 
@@ -30,13 +37,7 @@ def collect() -> None:
 @connection_options()
 @click.option("--cluster", required=True, help="Name to file this cluster's data under.")
 @data_dir_option
-@click.option(
-    "--interval",
-    type=Duration(dt.timedelta(milliseconds=100), dt.timedelta(days=7)),
-    default="30s",
-    show_default=True,
-    help="Time between snapshots (30s, 5m, 1h; 100ms to 7d).",
-)
+@interval_option("30s", dt.timedelta(milliseconds=100), "Time between snapshots (30s, 5m, 1h; 100ms to 7d).")
 @click.option("--count", type=COUNT, help="Stop after N snapshots.")
 @click.option(
     "--duration",

@@ -91,6 +91,17 @@ def mask_label(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return mask_text(value)
 
 
+def interval_option(default: str, shortest: dt.timedelta, help: str) -> Callable[[F], F]:
+    """A collector's ``--interval`` between snapshots: ``shortest`` to 7 days."""
+    return click.option(
+        "--interval",
+        type=Duration(shortest, dt.timedelta(days=7)),
+        default=default,
+        show_default=True,
+        help=help,
+    )
+
+
 def data_dir_option(f: F) -> F:
     """``--data-dir`` (env ``WORKBENCH_DATA_DIR``, default ``data``)."""
     return click.option(
