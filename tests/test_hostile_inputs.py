@@ -188,6 +188,20 @@ def test_client_properties_refused(tmp_path: Path, case: str, content: bytes, fr
     assert str(props) in res.stderr
 
 
+@pytest.mark.parametrize("stamp", [0.0, 253402300799.0], ids=["1970", "9999"])
+def test_implausible_file_time_asks_for_at(tmp_path: Path, stamp: float) -> None:
+    import os
+
+    path = tmp_path / "cg.txt"
+    path.write_bytes((IMPORTER_DATA / "cg-4x-describe.txt").read_bytes())
+    os.utime(path, (stamp, stamp))
+    data_dir = tmp_path / "data"
+    res = CliRunner().invoke(
+        main, ["import", "consumer-groups", "--cluster", "c", "--data-dir", str(data_dir), str(path)]
+    )
+    _assert_refused(res, "not a plausible snapshot time; pass --at", data_dir)
+
+
 @pytest.mark.parametrize(
     "command",
     [
