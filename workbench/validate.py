@@ -56,10 +56,13 @@ def instant(text: str, what: str, now: dt.datetime | None = None) -> dt.datetime
 
 
 def window_bound(text: str, what: str) -> None:
-    """Check a since/until report parameter: no more than 100 years back (as duration or date)."""
+    """Check a since/until bound: no more than 100 years back. Text that is no instant at all is
+    left to the reader, which names it (a report then fails in the cell that reads it)."""
     now = dt.datetime.now(dt.UTC)
     try:
         value = parse_instant(text, now, what)
+    except ConfigError:
+        return
     except (OverflowError, ValueError):
         value = None
     if value is not None and value < now - LONGEST:
