@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from kafka_local import REPO_ROOT, SCRIPT
+
 from workbench.config import read_properties
 from workbench.errors import ConfigError
 from workbench.jaas import parse_jaas
