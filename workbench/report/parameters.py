@@ -207,8 +207,15 @@ def _to_fraction(text: str) -> float:
     return number
 
 
-def _to_count(text: str) -> int:
+def _to_int(text: str) -> int:
     number = int(text)
+    if abs(number) >= 2**63:
+        raise ValueError("out of range: within 64-bit integers")
+    return number
+
+
+def _to_count(text: str) -> int:
+    number = _to_int(text)
     if number < 1:
         raise ValueError("must be 1 or more")
     return number
@@ -216,7 +223,7 @@ def _to_count(text: str) -> int:
 
 _CHECKS: dict[str, Callable[[str], Any]] = {
     "bool": _to_bool,
-    "int": int,
+    "int": _to_int,
     "count": _to_count,
     "float": _to_float,
     "fraction": _to_fraction,
