@@ -165,15 +165,11 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 
 
 def _stored_offsets(data_dir, cluster, groups):
-    import polars as pl
 
     from workbench.frames import load_offsets
 
     pattern = "|".join(f"(?:{g})" for g in groups) if groups else None
-    frame = load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
-    if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
-    return frame
+    return load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
 
 
 def _json_default(value: object) -> str:
