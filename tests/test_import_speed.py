@@ -28,7 +28,7 @@ def loaded_after(what: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "what", ["workbench", "workbench.errors", "workbench.config", "workbench.timeparse", "workbench.cli"]
+    "what", ["workbench", "workbench.errors", "workbench.config", "workbench.units", "workbench.cli"]
 )
 def test_import_does_not_load_heavy_libraries(what: str) -> None:
     heavy = loaded_after(what) & set(HEAVY)

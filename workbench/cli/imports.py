@@ -233,7 +233,7 @@ def _summary(name: str, result: ImportResult, data_dir: str) -> str:
 
 
 def _instant(at: str | None) -> dt.datetime | None:
-    from workbench.timeparse import parse_instant
+    from workbench.units import parse_instant
 
     return parse_instant(at, dt.datetime.now(dt.UTC), "--at")
 

@@ -10,7 +10,7 @@ import click
 
 from workbench.cli.options import connection_options, data_dir_option
 from workbench.errors import ConfigError
-from workbench.timeparse import parse_duration
+from workbench.units import parse_duration
 
 
 def _admin(bootstrap_server: str, command_config: str | None, timeout: str):

@@ -17,7 +17,7 @@ import polars as pl
 from workbench.errors import ConfigError, NotFoundError
 from workbench.frames.offsets import resolve_window
 from workbench.store import Store
-from workbench.timeparse import parse_instant
+from workbench.units import parse_instant
 
 __all__ = [
     "CONFIG_DATASETS",

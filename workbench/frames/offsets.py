@@ -11,7 +11,7 @@ import polars as pl
 
 from workbench.errors import NotFoundError
 from workbench.store import Store
-from workbench.timeparse import parse_instant
+from workbench.units import parse_instant
 
 __all__ = [
     "Filter",

@@ -22,6 +22,7 @@ import nbformat
 
 import workbench
 from workbench.errors import ConfigError, ReportError
+from workbench.fsutil import atomic_write_text
 from workbench.report.catalog import ReportSpec, get_report
 from workbench.report.export import to_html
 from workbench.report.index import write_index
@@ -73,7 +74,7 @@ def render(
     executed = _execute(spec, passed, target, stamp, fmt)
     page = _page(spec, effective, set(passed), now, executed)
     html_path = target / f"{stamp}.html"
-    _write_text(html_path, to_html(executed, page))
+    atomic_write_text(html_path, to_html(executed, page))
     meta_path = target / f"{stamp}.json"
     meta = {**page, "parameters": _jsonable(effective), "passed": _jsonable(passed), "format": fmt}
     meta |= {
@@ -81,7 +82,7 @@ def render(
         "notebook": f"{stamp}.ipynb",
         "seconds": round(time.monotonic() - started, 2),
     }
-    _write_text(meta_path, json.dumps(meta, indent=2, default=str))
+    atomic_write_text(meta_path, json.dumps(meta, indent=2, default=str))
     write_index(Path(out_dir), catalog)
     return Rendered(spec.name, html_path, target / f"{stamp}.ipynb", meta_path, time.monotonic() - started)
 
@@ -215,10 +216,3 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: v if isinstance(v, str | int | float | bool | None | list) else str(v) for k, v in values.items()
     }
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader (or the index) never sees half a page."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
