@@ -55,4 +55,3 @@ def test_levels_are_the_one_lag_rule() -> None:
     for r in rows:
         assert (r["level"], r["reasons"]) == lag.classify(levels, lag=r["total_lag"]), r["group"]
     assert {r["level"] for r in rows} <= set(lag.LEVELS)
-

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+import workbench
 from workbench.errors import WorkbenchError
 
 
@@ -36,6 +37,7 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
     """Kafka capacity workbench: consumer-lag history, configs, benchmarks and offline reports."""
+    workbench.tune_allocator()  # before any command imports Polars; report kernels inherit it
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr

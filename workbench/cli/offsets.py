@@ -17,7 +17,7 @@ from workbench.cli.options import (
     interval_option,
 )
 from workbench.errors import ConfigError
-from workbench.timeparse import parse_duration
+from workbench.units import parse_duration
 
 
 def _admin(bootstrap_server: str, command_config: str | None, timeout: str):
@@ -176,16 +176,12 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 
 
 def _stored_offsets(data_dir, cluster, groups):
-    import polars as pl
 
     from workbench import patterns
     from workbench.frames import load_offsets
 
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
-    frame = load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
-    if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
-    return frame
+    return load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
 
 
 def _json_default(value: object) -> str:

@@ -17,6 +17,7 @@ from workbench.frames.offsets import (
     load_partition_offsets,
     resolve_window,
     scan_offsets,
+    scan_partition_offsets,
     warmup_start,
 )
 from workbench.frames.pieces import offsets_in_pieces
@@ -34,5 +35,6 @@ __all__ = [
     "pieces",
     "resolve_window",
     "scan_offsets",
+    "scan_partition_offsets",
     "warmup_start",
 ]

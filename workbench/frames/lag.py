@@ -11,6 +11,8 @@ import polars as pl
 from workbench.frames.offsets import load_offsets, load_partition_offsets, warmup_start
 from workbench.store import Store
 
+__all__ = ["Filter", "load_lag_window", "load_log_ends"]
+
 Filter = str | Sequence[str] | None
 
 
@@ -25,7 +27,7 @@ def load_log_ends(
     history may hold consumer-group offsets only; time lag then uses their log ends)."""
     if not Store(data_dir).clusters("partition_offsets"):
         return None
-    return load_partition_offsets(data_dir, cluster, since, until, topics)  # type: ignore[return-value]
+    return load_partition_offsets(data_dir, cluster, since, until, topics)
 
 
 def load_lag_window(

@@ -12,7 +12,18 @@ import polars as pl
 from workbench import patterns
 from workbench.errors import NotFoundError
 from workbench.store import Store
-from workbench.timeparse import parse_instant
+from workbench.units import parse_instant
+
+__all__ = [
+    "Filter",
+    "add_lag_columns",
+    "load_offsets",
+    "load_partition_offsets",
+    "resolve_window",
+    "scan_offsets",
+    "scan_partition_offsets",
+    "warmup_start",
+]
 
 Filter = str | Sequence[str] | None
 
@@ -123,8 +134,7 @@ def load_offsets(
     until: str | dt.datetime | None = None,
     groups: Filter = None,
     topics: Filter = None,
-    lazy: bool = False,
-) -> pl.DataFrame | pl.LazyFrame:
+) -> pl.DataFrame:
     """Load the consumer-group offsets history with lag columns (see :func:`add_lag_columns`).
 
     Args:
@@ -133,16 +143,13 @@ def load_offsets(
         since, until: ISO 8601 instants, datetimes, or durations (``"7d"``) counted back from
             the newest snapshot. ``since=None`` loads everything.
         groups, topics: a regular expression (matched whole) or a list of exact names.
-        lazy: return a :class:`polars.LazyFrame` instead of a DataFrame.
 
     Returns:
         One row per snapshot, group, topic and partition, sorted by time, group, topic,
         partition. ``.to_pandas()`` gives a pandas frame.
     """
-    lf = scan_offsets(data_dir, cluster, since, until, groups, topics).sort(
-        ["ts", "group", "topic", "partition"]
-    )
-    return lf if lazy else lf.collect()
+    lf = scan_offsets(data_dir, cluster, since, until, groups, topics)
+    return lf.sort(["ts", "group", "topic", "partition"]).collect()
 
 
 def scan_offsets(
@@ -153,7 +160,7 @@ def scan_offsets(
     groups: Filter = None,
     topics: Filter = None,
 ) -> pl.LazyFrame:
-    """:func:`load_offsets` as an unsorted lazy frame (the arguments are the same)."""
+    """:func:`load_offsets` as an unsorted :class:`polars.LazyFrame` (the arguments are the same)."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "offsets", cluster, since, until)
     lf = store.scan("offsets", cluster=cluster, since=t0, until=t1)
@@ -169,14 +176,22 @@ def load_partition_offsets(
     since: str | dt.datetime | None = "7d",
     until: str | dt.datetime | None = None,
     topics: Filter = None,
-    lazy: bool = False,
-) -> pl.DataFrame | pl.LazyFrame:
+) -> pl.DataFrame:
     """Load log-start/log-end offsets of every topic partition over time (read or not)."""
+    lf = scan_partition_offsets(data_dir, cluster, since, until, topics)
+    return lf.sort(["ts", "topic", "partition"]).collect()
+
+
+def scan_partition_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | dt.datetime | None = "7d",
+    until: str | dt.datetime | None = None,
+    topics: Filter = None,
+) -> pl.LazyFrame:
+    """:func:`load_partition_offsets` as an unsorted :class:`polars.LazyFrame`."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "partition_offsets", cluster, since, until)
     lf = store.scan("partition_offsets", cluster=cluster, since=t0, until=t1)
     expr = _name_filter("topic", topics)
-    if expr is not None:
-        lf = lf.filter(expr)
-    lf = lf.sort(["ts", "topic", "partition"])
-    return lf if lazy else lf.collect()
+    return lf if expr is None else lf.filter(expr)

@@ -22,6 +22,7 @@ import nbformat
 
 import workbench
 from workbench.errors import ConfigError, ReportError
+from workbench.fsutil import atomic_write_text
 from workbench.report.catalog import ReportSpec, get_report
 from workbench.report.export import to_html
 from workbench.report.index import write_index
@@ -78,7 +79,7 @@ def render(
     executed = _execute(spec, passed, target, stamp, fmt, progress)
     page = _page(spec, effective, set(passed), now, executed)
     html_path = target / f"{stamp}.html"
-    _write_text(html_path, to_html(executed, page))
+    atomic_write_text(html_path, to_html(executed, page))
     meta_path = target / f"{stamp}.json"
     meta = {**page, "parameters": _jsonable(effective), "passed": _jsonable(passed), "format": fmt}
     meta |= {
@@ -89,9 +90,9 @@ def render(
     findings = notebook_findings(executed)
     meta["findings_file"] = f"{stamp}.findings.json"
     meta["cluster"] = effective.get("cluster")
-    _write_text(meta_path, json.dumps(meta, indent=2, default=str))
+    atomic_write_text(meta_path, json.dumps(meta, indent=2, default=str))
     findings_path = target / f"{stamp}.findings.json"
-    _write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings))
+    atomic_write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings))
     write_index(Path(out_dir), catalog)
     return Rendered(
         spec.name,
@@ -267,10 +268,3 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: v if isinstance(v, str | int | float | bool | None | list) else str(v) for k, v in values.items()
     }
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader (or the index) never sees half a page."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from workbench import units as hz
+from workbench import units
 from workbench.analyze.lag.analysis import LagAnalysis
 from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
 from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
@@ -32,11 +32,11 @@ def unevaluated_finding(analysis: LagAnalysis) -> Finding | None:
         return None
     pending = gs.filter(~pl.col("evaluated"))
     first_ok = gs.filter(pl.col("evaluated"))["ts"].min()
-    until = f"before {hz.instant(first_ok)}" if first_ok is not None else "anywhere in the window"  # type: ignore[arg-type]
+    until = f"before {units.instant(first_ok)}" if first_ok is not None else "anywhere in the window"  # type: ignore[arg-type]
     return "info", (
         f"Burrow status is not evaluated {until} ({pending['ts'].n_unique()} snapshots; light grey in "
         f"the timeline where a time bucket holds only those): the stored history begins at "
-        f"{hz.instant(gs['ts'].min())}, and its rules need "  # type: ignore[arg-type]
+        f"{units.instant(gs['ts'].min())}, and its rules need "  # type: ignore[arg-type]
         f"{analysis.config.intervals} commits per partition to judge."
     )
 
@@ -78,7 +78,7 @@ def headline_findings(
         level, text = error_finding(row, detail.get(row["group"], "ERR"), start, label)
         if lost.get(row["group"]):
             text += (
-                f" Retention has already deleted {hz.count(lost[row['group']])} messages it never read "
+                f" Retention has already deleted {units.count(lost[row['group']])} messages it never read "
                 "(not counted in its lag)."
             )
         findings.append((level, text))
@@ -116,13 +116,13 @@ def level_finding(incidents: pl.DataFrame, classes: pl.DataFrame, levels: LagLev
     names = "; ".join(f"{g}: {' and '.join(r)}" for g, r in flagged.select("group", "reasons").iter_rows())
     text = (
         f"{crit} of {incidents.height} groups are critical and {warn} warning at "
-        f"{hz.instant(as_of)}, judged by {levels.describe()}"  # type: ignore[arg-type]
+        f"{units.instant(as_of)}, judged by {levels.describe()}"  # type: ignore[arg-type]
     )
     text += f": {names}" if names else ""
     ok = incidents.join(classes.filter(pl.col("level") == "ok"), on="group")
     if ok.height:
         worst = ok["max_time_lag_s"].max()
-        behind = f"at most {hz.duration(worst)} behind" if worst is not None else "of unknown time lag"  # type: ignore[arg-type]
+        behind = f"at most {units.duration(worst)} behind" if worst is not None else "of unknown time lag"  # type: ignore[arg-type]
         text += f". The other {ok.height} {'is' if ok.height == 1 else 'are'} {behind}"
     level = "critical" if crit else "warning" if warn else "ok"
     return level, text + "."
@@ -138,7 +138,7 @@ def behind_findings(incidents: pl.DataFrame, classes: pl.DataFrame, limit: int) 
     for row in flagged.head(limit).iter_rows(named=True):
         text = (
             f"{row['group']} is {row['level']}: {' and '.join(row['reasons'])}, with "
-            f"{hz.count(row['totallag'])} messages of lag; {_growth(row['lag_growth_rate_since'])} and "
+            f"{units.count(row['totallag'])} messages of lag; {_growth(row['lag_growth_rate_since'])} and "
             f"{_drain(row['time_to_drain_s'])}."
         )
         out.append((row["level"], text))
@@ -165,14 +165,14 @@ def error_finding(
     """``"orders-svc has been stalled since 14:05 on 4 partitions; its lag grows by 120 msg/s ..."``."""
     verb = STATUS_VERBS.get(partition_status, "in error")
     parts = row["error_partitions"] or 0
-    since = f"{hz.instant(row['since'], row['as_of'])} ({hz.duration(row['status_duration_s'])})"
+    since = f"{units.instant(row['since'], row['as_of'])} ({units.duration(row['status_duration_s'])})"
     if window_start is not None and row["since"] <= window_start:
-        start = hz.instant(row["since"])
-        since = f"at least {start}, {start_label} ({hz.duration(row['status_duration_s'])})"
+        start = units.instant(row["since"])
+        since = f"at least {start}, {start_label} ({units.duration(row['status_duration_s'])})"
     text = (
         f"{row['group']} has been {verb} since {since} on {parts} partition{'s' if parts != 1 else ''}; "
-        f"{_growth(row['lag_growth_rate_since'])}, it is {hz.duration(row['max_time_lag_s'])} behind with "
-        f"{hz.count(row['totallag'])} messages of lag (most on {row['maxlag_topic']} partition "
+        f"{_growth(row['lag_growth_rate_since'])}, it is {units.duration(row['max_time_lag_s'])} behind with "
+        f"{units.count(row['totallag'])} messages of lag (most on {row['maxlag_topic']} partition "
         f"{row['maxlag_partition']}), and {_drain(row['time_to_drain_s'])}."
     )
     return "critical", text
@@ -182,9 +182,9 @@ def _growth(rate: float | None) -> str:
     if rate is None:
         return "its lag trend is unknown"
     if rate >= 0.05:
-        return f"its lag grows by {hz.rate(rate)}"
+        return f"its lag grows by {units.rate(rate)}"
     if rate <= -0.05:
-        return f"its lag shrinks by {hz.rate(-rate)}"
+        return f"its lag shrinks by {units.rate(-rate)}"
     return "its lag is flat"
 
 
@@ -193,7 +193,7 @@ def _drain(seconds: float | None) -> str:
         return "at the current rates it will not catch up"
     if seconds == 0:
         return "it has nothing left to read"
-    return f"at the current rates it catches up in {hz.duration(seconds)}"
+    return f"at the current rates it catches up in {units.duration(seconds)}"
 
 
 def recovered_findings(
@@ -209,8 +209,9 @@ def recovered_findings(
 
 def _recovered_sentence(row: dict) -> str:
     return (
-        f"{row['group']} was in ERR from {hz.instant(row['start'])} to {hz.instant(row['end'])} "
-        f"({hz.duration(row['seconds'])}, peak lag {hz.count(row['peak_lag'])} messages) and has recovered."
+        f"{row['group']} was in ERR from {units.instant(row['start'])} to {units.instant(row['end'])} "
+        f"({units.duration(row['seconds'])}, peak lag {units.count(row['peak_lag'])} messages) "
+        "and has recovered."
     )
 
 
@@ -255,9 +256,9 @@ def current_lag(incidents: pl.DataFrame) -> pl.DataFrame:
         "group", "status", lag=pl.col("totallag"), time_lag_min=pl.col("max_time_lag_s") / 60.0
     )
     return frame.with_columns(
-        lag_text=pl.Series([hz.count(v) for v in frame["lag"].to_list()], dtype=pl.String),
+        lag_text=pl.Series([units.count(v) for v in frame["lag"].to_list()], dtype=pl.String),
         time_lag_text=pl.Series(
-            [hz.duration(v) for v in incidents["max_time_lag_s"].to_list()], dtype=pl.String
+            [units.duration(v) for v in incidents["max_time_lag_s"].to_list()], dtype=pl.String
         ),
     )
 
@@ -297,16 +298,16 @@ def drain_table(incidents: pl.DataFrame, levels: LagLevels | None = None) -> pl.
             "status": rows["status"],
             "lag (messages)": rows["totallag"],
             "lag trend (msg/s)": rows["_trend"],
-            "behind by": [hz.duration(v) for v in rows["max_time_lag_s"].to_list()],
+            "behind by": [units.duration(v) for v in rows["max_time_lag_s"].to_list()],
             "time to drain": drain,
-            "status since": [hz.instant(v) for v in rows["since"].to_list()],
+            "status since": [units.instant(v) for v in rows["since"].to_list()],
         },
         schema_overrides={"lag (messages)": pl.Int64, "lag trend (msg/s)": pl.Float64},
     )
 
 
 def _drain_cell(seconds: float | None) -> str:
-    return "not draining" if seconds is None else hz.duration(seconds)
+    return "not draining" if seconds is None else units.duration(seconds)
 
 
 def consume_by_topic(analysis: LagAnalysis) -> pl.DataFrame:
