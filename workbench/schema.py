@@ -100,6 +100,20 @@ OFFSETS_TOPIC_POSITIONS = pl.Schema(
     }
 )
 
+#: The last stable offset (ListOffsets with read_committed) of every partition at a snapshot, same
+#: ``ts`` as ``partition_offsets``: a read_committed consumer reads nothing at or past it. Below the
+#: log end while a transaction is open. A dataset of its own, so ``partition_offsets`` (v1) stays.
+STABLE_OFFSETS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "topic": pl.String,
+        "partition": pl.Int32,
+        "last_stable_offset": pl.Int64,
+        "source": pl.String,
+    }
+)
+
 #: One row per collection attempt, successful or not: the collector's own log as data.
 COLLECTIONS = pl.Schema(
     {
@@ -267,6 +281,7 @@ BENCH_INTERVALS = pl.Schema(
 DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "offsets": (OFFSETS, 1),
     "partition_offsets": (PARTITION_OFFSETS, 1),
+    "stable_offsets": (STABLE_OFFSETS, 1),
     "collections": (COLLECTIONS, 1),
     "commits": (COMMITS, 1),
     "group_members": (GROUP_MEMBERS, 1),
