@@ -1,0 +1,67 @@
+"""Transactions: lag to the last stable offset, and hanging transactions.
+
+A read_committed consumer reads nothing at or past the last stable offset (LSO): the first
+offset of the oldest open transaction. :func:`add_stable_lag` adds what such a consumer can still
+read; :func:`hanging_transactions` finds partitions whose LSO stayed put below a growing log end
+for longer than a threshold (a transaction left open blocks every read_committed consumer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+_KEY = ["cluster", "topic", "partition"]
+
+
+def add_stable_lag(offsets: pl.DataFrame, stable: pl.DataFrame) -> pl.DataFrame:
+    """``offsets`` (with lag columns) plus ``last_stable_offset`` (same snapshot) and
+    ``readable_lag`` = max(0, LSO - max(committed, log_start)): null where the LSO is unknown."""
+    lso = stable.select("ts", *_KEY, "last_stable_offset")
+    out = offsets.join(lso, on=["ts", *_KEY], how="left")
+    effective = pl.max_horizontal("committed_offset", "log_start_offset")
+    has = pl.col("committed_offset").is_not_null() & pl.col("last_stable_offset").is_not_null()
+    readable = pl.max_horizontal(pl.col("last_stable_offset") - effective, pl.lit(0, pl.Int64))
+    return out.with_columns(readable_lag=pl.when(has).then(readable))
+
+
+def hanging_transactions(
+    partitions: pl.DataFrame, stable: pl.DataFrame, threshold: dt.timedelta
+) -> pl.DataFrame:
+    """Spells where a partition's LSO stayed below its log end, unchanged, for longer than
+    ``threshold`` while the log end grew. One row per spell: cluster, topic, partition,
+    last_stable_offset, since, until (last snapshot of the spell), stuck_for, log_end_offset
+    (at ``until``), blocked (log end - LSO at ``until``), ongoing (the spell reaches the
+    partition's latest snapshot)."""
+    lso = pl.col("last_stable_offset")
+    frame = (
+        partitions.select("ts", *_KEY, "log_end_offset")
+        .join(stable.select("ts", *_KEY, "last_stable_offset"), on=["ts", *_KEY])
+        .filter(lso.is_not_null() & pl.col("log_end_offset").is_not_null())
+        .sort([*_KEY, "ts"])
+    )
+    open_ = lso < pl.col("log_end_offset")
+    brk = (~open_) | (lso != lso.shift(1).over(_KEY)).fill_null(True)
+    frame = frame.with_columns(_open=open_, _spell=brk.cum_sum().over(_KEY))
+    latest = frame.group_by(_KEY).agg(pl.col("ts").max().alias("_latest"))
+    spells = (
+        frame.filter("_open")
+        .group_by([*_KEY, "_spell"])
+        .agg(
+            lso.first(),
+            pl.col("ts").min().alias("since"),
+            pl.col("ts").max().alias("until"),
+            pl.col("log_end_offset").first().alias("_end0"),
+            pl.col("log_end_offset").last(),
+        )
+        .join(latest, on=_KEY)
+        .with_columns(stuck_for=pl.col("until") - pl.col("since"))
+    )
+    grew = pl.col("log_end_offset") > pl.col("_end0")
+    return (
+        spells.filter((pl.col("stuck_for") > threshold) & grew)
+        .with_columns(blocked=pl.col("log_end_offset") - lso, ongoing=pl.col("until") == pl.col("_latest"))
+        .select(*_KEY, lso, "since", "until", "stuck_for", "log_end_offset", "blocked", "ongoing")
+        .sort(_KEY)
+    )
