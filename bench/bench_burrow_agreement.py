@@ -143,15 +143,16 @@ def run_scenarios(bootstrap: str, burrow, data_dir: Path, minutes: float) -> lis
     stop, answers = threading.Event(), []
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50})
     topics = {name: f"bench-{name}" for name in SCENARIOS}
-    total = minutes * 60
-    switch_at = time.monotonic() + total / 3
-    drivers = [Driver(name, bootstrap, topics[name], switch_at) for name in SCENARIOS]
     collector = subprocess.Popen(
-        [*WORKBENCH, "collect", "offsets", "--bootstrap-server", bootstrap, "--cluster", "local"]
-        + ["--data-dir", str(data_dir), "--interval", "5s", "--include", "bench-.*"],
+        [*WORKBENCH, "collect", "offsets", "--bootstrap-server", bootstrap, "--cluster", "local", "--data-dir", str(data_dir), "--interval", "5s", "--include", "bench-.*"],
         stdout=subprocess.DEVNULL,
         cwd=REPO,
     )
+    # both sides hold log-end readings before the first commit (each drops commits made earlier)
+    time.sleep(12)
+    total = minutes * 60
+    switch_at = time.monotonic() + total / 3
+    drivers = [Driver(name, bootstrap, topics[name], switch_at) for name in SCENARIOS]
 
     def produce() -> None:
         for topic in topics.values():
@@ -161,7 +162,9 @@ def run_scenarios(bootstrap: str, burrow, data_dir: Path, minutes: float) -> lis
 
     def ask() -> None:
         now = dt.datetime.now(dt.UTC)
-        answers.extend({"ts": now, "group": d.group, "status": burrow_status(burrow, d.group)} for d in drivers)
+        answers.extend(
+            {"ts": now, "group": d.group, "status": burrow_status(burrow, d.group)} for d in drivers
+        )
 
     threads = [every(0.5, stop, produce)]
     threads += [every(TICK_S, stop, lambda d=d: d.tick(time.monotonic())) for d in drivers]
@@ -190,8 +193,12 @@ def evaluate(data_dir: Path, answers: list[dict]) -> dict[str, pl.DataFrame]:
     snaps = add_lag_columns(store.read("offsets", cluster="local"))
     on_snaps = group_status(partition_status(snaps, CONFIG)).sort("ts")
     burrow = pl.DataFrame(answers).with_columns(pl.col("ts").dt.cast_time_unit("us")).sort("ts")
-    snap = burrow.join_asof(on_snaps.select("ts", "group", "status"), on="ts", by="group", suffix="_wb")
-    com = burrow.join(on_commits.select("ts", "group", pl.col("status").alias("status_wb")), on=["ts", "group"], how="left")
+    snap = burrow.join_asof(
+        on_snaps.select("ts", "group", "status"), on="ts", by="group", suffix="_wb", check_sortedness=False
+    )
+    com = burrow.join(
+        on_commits.select("ts", "group", pl.col("status").alias("status_wb")), on=["ts", "group"], how="left"
+    )
     fill = pl.col("status_wb").fill_null("NOTFOUND")
     return {"commits": com.with_columns(fill), "snapshots": snap.with_columns(fill)}
 
@@ -250,7 +257,9 @@ def main() -> None:
             started = time.monotonic()
             answers = run_scenarios(bootstrap, burrow, root / "data", args.minutes)
             cmd = [*WORKBENCH, "collect", "commits", "--bootstrap-server", bootstrap, "--cluster", "local"]
-            subprocess.run([*cmd, "--data-dir", str(root / "data"), "--include", "bench-.*"], check=True, cwd=REPO)
+            subprocess.run(
+                [*cmd, "--data-dir", str(root / "data"), "--include", "bench-.*"], check=True, cwd=REPO
+            )
             result = summarize(evaluate(root / "data", answers))
             result["run"] = {"minutes": args.minutes, "wall_s": round(time.monotonic() - started, 1)}
         finally:
