@@ -143,8 +143,9 @@ def run_scenarios(bootstrap: str, burrow, data_dir: Path, minutes: float) -> lis
     stop, answers = threading.Event(), []
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50})
     topics = {name: f"bench-{name}" for name in SCENARIOS}
+    args = ["--bootstrap-server", bootstrap, "--cluster", "local", "--data-dir", str(data_dir)]
     collector = subprocess.Popen(
-        [*WORKBENCH, "collect", "offsets", "--bootstrap-server", bootstrap, "--cluster", "local", "--data-dir", str(data_dir), "--interval", "5s", "--include", "bench-.*"],
+        [*WORKBENCH, "collect", "offsets", *args, "--interval", "5s", "--include", "bench-.*"],
         stdout=subprocess.DEVNULL,
         cwd=REPO,
     )
