@@ -30,7 +30,6 @@ from workbench.analyze.burrow import (
     BurrowConfig,
     decide,
     lag_never_within_allowed,
-    rule1_zero_lag,
     rule2_rewinding,
     rule3_stopped,
     rule4_stalled,
@@ -74,28 +73,60 @@ def decide_121(stopped: bool, zero_lag: bool, offsets: Sequence[int], lags: Sequ
     return "OK"
 
 
+@dataclass(frozen=True)
+class RingVerdict:
+    """What a ring decides on its own (recomputed only when a commit arrives)."""
+
+    complete: float
+    first_ts: int
+    last_ts: int
+    last_offset: int
+    rest: str
+    """The status when the current lag is not zero and the partition is not stopped."""
+
+
+def ring_verdict(ring: CommitRing, rules: Rules = "current") -> RingVerdict | None:
+    """The ring-only part of the rules (None for an empty ring)."""
+    cfg, slots = ring.config, ring.slots
+    if not slots:
+        return None
+    offsets, lags = [s[0] for s in slots], [s[2] for s in slots]
+    if rules == "1.2.1":
+        rest = decide_121(False, False, offsets, lags)
+    else:
+        allowed = cfg.allowed_lag
+        rest = decide(
+            False,
+            False,
+            rule2_rewinding(offsets),
+            lag_never_within_allowed(lags, allowed),
+            rule4_stalled(offsets),
+            rule5_lag_not_decreasing(lags),
+        )
+    return RingVerdict(len(slots) / cfg.intervals, slots[0][1], slots[-1][1], offsets[-1], rest)
+
+
+def verdict_at(
+    verdict: RingVerdict, cfg: BurrowConfig, now: int, broker: Sequence[int], current_lag: int, rules: Rules
+) -> str:
+    """The partition status at ``now`` (µs): the order of ``calculatePartitionStatus``."""
+    if verdict.complete < cfg.minimum_complete:
+        return "OK"
+    if current_lag <= (0 if rules == "1.2.1" else cfg.allowed_lag):
+        return "OK"
+    if rule3_stopped(now, (verdict.first_ts, verdict.last_ts), verdict.last_offset, broker):
+        return "STOP"
+    return verdict.rest
+
+
 def evaluate_ring(
     ring: CommitRing, now: int, broker: Sequence[int], current_lag: int, rules: Rules = "current"
 ) -> tuple[str, float]:
     """(status, complete) of one partition at ``now`` (µs), from its ring and broker readings."""
-    cfg, slots = ring.config, ring.slots
-    complete = len(slots) / cfg.intervals
-    if not slots or complete < cfg.minimum_complete:
-        return "OK", complete
-    offsets, times, lags = [s[0] for s in slots], [s[1] for s in slots], [s[2] for s in slots]
-    stopped = rule3_stopped(now, times, offsets[-1], broker)
-    if rules == "1.2.1":
-        return decide_121(stopped, current_lag == 0, offsets, lags), complete
-    allowed = cfg.allowed_lag
-    status = decide(
-        rule1_zero_lag(current_lag, allowed),
-        stopped,
-        rule2_rewinding(offsets),
-        lag_never_within_allowed(lags, allowed),
-        rule4_stalled(offsets),
-        rule5_lag_not_decreasing(lags),
-    )
-    return status, complete
+    verdict = ring_verdict(ring, rules)
+    if verdict is None:
+        return "OK", 0.0
+    return verdict_at(verdict, ring.config, now, broker, current_lag, rules), verdict.complete
 
 
 def _us(col: str) -> pl.Expr:
@@ -137,7 +168,13 @@ def partition_status_on_commits(
         rows.extend(
             _partition_rows(str(group), str(topic), int(part), frame, leo_ts, leo, times, cfg, rules)  # type: ignore[arg-type]
         )
-    return pl.DataFrame(rows, schema=_OUT, orient="row") if rows else pl.DataFrame(schema=_OUT)
+    if not rows:
+        return pl.DataFrame(schema=_OUT)
+    raw = {**_OUT, "ts": pl.Int64, "last_commit": pl.Int64}
+    frame = pl.DataFrame(rows, schema=raw, orient="row")
+    return frame.with_columns(
+        pl.from_epoch(c, "us").dt.replace_time_zone("UTC") for c in ("ts", "last_commit")
+    )
 
 
 _OUT = {
@@ -174,7 +211,7 @@ def _partition_rows(
     cfg: BurrowConfig,
     rules: Rules,
 ) -> list[tuple]:
-    ring, out, i = CommitRing(cfg), [], 0
+    ring, out, i, verdict = CommitRing(cfg), [], 0, None
     cts, offs = frame["_ts"].to_list(), frame["committed_offset"].to_list()
     pending = sorted(range(len(cts)), key=lambda k: cts[k])  # commits become visible at their time
     for now in times:
@@ -183,20 +220,19 @@ def _partition_rows(
             j = bisect.bisect_right(leo_ts, cts[k])
             if j:  # a commit before any reading of its partition is dropped, as in Burrow
                 ring.add(offs[k], cts[k], max(0, leo[j - 1] - offs[k]))
+                verdict = None
             i += 1
         if not ring.slots:
             continue
+        verdict = verdict or ring_verdict(ring, rules)
+        assert verdict is not None
         j = bisect.bisect_right(leo_ts, now)
         broker = leo[max(0, j - cfg.intervals) : j]
-        current = max(0, broker[-1] - ring.slots[-1][0]) if broker else 0
-        status, complete = evaluate_ring(ring, now, broker, current, rules)
+        current = max(0, broker[-1] - verdict.last_offset) if broker else 0
+        status = verdict_at(verdict, cfg, now, broker, current, rules)
         last = ring.slots[-1]
-        out.append((_dt(now), group, topic, part, status, current, complete, last[2], _dt(last[1])))
+        out.append((now, group, topic, part, status, current, verdict.complete, last[2], last[1]))
     return out
-
-
-def _dt(us: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(us / _US, dt.UTC)
 
 
 def group_status_on_commits(partitions: pl.DataFrame, expire_group_s: float = EXPIRE_GROUP_S) -> pl.DataFrame:
