@@ -205,7 +205,10 @@ def evaluate(data_dir: Path, answers: list[dict]) -> dict[str, pl.DataFrame]:
 
 
 def summarize(frames: dict[str, pl.DataFrame]) -> dict:
-    out = {}
+    seen = frames["commits"].group_by("group", "status").len().sort("group", "status")
+    out: dict = {"burrow_statuses": {g: {} for g in seen["group"].unique().sort()}}
+    for group, status, n in seen.iter_rows():
+        out["burrow_statuses"][group][status] = n
     for path, frame in frames.items():
         agree = frame.with_columns(ok=pl.col("status") == pl.col("status_wb"))
         per = agree.group_by("group").agg(n=pl.len(), ok=pl.col("ok").sum()).sort("group")
@@ -271,8 +274,9 @@ def main() -> None:
     lines = [
         f"{path}: {r['evaluations']} evaluations, {r['agreements']} agreements, {r['percent']} %"
         for path, r in result.items()
-        if path != "run"
+        if path in ("commits", "snapshots")
     ]
+    lines.append(f"Burrow's group statuses (group: status: evaluations): {result['burrow_statuses']}")
     for path in ("commits", "snapshots"):
         lines.append(f"{path} per group (agree/total): {result[path]['per_group']}")
         lines.append(f"{path} disagreements (group, burrow, workbench, n): {result[path]['disagreements']}")
