@@ -22,6 +22,7 @@ from workbench.analyze.burrow_commits import (
     evaluate_ring,
     group_status_on_commits,
     partition_status_on_commits,
+    with_commit_status,
 )
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -188,3 +189,20 @@ def test_commits_from_snapshots_estimates_commit_times() -> None:
     )
     out = commits_from_snapshots(snaps)
     assert out.select("ts", "committed_offset").rows() == [(T0, 5), (T0 + dt.timedelta(seconds=45), 9)]
+
+
+def test_with_commit_status_replaces_groups_with_commits_only() -> None:
+    log_ends, commits = _frames(READ, [(10 * k + 5, 500) for k in range(5, 30)])  # group g: STALL
+    at = T0 + dt.timedelta(seconds=299)
+    keys = {"ts": [at, at], "group": ["g", "h"], "topic": ["t", "t"], "partition": [0, 0]}
+    ps = pl.DataFrame(keys | {"status": ["OK", "WARN"]}).with_columns(pl.col("partition").cast(pl.Int32))
+    gs = pl.DataFrame({"ts": [at, at], "group": ["g", "h"], "status": ["OK", "WARN"], "status_code": [1, 2]})
+    ps2, gs2 = with_commit_status(ps, gs, commits, log_ends, BurrowConfig())
+    assert ps2.select("group", "status", "status_source").rows() == [
+        ("g", "STALL", "commits"),
+        ("h", "WARN", "snapshots"),
+    ]
+    assert gs2.select("group", "status", "status_code", "status_source").rows() == [
+        ("g", "ERR", 3, "commits"),
+        ("h", "WARN", 2, "snapshots"),
+    ]

@@ -272,3 +272,44 @@ def commits_from_snapshots(offsets: pl.DataFrame) -> pl.DataFrame:
     est = pl.when(prev_ts.is_null()).then(pl.col("ts")).otherwise(prev_ts + (pl.col("ts") - prev_ts) / 2)
     frame = frame.with_columns(est.alias("_est"), changed.alias("_changed"))
     return frame.filter("_changed").select(pl.col("_est").alias("ts"), *key, "committed_offset")
+
+
+def with_commit_status(
+    partition_status: pl.DataFrame,
+    group_status: pl.DataFrame,
+    commits: pl.DataFrame,
+    log_ends: pl.DataFrame,
+    config: BurrowConfig,
+    rules: Rules = "current",
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The snapshot path's status frames with the status of every group that has commits
+    replaced by the status on commits at the same instants; ``status_source`` says which
+    (``commits`` or ``snapshots``). Other columns (lags, counts) stay the snapshots'."""
+    keys = ["group", "topic", "partition"]
+    have = commits.select("group").unique()
+    names = have["group"].implode()
+    src = pl.when(pl.col("group").is_in(names)).then(pl.lit("commits")).otherwise(pl.lit("snapshots"))
+    if commits.is_empty():
+        return partition_status.with_columns(status_source=src), group_status.with_columns(status_source=src)
+    at = group_status.filter(pl.col("group").is_in(names))["ts"].unique().to_list()
+    ps = partition_status_on_commits(commits, log_ends, at, config, rules)
+    gs = group_status_on_commits(ps)
+    code = pl.col("status").replace_strict(STATUS_CODES, return_dtype=pl.Int8)
+    pstat = partition_status.join(
+        ps.select("ts", *keys, pl.col("status").alias("_c")), on=["ts", *keys], how="left"
+    )
+    gstat = group_status.join(
+        gs.select("ts", "group", pl.col("status").alias("_c")), on=["ts", "group"], how="left"
+    )
+    out = []
+    for frame in (pstat, gstat):
+        frame = frame.with_columns(status_source=src)
+        by_commits = pl.col("status_source") == "commits"
+        frame = frame.with_columns(
+            status=pl.when(by_commits).then(pl.col("_c").fill_null("OK")).otherwise("status")
+        )
+        frame = frame.drop("_c")
+        if "status_code" in frame.columns:
+            frame = frame.with_columns(code.cast(frame.schema["status_code"]).alias("status_code"))
+        out.append(frame)
+    return out[0], out[1]

@@ -8,7 +8,11 @@ of day on two or more days has recurring trouble: "fell behind on 6 of 7 afterno
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
+
+from workbench import units
 
 PARTS_OF_DAY: tuple[tuple[str, int], ...] = (("night", 0), ("morning", 6), ("afternoon", 12), ("evening", 18))
 _SEVERITY = {"ok": 0, "warning": 1, "critical": 2}
@@ -77,3 +81,34 @@ def peak_time_lag(levels: pl.DataFrame) -> pl.DataFrame:
         .agg(lag.max().alias("peak_time_lag_s"), pl.col("ts").sort_by(lag).last().alias("peak_at"))
         .sort("peak_time_lag_s", descending=True)
     )
+
+
+LevelOf = Callable[[str | None, float | None, float | None], str]
+
+
+def snapshot_levels(groups: pl.DataFrame, group_status: pl.DataFrame, level_of: LevelOf) -> pl.DataFrame:
+    """Per (group, ts): the level of the one severity rule (``level_of(status, time_lag_s,
+    lag)``) from the Burrow status (where evaluated), the time lag and the total lag."""
+    status = group_status.select("group", "ts", "status", *(["evaluated"] if "evaluated" in group_status.columns else []))
+    frame = groups.select("group", "ts", "max_time_lag_s", "total_lag").join(status, on=["group", "ts"], how="left")
+    if "evaluated" in frame.columns:
+        frame = frame.with_columns(status=pl.when(pl.col("evaluated")).then("status"))
+    rows = frame.select("status", "max_time_lag_s", "total_lag").rows()
+    return frame.with_columns(level=pl.Series([level_of(*r) for r in rows], dtype=pl.String))
+
+
+def recurring_findings(levels: pl.DataFrame, limit: int = 10) -> list[tuple[str, str]]:
+    """``"analytics-etl fell behind on 7 of 7 afternoons, peak 1 h 10 min behind at 17:45 UTC
+    (2026-11-19)."`` per recurring (group, part of day), most days first."""
+    spells = lag_spells(levels)
+    out = []
+    for row in recurring_spells(spells, levels).head(limit).iter_rows(named=True):
+        peak = row["peak_time_lag_s"]
+        at = row["peak_at"]
+        behind = f"peak {units.duration(peak)} behind" if peak is not None else "peak time lag unknown"
+        text = (
+            f"{row['group']} fell behind on {row['days']} of {row['of_days']} {row['part_of_day']}s, "
+            f"{behind} at {at:%H:%M} UTC ({at:%Y-%m-%d})."
+        )
+        out.append(("warning", text))
+    return out
