@@ -206,3 +206,18 @@ def test_with_commit_status_replaces_groups_with_commits_only() -> None:
         ("g", "ERR", 3, "commits"),
         ("h", "WARN", 2, "snapshots"),
     ]
+
+
+def test_reread_commits_count_once_and_tombstones_are_ignored() -> None:
+    """Two passes over the same __consumer_offsets records (two collectors at once, or a crash
+    between rows and positions) store the rows twice: one commit per position counts."""
+    log_ends, commits = _frames(READ, [(10 * k + 5, 100 * k) for k in range(1, 12)])
+    commits = commits.with_columns(
+        offsets_partition=pl.lit(7, pl.Int32), offsets_offset=pl.int_range(pl.len(), dtype=pl.Int64)
+    )
+    tomb = commits.tail(1).with_columns(committed_offset=None, offsets_offset=pl.lit(99, pl.Int64))
+    doubled = pl.concat([commits, commits, tomb])
+    at = [T0 + dt.timedelta(seconds=125)]
+    once = partition_status_on_commits(commits, log_ends, at, BurrowConfig(intervals=20))
+    twice = partition_status_on_commits(doubled, log_ends, at, BurrowConfig(intervals=20))
+    assert once.equals(twice) and once["complete"].item() == 11 / 20
