@@ -38,7 +38,7 @@ from parts import PartError  # noqa: E402
 from parts_kafka import start_burrow, start_zookeeper  # noqa: E402
 
 from workbench.analyze import BurrowConfig, group_status, partition_status  # noqa: E402
-from workbench.analyze.burrow_commits import group_status_on_commits, partition_status_on_commits  # noqa: E402
+from workbench.analyze.burrow.commits import group_status_on_commits, partition_status_on_commits  # noqa: E402
 from workbench.frames import add_lag_columns  # noqa: E402
 from workbench.store import Store  # noqa: E402
 

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from workbench.analyze.burrow import BurrowConfig
-from workbench.analyze.burrow_commits import (
+from workbench.analyze.burrow.commits import (
     CommitRing,
     commits_from_snapshots,
     evaluate_ring,

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from workbench.analyze.recurring import lag_spells, peak_time_lag, recurring_spells
+from workbench.analyze.lag.recurring import lag_spells, peak_time_lag, recurring_spells
 
 D0 = dt.datetime(2026, 11, 13, tzinfo=dt.UTC)
 

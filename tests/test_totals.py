@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.analyze.totals import bucket_totals, snapshot_totals
+from workbench.analyze.lag.totals import bucket_totals, snapshot_totals
 from workbench.frames import load_offsets
 
 T0 = dt.datetime(2026, 1, 1, 10, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from confluent_kafka import Producer
 
-from workbench.analyze.transactions import add_stable_lag, hanging_transactions
+from workbench.analyze.lag.transactions import add_stable_lag, hanging_transactions
 from workbench.collect.kafka import KafkaAdmin
 from workbench.collect.offsets import snapshot_offsets
 from workbench.config import load_settings

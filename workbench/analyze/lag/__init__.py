@@ -54,6 +54,13 @@ from workbench.analyze.lag.levels import (
     classify,
     worst,
 )
+from workbench.analyze.lag.recurring import (
+    lag_spells,
+    peak_time_lag,
+    recurring_findings,
+    recurring_spells,
+    snapshot_levels,
+)
 from workbench.analyze.lag.snapshot import (
     latest_group_lag,
     worst_level,
@@ -65,6 +72,8 @@ from workbench.analyze.lag.timelag import (
     first_reach_points,
     time_lag,
 )
+from workbench.analyze.lag.totals import bucket_totals, snapshot_totals
+from workbench.analyze.lag.transactions import add_stable_lag, hanging_transactions
 from workbench.analyze.lag.window import (
     NOT_EVALUATED,
     LagWindow,
@@ -86,10 +95,12 @@ __all__ = [
     "LagLevels",
     "LagWindow",
     "Stage",
+    "add_stable_lag",
     "analyze_lag",
     "analyze_lag_pieces",
     "analyze_window",
     "behind_findings",
+    "bucket_totals",
     "classify",
     "classify_groups",
     "consume_by_topic",
@@ -105,18 +116,25 @@ __all__ = [
     "group_lag",
     "group_lag_series",
     "groups_to_plot",
+    "hanging_transactions",
     "headline_findings",
     "is_sorted_by",
+    "lag_spells",
     "latest_group_lag",
     "level_finding",
     "member_lag",
     "partition_lag",
     "partition_skew_frame",
+    "peak_time_lag",
     "prepare",
     "prev_known",
     "recovered_findings",
+    "recurring_findings",
+    "recurring_spells",
     "retention_losses",
     "seconds",
+    "snapshot_levels",
+    "snapshot_totals",
     "sort_by",
     "status_frame",
     "summarize_incidents",

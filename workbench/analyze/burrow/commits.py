@@ -25,7 +25,7 @@ from typing import Literal
 
 import polars as pl
 
-from workbench.analyze.burrow import (
+from workbench.analyze.burrow.rules import (
     STATUS_CODES,
     BurrowConfig,
     decide,

@@ -1,7 +1,7 @@
 """Trouble over the whole window, not only the last snapshot: lag spells and when they recur.
 
 A spell is a run of consecutive snapshots of a group at ``warning`` or worse (the level column,
-from the one severity rule). A spell belongs to the part of day of its peak (UTC): night 0-6 h,
+from the one severity rule). A spell belongs to the part of day of its midpoint (UTC): night 0-6 h,
 morning 6-12 h, afternoon 12-18 h, evening 18-24 h. A group whose spells fall in the same part
 of day on two or more days has recurring trouble: "fell behind on 6 of 7 afternoons".
 """
@@ -30,7 +30,7 @@ def lag_spells(levels: pl.DataFrame) -> pl.DataFrame:
     """Runs of consecutive snapshots at warning or worse, per group.
 
     ``levels``: group, ts, level (ok/warning/critical), max_time_lag_s (nullable). One row per
-    spell: group, start, end, snapshots, level (worst), peak_time_lag_s, peak_at, part_of_day.
+    spell: group, start, end, snapshots, level (worst), peak_time_lag_s, peak_at, mid, part_of_day.
     """
     bad = pl.col("level") != "ok"
     frame = levels.sort("group", "ts").with_columns(
@@ -51,7 +51,8 @@ def lag_spells(levels: pl.DataFrame) -> pl.DataFrame:
         )
         .drop("_run")
     )
-    return spells.with_columns(part_of_day=part_of_day(pl.col("peak_at").dt.hour())).sort("group", "start")
+    mid = pl.col("start") + (pl.col("end") - pl.col("start")) / 2
+    return spells.with_columns(mid=mid, part_of_day=part_of_day(mid.dt.hour())).sort("group", "start")
 
 
 def recurring_spells(spells: pl.DataFrame, levels: pl.DataFrame, min_days: int = 2) -> pl.DataFrame:
@@ -62,7 +63,7 @@ def recurring_spells(spells: pl.DataFrame, levels: pl.DataFrame, min_days: int =
     out = (
         spells.group_by("group", "part_of_day")
         .agg(
-            pl.col("peak_at").dt.date().n_unique().alias("days"),
+            pl.col("mid").dt.date().n_unique().alias("days"),
             lag.max(),
             pl.col("peak_at").sort_by(lag.fill_null(-1.0)).last(),
         )
