@@ -15,8 +15,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from confluent_kafka import (
-    IsolationLevel,
     ConsumerGroupTopicPartitions,
+    IsolationLevel,
     KafkaError,
     KafkaException,
     TopicCollection,

@@ -90,8 +90,12 @@ LevelOf = Callable[[str | None, float | None, float | None], str]
 def snapshot_levels(groups: pl.DataFrame, group_status: pl.DataFrame, level_of: LevelOf) -> pl.DataFrame:
     """Per (group, ts): the level of the one severity rule (``level_of(status, time_lag_s,
     lag)``) from the Burrow status (where evaluated), the time lag and the total lag."""
-    status = group_status.select("group", "ts", "status", *(["evaluated"] if "evaluated" in group_status.columns else []))
-    frame = groups.select("group", "ts", "max_time_lag_s", "total_lag").join(status, on=["group", "ts"], how="left")
+    status = group_status.select(
+        "group", "ts", "status", *(["evaluated"] if "evaluated" in group_status.columns else [])
+    )
+    frame = groups.select("group", "ts", "max_time_lag_s", "total_lag").join(
+        status, on=["group", "ts"], how="left"
+    )
     if "evaluated" in frame.columns:
         frame = frame.with_columns(status=pl.when(pl.col("evaluated")).then("status"))
     rows = frame.select("status", "max_time_lag_s", "total_lag").rows()
