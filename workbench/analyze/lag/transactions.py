@@ -12,6 +12,8 @@ import datetime as dt
 
 import polars as pl
 
+from workbench import units as hz
+
 _KEY = ["cluster", "topic", "partition"]
 
 
@@ -65,3 +67,24 @@ def hanging_transactions(
         .select(*_KEY, lso, "since", "until", "stuck_for", "log_end_offset", "blocked", "ongoing")
         .sort(_KEY)
     )
+
+
+def hanging_findings(hanging: pl.DataFrame | None, top_n: int = 10) -> list[tuple[str, str]]:
+    """Partitions whose last stable offset stayed below a growing log end (open transaction)."""
+    if hanging is None or hanging.is_empty():
+        return []
+    out = []
+    for r in hanging.sort("stuck_for", descending=True).head(top_n).to_dicts():
+        state = "still open" if r["ongoing"] else f"until {hz.instant(r['until'])}"
+        out.append(
+            (
+                "critical" if r["ongoing"] else "warning",
+                f"{r['topic']} partition {r['partition']}: a transaction has held the last stable offset at "
+                f"{hz.count(r['last_stable_offset'])} since {hz.instant(r['since'])} ({state}, "
+                f"{hz.duration(r['stuck_for'].total_seconds())}) while {hz.count(r['blocked'])} newer "
+                "messages wait: read_committed consumers read nothing past it. List the open transactions "
+                "with kafka-transactions.sh describe-producers "
+                f"--topic {r['topic']} --partition {r['partition']}.",
+            )
+        )
+    return out
