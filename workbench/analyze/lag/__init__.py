@@ -30,6 +30,10 @@ from workbench.analyze.lag.analysis import (
 )
 from workbench.analyze.lag.findings import (
     behind_findings,
+    drain_findings,
+    flag_findings,
+    source_finding,
+    window_findings,
     classify_groups,
     consume_by_topic,
     current_lag,
@@ -73,7 +77,12 @@ from workbench.analyze.lag.timelag import (
     time_lag,
 )
 from workbench.analyze.lag.totals import bucket_totals, snapshot_totals
-from workbench.analyze.lag.transactions import add_stable_lag, hanging_transactions
+from workbench.analyze.lag.transactions import (
+    add_stable_lag,
+    hanging_findings,
+    hanging_over,
+    hanging_transactions,
+)
 from workbench.analyze.lag.window import (
     NOT_EVALUATED,
     LagWindow,
@@ -107,15 +116,19 @@ __all__ = [
     "current_lag",
     "current_partition_status",
     "delta_rate",
+    "drain_findings",
     "drain_table",
     "drain_time",
     "error_finding",
     "error_runs",
     "evaluated_start",
     "first_reach_points",
+    "flag_findings",
     "group_lag",
     "group_lag_series",
     "groups_to_plot",
+    "hanging_findings",
+    "hanging_over",
     "hanging_transactions",
     "headline_findings",
     "is_sorted_by",
@@ -134,6 +147,7 @@ __all__ = [
     "retention_losses",
     "seconds",
     "snapshot_levels",
+    "source_finding",
     "snapshot_totals",
     "sort_by",
     "status_frame",
@@ -143,6 +157,7 @@ __all__ = [
     "topic_lag",
     "trim_to_window",
     "unevaluated_finding",
+    "window_findings",
     "with_cluster",
     "worst",
     "worst_level",

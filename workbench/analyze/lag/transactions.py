@@ -69,6 +69,15 @@ def hanging_transactions(
     )
 
 
+def hanging_over(
+    log_ends: pl.DataFrame | None, stable: pl.DataFrame | None, threshold_s: float | None
+) -> pl.DataFrame | None:
+    """:func:`hanging_transactions` when both histories and a threshold exist, else None."""
+    if log_ends is None or stable is None or threshold_s is None:
+        return None
+    return hanging_transactions(log_ends, stable, dt.timedelta(seconds=threshold_s))
+
+
 def hanging_findings(hanging: pl.DataFrame | None, top_n: int = 10) -> list[tuple[str, str]]:
     """Partitions whose last stable offset stayed below a growing log end (open transaction)."""
     if hanging is None or hanging.is_empty():
