@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (history rows stay one per line)
 """The lag report's window findings: where Burrow's status came from, drain times, offset flags,
 hanging transactions; and the report's commit-status path end to end on a small history."""
 
@@ -22,12 +21,40 @@ def _history(n: int = 30) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     rows, ends, commits = [], [], []
     for k in range(1, n + 1):
         ts = T0 + k * S
-        ends.append({"ts": ts, "cluster": "c", "topic": "t", "partition": 0, "log_start_offset": 0, "log_end_offset": 100 * k})
+        ends.append(
+            {
+                "ts": ts,
+                "cluster": "c",
+                "topic": "t",
+                "partition": 0,
+                "log_start_offset": 0,
+                "log_end_offset": 100 * k,
+            }
+        )
         for group, committed in (("stuck", min(500, 100 * k)), ("fine", 100 * k)):
-            rows.append({"ts": ts, "cluster": "c", "group": group, "group_state": "Empty", "topic": "t", "partition": 0,
-                         "committed_offset": committed, "log_start_offset": 0, "log_end_offset": 100 * k})
+            rows.append(
+                {
+                    "ts": ts,
+                    "cluster": "c",
+                    "group": group,
+                    "group_state": "Empty",
+                    "topic": "t",
+                    "partition": 0,
+                    "committed_offset": committed,
+                    "log_start_offset": 0,
+                    "log_end_offset": 100 * k,
+                }
+            )
         if k >= 5:
-            commits.append({"ts": ts + dt.timedelta(seconds=5), "group": "stuck", "topic": "t", "partition": 0, "committed_offset": 500})
+            commits.append(
+                {
+                    "ts": ts + dt.timedelta(seconds=5),
+                    "group": "stuck",
+                    "topic": "t",
+                    "partition": 0,
+                    "committed_offset": 500,
+                }
+            )
     return (
         add_lag_columns(conform(pl.DataFrame(rows), "offsets")),
         conform(pl.DataFrame(ends), "partition_offsets"),
@@ -64,7 +91,9 @@ def test_drain_findings_only_for_groups_behind() -> None:
 
 def test_flag_finding_names_groups_committed_above_the_log_end() -> None:
     offsets, ends, _ = _history(12)
-    ahead = pl.when(pl.col("group") == "fine").then(pl.col("log_end_offset") * 2).otherwise("committed_offset")
+    ahead = (
+        pl.when(pl.col("group") == "fine").then(pl.col("log_end_offset") * 2).otherwise("committed_offset")
+    )
     offsets = add_lag_columns(offsets.with_columns(committed_offset=ahead))
     window = lag.analyze_window(offsets, ends, None, burrow.BurrowConfig())
     incidents = lag.summarize_window(window.analysis)
