@@ -98,7 +98,7 @@ def test_flag_finding_names_groups_committed_above_the_log_end() -> None:
     window = lag.analyze_window(offsets, ends, None, burrow.BurrowConfig())
     incidents = lag.summarize_window(window.analysis)
     out = lag.flag_findings(window.analysis, incidents)
-    assert len(out) == 1 and out[0][0] == "critical"
+    assert len(out) == 1 and out[0][0] == "critical"  # every partition committed: no never-committed line
     assert out[0][1].startswith("fine committed above the log end on 1 partition(s) (t partition 0)")
 
 
@@ -112,3 +112,12 @@ def test_hanging_transaction_finding() -> None:
     assert "orders partition 3: a transaction has held the last stable offset at 253" in out[0][1]
     assert "70 newer messages wait" in out[0][1] and "--topic orders --partition 3" in out[0][1]
     assert lag.hanging_over(ends, None, 120.0) is None and lag.hanging_over(ends, stable, None) is None
+
+
+def test_flag_finding_names_partitions_never_committed() -> None:
+    offsets, ends, _ = _history(12)
+    never = pl.when(pl.col("group") == "fine").then(None).otherwise("committed_offset")
+    offsets = add_lag_columns(offsets.with_columns(committed_offset=never))
+    window = lag.analyze_window(offsets, ends, None, burrow.BurrowConfig())
+    out = lag.flag_findings(window.analysis, lag.summarize_window(window.analysis))
+    assert out == [("info", "Partitions never committed (not counted as lag 0), by group: fine (1).")]

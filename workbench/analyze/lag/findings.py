@@ -149,7 +149,8 @@ def drain_findings(incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10) 
 
 
 def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Finding]:
-    """Groups whose committed offset is above the log end (will be reset) at their newest snapshot."""
+    """At each group's newest snapshot: committed above the log end (will be reset), and
+    partitions never committed. (Below the log start: :func:`retention_losses`.)"""
     parts = analysis.partitions
     if "ahead_of_log_end" not in parts.columns or incidents.is_empty():
         return []
@@ -167,6 +168,10 @@ def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Findin
                 "recreated or truncated; its consumers will be reset by auto.offset.reset.",
             )
         )
+    never = latest.filter(pl.col("committed_offset").is_null()).group_by("group").len().sort("group")
+    if never.height:
+        names = ", ".join(f"{g} ({n})" for g, n in never.rows())
+        out.append(("info", f"Partitions never committed (not counted as lag 0), by group: {names}."))
     return out
 
 
