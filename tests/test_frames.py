@@ -95,7 +95,7 @@ def test_load_offsets_errors_name_the_fix(tmp_path: Path) -> None:
     data = _history(tmp_path)
     with pytest.raises(NotFoundError, match=r"no offsets data for cluster 'prod'.*clusters there: c"):
         load_offsets(data, cluster="prod")
-    with pytest.raises(NotFoundError, match="clusters with offsets data: none"):
+    with pytest.raises(NotFoundError, match=r"data directory .* does not exist"):
         load_offsets(tmp_path / "empty")
     from workbench.errors import ConfigError
 

@@ -24,6 +24,11 @@ class _Group(click.Group):
         except WorkbenchError as err:
             click.echo(f"error: {err}", err=True)
             ctx.exit(err.exit_code)
+        except click.UsageError as err:  # a bad option of a subcommand: one line too
+            where = err.ctx.command_path if err.ctx else ctx.command_path
+            message = " ".join(err.format_message().split())
+            click.echo(f"error: {message} (see '{where} -h')", err=True)
+            ctx.exit(err.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

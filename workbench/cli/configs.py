@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbench.cli.options import connection_options, data_dir_option
+from workbench.cli.options import COUNT, WindowBound, connection_options, data_dir_option, interval_option
 from workbench.errors import ConfigError
 from workbench.timeparse import parse_duration
 
@@ -50,10 +50,8 @@ def load_rule_file(path: str | None):
 @connection_options()
 @click.option("--cluster", required=True, help="Name to file this cluster's data under.")
 @data_dir_option
-@click.option(
-    "--interval", default="1h", show_default=True, help="Time between snapshots (with --count/--loop)."
-)
-@click.option("--count", type=click.IntRange(min=1), default=None, help="Take N snapshots (default 1).")
+@interval_option("1h", dt.timedelta(seconds=1), "Time between snapshots (with --count/--loop; 1s to 7d).")
+@click.option("--count", type=COUNT, default=None, help="Take N snapshots (default 1).")
 @click.option("--loop", "forever", is_flag=True, help="Snapshot every --interval until SIGINT/SIGTERM.")
 def collect_configs(
     bootstrap_server: str,
@@ -98,7 +96,10 @@ def collect_configs(
 @data_dir_option
 @click.option("--cluster", help="Cluster name (stored history: needed when the data dir holds several).")
 @click.option(
-    "--at", "at", help="Stored history: the newest snapshot at or before this (ISO 8601, or 1d back)."
+    "--at",
+    "at",
+    type=WindowBound(),
+    help="Stored history: the newest snapshot at or before this (ISO 8601, or 1d back).",
 )
 @click.option("--topics", help="Only these topics (comma-separated) for the topic rules.")
 @click.option(

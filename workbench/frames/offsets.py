@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 
+from workbench import patterns
 from workbench.errors import NotFoundError
 from workbench.store import Store
 from workbench.timeparse import parse_instant
@@ -58,7 +59,14 @@ def resolve_window(
     A duration such as ``"7d"`` counts back from the newest snapshot of that cluster, so a
     report on an old or imported history shows its last 7 days rather than nothing.
     """
+    if not Path(store.root).is_dir():
+        raise NotFoundError(
+            f"data directory {store.root} does not exist: check --data-dir (or WORKBENCH_DATA_DIR), "
+            "or collect or import into it first"
+        )
     names = store.clusters(dataset)
+    if not names:
+        raise NotFoundError(f"{store.root} holds no {dataset} data: collect or import some first")
     if cluster is None:
         if len(names) != 1:
             have = ", ".join(names) or "none"
@@ -104,12 +112,11 @@ def warmup_start(
 
 
 def _name_filter(column: str, names: Filter) -> pl.Expr | None:
-    """A regex (anchored) or a list of exact names."""
+    """A regex (anchored; :mod:`workbench.patterns`' engine) or a list of exact names."""
     if names is None:
         return None
     if isinstance(names, str):
-        re.compile(names)
-        return pl.col(column).str.contains(f"^(?:{names})$")
+        return patterns.name_filter(column, names, f"{column}s")
     return pl.col(column).is_in(list(names))
 
 

@@ -19,6 +19,8 @@ import polars as pl
 from workbench import units
 from workbench.frames.lag import load_log_ends  # noqa: F401 (old import path, removed in 0.3)
 
+#: Output metadata key under which :func:`show_findings` records its findings.
+FINDINGS_KEY = "workbench_findings"
 _MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
@@ -46,10 +48,13 @@ def findings_markdown(findings: Iterable[tuple[str, str]]) -> str:
 
 
 def show_findings(findings: Iterable[tuple[str, str]]) -> None:
-    """Display the findings as Markdown (escaped)."""
+    """Display the findings as Markdown (escaped) and record them (output metadata ``workbench_findings``)
+    for the report's findings file and notifications."""
     from IPython.display import Markdown, display
 
-    display(Markdown(findings_markdown(findings)))
+    pairs = [(str(level), str(sentence)) for level, sentence in findings]
+    recorded = [{"level": level, "text": sentence} for level, sentence in pairs]
+    display(Markdown(findings_markdown(pairs)), metadata={FINDINGS_KEY: recorded})
 
 
 def table_html(frame: pl.DataFrame, formats: Mapping[str, str] | None = None, max_rows: int = 50) -> str:
