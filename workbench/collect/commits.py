@@ -10,6 +10,7 @@ the positions after them, so a crash re-reads (rows are keyed by their position)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -141,7 +142,8 @@ def read_pass(
         if not parts:
             return PassResult()
         consumer.assign([TopicPartition(OFFSETS_TOPIC, p, start.get(p, -2)) for p in parts])
-        return _drain(consumer, cluster, set(parts), sink, groups or GroupFilter(), timeout_s, flush_every)
+        keep = functools.lru_cache(maxsize=100_000)(groups or GroupFilter())  # one regex run per group
+        return _drain(consumer, cluster, set(parts), sink, keep, timeout_s, flush_every)
     finally:
         consumer.close()
 
@@ -151,7 +153,7 @@ def _drain(
     cluster: str,
     pending: set[int],
     sink: Callable[[CommitBatch], None],
-    groups: GroupFilter,
+    groups: Callable[[str], bool],
     timeout_s: float,
     flush_every: int,
 ) -> PassResult:
@@ -194,7 +196,7 @@ def _on_error(err: KafkaError, partition: int, pending: set[int]) -> None:
     log.warning("reading %s partition %d: %s (retrying)", OFFSETS_TOPIC, partition, err.str())
 
 
-def _add(batch: CommitBatch, result: PassResult, cluster: str, msg, groups: GroupFilter) -> None:
+def _add(batch: CommitBatch, result: PassResult, cluster: str, msg, groups: Callable[[str], bool]) -> None:
     try:
         rec = decode(msg.key(), msg.value())
     except DecodeError as exc:
