@@ -17,6 +17,19 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from kafka_local import KafkaLocal, create_topic, delete_topics, require_prerequisites, unique_topic_name
+from parts_fixtures import (  # noqa: F401  (fixtures: real servers, docs/parts.md)
+    PART_FIXTURES,
+    alertmanager,
+    burrow,
+    jmx_kafka,
+    kafka391,
+    klag_exporter,
+    prometheus,
+    s3_server,
+    smtp_server,
+    spark_standalone,
+    zookeeper,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,6 +39,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kafka)
         if "kafka3" in names:
             item.add_marker(pytest.mark.kafka3)
+        if PART_FIXTURES.intersection(names):
+            item.add_marker(pytest.mark.parts)
 
 
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:

@@ -55,3 +55,51 @@ def test_levels_are_the_one_lag_rule() -> None:
     for r in rows:
         assert (r["level"], r["reasons"]) == lag.classify(levels, lag=r["total_lag"]), r["group"]
     assert {r["level"] for r in rows} <= set(lag.LEVELS)
+
+
+def test_offset_flags_in_json_and_text(tmp_path: Path) -> None:
+    """Committed above the log end (topic recreated: will be reset), below the log start, never
+    committed: each named in the JSON and the table."""
+    import datetime as dt
+
+    import polars as pl
+
+    from workbench.schema import conform
+    from workbench.store import Store
+
+    ts = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    rows = [  # group, partition, committed, log start, log end
+        ("recreated", 0, 2000, 0, 1000),
+        ("recreated", 1, 10, 0, 1000),
+        ("retention", 0, 5, 40, 100),
+        ("fresh", 0, None, 0, 100),
+        ("fine", 0, 100, 0, 100),
+    ]
+    frame = pl.DataFrame(
+        [
+            {
+                "ts": ts,
+                "cluster": "c",
+                "group": g,
+                "group_state": "Stable",
+                "topic": "t",
+                "partition": p,
+                "committed_offset": c,
+                "log_start_offset": s,
+                "log_end_offset": e,
+            }
+            for g, p, c, s, e in rows
+        ]
+    )
+    Store(tmp_path).append("offsets", conform(frame, "offsets"))
+    res = CliRunner().invoke(main, ["lag", "--data-dir", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    flags = {r["group"]: r["flags"] for r in json.loads(res.output)}
+    assert flags == {
+        "recreated": ["committed above the log end on 1 partition (will be reset)"],
+        "retention": ["committed below the log start on 1 partition (retention deleted unread data)"],
+        "fresh": ["never committed on 1 partition"],
+        "fine": [],
+    }
+    text = CliRunner().invoke(main, ["lag", "--data-dir", str(tmp_path)], env={"COLUMNS": "300"}).output
+    assert "will be reset" in text and "never committed on 1 partition" in text

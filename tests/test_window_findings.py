@@ -9,6 +9,7 @@ import polars as pl
 
 from workbench.analyze import burrow, lag
 from workbench.frames import add_lag_columns
+from workbench.schema import conform
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 S = dt.timedelta(seconds=10)
@@ -54,10 +55,9 @@ def _history(n: int = 30) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
                     "committed_offset": 500,
                 }
             )
-    cast = {"partition": pl.Int32}
     return (
-        add_lag_columns(pl.DataFrame(rows).with_columns(pl.col(c).cast(t) for c, t in cast.items())),
-        pl.DataFrame(ends).with_columns(pl.col("partition").cast(pl.Int32)),
+        add_lag_columns(conform(pl.DataFrame(rows), "offsets")),
+        conform(pl.DataFrame(ends), "partition_offsets"),
         pl.DataFrame(commits).with_columns(pl.col("partition").cast(pl.Int32)),
     )
 
@@ -91,15 +91,14 @@ def test_drain_findings_only_for_groups_behind() -> None:
 
 def test_flag_finding_names_groups_committed_above_the_log_end() -> None:
     offsets, ends, _ = _history(12)
-    offsets = offsets.with_columns(
-        committed_offset=pl.when(pl.col("group") == "fine")
-        .then(pl.col("log_end_offset") * 2)
-        .otherwise("committed_offset")
+    ahead = (
+        pl.when(pl.col("group") == "fine").then(pl.col("log_end_offset") * 2).otherwise("committed_offset")
     )
-    window = lag.analyze_window(add_lag_columns(offsets), ends, None, burrow.BurrowConfig())
+    offsets = add_lag_columns(offsets.with_columns(committed_offset=ahead))
+    window = lag.analyze_window(offsets, ends, None, burrow.BurrowConfig())
     incidents = lag.summarize_window(window.analysis)
     out = lag.flag_findings(window.analysis, incidents)
-    assert len(out) == 1 and out[0][0] == "critical"
+    assert len(out) == 1 and out[0][0] == "critical"  # every partition committed: no never-committed line
     assert out[0][1].startswith("fine committed above the log end on 1 partition(s) (t partition 0)")
 
 
@@ -113,3 +112,12 @@ def test_hanging_transaction_finding() -> None:
     assert "orders partition 3: a transaction has held the last stable offset at 253" in out[0][1]
     assert "70 newer messages wait" in out[0][1] and "--topic orders --partition 3" in out[0][1]
     assert lag.hanging_over(ends, None, 120.0) is None and lag.hanging_over(ends, stable, None) is None
+
+
+def test_flag_finding_names_partitions_never_committed() -> None:
+    offsets, ends, _ = _history(12)
+    never = pl.when(pl.col("group") == "fine").then(None).otherwise("committed_offset")
+    offsets = add_lag_columns(offsets.with_columns(committed_offset=never))
+    window = lag.analyze_window(offsets, ends, None, burrow.BurrowConfig())
+    out = lag.flag_findings(window.analysis, lag.summarize_window(window.analysis))
+    assert out == [("info", "Partitions never committed (not counted as lag 0), by group: fine (1).")]

@@ -49,6 +49,7 @@ def main(verbose: int) -> None:
 # -- command registration (one line per module) ------------------------------------------------
 from workbench.cli import bench as _bench  # noqa: E402
 from workbench.cli import capacity as _capacity  # noqa: E402
+from workbench.cli import commits as _commits  # noqa: E402
 from workbench.cli import configs as _configs  # noqa: E402
 from workbench.cli import imports as _imports  # noqa: E402
 from workbench.cli import offsets as _offsets  # noqa: E402
@@ -64,3 +65,4 @@ _configs.register(main)
 _bench.register(main)
 _prune.register(main)
 _capacity.register(main)
+_commits.register(main)

@@ -32,9 +32,7 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for row in summary.iter_rows(named=True):
         style = _STYLE[row["level"]]
-        note = "retention deleted unread data" if row["retention_gap"] else ""
-        if row["committed_partitions"] < row["partitions"]:
-            note = ", ".join(filter(None, [note, "partitions never committed"]))
+        note = "; ".join(row["flags"])
         table.add_row(
             escape(row["group"]),
             escape(row["state"] or "-"),

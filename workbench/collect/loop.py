@@ -88,6 +88,8 @@ def collect_once(admin: KafkaAdmin, store: Store, cluster: str, groups: GroupFil
     snap = snapshot_offsets(admin, cluster, groups)
     store.append("offsets", snap.offsets)
     store.append("partition_offsets", snap.partitions)
+    if snap.stable is not None:
+        store.append("stable_offsets", snap.stable)
     _record(store, cluster, snap, snap.ts, None)
     return snap
 

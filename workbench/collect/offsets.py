@@ -12,6 +12,7 @@ import polars as pl
 
 from workbench import patterns
 from workbench.collect.kafka import GroupDescription, KafkaAdmin
+from workbench.collect.transactions import stable_frame
 from workbench.schema import conform
 
 
@@ -45,6 +46,8 @@ class OffsetsSnapshot:
     partitions: pl.DataFrame
     groups: int
     duration_s: float
+    stable: pl.DataFrame | None = None
+    """Last stable offsets (``stable_offsets``): :mod:`workbench.collect.transactions`."""
 
 
 def snapshot_offsets(
@@ -70,13 +73,15 @@ def snapshot_offsets(
         admin.submit_describe(group_ids),
         admin.submit_committed(group_ids),
         admin.submit_watermarks(all_partitions),
+        admin.submit_stable_offsets(all_partitions),
     )
     descriptions = admin.resolve_descriptions(in_flight[0])
     committed = admin.resolve_committed(in_flight[1])
     marks = admin.resolve_watermarks(in_flight[2])
     offsets = _offsets_frame(ts, cluster, group_ids, descriptions, committed, marks)
     partitions = _partitions_frame(ts, cluster, all_partitions, marks)
-    return OffsetsSnapshot(ts, offsets, partitions, len(group_ids), time.monotonic() - started)
+    stable = stable_frame(ts, cluster, admin.resolve_stable_offsets(in_flight[3]))
+    return OffsetsSnapshot(ts, offsets, partitions, len(group_ids), time.monotonic() - started, stable)
 
 
 def _group_partitions(desc: GroupDescription | None, committed: dict) -> list[tuple[str, int]]:

@@ -49,3 +49,34 @@ def load_lag_window(
     offsets = load_offsets(data_dir, cluster, load_from, until, groups, topics)
     log_ends = load_log_ends(data_dir, cluster, load_from, until, topics)
     return offsets, log_ends, shown_from  # type: ignore[return-value]
+
+
+def load_commits(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: str | dt.datetime | None = None,
+) -> pl.DataFrame | None:
+    """The ``commits`` history (``workbench collect commits``) from ``since``, or None when the
+    data directory has none for the cluster (``__consumer_offsets`` was not read)."""
+    store = Store(data_dir)
+    if not store.clusters("commits"):
+        return None
+    end = until if isinstance(until, dt.datetime) else None
+    frame = store.scan("commits", cluster=cluster, since=since, until=end).collect()
+    return frame if frame.height else None
+
+
+def load_stable_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: str | dt.datetime | None = None,
+) -> pl.DataFrame | None:
+    """The ``stable_offsets`` history (last stable offsets), or None when none was collected."""
+    store = Store(data_dir)
+    if not store.clusters("stable_offsets"):
+        return None
+    end = until if isinstance(until, dt.datetime) else None
+    frame = store.scan("stable_offsets", cluster=cluster, since=since, until=end).collect()
+    return frame if frame.height else None

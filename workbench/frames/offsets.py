@@ -38,6 +38,8 @@ def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.Dat
       group never read (``lag`` then counts only what is still on disk).
     * ``lost_messages``: ``log_start - committed`` where that is positive, else 0 (null
       without a commit).
+    * ``ahead_of_log_end``: True where ``committed > log_end`` (topic recreated or truncated):
+      the consumer will be reset by ``auto.offset.reset``; ``never_committed``: no commit.
     """
     committed = pl.col("committed_offset")
     start = pl.col("log_start_offset")
@@ -51,6 +53,8 @@ def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.Dat
         lost_messages=pl.when(committed.is_not_null()).then(
             pl.max_horizontal(start.fill_null(committed) - committed, pl.lit(0, pl.Int64))
         ),
+        ahead_of_log_end=pl.when(has).then(committed > end),
+        never_committed=committed.is_null(),
     )
 
 

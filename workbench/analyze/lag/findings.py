@@ -17,6 +17,8 @@ import polars as pl
 from workbench import units
 from workbench.analyze.lag.analysis import LagAnalysis
 from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
+from workbench.analyze.lag.recurring import peak_time_lag, recurring_findings, snapshot_levels
+from workbench.analyze.lag.transactions import hanging_findings
 from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
 
 Finding = tuple[str, str]
@@ -60,7 +62,11 @@ def classify_groups(incidents: pl.DataFrame, levels: LagLevels, detail: dict[str
 
 
 def headline_findings(
-    analysis: LagAnalysis, incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10
+    analysis: LagAnalysis,
+    incidents: pl.DataFrame,
+    levels: LagLevels,
+    top_n: int = 10,
+    hanging: pl.DataFrame | None = None,
 ) -> list[Finding]:
     """(level, sentence) pairs, most important first: the classification (which criterion fired
     for which group), every group in ERR, the other groups behind or in WARN, groups that were in
@@ -87,9 +93,104 @@ def headline_findings(
             ("critical", f"{errors.height - top_n} more groups are in error (see the tables below).")
         )
     findings += behind_findings(incidents, classes, top_n)
+    findings += window_findings(analysis, incidents, levels, top_n, hanging)
     findings += recovered_findings(analysis, incidents, top_n)
     pending = unevaluated_finding(analysis)
-    return findings + ([pending] if pending else [])
+    return findings + ([pending] if pending else []) + [source_finding(analysis)]
+
+
+def window_findings(
+    analysis: LagAnalysis,
+    incidents: pl.DataFrame,
+    levels: LagLevels,
+    top_n: int = 10,
+    hanging: pl.DataFrame | None = None,
+) -> list[Finding]:
+    """Over the whole window, not only its last snapshot: recurring lag spells, the peak time lag
+    of the groups behind, drain times over the critical time lag, offset flags, hanging
+    transactions."""
+
+    def level_of(status: str | None, time_lag_s: float | None, lag: float | None) -> str:
+        return classify(levels, status, time_lag_s, lag)[0]
+
+    snaps = snapshot_levels(analysis.groups, analysis.group_status, level_of)
+    out = recurring_findings(snaps, top_n)
+    peaks = peak_time_lag(snaps.filter(pl.col("level") != "ok")).head(top_n)
+    if peaks.height:
+        names = ", ".join(
+            f"{r['group']} {hz.duration(r['peak_time_lag_s'])} ({hz.instant(r['peak_at'])})"
+            for r in peaks.to_dicts()
+        )
+        out.append(("info", f"Peak time lag in the window of the groups that fell behind: {names}."))
+    out += drain_findings(incidents, levels, top_n)
+    out += flag_findings(analysis, incidents)
+    out += hanging_findings(hanging, top_n)
+    return out
+
+
+def drain_findings(incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10) -> list[Finding]:
+    """Groups behind (time lag at least the warning) whose time to drain at the current consume
+    rate exceeds the critical time lag."""
+    limit = levels.crit_time_lag_s
+    if limit is None or "time_to_drain_s" not in incidents.columns:
+        return []
+    behind = pl.col("max_time_lag_s") >= (levels.warn_time_lag_s or 0.0)  # keeping up is not draining
+    slow = incidents.filter((pl.col("time_to_drain_s") > limit) & behind).sort(
+        "time_to_drain_s", descending=True
+    )
+    return [
+        (
+            "warning",
+            f"{r['group']} needs {hz.duration(r['time_to_drain_s'])} to drain its {hz.count(r['totallag'])} "
+            f"messages of lag at its current consume rate (more than the critical {hz.duration(limit)}).",
+        )
+        for r in slow.head(top_n).to_dicts()
+    ]
+
+
+def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Finding]:
+    """At each group's newest snapshot: committed above the log end (will be reset), and
+    partitions never committed. (Below the log start: :func:`retention_losses`.)"""
+    parts = analysis.partitions
+    if "ahead_of_log_end" not in parts.columns or incidents.is_empty():
+        return []
+    latest = parts.join(
+        incidents.select("group", "as_of"), left_on=["group", "ts"], right_on=["group", "as_of"]
+    )
+    ahead = latest.filter(pl.col("ahead_of_log_end").fill_null(False))
+    out = []
+    for (group,), rows in ahead.group_by(["group"], maintain_order=True):
+        where = ", ".join(f"{t} partition {p}" for t, p in rows.select("topic", "partition").head(5).rows())
+        out.append(
+            (
+                "critical",
+                f"{group} committed above the log end on {rows.height} partition(s) ({where}): the topic was "
+                "recreated or truncated; its consumers will be reset by auto.offset.reset.",
+            )
+        )
+    never = latest.filter(pl.col("committed_offset").is_null()).group_by("group").len().sort("group")
+    if never.height:
+        names = ", ".join(f"{g} ({n})" for g, n in never.rows())
+        out.append(("info", f"Partitions never committed (not counted as lag 0), by group: {names}."))
+    return out
+
+
+def source_finding(analysis: LagAnalysis) -> Finding:
+    """Where Burrow's status came from: commits read from ``__consumer_offsets`` or the snapshots."""
+    gs = analysis.group_status
+    groups = gs.select("group", "status_source").unique() if "status_source" in gs.columns else None
+    by_commits = 0 if groups is None else groups.filter(pl.col("status_source") == "commits").height
+    total = gs["group"].n_unique()
+    if by_commits == 0:
+        return "info", (
+            "Burrow status is computed from the offsets snapshots (no commit history in the data directory: "
+            "`workbench collect commits` reads every commit from __consumer_offsets where it is readable)."
+        )
+    rest = f"; the other {total - by_commits} from the offsets snapshots" if by_commits < total else ""
+    return "info", (
+        f"Burrow status of {by_commits} of {total} groups is computed from their offset commits read from "
+        f"__consumer_offsets, with the lag at each commit from the log-end history{rest}."
+    )
 
 
 def retention_losses(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, int]:

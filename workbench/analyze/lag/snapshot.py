@@ -29,6 +29,7 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
         pl.col("member_id").drop_nulls().n_unique().alias("members").cast(pl.Int64),
         pl.col("topic").unique().sort().str.join(",").alias("topics"),
         pl.col("retention_gap").fill_null(False).any().alias("retention_gap"),
+        *_flag_counts(),
     )
     rank = pl.col("level").replace_strict({v: i for i, v in enumerate(LEVELS)}, return_dtype=pl.Int8)
     frame = summary.with_columns(
@@ -40,7 +41,38 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
         level=pl.Series([j[0] for j in judged], dtype=pl.String),
         reasons=pl.Series([j[1] for j in judged], dtype=pl.List(pl.String)),
     )
+    frame = frame.with_columns(_flags(frame))
     return frame.sort([rank, "total_lag", "group"], descending=[True, True, False])
+
+
+#: Offset flags (lag.md section 5): count column -> what it means for the group.
+FLAGS = {
+    "ahead_partitions": "committed above the log end on {} (will be reset)",
+    "below_start_partitions": "committed below the log start on {} (retention deleted unread data)",
+    "never_committed_partitions": "never committed on {}",
+}
+
+
+def _flag_counts() -> list[pl.Expr]:
+    return [
+        pl.col("ahead_of_log_end").fill_null(False).sum().cast(pl.Int64).alias("ahead_partitions"),
+        pl.col("retention_gap").fill_null(False).sum().cast(pl.Int64).alias("below_start_partitions"),
+        pl.col("committed_offset").is_null().sum().cast(pl.Int64).alias("never_committed_partitions"),
+    ]
+
+
+def _flags(frame: pl.DataFrame) -> pl.Series:
+    """Each group's offset flags as sentences (empty list: none)."""
+    rows = frame.select(list(FLAGS)).rows()
+    texts = [
+        [
+            text.format(f"{n} partition{'s' if n != 1 else ''}")
+            for text, n in zip(FLAGS.values(), row, strict=True)
+            if n
+        ]
+        for row in rows
+    ]
+    return pl.Series("flags", texts, dtype=pl.List(pl.String))
 
 
 def worst_level(summary: pl.DataFrame) -> str:
