@@ -171,6 +171,7 @@ def test_s3_conditional_put_keeps_every_concurrent_append(s3_server) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parts
+@pytest.mark.timeout(1200)  # four JVMs (master, worker, driver, executor) start on a shared 2-core box
 def test_spark_runs_a_job_on_the_standalone_cluster(spark_standalone) -> None:
     from pyspark.sql import SparkSession
 
