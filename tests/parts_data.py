@@ -88,6 +88,7 @@ class SparkStandalone:
             "SPARK_LOG_DIR": str(directory),
             "SPARK_WORKER_DIR": str(directory / "work"),
             "SPARK_DAEMON_MEMORY": "384m",
+            "SPARK_MASTER_OPTS": "-Dspark.master.rest.enabled=false",  # else it binds the fixed port 6066
             "PYSPARK_PYTHON": os.environ.get("PYSPARK_PYTHON", "python3"),
         }
         self.env = env

@@ -103,12 +103,13 @@ def zookeeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZooKeeper]:
 def ensure_offsets_topic(cluster: KafkaLocal) -> None:
     """Commit once, so `__consumer_offsets` exists (Burrow's first start fails without it)."""
     from confluent_kafka import Consumer, TopicPartition
-    from kafka_local import create_topic, unique_topic_name
+    from kafka_local import create_topic, unique_topic_name, wait_until
 
     topic = create_topic(cluster.admin(), unique_topic_name("burrow-warmup"))
     consumer = Consumer(cluster.client_config(**{"group.id": f"{topic}-group"}))
-    try:
-        consumer.commit(offsets=[TopicPartition(topic, 0, 0)], asynchronous=False)
+    try:  # NOT_COORDINATOR until __consumer_offsets has a leader
+        commit = [TopicPartition(topic, 0, 0)]
+        wait_until(lambda: consumer.commit(offsets=commit, asynchronous=False), timeout=60, message="commit")
     finally:
         consumer.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import smtplib
 import subprocess
@@ -44,6 +45,22 @@ def test_parts_versions_lists_every_part() -> None:
         "prometheus", "alertmanager", "burrow", "jmx-exporter", "klag-exporter", "weed", "zookeeper",
         "pyspark", "aiosmtpd",
     ]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_two_concurrent_installs_share_one_build(tmp_path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    cmd = [sys.executable, str(PARTS_SCRIPT), "install", "jmx-exporter"]
+    procs = [subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=600)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert sum("building jmx-exporter" in out for out in outputs) == 1
+    parts_dir = tmp_path / "workbench" / "parts"
+    assert sorted(p.name for p in parts_dir.iterdir() if not p.name.endswith(".lock")) == [
+        "jmx-exporter-1.0.1"
+    ]
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "building" not in again.stderr
 
 
 def test_a_server_that_dies_is_reported_with_its_log(tmp_path) -> None:
@@ -171,6 +188,7 @@ def test_s3_conditional_put_keeps_every_concurrent_append(s3_server) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parts
+@pytest.mark.timeout(1200)  # four JVMs (master, worker, driver, executor) start on a shared 2-core box
 def test_spark_runs_a_job_on_the_standalone_cluster(spark_standalone) -> None:
     from pyspark.sql import SparkSession
 
