@@ -13,6 +13,8 @@ KAFKA_VERSION=3.9.1 in the environment runs the whole suite against Kafka 3.9.
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -41,6 +43,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kafka3)
         if PART_FIXTURES.intersection(names):
             item.add_marker(pytest.mark.parts)
+        if "s3_server" in names or "spark_standalone" in names:
+            item.add_marker(pytest.mark.fleet)
+        if item.get_closest_marker("fleet") and os.environ.get("WORKBENCH_FLEET_TESTS") != "1":
+            item.add_marker(
+                pytest.mark.skip(reason="fleet parts (S3, Spark) not in CI yet: WORKBENCH_FLEET_TESTS=1")
+            )
 
 
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:

@@ -144,6 +144,7 @@ def test_alertmanager_lists_an_alert_and_mails_it(alertmanager, smtp_server) -> 
 
 @pytest.mark.slow
 @pytest.mark.parts
+@pytest.mark.fleet
 def test_s3_round_trips_a_delta_table(s3_server) -> None:
     import polars as pl
 
@@ -156,6 +157,7 @@ def test_s3_round_trips_a_delta_table(s3_server) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parts
+@pytest.mark.fleet
 def test_s3_conditional_put_keeps_every_concurrent_append(s3_server) -> None:
     """Two writers appending at once lose no commit: SeaweedFS honours delta-rs' conditional put."""
     import polars as pl
@@ -189,6 +191,7 @@ def test_s3_conditional_put_keeps_every_concurrent_append(s3_server) -> None:
 @pytest.mark.slow
 @pytest.mark.parts
 @pytest.mark.timeout(1200)  # four JVMs (master, worker, driver, executor) start on a shared 2-core box
+@pytest.mark.fleet
 def test_spark_runs_a_job_on_the_standalone_cluster(spark_standalone) -> None:
     from pyspark.sql import SparkSession
 
