@@ -14,7 +14,6 @@ KAFKA_VERSION=3.9.1 in the environment runs the whole suite against Kafka 3.9.
 from __future__ import annotations
 
 import os
-
 from collections.abc import Callable, Iterator
 
 import pytest
