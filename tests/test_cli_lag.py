@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from workbench.analyze import lag
@@ -103,3 +104,47 @@ def test_offset_flags_in_json_and_text(tmp_path: Path) -> None:
     }
     text = CliRunner().invoke(main, ["lag", "--data-dir", str(tmp_path)], env={"COLUMNS": "300"}).output
     assert "will be reset" in text and "never committed on 1 partition" in text
+
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_lag_piped_is_plain_and_never_cut() -> None:
+    """Piped (cron, logs): no box characters, no colour codes, no '…' however long a name is."""
+    res = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.output and "│" not in res.output and "\x1b[" not in res.output
+    assert "committed below the log start on 6 partitions (retention deleted unread data)" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "header"),
+    [
+        ([], "group\tas_of\tstate\tpartitions"),
+        (["--partitions"], "group\ttopic\tpartition\tcommitted_offset\tlog_end_offset\tlag"),
+        (["--members"], "group\tmember_id\tclient_id\thost\tpartitions\tlag"),
+    ],
+)
+def test_lag_tsv_views(args: list[str], header: str) -> None:
+    res = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--format", "tsv", *args])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith(header)
+    width = len(lines[0].split("\t"))
+    assert len(lines) > 2 and all(len(line.split("\t")) == width for line in lines)
+
+
+def test_lag_views_in_json_carry_the_same_fields() -> None:
+    tsv_out = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--format", "tsv", "--members"])
+    js = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--json", "--members"])
+    rows = json.loads(js.output)
+    assert list(rows[0]) == tsv_out.output.splitlines()[0].split("\t")
+    assert len(rows) == len(tsv_out.output.splitlines()) - 1
+    totals = {r["group"]: 0 for r in rows}
+    for r in rows:
+        totals[r["group"]] += r["lag"] or 0
+    summary = {
+        r["group"]: r["total_lag"]
+        for r in json.loads(CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--json"]).output)
+    }
+    assert all(totals[g] <= summary[g] for g in totals)  # members own a subset of the partitions

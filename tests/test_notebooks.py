@@ -61,7 +61,7 @@ def test_parameters_cell_is_plain(path: Path) -> None:
         ast.literal_eval(node.value)
         name = node.targets[0].id  # type: ignore[attr-defined]
         # papermill's own inspector reads the same name, kind and meaning (`papermill --help-notebook`)
-        assert name in inspected and inspected[name].help.strip(), f"no meaning after '# type: KIND': {line!r}"
+        assert name in inspected and inspected[name].help.strip(), f"no meaning after the kind: {line!r}"
 
 
 def test_papermill_command_line(sample_dir: Path, tmp_path: Path) -> None:

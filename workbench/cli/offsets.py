@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -115,7 +116,17 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
 @click.option("--group", "groups", multiple=True, help="Only groups matching this regex (repeatable).")
 @click.option("--warn", "warn_lag", type=click.IntRange(0, INT64_MAX), default=1000, show_default=True)
 @click.option("--crit", "crit_lag", type=click.IntRange(0, INT64_MAX), default=10000, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (same as --format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "tsv", "json"]),
+    default="table",
+    show_default=True,
+    help="table: aligned columns (no boxes or colour when piped); tsv: tab-separated with a header; json.",
+)
+@click.option("--partitions", "view", flag_value="partitions", help="One row per group and partition.")
+@click.option("--members", "view", flag_value="members", help="One row per group member (client, host).")
 @click.option(
     "--fail-on",
     type=click.Choice(["warning", "critical"]),
@@ -131,6 +142,8 @@ def lag(
     warn_lag: int,
     crit_lag: int,
     as_json: bool,
+    fmt: str,
+    view: str | None,
     fail_on: str | None,
 ) -> None:
     """Per-group lag now: live with --bootstrap-server, else from the stored history.
@@ -139,7 +152,7 @@ def lag(
     (the rule of workbench.analyze.lag.levels, shared with the lag report).
     """
     from workbench.analyze.lag import LEVELS, LagLevels, latest_group_lag, worst_level
-    from workbench.cli.render import lag_table
+    from workbench.cli.render import frame_table, lag_table, tsv
 
     if crit_lag < warn_lag:
         raise ConfigError(f"thresholds need 0 <= warn <= crit (got --warn {warn_lag}, --crit {crit_lag})")
@@ -158,12 +171,24 @@ def lag(
             f"no consumer group in {where} matches --group {' '.join(groups)}; "
             "run without --group to list them"
         )
-    if as_json:
-        click.echo(json.dumps(summary.to_dicts(), default=_json_default, indent=2))
+    fmt = "json" if as_json else fmt
+    shown = _view(offsets, view) if view else summary
+    if fmt == "json":
+        click.echo(json.dumps(shown.to_dicts(), default=_json_default, indent=2))
+    elif fmt == "tsv":
+        click.echo(tsv(shown), nl=False)
+    elif view:
+        frame_table(shown, f"Consumer-group {view} at each group's newest snapshot (UTC)")
     else:
         lag_table(summary, levels.describe(burrow=False))
     if fail_on and LEVELS.index(worst_level(summary)) >= LEVELS.index(fail_on):
         sys.exit(1)
+
+
+def _view(offsets: Any, view: str) -> Any:
+    from workbench.analyze.lag import latest_members, latest_partitions
+
+    return latest_partitions(offsets) if view == "partitions" else latest_members(offsets)
 
 
 def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):

@@ -67,6 +67,8 @@ from workbench.analyze.lag.recurring import (
 )
 from workbench.analyze.lag.snapshot import (
     latest_group_lag,
+    latest_members,
+    latest_partitions,
     worst_level,
 )
 from workbench.analyze.lag.timelag import (
@@ -134,6 +136,8 @@ __all__ = [
     "is_sorted_by",
     "lag_spells",
     "latest_group_lag",
+    "latest_members",
+    "latest_partitions",
     "level_finding",
     "member_lag",
     "partition_lag",

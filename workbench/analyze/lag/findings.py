@@ -118,7 +118,7 @@ def window_findings(
     peaks = peak_time_lag(snaps.filter(pl.col("level") != "ok")).head(top_n)
     if peaks.height:
         names = ", ".join(
-            f"{r['group']} {hz.duration(r['peak_time_lag_s'])} ({hz.instant(r['peak_at'])})"
+            f"{r['group']} {units.duration(r['peak_time_lag_s'])} ({units.instant(r['peak_at'])})"
             for r in peaks.to_dicts()
         )
         out.append(("info", f"Peak time lag in the window of the groups that fell behind: {names}."))
@@ -141,8 +141,9 @@ def drain_findings(incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10) 
     return [
         (
             "warning",
-            f"{r['group']} needs {hz.duration(r['time_to_drain_s'])} to drain its {hz.count(r['totallag'])} "
-            f"messages of lag at its current consume rate (more than the critical {hz.duration(limit)}).",
+            f"{r['group']} needs {units.duration(r['time_to_drain_s'])} to drain its "
+            f"{units.count(r['totallag'])} "
+            f"messages of lag at its current consume rate (more than the critical {units.duration(limit)}).",
         )
         for r in slow.head(top_n).to_dicts()
     ]

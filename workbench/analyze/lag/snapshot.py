@@ -78,3 +78,35 @@ def _flags(frame: pl.DataFrame) -> pl.Series:
 def worst_level(summary: pl.DataFrame) -> str:
     """The most severe level in a :func:`latest_group_lag` frame (``ok`` when empty)."""
     return worst(summary["level"].to_list() if summary.height else [])
+
+
+def _newest(offsets: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    lf = offsets.lazy()
+    return lf.filter(pl.col("ts") == pl.col("ts").max().over("group"))
+
+
+def latest_partitions(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Per group and partition at the group's newest snapshot: offsets, lag, owner and flags."""
+    lf = _newest(offsets)
+    flags = [c for c in ("retention_gap", "ahead_of_log_end", "never_committed") if c in lf.collect_schema()]
+    cols = ["group", "topic", "partition", "committed_offset", "log_end_offset", "lag", "client_id", "host"]
+    return lf.select(*cols, *flags, pl.col("ts").alias("as_of")).sort("group", "topic", "partition").collect()
+
+
+def latest_members(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Per group member at the group's newest snapshot: client, host, partitions owned and their lag."""
+    return (
+        _newest(offsets)
+        .filter(pl.col("member_id").is_not_null())
+        .group_by("group", "member_id")
+        .agg(
+            pl.col("client_id").first(),
+            pl.col("host").first(),
+            pl.len().cast(pl.Int64).alias("partitions"),
+            pl.col("lag").sum().alias("lag"),
+            pl.col("lag").max().alias("max_partition_lag"),
+            pl.col("ts").first().alias("as_of"),
+        )
+        .sort("group", pl.col("lag"), descending=[False, True])
+        .collect()
+    )
