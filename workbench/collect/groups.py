@@ -80,7 +80,11 @@ class GroupsClient:
 
     def _client(self) -> Any:
         if self._admin is None:
-            with no_kafka_deprecations():
+            with no_kafka_deprecations():  # load every protocol module used below, once
+                import kafka.protocol.admin
+                import kafka.protocol.consumer
+                import kafka.protocol.consumer.metadata
+                import kafka.protocol.metadata  # noqa: F401
                 from kafka.admin import KafkaAdminClient
                 from kafka.errors import KafkaError as KPError
 
@@ -102,9 +106,9 @@ class GroupsClient:
     def fetch(self, keep: Callable[[str], bool]) -> tuple[list[str], GroupColumns]:
         """Group ids kept by ``keep`` and their columns. A group whose coordinator does not
         answer lands in ``failed``; a broker whose group list fails raises."""
+        admin = self._client()
         from kafka.errors import KafkaError as KPError
 
-        admin = self._client()
         try:
             return admin._manager.run(_fetch_all, admin, keep, self.timeout_s)
         except KPError as exc:
