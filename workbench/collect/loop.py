@@ -119,8 +119,10 @@ class _Clock:
         if prev is None:
             return None
         gap = (ts - prev).total_seconds()
-        if gap <= 0:
+        if gap < 0:
             return f"{CLOCK_FLAG_PREFIX}the clock stepped back {-gap:.3f}s since the previous snapshot"
+        if gap == 0:
+            return f"{CLOCK_FLAG_PREFIX}the clock did not advance since the previous snapshot"
         if gap < self.interval_s / 10:
             return f"{CLOCK_FLAG_PREFIX}{gap:.3f}s after the previous snapshot, under a tenth of the interval"
         return None
