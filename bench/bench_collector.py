@@ -20,6 +20,7 @@ import argparse
 import json
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,8 +45,16 @@ def make_groups(bootstrap: str, start: int, stop: int, prefix: str) -> float:
     ids = [f"{prefix}-g{i}" for i in range(start, stop)]
     t0 = time.perf_counter()
 
+    async def coordinators_of(keys: list[str]) -> dict[str, int]:
+        for _ in range(120):  # a new broker creates __consumer_offsets on the first lookup
+            try:
+                return await admin._find_coordinator_ids(keys)
+            except Exception:
+                await admin._net.sleep(1)
+        return await admin._find_coordinator_ids(keys)
+
     async def commit_all() -> None:
-        coordinators = await admin._find_coordinator_ids(ids)
+        coordinators = await coordinators_of(ids)
         window = []
         for i, gid in zip(range(start, stop), ids, strict=True):
             topic = f"{prefix}-t{i % TOPICS}"
@@ -75,7 +84,9 @@ def make_topics(bootstrap: str, prefix: str) -> None:
 
 
 def run_measured(cmd: list[str], timeout_s: float) -> dict:
-    """Wall time and peak RSS (sum over the process tree) of one command."""
+    """Wall time, CPU time (user+sys of the whole waited-for tree) and peak RSS (summed over the
+    process tree) of one command. CPU time does not grow with other load on the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(proc.pid)
@@ -95,9 +106,17 @@ def run_measured(cmd: list[str], timeout_s: float) -> dict:
         time.sleep(0.02)
     out, err = proc.communicate()
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[:4]} failed ({proc.returncode}): {err[-2000:]}")
-    return {"seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20), "stdout": out, "stderr": err}
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "peak_rss_mb": round(peak / 2**20),
+        "stdout": out,
+        "stderr": err,
+    }
 
 
 def measure(bootstrap: str, rows: int, tool_timeout: float) -> dict:
@@ -116,6 +135,7 @@ def measure(bootstrap: str, rows: int, tool_timeout: float) -> dict:
         tool_rows = sum(1 for ln in base.pop("stdout").splitlines() if "-g" in ln and "-t" in ln)
         base.pop("stderr")
     ratio = round(base["seconds"] / wb["seconds"], 1) if base["seconds"] else None
+    cpu_ratio = round(base["cpu_seconds"] / wb["cpu_seconds"], 1) if base.get("cpu_seconds") else None
     return {
         "rows": rows,
         "groups": rows // PARTITIONS,
@@ -124,6 +144,7 @@ def measure(bootstrap: str, rows: int, tool_timeout: float) -> dict:
         "workbench_command": wb,
         "kafka_consumer_groups": {**base, "rows": tool_rows},
         "ratio_command": ratio,
+        "ratio_cpu": cpu_ratio,
     }
 
 
@@ -167,9 +188,10 @@ def run(args: argparse.Namespace, bootstrap: str) -> int:
         results.append(res)
         wb, base = res["workbench_command"], res["kafka_consumer_groups"]
         print(
-            f"{rows:>9,} rows: workbench {wb['seconds']}s (snapshot {res['snapshot_s']}s, "
-            f"peak RSS {wb['peak_rss_mb']} MB) | kafka-consumer-groups {base['seconds']}s "
-            f"({base['peak_rss_mb']} MB) | {res['ratio_command']}x",
+            f"{rows:>9,} rows: workbench {wb['seconds']}s wall, {wb['cpu_seconds']}s CPU (snapshot "
+            f"{res['snapshot_s']}s, peak RSS {wb['peak_rss_mb']} MB) | kafka-consumer-groups "
+            f"{base['seconds']}s wall, {base.get('cpu_seconds')}s CPU ({base['peak_rss_mb']} MB) | "
+            f"{res['ratio_command']}x wall, {res['ratio_cpu']}x CPU",
             flush=True,
         )
         _write(args.out, results)
@@ -183,6 +205,7 @@ def _write(out: str, results: list[dict]) -> None:
         "kafka-consumer-groups --describe --all-groups, same broker, same run; one run per size",
         "goal": "100k rows: snapshot <= 3 s; 1M rows (100k groups): within a 60 s interval, < 1 GB",
         "host": f"{platform.machine()} {psutil.cpu_count()} cores, python {platform.python_version()}",
+        "note": "wall times depend on the machine's load (load_average); CPU seconds much less",
         "load_average_at_end": [round(x, 1) for x in psutil.getloadavg()],
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "results": results,

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from collector_proc import STATUS, Collector
-from kafka_local import create_topic
+from kafka_local import create_topic, wait_until
 
 from workbench.collect.offsets import GroupFilter
 from workbench.collect.worker import SnapshotWorker
@@ -32,14 +32,16 @@ def _groups(bootstrap: str, topic: str, prefix: str, n: int, partitions: int) ->
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     ids = [f"{prefix}-{i}" for i in range(n)]
-    futures = [
-        admin.alter_consumer_group_offsets(
-            [ConsumerGroupTopicPartitions(g, [TopicPartition(topic, p, i + 1) for p in range(partitions)])]
-        )[g]
-        for i, g in enumerate(ids)
-    ]
-    for fut in futures:
-        fut.result(timeout=60)
+
+    def commit(i: int, g: str) -> bool:  # the first commit waits for __consumer_offsets to exist
+        offsets = [TopicPartition(topic, p, i + 1) for p in range(partitions)]
+        admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(g, offsets)], request_timeout=30)[
+            g
+        ].result()
+        return True
+
+    for i, g in enumerate(ids):
+        wait_until(lambda i=i, g=g: commit(i, g), timeout=180, message=f"a commit of {g}")
     return ids
 
 
@@ -103,14 +105,30 @@ def test_a_crashed_client_process_is_a_recorded_failure_then_recovers(groups1, t
     keep = GroupFilter(include=(include,))
     try:
         assert worker.snapshot("c", keep, 120).groups == 4
-        os.kill(worker._proc.pid, signal.SIGSEGV)  # what librdkafka's assertion does to a process
-        worker._proc.join(30)
+        pid = worker._proc.pid
+        os.kill(pid, signal.SIGSTOP)  # frozen: it cannot answer before it dies
+        os.kill(pid, signal.SIGSEGV)  # pending until it runs: what librdkafka's abort does to a process
+        worker._conn = _ResumeAfterSend(worker._conn, pid)
         with pytest.raises(KafkaRequestError, match=r"died \(signal SIGSEGV\)"):
             worker.snapshot("c", keep, 120)
         assert worker.snapshot("c", keep, 120).groups == 4
         assert worker.restarts == 1
     finally:
         worker.close()
+
+
+class _ResumeAfterSend:
+    """The worker's pipe, resuming the stopped child once the request is on its way."""
+
+    def __init__(self, conn, pid: int) -> None:
+        self._conn, self._pid = conn, pid
+
+    def send(self, obj) -> None:
+        self._conn.send(obj)
+        os.kill(self._pid, signal.SIGCONT)
+
+    def __getattr__(self, name: str):
+        return getattr(self._conn, name)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def collector_lock(data_dir: str | os.PathLike[str], cluster: str, kind: str = "
     path = lock_path(data_dir, cluster, kind)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)  # read-only: a remount ro stays possible
     except OSError as exc:
         raise ConfigError(
             f"cannot create the collector lock {path}: {exc.strerror}; check {data_dir}"
@@ -42,11 +42,8 @@ def collector_lock(data_dir: str | os.PathLike[str], cluster: str, kind: str = "
                 f"another collector (pid {holder}) is already collecting {kind} of cluster {cluster!r} "
                 f"into {data_dir}; stop it first (one collector per data directory and cluster)"
             ) from None
-        with contextlib.suppress(
-            OSError
-        ):  # the PID only serves the message; a full disk is no reason to stop
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # the PID only serves the message
+            path.write_text(f"{os.getpid()}\n")
         yield path
     finally:
         os.close(fd)  # closing the descriptor releases the flock
