@@ -21,6 +21,7 @@ import json
 import platform
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,7 @@ def main() -> int:
             print(start.stderr, file=sys.stderr)
             return 2
         bootstrap = start.stdout.strip().splitlines()[-1]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the broker below is stopped
     try:
         return run(args, bootstrap)
     finally:
