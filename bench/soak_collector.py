@@ -27,27 +27,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from collector_proc import FAILED, STATUS, Collector  # noqa: E402
+from collector_proc import FAILED, STATUS, Collector, commit_groups  # noqa: E402
 from kafka_local import KafkaLocal, create_topic  # noqa: E402
 
 
 def setup(cluster: KafkaLocal, groups: int) -> tuple[str, int]:
     """A 6-partition RF 3 topic, ``groups`` groups with commits; (include regex, coordinator id)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
     from kafka.admin import KafkaAdminClient
 
     topic, prefix = f"soak-{uuid.uuid4().hex[:6]}", f"soak-{uuid.uuid4().hex[:6]}"
     create_topic(cluster.admin(), topic, 6, 3, None)
-    admin = cluster.admin()
-    for i in range(groups):
-        gid = f"{prefix}-{i}"
-        for _ in range(60):
-            try:
-                req = [ConsumerGroupTopicPartitions(gid, [TopicPartition(topic, p, i + 1) for p in range(6)])]
-                admin.alter_consumer_group_offsets(req, request_timeout=30)[gid].result()
-                break
-            except Exception:
-                time.sleep(1)
+    commit_groups(cluster.bootstrap, topic, [f"{prefix}-{i}" for i in range(groups)], 6)
     kp = KafkaAdminClient(bootstrap_servers=cluster.bootstrap)
     coordinator = kp._manager.run(kp._find_coordinator_ids, [f"{prefix}-0"])[f"{prefix}-0"]
     kp.close()

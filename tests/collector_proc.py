@@ -77,3 +77,33 @@ class Collector:
         """SIGKILL the collector (its Kafka client child exits when its pipe closes)."""
         self.proc.kill()
         self.proc.wait(timeout=30)
+
+
+def commit_groups(bootstrap: str, topic: str, ids: list[str], partitions: int, timeout: float = 180) -> None:
+    """Group i commits offset i + 1 on every partition of ``topic`` (kafka-python admin commits:
+    librdkafka's coordinator requests can abort the process while __consumer_offsets loads,
+    confluentinc/librdkafka#5397). Retries until ``timeout`` while the coordinator loads."""
+    from kafka import TopicPartition
+    from kafka.admin import KafkaAdminClient
+    from kafka.structs import OffsetAndMetadata
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    deadline = time.monotonic() + timeout
+    try:
+        for i, gid in enumerate(ids):
+            offsets = {
+                TopicPartition(topic, p): OffsetAndMetadata(i + 1, "", None) for p in range(partitions)
+            }
+            while True:
+                try:
+                    errors = admin.alter_group_offsets(gid, offsets)
+                    if all(e.__name__ == "NoError" for e in errors.values()):
+                        break
+                    problem: object = errors
+                except Exception as exc:
+                    problem = exc
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"cannot commit for {gid}: {problem}")
+                time.sleep(0.5)
+    finally:
+        admin.close()

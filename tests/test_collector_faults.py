@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from collector_proc import STATUS, Collector
-from kafka_local import create_topic, wait_until
+from collector_proc import STATUS, Collector, commit_groups
+from kafka_local import create_topic
 
 from workbench.collect.offsets import GroupFilter
 from workbench.collect.worker import SnapshotWorker
@@ -27,21 +27,8 @@ from workbench.store import Store
 
 def _groups(bootstrap: str, topic: str, prefix: str, n: int, partitions: int) -> list[str]:
     """n groups committing every partition of ``topic`` (admin commits, no consumers)."""
-    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
-    from confluent_kafka.admin import AdminClient
-
-    admin = AdminClient({"bootstrap.servers": bootstrap})
     ids = [f"{prefix}-{i}" for i in range(n)]
-
-    def commit(i: int, g: str) -> bool:  # the first commit waits for __consumer_offsets to exist
-        offsets = [TopicPartition(topic, p, i + 1) for p in range(partitions)]
-        admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(g, offsets)], request_timeout=30)[
-            g
-        ].result()
-        return True
-
-    for i, g in enumerate(ids):
-        wait_until(lambda i=i, g=g: commit(i, g), timeout=180, message=f"a commit of {g}")
+    commit_groups(bootstrap, topic, ids, partitions)
     return ids
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from workbench.collect.groups import GroupColumns, GroupsClient
+from workbench.collect.groups_confluent import ConfluentGroups, needs_confluent
 from workbench.collect.kafka import KafkaAdmin
 from workbench.errors import ConfigError
 from workbench.schema import conform
@@ -63,13 +64,13 @@ def snapshot_offsets(
     cluster: str,
     groups: GroupFilter | None = None,
     include_internal: bool = False,
-    group_client: GroupsClient | None = None,
+    group_client: GroupsClient | ConfluentGroups | None = None,
 ) -> OffsetsSnapshot:
     """Take one snapshot: metadata, then both watermark fan-outs in flight while the batched
     group requests (:mod:`workbench.collect.groups`) run; the frame is built by joins."""
     started = time.monotonic()
     meta = admin.metadata()
-    client = group_client or GroupsClient(admin.settings, admin.timeout_s)
+    client = group_client or groups_client(admin)
     all_partitions = [
         (t, p)
         for t, tm in meta.topics.items()
@@ -91,6 +92,13 @@ def snapshot_offsets(
     return OffsetsSnapshot(
         ts, offsets, partitions, len(group_ids) - failed, time.monotonic() - started, failed, problem
     )
+
+
+def groups_client(admin: KafkaAdmin) -> GroupsClient | ConfluentGroups:
+    """Batched requests through kafka-python, or confluent-kafka where only it can log in."""
+    if needs_confluent(admin.settings.config):
+        return ConfluentGroups(admin)
+    return GroupsClient(admin.settings, admin.timeout_s)
 
 
 def _problem(failed: dict[str, str], total: int) -> str:

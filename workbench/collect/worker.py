@@ -29,13 +29,12 @@ def _child(conn: Connection, bootstrap: str, config: dict[str, str], timeout_s: 
     """The child's loop: one request (cluster, include, exclude) in, one answer out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     logging.getLogger("kafka").setLevel(logging.ERROR)  # its event-loop timing notices are not ours
-    from workbench.collect.groups import GroupsClient
     from workbench.collect.kafka import KafkaAdmin
-    from workbench.collect.offsets import snapshot_offsets
+    from workbench.collect.offsets import groups_client, snapshot_offsets
 
     settings = ClientSettings(bootstrap, config)
     admin: KafkaAdmin | None = None
-    groups = GroupsClient(settings, timeout_s)
+    groups = None
     while True:
         try:
             cluster, include, exclude = conn.recv()
@@ -43,6 +42,7 @@ def _child(conn: Connection, bootstrap: str, config: dict[str, str], timeout_s: 
             return
         try:
             admin = admin or KafkaAdmin(settings, timeout_s)
+            groups = groups or groups_client(admin)
             snap = snapshot_offsets(admin, cluster, GroupFilter(include, exclude), group_client=groups)
             conn.send(("ok", snap.ts, snap.groups, snap.duration_s, snap.failed_groups, snap.problem))
             conn.send_bytes(_ipc(snap.offsets))
