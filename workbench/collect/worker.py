@@ -25,9 +25,13 @@ from workbench.config import ClientSettings
 log = logging.getLogger(__name__)
 
 
-def _child(conn: Connection, bootstrap: str, config: dict[str, str], timeout_s: float) -> None:
+def _child(
+    conn: Connection, bootstrap: str, config: dict[str, str], timeout_s: float, levels: tuple[int, int]
+) -> None:
     """The child's loop: one request (cluster, include, exclude) in, one answer out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    logging.basicConfig(level=levels[0], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("workbench.librdkafka").setLevel(levels[1])  # as the parent's CLI set it
     logging.getLogger("kafka").setLevel(logging.ERROR)  # its event-loop timing notices are not ours
     from workbench.collect.kafka import KafkaAdmin
     from workbench.collect.offsets import groups_client, snapshot_offsets
@@ -73,7 +77,8 @@ class SnapshotWorker:
         self.close()
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
-        args = (child, self.settings.bootstrap_servers, dict(self.settings.config), self.timeout_s)
+        levels = (logging.getLogger().level, logging.getLogger("workbench.librdkafka").getEffectiveLevel())
+        args = (child, self.settings.bootstrap_servers, dict(self.settings.config), self.timeout_s, levels)
         self._proc = ctx.Process(target=_child, args=args, name="workbench-kafka-client", daemon=True)
         self._proc.start()
         child.close()
