@@ -55,21 +55,38 @@ def make_groups(bootstrap: str, start: int, stop: int, prefix: str) -> float:
         return await admin._find_coordinator_ids(keys)
 
     async def commit_all() -> None:
-        coordinators = await coordinators_of(ids)
-        window = []
-        for i, gid in zip(range(start, stop), ids, strict=True):
-            topic = f"{prefix}-t{i % TOPICS}"
-            offsets = {
-                TopicPartition(topic, p): OffsetAndMetadata(i + p, "", None) for p in range(PARTITIONS)
-            }
-            req = admin._alter_group_offsets_request(gid, offsets)
-            window.append(admin._manager.send(req, node_id=coordinators[gid]))
-            if len(window) >= 500:
-                for fut in window:
-                    admin._alter_group_offsets_process_response(await fut)
-                window = []
-        for fut in window:
-            admin._alter_group_offsets_process_response(await fut)
+        todo = list(zip(range(start, stop), ids, strict=True))
+        for _ in range(60):  # groups whose commit came back with an error are tried again
+            coordinators, failed, window = await coordinators_of([g for _, g in todo]), [], []
+            for i, gid in todo:
+                topic = f"{prefix}-t{i % TOPICS}"
+                offsets = {
+                    TopicPartition(topic, p): OffsetAndMetadata(i + p, "", None) for p in range(PARTITIONS)
+                }
+                req = admin._alter_group_offsets_request(gid, offsets)
+                window.append(((i, gid), admin._manager.send(req, node_id=coordinators[gid])))
+                if len(window) >= 500:
+                    failed += await drain(window)
+                    window = []
+            failed += await drain(window)
+            if not failed:
+                return
+            todo = failed
+            admin._manager.cluster.request_update()
+            await admin._net.sleep(1)
+        raise SystemExit(f"{len(todo)} groups could not commit")
+
+    async def drain(window: list) -> list:
+        failed = []
+        for key, fut in window:
+            try:
+                errors = admin._alter_group_offsets_process_response(await fut)
+                ok = all(e.__name__ == "NoError" for e in errors.values())
+            except Exception:
+                ok = False
+            if not ok:
+                failed.append(key)
+        return failed
 
     admin._manager.run(commit_all)
     admin.close()
@@ -133,7 +150,10 @@ def measure(bootstrap: str, rows: int, tool_timeout: float) -> dict:
     base = run_measured(tool, tool_timeout)
     tool_rows = None
     if base.get("stdout") is not None:
-        tool_rows = sum(1 for ln in base.pop("stdout").splitlines() if "-g" in ln and "-t" in ln)
+        lines = base.pop("stdout").splitlines()
+        tool_rows = sum(
+            1 for ln in lines if len(ln.split()) >= 4 and re.fullmatch(r"\S+-g\d+", ln.split()[0])
+        )
         base.pop("stderr")
     ratio = round(base["seconds"] / wb["seconds"], 1) if base["seconds"] else None
     cpu_ratio = round(base["cpu_seconds"] / wb["cpu_seconds"], 1) if base.get("cpu_seconds") else None
