@@ -379,7 +379,7 @@ def test_secrets_from_command_config_reach_no_output_or_data(scenario, tmp_path:
 
 def test_malformed_command_config_names_the_line(tmp_path: Path):
     props = tmp_path / "client.properties"
-    props.write_text("security.protocol=PLAINTEXT\n\nsasl.password hunter2\n")
+    props.write_text("security.protocol=PLAINTEXT\n\nsasl.password hun\\uZZter2\n")
     out = subprocess.run(
         [
             *WORKBENCH,
@@ -402,7 +402,7 @@ def test_malformed_command_config_names_the_line(tmp_path: Path):
     )
     assert out.returncode == 2
     assert (
-        out.stderr.strip() == f"error: {props}:3: malformed line (no '=' or ':' after a key): expected "
-        "key=value as in Kafka's client.properties"
+        out.stderr.strip() == f"error: {props}:3: malformed \\uXXXX escape (four hex digits expected); "
+        "write a backslash as \\\\"
     )
-    assert "hunter2" not in out.stderr and not (tmp_path / "d").exists()
+    assert "hun" not in out.stderr and "ter2" not in out.stderr and not (tmp_path / "d").exists()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from workbench.config import load_settings, read_properties, to_librdkafka
+from workbench.config import load_settings, mask_text, read_properties, to_librdkafka
 from workbench.errors import ConfigError
 
-ENV = {"KAFKA_PASSWORD": "s3cr3t-env", "KAFKA_USER": "alice"}
+ENV = {"KAFKA_PASSWORD": "s3cr3t-env", "KAFKA_USER": "alice", "ODD": "a\"b\\c'd"}
 
 # (client.properties text, expected librdkafka config)
 CASES = [
@@ -33,6 +33,23 @@ CASES = [
     ),
     # Java's empty endpoint identification (disable) must become librdkafka's "none"
     ("ssl.endpoint.identification.algorithm=\n", {"ssl.endpoint.identification.algorithm": "none"}),
+    # OAuthBearerLoginModule maps to librdkafka's OIDC keys
+    (
+        "sasl.mechanism=OAUTHBEARER\nsasl.oauthbearer.token.endpoint.url=https://idp/t\n"
+        'sasl.jaas.config=x.OAuthBearerLoginModule required clientId="c" clientSecret="s";\n',
+        {
+            "sasl.mechanism": "OAUTHBEARER",
+            "sasl.oauthbearer.token.endpoint.url": "https://idp/t",
+            "sasl.oauthbearer.method": "oidc",
+            "sasl.oauthbearer.client.id": "c",
+            "sasl.oauthbearer.client.secret": "s",
+        },
+    ),
+    # a secret from the environment holding quotes and backslashes stays data inside JAAS
+    (
+        'sasl.jaas.config=x.PlainLoginModule required username="u" password="${env:ODD}";\n',
+        {"sasl.username": "u", "sasl.password": "a\"b\\c'd"},
+    ),
     # Java-only keys are dropped; backslash continuation joins lines
     (
         "key.serializer=org.Foo\nssl.ca.location=/etc/ssl/\\\n  ca.pem\n",
@@ -50,7 +67,17 @@ def test_properties_map_to_librdkafka(tmp_path: Path, text: str, expected: dict)
 
 # (client.properties text, fragment of the one-line error)
 ERRORS = [
-    ("security.protocol=SSL\nthis-line-has-no-separator\n", "client.properties:2: malformed line"),
+    ("security.protocol=SSL\nsasl.username=\\uZZZZ\n", "client.properties:2: "),
+    (
+        "a=1\n" + 'sasl.jaas.config=x.PlainLoginModule required username="u" password="p;\n',
+        'unclosed " quote',
+    ),
+    ('sasl.jaas.config=x.PlainLoginModule required username="u" password="p"\n', "not terminated"),
+    ("sasl.mechanism=OAUTHBEARER\nsecurity.protocol=SASL_SSL\n", "OAUTHBEARER without a token config"),
+    (
+        "sasl.mechanism=OAUTHBEARER\nsasl.oauthbearer.method=oidc\nsasl.oauthbearer.client.id=c\n",
+        "sasl.oauthbearer.client.secret, sasl.oauthbearer.token.endpoint.url",
+    ),
     ("ssl.truststore.location=/x.jks\n", "ssl.ca.location"),
     (
         "sasl.password=${env:NOT_SET_ANYWHERE}\n",
@@ -58,7 +85,7 @@ ERRORS = [
     ),
     (
         "sasl.jaas.config=com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true;\n",
-        "only PLAIN and SCRAM",
+        "only PLAIN, SCRAM and OAUTHBEARER",
     ),
 ]
 
@@ -91,3 +118,26 @@ def test_missing_bootstrap_and_missing_file() -> None:
         load_settings("")
     with pytest.raises(ConfigError, match="cannot read command config"):
         load_settings("h:1", "/nonexistent/client.properties")
+
+
+def test_invalid_utf8_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    f = tmp_path / "client.properties"
+    f.write_bytes(b"security.protocol=SSL\nsasl.password=\xff\xfe\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings("h:1", f, environ={})
+    assert str(err.value).startswith(f"{f}:2: not UTF-8 text") and "\n" not in str(err.value)
+
+
+# (free text, masked): labels and sweeps hold key=value pairs; only secret keys are masked
+MASK_TEXT = [
+    ("sasl.password=hunter2 linger.ms=5", "sasl.password=*** linger.ms=5"),
+    ("run A ssl.key.password: k3y, acks=all", "run A ssl.key.password: ***, acks=all"),
+    ('x.Plain required username="u" password="p w";', 'x.Plain required username="u" password=***;'),
+    ("no secrets here", "no secrets here"),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), MASK_TEXT)
+def test_mask_text(text: str | None, masked: str | None) -> None:
+    assert mask_text(text) == masked

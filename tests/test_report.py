@@ -250,7 +250,7 @@ def test_failing_cell_keeps_notebook_and_names_the_cell(tmp_path: Path) -> None:
     with pytest.raises(ReportError) as info:
         render("tiny", {"fail": "yes", "rows": "7"}, out_dir=tmp_path, catalog=TINY_CATALOG)
     message = str(info.value)
-    assert "cell 6 (`if fail:`)" in message
+    assert 'cell 6, line 2 (`raise ValueError(f"asked to fail with {rows} rows")`)' in message
     assert "ValueError: asked to fail with 7 rows" in message
     failed = list((tmp_path / "tiny").glob("*.failed.ipynb"))
     assert len(failed) == 1 and str(failed[0]) in message
@@ -348,8 +348,9 @@ def test_lag_trend_with_filters(sample_dir: Path, tmp_path: Path) -> None:
 
 
 def test_lag_trend_bad_value_fails_a_cell(sample_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match=r"failed in cell \d+ \(`.+`\): ConfigError: bad since") as info:
-        render("lag-trend", {"data_dir": str(sample_dir), "since": "banana"}, out_dir=tmp_path)
+    """A value that passes its kind's check but not the data (an unknown cluster) fails in a cell."""
+    with pytest.raises(ReportError, match=r"failed in cell \d+, line \d+ \(`.+`\): \w+Error: .*nope") as info:
+        render("lag-trend", {"data_dir": str(sample_dir), "cluster": "nope"}, out_dir=tmp_path)
     assert list((tmp_path / "lag-trend").glob("*.failed.ipynb"))
     assert "failed notebook kept at" in str(info.value)
 
@@ -370,6 +371,11 @@ def test_cli_list() -> None:
     result = CliRunner().invoke(main, ["report", "--list"])
     assert result.exit_code == 0, result.output
     assert "lag-trend" in result.output and "burrow_intervals" in result.output
+    assert (
+        "-p since (duration back from the newest snapshot (7d) or ISO 8601 instant, default '7d'): "
+        in result.output
+    )
+    assert "-p latency (one of send_to_ack," in result.output
 
 
 @pytest.mark.parametrize(
@@ -377,7 +383,10 @@ def test_cli_list() -> None:
     [
         (["report", "nope"], "error: unknown report 'nope'"),
         (["report", "lag-trend", "-p", "bogus", "1"], "error: unknown parameter bogus"),
-        (["report", "lag-trend", "-p", "top_n", "many"], "error: parameter top_n: 'many' is not a valid int"),
+        (
+            ["report", "lag-trend", "-p", "top_n", "many"],
+            "error: parameter top_n: 'many' is not a valid whole",
+        ),
     ],
 )
 def test_cli_errors_are_one_line_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
@@ -386,30 +395,81 @@ def test_cli_errors_are_one_line_exit_2(args: list[str], message: str, tmp_path:
     assert result.output.startswith(message) and result.output.count("\n") == 1
 
 
-def test_cli_failed_run_names_the_cell(sample_dir: Path, tmp_path: Path) -> None:
-    args = [
-        "report",
-        "lag-trend",
-        "--data-dir",
-        str(sample_dir),
-        "-p",
-        "until",
-        "yesterday",
-        "--out",
-        str(tmp_path),
-    ]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code != 0
-    assert re.match(r"error: report lag-trend failed in cell \d+ \(`", result.output)
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("until", "yesterday", "use a duration (7d) or ISO 8601"),
+        ("since", "99999999d", "longer than 3660 days"),
+        ("since", "inf", "must be a finite duration"),
+        ("since", "0s", "must be longer than zero"),
+        ("since", "9999-12-31", "the year must be between"),
+        ("groups", "(?=x)", "look-around"),
+        ("groups", "[", "unclosed character class"),
+        ("top_n", "0", "must be 1 or more"),
+        ("warn_time_lag_s", "inf", "must be a finite number"),
+        ("burrow_minimum_complete", "1.5", "must be between 0 and 1"),
+    ],
+)
+def test_cli_bad_values_fail_before_the_kernel_starts(
+    name: str, value: str, message: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(main, ["report", "lag-trend", "-p", name, value, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: parameter {name}: ") and message in result.output
+    assert result.output.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing ran, nothing written
+
+
+@pytest.mark.parametrize(
+    ("report", "name", "value", "expected"),
+    [
+        ("latency-percentiles", "latency", "none", "none"),  # a choice that lists none stays the text
+        ("latency-percentiles", "phase", "None", None),
+        ("lag-trend", "since", "2026-11-01T00:00Z", "2026-11-01T00:00Z"),
+        ("lag-trend", "groups", "orders-.*", "orders-.*"),
+        ("capacity", "fill_target", "0.8", 0.8),
+    ],
+)
+def test_typed_parameters_accept(report: str, name: str, value: str, expected: object) -> None:
+    assert check_parameters(CATALOG[report].path, {name: value}) == {name: expected}
+
+
+def test_every_catalog_parameter_is_declared_with_a_meaning() -> None:
+    """``report --list`` shows kind, default and meaning: the parameters cells must say them."""
+    from workbench.report.parameters import read_parameters
+
+    for spec in CATALOG.values():
+        for param in read_parameters(spec.path).values():
+            assert param.help, f"{spec.name}: {param.name} has no meaning in its parameters cell"
+            assert (
+                param.kind
+                in {
+                    "str",
+                    "path",
+                    "list",
+                    "int",
+                    "count",
+                    "float",
+                    "fraction",
+                    "bool",
+                    "duration",
+                    "since",
+                    "regex",
+                }
+                or param.choices
+            ), (spec.name, param)
 
 
 def test_cli_demo(sample_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--data-dir", str(sample_dir)])
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()  # paths on stdout, one summary line per report on stderr
     assert lines[-1] == str(tmp_path / "index.html")
     assert len(lines) == len(CATALOG) + 1
     assert all(Path(line).exists() for line in lines)
+    summaries = result.stderr.splitlines()
+    assert len(summaries) == len(CATALOG)
+    assert all(re.match(r"report [\w-]+: rendered in [\d.]+ s; findings: ", line) for line in summaries)
 
 
 def test_notebooks_are_found_in_the_source_tree_or_where_a_wheel_put_them(

@@ -3,28 +3,38 @@
 Kafka's own CLI tools take ``--command-config client.properties`` with Java client keys. The
 workbench reads the same file and maps it to librdkafka's keys:
 
-* ``sasl.jaas.config`` (PlainLoginModule / ScramLoginModule ``username=... password=...``)
-  becomes ``sasl.username`` / ``sasl.password``;
+* the file is read as Java's ``Properties.load`` reads it (``javaproperties``: every separator,
+  escape and continuation rule), from UTF-8;
+* ``sasl.jaas.config`` (PlainLoginModule / ScramLoginModule ``username=... password=...``,
+  read as Kafka's JaasConfig reads it: :mod:`workbench.jaas`) becomes ``sasl.username`` /
+  ``sasl.password``; OAuthBearerLoginModule ``clientId``/``clientSecret``/``scope`` become
+  librdkafka's OIDC keys;
 * ``ssl.truststore.location`` (JKS/PKCS12 trust stores) is refused with the fix to use
   ``ssl.ca.location`` (PEM) instead; ``ssl.endpoint.identification.algorithm=`` (empty, Java's
   "disable") becomes ``none``;
 * ``${env:NAME}`` or ``${NAME}`` anywhere in a value is replaced by that environment variable,
   and ``${file:/path}`` by the file's contents, so secrets need not sit in the file.
 
-Secrets are held in :class:`ClientSettings` but never printed: ``repr``/``str`` and
-:meth:`ClientSettings.describe` mask them.
+Secrets are held in :class:`ClientSettings` but never printed. :func:`mask_props` and
+:func:`mask_text` (both deciding by :func:`is_secret`) are the one masking path of the workbench.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+import javaproperties
+
 from workbench.errors import ConfigError
+from workbench.jaas import parse_jaas
+
+#: What every masked secret is shown as.
+MASK = "***"
 
 #: librdkafka keys whose values are secrets.
 SECRET_KEYS = frozenset(
@@ -38,7 +48,7 @@ SECRET_KEYS = frozenset(
     }
 )
 
-_JAAS_RE = re.compile(r"""(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s;]+))""")
+_KV_RE = re.compile(r"""([\w.\-]+)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,;]*)""")
 _REF_RE = re.compile(r"\$\{(?:(env|file):)?([^}]+)\}")
 
 # Java client keys librdkafka does not know and that carry no meaning for it: dropped quietly.
@@ -61,6 +71,18 @@ def is_secret(key: str) -> bool:
     return k in SECRET_KEYS or "password" in k or "secret" in k or k == "sasl.jaas.config"
 
 
+def mask_props(props: Mapping[str, str]) -> dict[str, str]:
+    """``props`` with every secret value (:func:`is_secret`) replaced by ``***``."""
+    return {k: (MASK if is_secret(k) else v) for k, v in props.items()}
+
+
+def mask_text(text: str | None) -> str | None:
+    """Free text (a label, a sweep, a JAAS line) with ``key=value`` secrets replaced by ``***``."""
+    if not text:
+        return text
+    return _KV_RE.sub(lambda m: m[1] + m[2] + MASK if is_secret(m[1]) else m[0], text)
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """Frozen librdkafka configuration for one cluster. Secrets are masked in every rendering."""
@@ -81,9 +103,7 @@ class ClientSettings:
 
     def describe(self) -> dict[str, str]:
         """The configuration with secrets masked, safe for logs and stored metadata."""
-        out = {"bootstrap.servers": self.bootstrap_servers}
-        out.update({k: ("***" if is_secret(k) else v) for k, v in self.config.items()})
-        return out
+        return {"bootstrap.servers": self.bootstrap_servers, **mask_props(self.config)}
 
     def __repr__(self) -> str:
         return f"ClientSettings({self.describe()!r})"
@@ -104,40 +124,51 @@ def load_settings(
     if command_config is not None:
         props.update(read_properties(command_config, env))
     if overrides:
-        props.update({k: _expand(v, env, "override", 0) for k, v in overrides.items()})
+        props.update({k: _expand(v, env, "override") for k, v in overrides.items()})
     props.pop("bootstrap.servers", None)
-    return ClientSettings(bootstrap_servers, to_librdkafka(props, str(command_config or "overrides")))
+    where = str(command_config or "overrides")
+    conf = to_librdkafka(props, where)
+    check_oauthbearer(conf, where)
+    return ClientSettings(bootstrap_servers, conf)
 
 
 def read_properties(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Parse a Java ``.properties`` file (``key=value``, ``key: value``, ``#``/``!`` comments,
-    backslash line continuations). A line without a separator is an error naming the line."""
+    """Parse a Java ``.properties`` file exactly as ``java.util.Properties.load`` does (UTF-8),
+    then expand ``${env:..}``/``${file:..}`` in the values. Errors name the file and line."""
     env = os.environ if environ is None else environ
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read command config {p}: {exc.strerror}; check the path") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{p}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8 "
+            "or write the character as \\uXXXX"
+        ) from None
     props: dict[str, str] = {}
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        lineno = i + 1
-        line = lines[i].strip()
-        i += 1
-        while line.endswith("\\") and not line.endswith("\\\\") and i < len(lines):
-            line = line[:-1] + lines[i].strip()
-            i += 1
-        if not line or line[0] in "#!":
-            continue
-        m = re.match(r"^([^=:\s]+)\s*[=:]\s*(.*)$", line)
-        if not m:
-            raise ConfigError(
-                f"{p}:{lineno}: malformed line (no '=' or ':' after a key): expected key=value "
-                "as in Kafka's client.properties"
-            )
-        props[m.group(1)] = _expand(m.group(2), env, str(p), lineno)
+    for lineno, key, value in _entries(text, str(p)):
+        props[key] = value if key == "sasl.jaas.config" else _expand(value, env, f"{p}:{lineno}")
+    if "sasl.jaas.config" in props:
+        props["sasl.jaas.config"] = _expand_jaas(props["sasl.jaas.config"], env, f"{p}")
     return props
+
+
+def _entries(text: str, where: str) -> Iterator[tuple[int, str, str]]:
+    """``(line, key, value)`` per entry, by javaproperties (Java's rules)."""
+    line = 1
+    try:
+        for element in javaproperties.parse(text):
+            if isinstance(element, javaproperties.KeyValue):
+                yield line, element.key, element.value
+            line += element.source.count("\n")
+    except ValueError:  # javaproperties.InvalidUEscapeError; its text would quote the (secret) value
+        raise ConfigError(
+            f"{where}:{line}: malformed \\uXXXX escape (four hex digits expected); write a backslash as \\\\"
+        ) from None
 
 
 def to_librdkafka(props: Mapping[str, str], where: str = "client properties") -> dict[str, str]:
@@ -146,7 +177,7 @@ def to_librdkafka(props: Mapping[str, str], where: str = "client properties") ->
     for key, value in props.items():
         k = key.strip()
         if k == "sasl.jaas.config":
-            out.update(_parse_jaas(value, where))
+            out.update(_jaas_to_librdkafka(value, where))
         elif k in ("ssl.truststore.location", "ssl.truststore.password"):
             raise ConfigError(
                 f"{where}: {k} (a Java trust store) is not supported by librdkafka: convert it to PEM "
@@ -161,33 +192,66 @@ def to_librdkafka(props: Mapping[str, str], where: str = "client properties") ->
     return out
 
 
-def _parse_jaas(value: str, where: str) -> dict[str, str]:
-    fields = {
-        m.group(1): m.group(2) if m.group(2) is not None else (m.group(3) or m.group(4))
-        for m in _JAAS_RE.finditer(value)
-    }
-    if "username" not in fields or "password" not in fields:
+def _jaas_to_librdkafka(value: str, where: str) -> dict[str, str]:
+    entry = parse_jaas(value, where)
+    opts = entry.options
+    if entry.module.endswith("OAuthBearerLoginModule"):
+        mapping = {"clientId": "sasl.oauthbearer.client.id", "clientSecret": "sasl.oauthbearer.client.secret"}
+        mapping["scope"] = "sasl.oauthbearer.scope"
+        out = {mapping[k]: v for k, v in opts.items() if k in mapping}
+        return {"sasl.oauthbearer.method": "oidc", **out} if out else {}
+    if "username" not in opts or "password" not in opts:
         raise ConfigError(
             f'{where}: sasl.jaas.config has no username="..." password="...": '
-            "only PLAIN and SCRAM login modules are supported"
+            "only PLAIN, SCRAM and OAUTHBEARER (clientId/clientSecret) login modules are supported"
         )
-    return {"sasl.username": fields["username"], "sasl.password": fields["password"].replace('\\"', '"')}
+    return {"sasl.username": opts["username"], "sasl.password": opts["password"]}
 
 
-def _expand(value: str, env: Mapping[str, str], where: str, lineno: int) -> str:
+def check_oauthbearer(conf: Mapping[str, str], where: str) -> None:
+    """OAUTHBEARER needs a token source librdkafka can use without a callback."""
+    mechanism = conf.get("sasl.mechanism", conf.get("sasl.mechanisms", "")).strip().upper()
+    if mechanism != "OAUTHBEARER":
+        return
+    if conf.get("enable.sasl.oauthbearer.unsecure.jwt", "").strip().lower() == "true":
+        return
+    oidc = (
+        "sasl.oauthbearer.client.id",
+        "sasl.oauthbearer.client.secret",
+        "sasl.oauthbearer.token.endpoint.url",
+    )
+    missing = [k for k in oidc if not conf.get(k)]
+    if conf.get("sasl.oauthbearer.method", "").strip().lower() == "oidc" and not missing:
+        return
+    raise ConfigError(
+        f"{where}: sasl.mechanism=OAUTHBEARER without a token config: set "
+        f"sasl.oauthbearer.method=oidc and {', '.join(missing or oidc)} "
+        "(or OAuthBearerLoginModule clientId/clientSecret in sasl.jaas.config)"
+    )
+
+
+def _expand_jaas(value: str, env: Mapping[str, str], where: str) -> str:
+    """Expand references in a JAAS value, escaped so a quote or backslash in a secret stays data."""
+
     def repl(m: re.Match[str]) -> str:
-        kind, name = m.group(1) or "env", m.group(2)
-        if kind == "file":
-            try:
-                return Path(name).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(
-                    f"{where}:{lineno}: cannot read secret file {name}: {exc.strerror}"
-                ) from exc
-        if name not in env:
-            raise ConfigError(
-                f"{where}:{lineno}: environment variable {name} is not set; export it or edit the file"
-            )
-        return env[name]
+        text = _reference(m, env, f"{where}: sasl.jaas.config")
+        return text.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'")
 
     return _REF_RE.sub(repl, value)
+
+
+def _expand(value: str, env: Mapping[str, str], where: str) -> str:
+    return _REF_RE.sub(lambda m: _reference(m, env, where), value)
+
+
+def _reference(m: re.Match[str], env: Mapping[str, str], where: str) -> str:
+    kind, name = m.group(1) or "env", m.group(2)
+    if kind == "file":
+        try:
+            return Path(name).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise ConfigError(f"{where}: cannot read secret file {name}: {reason}") from exc
+    if name not in env:
+        raise ConfigError(f"{where}: environment variable {name} is not set; export it or edit the file")
+    return env[name]

@@ -1,6 +1,6 @@
 """Charts of the config-health report. Pure: a frame in, an Altair chart out, the shared theme.
 
-Inputs are the small frames of :mod:`workbench.analyze.config_history` (already aggregated per
+Inputs are the small frames of :mod:`workbench.analyze.config.history` (already aggregated per
 broker, topic or snapshot); each function still checks it stays under ``MAX_ROWS``.
 """
 
@@ -11,6 +11,17 @@ import polars as pl
 
 from workbench.charts.bucket import add_bucket, step_label
 from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, finish
+
+__all__ = [
+    "SEVERITY_COLORS",
+    "SEVERITY_ORDER",
+    "broker_load",
+    "disk_per_broker",
+    "disk_per_topic",
+    "findings_over_time",
+    "replication_over_time",
+    "severity_scale",
+]
 
 SEVERITY_ORDER = ("critical", "warning", "info")
 SEVERITY_COLORS = {"critical": "#8e0000", "warning": "#f0a202", "info": "#4e79a7"}

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+import workbench
 from workbench.errors import WorkbenchError
 
 
@@ -24,6 +25,11 @@ class _Group(click.Group):
         except WorkbenchError as err:
             click.echo(f"error: {err}", err=True)
             ctx.exit(err.exit_code)
+        except click.UsageError as err:  # a bad option of a subcommand: one line too
+            where = err.ctx.command_path if err.ctx else ctx.command_path
+            message = " ".join(err.format_message().split())
+            click.echo(f"error: {message} (see '{where} -h')", err=True)
+            ctx.exit(err.exit_code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -31,6 +37,7 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
     """Kafka capacity workbench: consumer-lag history, configs, benchmarks and offline reports."""
+    workbench.tune_allocator()  # before any command imports Polars; report kernels inherit it
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr

@@ -7,14 +7,16 @@ JSON with ``--json``. ``bench simulate`` writes the deterministic sample runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import click
 
-from workbench.cli.options import connection_options, data_dir_option
+from workbench.cli.options import SEED, Duration, Finite, connection_options, data_dir_option
 
 F = Callable[..., Any]
 
@@ -29,14 +31,14 @@ def _bench_options(props_name: str) -> Callable[[F], F]:
                 "--topic", required=True, help="Topic to benchmark (must exist, or be auto-created)."
             ),
             click.option(
-                "--num-records", type=click.IntRange(min=1), required=True, help="Records to send/read."
+                "--num-records", type=click.IntRange(1, 10**12), required=True, help="Records to send/read."
             ),
             click.option(
-                "--record-size", type=click.IntRange(min=1), default=100, show_default=True, help="Bytes."
+                "--record-size", type=click.IntRange(1, 10**9), default=100, show_default=True, help="Bytes."
             ),
             click.option(
                 "--throughput",
-                type=float,
+                type=Finite(-1, 1e9),
                 default=-1.0,
                 show_default=True,
                 help="Target msg/s on an open-loop schedule; -1: unthrottled.",
@@ -49,11 +51,20 @@ def _bench_options(props_name: str) -> Callable[[F], F]:
                 help="Client properties (repeatable; one value may hold several space-separated K=V).",
             ),
             click.option(
-                "--warmup-records", type=click.IntRange(min=0), default=0, help="First N records are warm-up."
+                "--warmup-records",
+                type=click.IntRange(0, 10**12),
+                default=0,
+                help="First N records are warm-up.",
             ),
-            click.option("--warmup-seconds", type=float, default=0.0, help="First S seconds are warm-up."),
             click.option(
-                "--interval", default="1s", show_default=True, help="Reporting interval (1s, 500ms...)."
+                "--warmup-seconds", type=Finite(0, 86400), default=0.0, help="First S seconds are warm-up."
+            ),
+            click.option(
+                "--interval",
+                type=Duration(dt.timedelta(milliseconds=10), dt.timedelta(hours=1)),
+                default="1s",
+                show_default=True,
+                help="Reporting interval (1s, 500ms...).",
             ),
             click.option(
                 "--sweep", multiple=True, metavar="K=V1,V2", help="Run every combination (repeatable)."
@@ -108,7 +119,7 @@ def consumer_cmd(**kw: Any) -> None:
 
 def _run(kind: str, **kw: Any) -> None:
     from workbench.collect.bench import BenchSpec, parse_props, run_bench, sweep_specs
-    from workbench.config import load_settings
+    from workbench.config import load_settings, mask_props, mask_text
     from workbench.errors import ConfigError
     from workbench.store import Store
 
@@ -124,7 +135,8 @@ def _run(kind: str, **kw: Any) -> None:
     )  # fmt: skip
     store = Store(kw["data_dir"])
     results = []
-    for spec in sweep_specs(base, kw["sweep"]):
+    for unmasked in sweep_specs(base, kw["sweep"]):  # props keep secrets for the client; the rest is shown
+        spec = replace(unmasked, label=mask_text(unmasked.label), sweep=mask_props(unmasked.sweep))
         result = _with_progress(lambda cb, s=spec: run_bench(settings, s, cb), spec, kw["as_json"])
         store.append("bench_runs", result.runs)
         store.append("bench_intervals", result.intervals)
@@ -137,7 +149,7 @@ def _run(kind: str, **kw: Any) -> None:
 
 
 def _seconds(text: str, what: str) -> float:
-    from workbench.timeparse import parse_duration
+    from workbench.units import parse_duration
 
     return parse_duration(text, what).total_seconds()
 
@@ -168,7 +180,7 @@ def _echo_result(result: Any, data_dir: str) -> None:
 @bench_group.command("simulate")
 @data_dir_option
 @click.option("--cluster", default="sample", show_default=True, help="Name to file the runs under.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same data.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed: same seed, same data.")
 def simulate_cmd(data_dir: str, cluster: str, seed: int) -> None:
     """Write deterministic synthetic benchmark runs (the linger.ms x acks sweep of data/sample)."""
     from workbench.simulate.bench import write_bench

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
+
+from workbench.cli.options import Finite
 
 
 def register(main: click.Group) -> None:
@@ -21,11 +22,13 @@ def capacity() -> None:
 @capacity.command("export-cruise-control")
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(file_okay=False))
 @click.option("--cluster", default=None, help="Cluster name (may be omitted with one cluster).")
-@click.option("--disk-gb", type=float, required=True, help="Disk capacity per broker, GB (10^9 bytes).")
 @click.option(
-    "--nic-mb-s", type=float, required=True, help="Network capacity per broker and direction, MB/s."
+    "--disk-gb", type=Finite(0, 1e9), required=True, help="Disk capacity per broker, GB (10^9 bytes)."
 )
-@click.option("--cpu", type=float, default=100.0, show_default=True, help="CPU capacity, percent.")
+@click.option(
+    "--nic-mb-s", type=Finite(0, 1e9), required=True, help="Network capacity per broker and direction, MB/s."
+)
+@click.option("--cpu", type=Finite(0, 1e6), default=100.0, show_default=True, help="CPU capacity, percent.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True)
 def export_cruise_control(
     data_dir: str, cluster: str | None, disk_gb: float, nic_mb_s: float, cpu: float, output: str
@@ -35,7 +38,7 @@ def export_cruise_control(
     DISK in MB and NW_IN/NW_OUT in KB/s as Cruise Control counts them; brokers with several log
     dirs (JBOD) get DISK per log dir.
     """
-    from workbench.analyze.sizing import MB, cruise_control_capacity
+    from workbench.analyze.capacity import MB, cruise_control_capacity
     from workbench.frames.configs import load_config_snapshot
 
     if disk_gb <= 0 or nic_mb_s <= 0:
@@ -51,5 +54,7 @@ def export_cruise_control(
     if output == "-":
         click.echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        from workbench.fsutil import atomic_write_text
+
+        atomic_write_text(output, text)
         click.echo(output)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbench.cli.options import connection_options, data_dir_option
+from workbench.cli.options import COUNT, WindowBound, connection_options, data_dir_option, interval_option
 from workbench.errors import ConfigError
-from workbench.timeparse import parse_duration
+from workbench.units import parse_duration
 
 if TYPE_CHECKING:  # polars loads only when a command needs it (`workbench --help` stays quick)
     import polars as pl
@@ -35,7 +35,7 @@ def _clients(bootstrap_server: str, command_config: str | None, timeout: str):
 
 def load_rule_file(path: str | None):
     """Rule settings from a TOML file (defaults when ``path`` is None)."""
-    from workbench.analyze.config_rules import RuleSettings, parse_rule_settings
+    from workbench.analyze.config import RuleSettings, parse_rule_settings
 
     if path is None:
         return RuleSettings()
@@ -50,10 +50,8 @@ def load_rule_file(path: str | None):
 @connection_options()
 @click.option("--cluster", required=True, help="Name to file this cluster's data under.")
 @data_dir_option
-@click.option(
-    "--interval", default="1h", show_default=True, help="Time between snapshots (with --count/--loop)."
-)
-@click.option("--count", type=click.IntRange(min=1), default=None, help="Take N snapshots (default 1).")
+@interval_option("1h", dt.timedelta(seconds=1), "Time between snapshots (with --count/--loop; 1s to 7d).")
+@click.option("--count", type=COUNT, default=None, help="Take N snapshots (default 1).")
 @click.option("--loop", "forever", is_flag=True, help="Snapshot every --interval until SIGINT/SIGTERM.")
 def collect_configs(
     bootstrap_server: str,
@@ -98,7 +96,10 @@ def collect_configs(
 @data_dir_option
 @click.option("--cluster", help="Cluster name (stored history: needed when the data dir holds several).")
 @click.option(
-    "--at", "at", help="Stored history: the newest snapshot at or before this (ISO 8601, or 1d back)."
+    "--at",
+    "at",
+    type=WindowBound(),
+    help="Stored history: the newest snapshot at or before this (ISO 8601, or 1d back).",
 )
 @click.option("--topics", help="Only these topics (comma-separated) for the topic rules.")
 @click.option(
@@ -123,8 +124,7 @@ def validate(
     Live with --bootstrap-server, else the stored snapshot (--data-dir, --cluster, --at).
     Exit 0: nothing critical; 1: something critical; 2: an error.
     """
-    from workbench.analyze.config_checks import RULES
-    from workbench.analyze.config_rules import ConfigView, evaluate, worst_severity
+    from workbench.analyze.config import RULES, ConfigView, evaluate, worst_severity
 
     if list_rules:
         for rule in RULES:
@@ -181,7 +181,7 @@ def _only_topics(frames: dict[str, pl.DataFrame], names: list[str]) -> dict[str,
 
 
 def _json(cluster: str, ts: dt.datetime | None, findings: pl.DataFrame) -> dict:
-    from workbench.analyze.config_rules import worst_severity
+    from workbench.analyze.config import worst_severity
 
     counts = findings.group_by("severity").len()
     return {
@@ -198,7 +198,7 @@ def _print(cluster: str, ts: dt.datetime | None, findings: pl.DataFrame) -> None
     from rich.console import Console
     from rich.markup import escape
 
-    from workbench.analyze.config_rules import SEVERITIES
+    from workbench.analyze.config import SEVERITIES
 
     console = Console(highlight=False)
     when = f" at {ts:%Y-%m-%d %H:%M:%S} UTC" if ts else ""

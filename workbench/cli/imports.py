@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workbench.cli.options import data_dir_option
+from workbench.cli.options import Finite, Instant, data_dir_option, mask_label
 
 if TYPE_CHECKING:  # the importers load polars: only when a command runs (`--help` stays quick)
+    import polars as pl
+
     from workbench.importers import ImportResult, Source
+    from workbench.store import Store
 
 #: Reads one input (a path or stdin's text) into a result.
 Reader = Callable[["Source"], "ImportResult"]
@@ -38,9 +41,9 @@ def import_group() -> None:
 @import_group.command("consumer-groups")
 @_FILES
 @click.option("--cluster", required=True, help="Name to file the rows under (the output does not name it).")
-@click.option("--at", help=_AT_HELP)
+@click.option("--at", type=Instant(), help=_AT_HELP)
 @data_dir_option
-def consumer_groups(files: tuple[str, ...], cluster: str, at: str | None, data_dir: str) -> None:
+def consumer_groups(files: tuple[str, ...], cluster: str, at: dt.datetime | None, data_dir: str) -> None:
     """Import `kafka-consumer-groups --describe` output (3.x/4.x, --all-groups, --verbose).
 
     Capture stderr too (2>&1): it carries the "no active members" and "rebalancing" messages
@@ -48,23 +51,23 @@ def consumer_groups(files: tuple[str, ...], cluster: str, at: str | None, data_d
     """
     from workbench.importers import read_consumer_groups
 
-    when = _instant(at)
+    when = at
     run_import(files, lambda source: read_consumer_groups(source, cluster, when), data_dir)
 
 
 @import_group.command("burrow")
 @_FILES
 @click.option("--cluster", help="File the rows under this name instead of the response's status.cluster.")
-@click.option("--at", help=_AT_HELP.replace("input was produced", "Burrow answered"))
+@click.option("--at", type=Instant(), help=_AT_HELP.replace("input was produced", "Burrow answered"))
 @data_dir_option
-def burrow(files: tuple[str, ...], cluster: str | None, at: str | None, data_dir: str) -> None:
+def burrow(files: tuple[str, ...], cluster: str | None, at: dt.datetime | None, data_dir: str) -> None:
     """Import Burrow /v3/kafka/<cluster>/consumer/<group>/lag JSON (object, array or JSON lines).
 
     Log end = end.offset + current_lag (Burrow floors that lag at 0).
     """
     from workbench.importers import read_burrow
 
-    when = _instant(at)
+    when = at
     run_import(files, lambda source: read_burrow(source, cluster, when), data_dir)
 
 
@@ -72,8 +75,10 @@ def burrow(files: tuple[str, ...], cluster: str | None, at: str | None, data_dir
 _BENCH_CLUSTER = click.option(
     "--cluster", default="bench", show_default=True, help="Name to file the runs under."
 )
-_BENCH_LABEL = click.option("--label", help="Label for the run in reports (default: tool and file name).")
-_BENCH_AT = click.option("--at", help=_AT_HELP.replace("input was produced", "the run ended"))
+_BENCH_LABEL = click.option(
+    "--label", callback=mask_label, help="Label for the run in reports (default: tool and file name)."
+)
+_BENCH_AT = click.option("--at", type=Instant(), help=_AT_HELP.replace("input was produced", "the run ended"))
 
 
 @import_group.command("perf-test")
@@ -82,7 +87,9 @@ _BENCH_AT = click.option("--at", help=_AT_HELP.replace("input was produced", "th
 @_BENCH_LABEL
 @_BENCH_AT
 @data_dir_option
-def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str) -> None:
+def perf_test(
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
+) -> None:
     """Import kafka-producer-perf-test output (window and summary lines, steady-state variant).
 
     Latencies are ms (send() -> callback), MB is MiB. The output has no timestamps: the run
@@ -91,7 +98,7 @@ def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str |
     from workbench.cli.bench import run_bench_import
     from workbench.importers.perf_test import read_producer_perf
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_producer_perf(source, cluster, when, label), data_dir)
 
 
@@ -101,10 +108,10 @@ def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str |
 @_BENCH_LABEL
 @click.option(
     "--utc-offset",
-    type=float,
+    type=Finite(-14, 14),
     default=0.0,
     show_default=True,
-    help="Hours the tool's local time is ahead of UTC.",
+    help="Hours the tool's local time is ahead of UTC (-14 to 14).",
 )
 @data_dir_option
 def consumer_perf_test(
@@ -124,13 +131,13 @@ def consumer_perf_test(
 @_BENCH_AT
 @data_dir_option
 def e2e_latency(
-    files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
 ) -> None:
     """Import EndToEndLatency (kafka-e2e-latency) output: average and percentiles, ms."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.perf_test import read_e2e_latency
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_e2e_latency(source, cluster, when, label), data_dir)
 
 
@@ -140,12 +147,14 @@ def e2e_latency(
 @_BENCH_LABEL
 @_BENCH_AT
 @data_dir_option
-def omb(files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str) -> None:
+def omb(
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
+) -> None:
     """Import OpenMessaging Benchmark result JSON (publish ms, publish delay us, end-to-end ms)."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.omb import read_omb
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_omb(source, cluster, when, label), data_dir)
 
 
@@ -156,13 +165,13 @@ def omb(files: tuple[str, ...], cluster: str, label: str | None, at: str | None,
 @_BENCH_AT
 @data_dir_option
 def rdkafka_perf(
-    files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str
+    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
 ) -> None:
     """Import librdkafka rdkafka_performance -u tables and summary lines."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.rdkafka_perf import read_rdkafka_perf
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_rdkafka_perf(source, cluster, when, label), data_dir)
 
 
@@ -188,14 +197,14 @@ def hlog(
     latency: str,
     cluster: str,
     label: str | None,
-    at: str | None,
+    at: dt.datetime | None,
     data_dir: str,
 ) -> None:
     """Import an HdrHistogram interval log (.hlog); each tag is a run."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.hlog import read_hlog
 
-    when = _instant(at)
+    when = at
     run_bench_import(files, lambda source: read_hlog(source, unit, cluster, latency, when, label), data_dir)
 
 
@@ -213,29 +222,46 @@ def run_import(files: Sequence[str], reader: Reader, data_dir: str) -> None:
     parsed = [(name, reader(read_stdin() if name == "-" else Path(name))) for name in files]
     store = Store(data_dir)
     for name, result in parsed:
-        store.append(result.dataset, result.frame)
+        fresh = _unstored(store, result.dataset, result.frame)
+        if fresh.height:
+            store.append(result.dataset, fresh)
         label = "<stdin>" if name == "-" else name
-        click.echo(_summary(label, result, data_dir))
-        for note in result.notes:
+        click.echo(_summary(label, result, data_dir, fresh.height))
+        notes = list(result.notes)
+        if fresh.height < result.frame.height:
+            skipped = result.frame.height - fresh.height
+            notes.append(f"{skipped} rows were already stored for the same snapshot time: not written again")
+        for note in notes:
             click.echo(f"{label}: note: {note}", err=True)
 
 
-def _summary(name: str, result: ImportResult, data_dir: str) -> str:
+def _unstored(store: Store, dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` whose snapshot key (ts, cluster, source, group, partition) is not
+    stored yet, so importing one file twice stores its rows once."""
+    import polars as pl
+
+    keys = [c for c in ("ts", "cluster", "source", "group", "topic", "partition") if c in frame.columns]
+    if frame.is_empty() or "ts" not in keys:
+        return frame
+    since, until = frame["ts"].min(), frame["ts"].max() + dt.timedelta(microseconds=1)
+    stored = [
+        store.scan(dataset, cluster=c, since=since, until=until).select(keys).collect()
+        for c in frame["cluster"].unique().to_list()
+    ]
+    return frame.join(pl.concat(stored), on=keys, how="anti", nulls_equal=True, maintain_order="left")
+
+
+def _summary(name: str, result: ImportResult, data_dir: str, written: int) -> str:
     frame = result.frame
+    counted = frame.height if written == frame.height else f"{written} new of {frame.height}"
     where = ""
     if frame.height:
         clusters = ", ".join(sorted(frame["cluster"].unique().to_list()))
         where = f" (cluster {clusters}, at {frame['ts'].min():%Y-%m-%dT%H:%M:%SZ})"
     return (
-        f"{name}: {frame.height} rows, {result.groups} groups, {result.partitions} partitions "
+        f"{name}: {counted} rows, {result.groups} groups, {result.partitions} partitions "
         f"written to {data_dir}/{result.dataset}{where}"
     )
-
-
-def _instant(at: str | None) -> dt.datetime | None:
-    from workbench.timeparse import parse_instant
-
-    return parse_instant(at, dt.datetime.now(dt.UTC), "--at")
 
 
 def register(main: click.Group) -> None:

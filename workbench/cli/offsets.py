@@ -8,7 +8,15 @@ import sys
 
 import click
 
-from workbench.cli.options import connection_options, data_dir_option
+from workbench.cli.options import (
+    COUNT,
+    INT64_MAX,
+    Duration,
+    connection_options,
+    data_dir_option,
+    interval_option,
+)
+from workbench.errors import ConfigError
 
 
 def _admin(bootstrap_server: str, command_config: str | None, timeout: str):
@@ -29,9 +37,13 @@ def collect() -> None:
 @connection_options()
 @click.option("--cluster", required=True, help="Name to file this cluster's data under.")
 @data_dir_option
-@click.option("--interval", default="30s", show_default=True, help="Time between snapshots (30s, 5m, 1h).")
-@click.option("--count", type=click.IntRange(min=1), help="Stop after N snapshots.")
-@click.option("--duration", help="Stop after this long (e.g. 1h). Default: run until SIGINT/SIGTERM.")
+@interval_option("30s", dt.timedelta(milliseconds=100), "Time between snapshots (30s, 5m, 1h; 100ms to 7d).")
+@click.option("--count", type=COUNT, help="Stop after N snapshots.")
+@click.option(
+    "--duration",
+    type=Duration(dt.timedelta(seconds=1)),
+    help="Stop after this long (e.g. 1h). Default: run until SIGINT/SIGTERM.",
+)
 @click.option("--include", multiple=True, help="Only groups matching this regex (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip groups matching this regex (repeatable).")
 def collect_offsets(
@@ -108,8 +120,8 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
 @data_dir_option
 @click.option("--cluster", help="Cluster name (stored history: needed when the data dir holds several).")
 @click.option("--group", "groups", multiple=True, help="Only groups matching this regex (repeatable).")
-@click.option("--warn", "warn_lag", type=click.IntRange(min=0), default=1000, show_default=True)
-@click.option("--crit", "crit_lag", type=click.IntRange(min=0), default=10000, show_default=True)
+@click.option("--warn", "warn_lag", type=click.IntRange(0, INT64_MAX), default=1000, show_default=True)
+@click.option("--crit", "crit_lag", type=click.IntRange(0, INT64_MAX), default=10000, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option(
     "--fail-on",
@@ -130,18 +142,21 @@ def lag(
 ) -> None:
     """Per-group lag now: live with --bootstrap-server, else from the stored history.
 
-    Levels are by the group's total lag: healthy < --warn <= warning < --crit <= critical.
+    Levels are by the group's total lag: ok < --warn <= warning < --crit <= critical
+    (the rule of workbench.analyze.lag.levels, shared with the lag report).
     """
-    from workbench.analyze.snapshot import LEVELS, LagThresholds, latest_group_lag, worst_level
+    from workbench.analyze.lag import LEVELS, LagLevels, latest_group_lag, worst_level
     from workbench.cli.render import lag_table
 
-    thresholds = LagThresholds(warn_lag, crit_lag)
+    if crit_lag < warn_lag:
+        raise ConfigError(f"thresholds need 0 <= warn <= crit (got --warn {warn_lag}, --crit {crit_lag})")
+    levels = LagLevels(None, None, warn_lag, crit_lag)
     offsets = (
         _live_offsets(bootstrap_server, command_config, timeout, cluster, groups)
         if bootstrap_server
         else (_stored_offsets(data_dir, cluster, groups))
     )
-    summary = latest_group_lag(offsets, thresholds)
+    summary = latest_group_lag(offsets, levels)
     if groups and summary.is_empty():
         from workbench.errors import NotFoundError
 
@@ -153,7 +168,7 @@ def lag(
     if as_json:
         click.echo(json.dumps(summary.to_dicts(), default=_json_default, indent=2))
     else:
-        lag_table(summary, thresholds)
+        lag_table(summary, levels.describe(burrow=False))
     if fail_on and LEVELS.index(worst_level(summary)) >= LEVELS.index(fail_on):
         sys.exit(1)
 
@@ -163,20 +178,17 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
     from workbench.frames import add_lag_columns
 
     admin = _admin(bootstrap_server, command_config, timeout)
-    snap = snapshot_offsets(admin, cluster or "live", GroupFilter(include=groups))
+    snap = snapshot_offsets(admin, cluster or "live", GroupFilter(include=groups, flag="--group"))
     return add_lag_columns(snap.offsets)
 
 
 def _stored_offsets(data_dir, cluster, groups):
-    import polars as pl
 
+    from workbench import patterns
     from workbench.frames import load_offsets
 
-    pattern = "|".join(f"(?:{g})" for g in groups) if groups else None
-    frame = load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
-    if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
-    return frame
+    pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
+    return load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
 
 
 def _json_default(value: object) -> str:

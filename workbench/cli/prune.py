@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from workbench.cli.options import data_dir_option, reports_dir_option
-from workbench.errors import ConfigError, NotFoundError
-from workbench.timeparse import parse_duration
+from workbench.errors import NotFoundError
+from workbench.units import parse_age
 
 
 def register(main: click.Group) -> None:
@@ -24,7 +24,9 @@ def register(main: click.Group) -> None:
 
 @click.command("prune")
 @click.option(
-    "--older-than", required=True, help="Age cutoff: delete what is older than this (90d, 12w, 36h)."
+    "--older-than",
+    required=True,
+    help="Age cutoff: delete what is older than this (90d, 12w, 36h).",
 )
 @data_dir_option
 @reports_dir_option("--reports", "reports_dir", "Reports directory (reports/<name>/<timestamp>.html).")
@@ -61,9 +63,7 @@ def prune(older_than: str, data_dir: str, reports_dir: str, yes: bool) -> None:
 
 
 def _cutoff(older_than: str, now: dt.datetime | None = None) -> dt.datetime:
-    age = parse_duration(older_than, "--older-than")
-    if age.total_seconds() <= 0:
-        raise ConfigError("--older-than must be positive, e.g. 90d")
+    age = parse_age(older_than, "--older-than")
     return (now or dt.datetime.now(dt.UTC)) - age
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
-from workbench.cli.options import data_dir_option
+from workbench.cli.options import SEED, Duration, data_dir_option
 
 
 @click.command("simulate")
@@ -15,7 +17,11 @@ from workbench.cli.options import data_dir_option
 @click.option(
     "--days", type=click.IntRange(min=1, max=366), default=7, show_default=True, help="Window length."
 )
-@click.option("--interval", help="Time between snapshots (1m, 5m). Default: 1m at full scale, 5m for sample.")
+@click.option(
+    "--interval",
+    type=Duration(dt.timedelta(seconds=1), dt.timedelta(days=1)),
+    help="Time between snapshots (1m, 5m). Default: 1m at full scale, 5m for sample.",
+)
 @click.option(
     "--scale",
     type=click.Choice(["full", "sample"]),
@@ -23,7 +29,7 @@ from workbench.cli.options import data_dir_option
     show_default=True,
     help="full: ~1,000 partitions, 40 groups. sample: ~90 partitions, 20 groups (as in data/sample).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed: same seed, same data.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed: same seed, same data.")
 @click.option(
     "--end",
     default="2026-11-20T00:00Z",
@@ -35,7 +41,7 @@ def simulate_cmd(
     data_dir: str,
     cluster: str,
     days: int,
-    interval: str | None,
+    interval: dt.timedelta | None,
     scale: str,
     seed: int,
     end: str,

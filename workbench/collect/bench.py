@@ -26,7 +26,7 @@ import polars as pl
 from workbench import hdr
 from workbench.collect import bench_clients as clients
 from workbench.collect.bench_loop import ConsumerLoop, ProducerLoop, Recorder
-from workbench.config import ClientSettings, is_secret
+from workbench.config import ClientSettings, mask_props, mask_text
 from workbench.errors import ConfigError, KafkaRequestError
 from workbench.schema import conform
 
@@ -86,7 +86,7 @@ def parse_props(items: Sequence[str], what: str = "--producer-props") -> dict[st
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"{what}: {item!r} is not KEY=VALUE")
+            raise ConfigError(f"{what}: {mask_text(item)!r} is not KEY=VALUE")
         out[key.strip()] = value.strip()
     return out
 
@@ -228,11 +228,6 @@ def _ts(us: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(us / 1e6, dt.UTC)
 
 
-def masked_props(props: Mapping[str, str]) -> dict[str, str]:
-    """``props`` with secret values replaced by ``***``."""
-    return {k: ("***" if is_secret(k) else v) for k, v in props.items()}
-
-
 def _runs_frame(
     settings: ClientSettings, spec: BenchSpec, info: clients.TopicInfo, rec: Recorder, extra: dict
 ) -> pl.DataFrame:
@@ -244,7 +239,7 @@ def _runs_frame(
         "warmup_records": spec.warmup_records,
         "warmup_seconds": spec.warmup_s,
         "interval_s": spec.interval_s,
-        "props": masked_props(spec.props),
+        "props": mask_props(spec.props),
     }
     row = {
         "ts": _ts(first["start_us"]),
@@ -257,7 +252,7 @@ def _runs_frame(
         "params": json.dumps(params, sort_keys=True),
         "sweep": json.dumps(dict(spec.sweep)) if spec.sweep else None,
         "sweep_id": spec.sweep_id,
-        "client_config": json.dumps({**settings.describe(), **masked_props(spec.props)}, sort_keys=True),
+        "client_config": json.dumps({**settings.describe(), **mask_props(spec.props)}, sort_keys=True),
         "librdkafka_version": clients.librdkafka_version(),
         "topic": spec.topic,
         "partitions": info.partitions,

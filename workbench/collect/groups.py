@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from workbench.collect.logdirs import kafka_python_config, no_kafka_deprecations, quiet_kafka_python
 from workbench.config import ClientSettings
 from workbench.errors import KafkaAuthError, KafkaRequestError, KafkaUnavailableError
+
+if TYPE_CHECKING:
+    from workbench.collect.offsets import GroupFilter
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,7 @@ class GroupsClient:
             self._admin.close()
             self._admin = None
 
-    def fetch(self, keep: Callable[[str], bool]) -> tuple[list[str], GroupColumns]:
+    def fetch(self, keep: GroupFilter) -> tuple[list[str], GroupColumns]:
         """Group ids kept by ``keep`` and their columns. A group whose coordinator does not
         answer lands in ``failed``; a broker whose group list fails raises."""
         admin = self._client()
@@ -116,9 +119,10 @@ class GroupsClient:
             raise _translate(exc, self.settings.bootstrap_servers, "consumer groups") from exc
 
 
-async def _fetch_all(admin: Any, keep: Callable[[str], bool], timeout_s: float):
-    listed = {g: st for g, st in (await _list_groups(admin, timeout_s)).items() if keep(g)}
-    ids = sorted(listed)
+async def _fetch_all(admin: Any, keep: GroupFilter, timeout_s: float):
+    every = await _list_groups(admin, timeout_s)
+    ids = sorted(keep.select(list(every)))
+    listed = {g: every[g] for g in ids}
     cols = GroupColumns()
     cols.states["group"].extend(ids)
     cols.states["group_state"].extend(listed[g] or None for g in ids)

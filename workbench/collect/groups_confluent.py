@@ -5,10 +5,13 @@ exposed to librdkafka#5397, which the child process of :mod:`workbench.collect.w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from workbench.collect.groups import GroupColumns
 from workbench.collect.kafka import KafkaAdmin
+
+if TYPE_CHECKING:
+    from workbench.collect.offsets import GroupFilter
 
 #: SASL mechanisms kafka-python cannot use with the workbench's settings.
 CONFLUENT_ONLY = {"OAUTHBEARER", "GSSAPI"}
@@ -30,9 +33,9 @@ class ConfluentGroups:
     def close(self) -> None:
         """Nothing to close: the admin client belongs to the caller."""
 
-    def fetch(self, keep: Callable[[str], bool]) -> tuple[list[str], GroupColumns]:
+    def fetch(self, keep: GroupFilter) -> tuple[list[str], GroupColumns]:
         """Every kept group's state, members and commits (all requests in flight at once)."""
-        ids = [g for g in self.admin.list_groups() if keep(g)]
+        ids = keep.select(self.admin.list_groups())
         described, committed = self.admin.submit_describe(ids), self.admin.submit_committed(ids)
         descriptions = self.admin.resolve_descriptions(described)
         commits = self.admin.resolve_committed(committed)

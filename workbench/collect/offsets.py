@@ -4,43 +4,38 @@ log-start/log-end offsets of every partition in the cluster, stamped with one UT
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from workbench import patterns
 from workbench.collect.groups import GroupColumns, GroupsClient
 from workbench.collect.groups_confluent import ConfluentGroups, needs_confluent
 from workbench.collect.kafka import KafkaAdmin
-from workbench.errors import ConfigError
 from workbench.schema import conform
 
 
 @dataclass(frozen=True)
 class GroupFilter:
-    """Include/exclude regular expressions (matched against the whole group id)."""
+    """Include/exclude regular expressions matched against the whole group id, checked and run
+    by the one engine of :mod:`workbench.patterns` (linear time)."""
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    _inc: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-    _exc: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    flag: str = field(default="--include", compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_inc", tuple(_compile(p, "--include") for p in self.include))
-        object.__setattr__(self, "_exc", tuple(_compile(p, "--exclude") for p in self.exclude))
+        object.__setattr__(self, "include", tuple(patterns.check(p, self.flag) for p in self.include))
+        object.__setattr__(self, "exclude", tuple(patterns.check(p, "--exclude") for p in self.exclude))
+
+    def select(self, groups: Iterable[str]) -> list[str]:
+        """The groups this filter keeps, in order."""
+        return patterns.select(groups, self.include, self.exclude, self.flag)
 
     def __call__(self, group: str) -> bool:
-        if self._inc and not any(p.fullmatch(group) for p in self._inc):
-            return False
-        return not any(p.fullmatch(group) for p in self._exc)
-
-
-def _compile(pattern: str, flag: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(f"{flag} {pattern!r} is not a valid regular expression: {exc}") from None
+        return bool(self.select([group]))
 
 
 @dataclass(frozen=True)

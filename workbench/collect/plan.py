@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from workbench.errors import ConfigError
-from workbench.timeparse import parse_duration
+from workbench.units import parse_duration
 
 #: The longest interval, duration or timeout we accept (a year): anything longer is a typo.
 MAX_SECONDS = 366 * 86400.0

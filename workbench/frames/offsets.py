@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 
+from workbench import patterns
 from workbench.errors import NotFoundError
 from workbench.schema import CLOCK_FLAG_PREFIX
 from workbench.store import Store
-from workbench.timeparse import parse_instant
+from workbench.units import parse_instant
+
+__all__ = [
+    "Filter",
+    "add_lag_columns",
+    "load_offsets",
+    "load_partition_offsets",
+    "resolve_window",
+    "scan_offsets",
+    "scan_partition_offsets",
+    "warmup_start",
+]
 
 Filter = str | Sequence[str] | None
 
@@ -66,7 +78,14 @@ def resolve_window(
     A duration such as ``"7d"`` counts back from the newest snapshot of that cluster, so a
     report on an old or imported history shows its last 7 days rather than nothing.
     """
+    if not Path(store.root).is_dir():
+        raise NotFoundError(
+            f"data directory {store.root} does not exist: check --data-dir (or WORKBENCH_DATA_DIR), "
+            "or collect or import into it first"
+        )
     names = store.clusters(dataset)
+    if not names:
+        raise NotFoundError(f"{store.root} holds no {dataset} data: collect or import some first")
     if cluster is None:
         if len(names) != 1:
             have = ", ".join(names) or "none"
@@ -112,12 +131,11 @@ def warmup_start(
 
 
 def _name_filter(column: str, names: Filter) -> pl.Expr | None:
-    """A regex (anchored) or a list of exact names."""
+    """A regex (anchored; :mod:`workbench.patterns`' engine) or a list of exact names."""
     if names is None:
         return None
     if isinstance(names, str):
-        re.compile(names)
-        return pl.col(column).str.contains(f"^(?:{names})$")
+        return patterns.name_filter(column, names, f"{column}s")
     return pl.col(column).is_in(list(names))
 
 
@@ -128,8 +146,7 @@ def load_offsets(
     until: str | dt.datetime | None = None,
     groups: Filter = None,
     topics: Filter = None,
-    lazy: bool = False,
-) -> pl.DataFrame | pl.LazyFrame:
+) -> pl.DataFrame:
     """Load the consumer-group offsets history with lag columns (see :func:`add_lag_columns`).
 
     Args:
@@ -138,16 +155,13 @@ def load_offsets(
         since, until: ISO 8601 instants, datetimes, or durations (``"7d"``) counted back from
             the newest snapshot. ``since=None`` loads everything.
         groups, topics: a regular expression (matched whole) or a list of exact names.
-        lazy: return a :class:`polars.LazyFrame` instead of a DataFrame.
 
     Returns:
         One row per snapshot, group, topic and partition, sorted by time, group, topic,
         partition. ``.to_pandas()`` gives a pandas frame.
     """
-    lf = scan_offsets(data_dir, cluster, since, until, groups, topics).sort(
-        ["ts", "group", "topic", "partition"]
-    )
-    return lf if lazy else lf.collect()
+    lf = scan_offsets(data_dir, cluster, since, until, groups, topics)
+    return lf.sort(["ts", "group", "topic", "partition"]).collect()
 
 
 def scan_offsets(
@@ -158,7 +172,7 @@ def scan_offsets(
     groups: Filter = None,
     topics: Filter = None,
 ) -> pl.LazyFrame:
-    """:func:`load_offsets` as an unsorted lazy frame (the arguments are the same)."""
+    """:func:`load_offsets` as an unsorted :class:`polars.LazyFrame` (the arguments are the same)."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "offsets", cluster, since, until)
     lf = without_flagged(store, store.scan("offsets", cluster=cluster, since=t0, until=t1), cluster, t0)
@@ -174,15 +188,23 @@ def load_partition_offsets(
     since: str | dt.datetime | None = "7d",
     until: str | dt.datetime | None = None,
     topics: Filter = None,
-    lazy: bool = False,
-) -> pl.DataFrame | pl.LazyFrame:
+) -> pl.DataFrame:
     """Load log-start/log-end offsets of every topic partition over time (read or not)."""
+    lf = scan_partition_offsets(data_dir, cluster, since, until, topics)
+    return lf.sort(["ts", "topic", "partition"]).collect()
+
+
+def scan_partition_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | dt.datetime | None = "7d",
+    until: str | dt.datetime | None = None,
+    topics: Filter = None,
+) -> pl.LazyFrame:
+    """:func:`load_partition_offsets` as an unsorted :class:`polars.LazyFrame`."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "partition_offsets", cluster, since, until)
     lf = store.scan("partition_offsets", cluster=cluster, since=t0, until=t1)
     lf = without_flagged(store, lf, cluster, t0)
     expr = _name_filter("topic", topics)
-    if expr is not None:
-        lf = lf.filter(expr)
-    lf = lf.sort(["ts", "topic", "partition"])
-    return lf if lazy else lf.collect()
+    return lf if expr is None else lf.filter(expr)

@@ -27,6 +27,7 @@ import polars as pl
 
 from workbench.errors import InputFileError
 from workbench.schema import DATASETS, conform
+from workbench.validate import EARLIEST, FUTURE_SLACK
 
 #: Kafka's spelling of the group state when it cannot be told from the input.
 UNKNOWN_STATE = "Unknown"
@@ -104,10 +105,21 @@ def _decode(data: bytes, name: object) -> str:
 
 
 def snapshot_time(at: dt.datetime | None, text: InputText) -> dt.datetime:
-    """The snapshot time: ``at`` (naive means UTC), else the file's mtime, else now."""
+    """The snapshot time: ``at`` (naive means UTC), else the file's mtime, else now.
+
+    An mtime outside the accepted range (:mod:`workbench.validate`: 2010 to now + 1 day, e.g. a
+    file unpacked with mtime 0) is an error asking for ``--at``.
+    """
     if at is not None:
         return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    return text.mtime or dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)
+    if text.mtime is not None and not EARLIEST <= text.mtime <= now + FUTURE_SLACK:
+        raise InputFileError(
+            text.name,
+            None,
+            f"modified at {text.mtime:%Y-%m-%dT%H:%MZ}: not a plausible snapshot time; pass --at",
+        )
+    return text.mtime or now
 
 
 def rows_frame(rows: list[dict[str, object]], dataset: str = "offsets") -> pl.DataFrame:

@@ -46,6 +46,7 @@ from workbench.errors import InputFileError
 from workbench.importers import UNKNOWN_STATE, ImportResult, Source, read_input, rows_frame, snapshot_time
 
 SOURCE = "burrow"
+_MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ def _responses(name: str, text: str) -> list[tuple[_Where, object]]:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise InputFileError(name, exc.lineno, f"malformed JSON: {exc.msg} (column {exc.colno})") from exc
+        except RecursionError:
+            raise InputFileError(name, line, "JSON nested too deeply: not a Burrow response") from None
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            raise InputFileError(name, line, f"malformed JSON: {exc}") from None
         if isinstance(value, list):
             out += [(_Where(name, line, f"array item {i}: "), item) for i, item in enumerate(value)]
         else:
@@ -170,17 +175,35 @@ def _partition_row(part: object, where: _Where, path: str) -> tuple[dict[str, ob
         if committed < 0 or lag < 0:
             raise where.fail(f"key '{path}' has a negative offset or lag: expected 0 or more")
         log_end = committed + lag
-        stamp = end.get("timestamp")
-        commit_ms = stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else None
+        if log_end >= 2**63:
+            raise where.fail(f"key '{path}.end.offset' + current_lag is {log_end}: above a 64-bit offset")
+        commit_ms = _commit_ms(end, where, path + ".end.")
     row: dict[str, object] = {
         "topic": topic,
         "partition": partition,
         "committed_offset": committed,
         "log_end_offset": log_end,
-        "host": part.get("owner") or None,
-        "client_id": part.get("client_id") or None,
+        "host": _text(part, "owner", where, path + "."),
+        "client_id": _text(part, "client_id", where, path + "."),
     }
     return row, commit_ms
+
+
+def _text(obj: dict, key: str, where: _Where, prefix: str) -> str | None:
+    """An optional string (absent, null or empty -> None); any other type is an error."""
+    if obj.get(key) in (None, ""):
+        return None
+    return _get(obj, key, str, where, prefix)
+
+
+def _commit_ms(end: dict, where: _Where, prefix: str) -> int | None:
+    """``end.timestamp``: optional, else integer milliseconds between 1970 and 9999."""
+    if end.get("timestamp") is None:
+        return None
+    stamp = _get(end, "timestamp", int, where, prefix)
+    if not 0 <= stamp <= _MAX_MS:
+        raise where.fail(f"key {prefix + 'timestamp'!r} is {stamp}: expected milliseconds since 1970")
+    return stamp
 
 
 def _get(obj: dict, key: str, kind: type, where: _Where, prefix: str = "", nullable: bool = False) -> Any:

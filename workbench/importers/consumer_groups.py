@@ -53,6 +53,7 @@ _STATE_RE = re.compile(
     r"^(?:Warning: )?Consumer group '(?P<group>.*)' (?P<what>has no active members|is rebalancing)\.$"
 )
 _MISSING_RE = re.compile(r"^Error: (?:The consumer|Consumer) group '(?P<group>.*)' does not exist\.$")
+_INT_RE = re.compile(r"^-?[0-9]+$")
 _STATES = {"has no active members": "Empty", "is rebalancing": "PreparingRebalance"}
 
 
@@ -247,10 +248,12 @@ def _offsets(state: _Parse, lineno: int, cols: dict[str, str]) -> dict[str, obje
         value = cols[column]
         if value == MISSING and optional:
             return None
-        try:
-            return int(value)
-        except ValueError:
-            raise state.fail(lineno, f"{column} is {value!r}: expected a whole number or '-'") from None
+        if not _INT_RE.match(value):
+            raise state.fail(lineno, f"{column} is {_clip(value)!r}: expected a whole number or '-'")
+        number = int(value)
+        if not -(2**63) <= number < 2**63:
+            raise state.fail(lineno, f"{column} is {_clip(value)}: out of range for a 64-bit Kafka offset")
+        return number
 
     partition = number("PARTITION", optional=False)
     if partition is None or not 0 <= partition < 2**31:

@@ -53,6 +53,8 @@ def read_omb(
         doc = json.loads(text.text)
     except json.JSONDecodeError as exc:
         raise InputFileError(text.name, exc.lineno, f"not JSON: {exc.msg}") from exc
+    except (RecursionError, ValueError) as exc:  # nested too deeply, or an integer of 4,300+ digits
+        raise InputFileError(text.name, None, f"not an OMB result: {str(exc).split(':')[0]}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("publishRate"), list):
         raise InputFileError(text.name, 1, "not an OpenMessaging Benchmark result (no 'publishRate' array)")
     n = len(doc["publishRate"])

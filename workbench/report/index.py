@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from workbench.fsutil import atomic_write_text
 from workbench.report.catalog import CATALOG, ReportSpec
 
 _STAMP_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-\d+)?(\.failed)?\.(html|ipynb)$")
@@ -92,10 +92,7 @@ def write_index(out_dir: Path, catalog: Mapping[str, ReportSpec] | None = None) 
     """Regenerate ``out_dir/index.html`` (atomically) and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.html"
-    tmp = path.with_name(f".index.html.tmp-{os.getpid()}")
-    tmp.write_text(render_index(collect_entries(out_dir), catalog), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(path, render_index(collect_entries(out_dir), catalog))
 
 
 _PAGE = """<!DOCTYPE html>

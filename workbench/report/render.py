@@ -22,9 +22,12 @@ import nbformat
 
 import workbench
 from workbench.errors import ConfigError, ReportError
+from workbench.fsutil import atomic_write_text
 from workbench.report.catalog import ReportSpec, get_report
 from workbench.report.export import to_html
 from workbench.report.index import write_index
+from workbench.report.notebook import FINDINGS_KEY
+from workbench.report.notify import findings_document
 from workbench.report.parameters import check_parameters, read_defaults
 
 Format = Literal["html", "svg-static"]
@@ -32,7 +35,6 @@ FORMATS: tuple[str, ...] = ("html", "svg-static")
 KERNEL = "python3"
 #: Environment variable read by :func:`workbench.charts.setup` in the kernel.
 CHARTS_ENV = "WORKBENCH_CHARTS"
-_ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Rendered:
     notebook: Path
     meta: Path
     seconds: float
+    findings_file: Path | None = None
+    summary: dict[str, Any] | None = None
+    findings: tuple[dict[str, Any], ...] = ()
 
 
 def render(
@@ -52,6 +57,7 @@ def render(
     out_dir: str | os.PathLike[str] = "reports",
     fmt: Format = "html",
     catalog: Mapping[str, ReportSpec] | None = None,
+    progress: bool = False,
 ) -> Rendered:
     """Render report ``name`` with ``params`` into ``out_dir/<name>/<YYYYmmddTHHMMSSZ>.html``.
 
@@ -70,10 +76,10 @@ def render(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     target = _target_dir(Path(out_dir), spec.name)
     stamp = _free_stamp(target, now)
-    executed = _execute(spec, passed, target, stamp, fmt)
+    executed = _execute(spec, passed, target, stamp, fmt, progress)
     page = _page(spec, effective, set(passed), now, executed)
     html_path = target / f"{stamp}.html"
-    _write_text(html_path, to_html(executed, page))
+    atomic_write_text(html_path, to_html(executed, page))
     meta_path = target / f"{stamp}.json"
     meta = {**page, "parameters": _jsonable(effective), "passed": _jsonable(passed), "format": fmt}
     meta |= {
@@ -81,9 +87,23 @@ def render(
         "notebook": f"{stamp}.ipynb",
         "seconds": round(time.monotonic() - started, 2),
     }
-    _write_text(meta_path, json.dumps(meta, indent=2, default=str))
+    findings = notebook_findings(executed)
+    meta["findings_file"] = f"{stamp}.findings.json"
+    meta["cluster"] = effective.get("cluster")
+    atomic_write_text(meta_path, json.dumps(meta, indent=2, default=str))
+    findings_path = target / f"{stamp}.findings.json"
+    atomic_write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings))
     write_index(Path(out_dir), catalog)
-    return Rendered(spec.name, html_path, target / f"{stamp}.ipynb", meta_path, time.monotonic() - started)
+    return Rendered(
+        spec.name,
+        html_path,
+        target / f"{stamp}.ipynb",
+        meta_path,
+        time.monotonic() - started,
+        findings_path,
+        {**meta, "html": str(html_path)},
+        tuple(findings),
+    )
 
 
 def _target_dir(out_dir: Path, name: str) -> Path:
@@ -102,7 +122,14 @@ def _free_stamp(target: Path, now: dt.datetime) -> str:
     return stamp
 
 
-def _execute(spec: ReportSpec, params: dict[str, Any], target: Path, stamp: str, fmt: Format) -> Any:
+def _progress_options(spec: ReportSpec) -> dict[str, Any]:
+    """papermill's own tqdm bar on stderr: which report, cells done of cells, elapsed."""
+    return {"desc": f"report {spec.name}", "unit": "cell", "leave": False}
+
+
+def _execute(
+    spec: ReportSpec, params: dict[str, Any], target: Path, stamp: str, fmt: Format, progress: bool
+) -> Any:
     """Run the notebook with papermill; keep the failed notebook and raise on a failing cell."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -116,7 +143,7 @@ def _execute(spec: ReportSpec, params: dict[str, Any], target: Path, stamp: str,
                 str(out),
                 parameters=params,
                 kernel_name=KERNEL,
-                progress_bar=False,
+                progress_bar=progress and _progress_options(spec),
                 log_output=False,
                 cwd=os.getcwd(),
                 config=kernel_config(),
@@ -132,12 +159,29 @@ def _execute(spec: ReportSpec, params: dict[str, Any], target: Path, stamp: str,
 
 
 def _failure_message(spec: ReportSpec, exc: Any, failed: Path) -> str:
-    """``report X failed in cell N (`first line`): Error: message; failed notebook kept at P``."""
+    """``report X failed in cell N, line L (`statement`): Error: message; failed notebook kept at P``."""
+    from papermill.exceptions import strip_color  # type: ignore[import-untyped]
+
     index = _source_cell_index(spec.path, exc.source, exc.cell_index)
-    first = next((line.strip() for line in exc.source.splitlines() if line.strip()), "")
-    last = _ANSI_RE.sub("", f"{exc.ename}: {exc.evalue}").strip().splitlines()
+    line, statement = _failing_line(exc.source, [strip_color(t) for t in exc.traceback or []])
+    last = strip_color(f"{exc.ename}: {exc.evalue}").strip().splitlines()
     error = last[-1] if last else exc.ename
-    return f"report {spec.name} failed in cell {index} (`{first}`): {error}; failed notebook kept at {failed}"
+    where = f"cell {index}, line {line}" if line else f"cell {index}"
+    return f"report {spec.name} failed in {where} (`{statement}`): {error}; failed notebook kept at {failed}"
+
+
+def _failing_line(source: str, traceback: list[str]) -> tuple[int | None, str]:
+    """The cell's line that raised (IPython marks it ``----> N``), else the cell's first statement."""
+    for frame in traceback:
+        match = re.search(r"^-+> (\d+)", frame, re.M)
+        if match:
+            number = int(match.group(1))
+            lines = source.splitlines()
+            if 1 <= number <= len(lines) and lines[number - 1].strip():
+                return number, lines[number - 1].strip()
+            break
+    first = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+    return None, first
 
 
 def _source_cell_index(notebook: Path, source: str, executed_index: int) -> int:
@@ -211,14 +255,16 @@ def notebook_info(nb: Any) -> dict[str, Any]:
     return info
 
 
+def notebook_findings(nb: Any) -> list[dict[str, Any]]:
+    """Every finding the notebook showed (:func:`workbench.report.notebook.show_findings`), in order."""
+    found: list[dict[str, Any]] = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            found.extend(output.get("metadata", {}).get(FINDINGS_KEY, []))
+    return found
+
+
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: v if isinstance(v, str | int | float | bool | None | list) else str(v) for k, v in values.items()
     }
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader (or the index) never sees half a page."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -28,7 +28,7 @@ from workbench.simulate.rows import (
 from workbench.simulate.topology import Topology, build_topology
 from workbench.simulate.traffic import Clock, log_start, produce
 from workbench.store import Store, cluster_dirname
-from workbench.timeparse import parse_duration
+from workbench.units import parse_duration
 
 #: The default end of the window: fixed, so the same seed always writes the same bytes of data.
 DEFAULT_END = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
