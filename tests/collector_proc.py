@@ -83,11 +83,14 @@ def commit_groups(bootstrap: str, topic: str, ids: list[str], partitions: int, t
     """Group i commits offset i + 1 on every partition of ``topic`` (kafka-python admin commits:
     librdkafka's coordinator requests can abort the process while __consumer_offsets loads,
     confluentinc/librdkafka#5397). Retries until ``timeout`` while the coordinator loads."""
-    from kafka import TopicPartition
-    from kafka.admin import KafkaAdminClient
-    from kafka.structs import OffsetAndMetadata
+    from workbench.collect.logdirs import no_kafka_deprecations
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    with no_kafka_deprecations():  # kafka-python loads its schemas with a deprecated call
+        from kafka import TopicPartition
+        from kafka.admin import KafkaAdminClient
+        from kafka.structs import OffsetAndMetadata
+
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     deadline = time.monotonic() + timeout
     try:
         for i, gid in enumerate(ids):
