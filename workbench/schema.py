@@ -115,6 +115,10 @@ STABLE_OFFSETS = pl.Schema(
 )
 
 #: One row per collection attempt, successful or not: the collector's own log as data.
+#: ``error`` on an ``ok`` row is a note: groups that did not answer, or a clock flag. A note
+#: starting with CLOCK_FLAG_PREFIX marks a snapshot whose clock stepped back or whose gap to the
+#: previous one is under a tenth of the interval: its rows are kept but left out of rates.
+CLOCK_FLAG_PREFIX = "clock: "
 COLLECTIONS = pl.Schema(
     {
         "ts": UTC_TS,

@@ -18,15 +18,15 @@ from workbench.cli.options import (
     interval_option,
 )
 from workbench.errors import ConfigError
-from workbench.units import parse_duration
 
 
 def _admin(bootstrap_server: str, command_config: str | None, timeout: str):
     from workbench.collect.kafka import KafkaAdmin
+    from workbench.collect.plan import timeout_seconds
     from workbench.config import load_settings
 
-    settings = load_settings(bootstrap_server, command_config)
-    return KafkaAdmin(settings, timeout_s=parse_duration(timeout, "--timeout").total_seconds())
+    seconds = timeout_seconds(timeout)
+    return KafkaAdmin(load_settings(bootstrap_server, command_config), timeout_s=seconds)
 
 
 @click.group("collect")
@@ -65,24 +65,31 @@ def collect_offsets(
     topics no group reads). A failed snapshot is logged, recorded and retried next interval;
     SIGINT/SIGTERM finishes the current write and exits 0.
     """
-    from workbench.collect.loop import LoopPlan, run_loop, stop_on_signals
+    from workbench.collect.lock import collector_lock
+    from workbench.collect.loop import run_loop, stop_on_signals
     from workbench.collect.offsets import GroupFilter
+    from workbench.collect.plan import LoopPlan, timeout_seconds
+    from workbench.collect.worker import SnapshotWorker
+    from workbench.config import load_settings
     from workbench.store import Store
 
-    if count is not None and duration is not None:
-        raise ConfigError("give --count or --duration, not both")
-    plan = LoopPlan(
-        interval=parse_duration(interval, "--interval"),
-        count=count,
-        duration=parse_duration(duration, "--duration") if duration else None,
-    )
-    if plan.interval.total_seconds() <= 0:
-        raise ConfigError("--interval must be positive, e.g. 30s")
+    plan = LoopPlan.parse(interval, count, duration)
     groups = GroupFilter(include, exclude)
-    admin = _admin(bootstrap_server, command_config, timeout)
-    store = Store(data_dir)
-    with stop_on_signals() as stop:
-        result = run_loop(admin, store, cluster, plan, groups, lambda line: click.echo(line), stop)
+    worker = SnapshotWorker(load_settings(bootstrap_server, command_config), timeout_seconds(timeout))
+    with collector_lock(data_dir, cluster), stop_on_signals() as stop:
+        try:
+            result = run_loop(
+                worker,
+                Store(data_dir),
+                cluster,
+                plan,
+                groups,
+                click.echo,
+                stop,
+                lambda w: click.echo(w, err=True),
+            )
+        finally:
+            worker.close()
     why = " (stopped by signal)" if result.stopped_by_signal else ""
     click.echo(f"done: {result.ok} snapshots written, {result.failed} failed{why}", err=True)
     if result.ok == 0 and not result.stopped_by_signal:

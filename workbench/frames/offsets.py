@@ -11,6 +11,7 @@ import polars as pl
 
 from workbench import patterns
 from workbench.errors import NotFoundError
+from workbench.schema import CLOCK_FLAG_PREFIX
 from workbench.store import Store
 from workbench.units import parse_instant
 
@@ -56,6 +57,17 @@ def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.Dat
         ahead_of_log_end=pl.when(has).then(committed > end),
         never_committed=committed.is_null(),
     )
+
+
+def without_flagged(store: Store, lf: pl.LazyFrame, cluster: str, since: dt.datetime | None) -> pl.LazyFrame:
+    """``lf`` without the snapshots the collector flagged (clock stepped back, or a gap under a
+    tenth of the interval): their rows stay on disk but would make rates nonsense."""
+    flagged = (
+        store.scan("collections", cluster=cluster, since=since)
+        .filter(pl.col("ok") & pl.col("error").str.starts_with(CLOCK_FLAG_PREFIX))
+        .select("cluster", "ts")
+    )
+    return lf.join(flagged, on=["cluster", "ts"], how="anti")
 
 
 def resolve_window(
@@ -167,7 +179,7 @@ def scan_offsets(
     """:func:`load_offsets` as an unsorted :class:`polars.LazyFrame` (the arguments are the same)."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "offsets", cluster, since, until)
-    lf = store.scan("offsets", cluster=cluster, since=t0, until=t1)
+    lf = without_flagged(store, store.scan("offsets", cluster=cluster, since=t0, until=t1), cluster, t0)
     for expr in (_name_filter("group", groups), _name_filter("topic", topics)):
         if expr is not None:
             lf = lf.filter(expr)
@@ -197,5 +209,6 @@ def scan_partition_offsets(
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "partition_offsets", cluster, since, until)
     lf = store.scan("partition_offsets", cluster=cluster, since=t0, until=t1)
+    lf = without_flagged(store, lf, cluster, t0)
     expr = _name_filter("topic", topics)
     return lf if expr is None else lf.filter(expr)
