@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ FORMATS: tuple[str, ...] = ("html", "svg-static")
 KERNEL = "python3"
 #: Environment variable read by :func:`workbench.charts.setup` in the kernel.
 CHARTS_ENV = "WORKBENCH_CHARTS"
-_ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -134,9 +132,11 @@ def _execute(spec: ReportSpec, params: dict[str, Any], target: Path, stamp: str,
 
 def _failure_message(spec: ReportSpec, exc: Any, failed: Path) -> str:
     """``report X failed in cell N (`first line`): Error: message; failed notebook kept at P``."""
+    from papermill.exceptions import strip_color
+
     index = _source_cell_index(spec.path, exc.source, exc.cell_index)
     first = next((line.strip() for line in exc.source.splitlines() if line.strip()), "")
-    last = _ANSI_RE.sub("", f"{exc.ename}: {exc.evalue}").strip().splitlines()
+    last = strip_color(f"{exc.ename}: {exc.evalue}").strip().splitlines()
     error = last[-1] if last else exc.ename
     return f"report {spec.name} failed in cell {index} (`{first}`): {error}; failed notebook kept at {failed}"
 
