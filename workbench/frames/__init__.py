@@ -1,13 +1,9 @@
 """Tidy frames from the store: the offsets history with lag columns, partition offsets.
 
-These are the functions a JupyterLab user calls first::
-
-    import workbench
-    df = workbench.load_offsets("data/sample", since="2d", groups="orders.*")
-    df.to_pandas()
-
-Report inputs by domain: :mod:`~workbench.frames.lag`, :mod:`~workbench.frames.capacity`,
-:mod:`~workbench.frames.bench` (benchmark runs), :mod:`~workbench.frames.configs`.
+A JupyterLab user starts with ``workbench.load_offsets("data/sample", since="2d")`` (eager) or
+``scan_offsets`` (lazy). Report inputs by domain: :mod:`~workbench.frames.lag`,
+:mod:`~workbench.frames.capacity`, :mod:`~workbench.frames.bench` (benchmark runs),
+:mod:`~workbench.frames.configs`.
 """
 
 from workbench.frames import bench, capacity, configs, lag, offsets, pieces

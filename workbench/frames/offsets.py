@@ -160,9 +160,7 @@ def load_offsets(
             the newest snapshot. ``since=None`` loads everything.
         groups, topics: a regular expression (matched whole) or a list of exact names.
 
-    Returns:
-        One row per snapshot, group, topic and partition, sorted by time, group, topic,
-        partition. ``.to_pandas()`` gives a pandas frame.
+    Returns one row per snapshot, group, topic and partition, sorted by time, group, topic, partition.
     """
     lf = scan_offsets(data_dir, cluster, since, until, groups, topics)
     return lf.sort(["ts", "group", "topic", "partition"]).collect()
