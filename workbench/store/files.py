@@ -1,0 +1,111 @@
+"""The data files of one table version: selection by partition and statistics, cheap checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import polars as pl
+import pyarrow as pa
+
+_log = logging.getLogger("workbench.store")
+_warned: set[str] = set()
+_MAGIC = b"PAR1"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One live data file of a table version, as its log entry describes it."""
+
+    uri: str
+    relpath: str
+    cluster: str
+    day: dt.date
+    size: int
+    rows: int | None
+    ts_min: dt.datetime | None
+    ts_max: dt.datetime | None
+
+
+def live_files(table: object, root: str) -> list[DataFile]:
+    """Every live file of a loaded ``DeltaTable`` version, with its partition values and stats."""
+    actions = pl.from_arrow(pa.table(table.get_add_actions(flatten=True)))  # type: ignore[attr-defined]
+    assert isinstance(actions, pl.DataFrame)
+    has_stats = "min.ts" in actions.columns
+    out = []
+    for row in actions.iter_rows(named=True):
+        rel = unquote(row["path"])
+        out.append(
+            DataFile(
+                uri=f"{root}/{rel}",
+                relpath=rel,
+                cluster=row["partition.cluster"],
+                day=row["partition.date"],
+                size=row["size_bytes"],
+                rows=row.get("num_records"),
+                ts_min=row["min.ts"] if has_stats else None,
+                ts_max=row["max.ts"] if has_stats else None,
+            )
+        )
+    return out
+
+
+def select(
+    files: list[DataFile], cluster: str | None, since: dt.datetime | None, until: dt.datetime | None
+) -> list[DataFile]:
+    """Files of ``cluster`` whose date partition and ``ts`` statistics overlap [since, until)."""
+    lo = since.astimezone(dt.UTC).date() if since is not None else None
+    hi = until.astimezone(dt.UTC).date() if until is not None else None
+    out = []
+    for f in files:
+        if cluster is not None and f.cluster != cluster:
+            continue
+        if (lo is not None and f.day < lo) or (hi is not None and f.day > hi):
+            continue
+        if since is not None and f.ts_max is not None and f.ts_max < since:
+            continue
+        if until is not None and f.ts_min is not None and f.ts_min >= until:
+            continue
+        out.append(f)
+    return sorted(out, key=lambda f: (f.cluster, f.day, f.ts_min or dt.datetime.min.replace(tzinfo=dt.UTC)))
+
+
+def cheap_problem(f: DataFile) -> str | None:
+    """Why a local file cannot be read (missing, size differs from its log entry, no Parquet magic).
+
+    Costs one ``stat`` and two 4-byte reads; None when the file looks whole.
+    """
+    try:
+        size = os.stat(f.uri).st_size
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"cannot stat ({exc.strerror})"
+    if size != f.size:
+        return f"{size} bytes where the table log says {f.size} (truncated or replaced)"
+    try:
+        with open(f.uri, "rb") as fh:
+            head = fh.read(4)
+            fh.seek(-4, os.SEEK_END)
+            tail = fh.read(4)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if head != _MAGIC or tail != _MAGIC:
+        return "not a Parquet file (bad magic bytes)"
+    return None
+
+
+def warn_skipped(dataset: str, f: DataFile, why: str) -> None:
+    """One warning line per bad file and process, naming it and the command that quarantines it."""
+    if f.uri in _warned:
+        return
+    _warned.add(f.uri)
+    _log.warning(
+        "warning: skipping %s file %s: %s; run `workbench check --quarantine` to move it aside",
+        dataset,
+        f.uri,
+        why,
+    )
