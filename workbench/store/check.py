@@ -12,9 +12,6 @@ import os
 import shutil
 from dataclasses import dataclass
 
-import polars as pl
-import pyarrow.parquet as pq
-
 from workbench.errors import StoreError
 from workbench.schema import DATASETS
 from workbench.store import files as _files
@@ -35,21 +32,7 @@ class BadFile:
 
 def deep_problem(dataset: str, f: _files.DataFile) -> str | None:
     """Why ``f`` is not a readable file of ``dataset`` (reads it whole), or None."""
-    cheap = _files.cheap_problem(f)
-    if cheap is not None:
-        return cheap
-    want = file_schema(dataset)
-    try:
-        meta = pq.read_metadata(f.uri)
-        got = pl.read_parquet_schema(f.uri)
-        if dict(got) != dict(want):
-            return "foreign schema (columns or types differ from the dataset's)"
-        if f.rows is not None and meta.num_rows != f.rows:
-            return f"{meta.num_rows} rows where the table log says {f.rows}"
-        pl.read_parquet(f.uri, schema=want)
-    except (OSError, ValueError, pl.exceptions.PolarsError, Exception) as exc:  # noqa: BLE001
-        return "corrupt: " + (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
-    return None
+    return _files.deep_problem(f, file_schema(dataset))
 
 
 def check(store: Store) -> list[BadFile]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,15 +157,27 @@ class Store:
         only once its completion marker is committed (:mod:`workbench.store.visibility`) unless
         ``complete_only`` is False.
         """
+        lf, _ = self._scan(dataset, cluster, since, until, complete_only)
+        return lf
+
+    def _scan(
+        self,
+        dataset: str,
+        cluster: str | None,
+        since: dt.datetime | None,
+        until: dt.datetime | None,
+        complete_only: bool = True,
+    ) -> tuple[pl.LazyFrame, list[_files.DataFile]]:
         schema = DATASETS[dataset][0] if dataset in DATASETS else None
         table = self.table(dataset)
         if table is None or schema is None:
-            return pl.LazyFrame(schema=schema)
+            return pl.LazyFrame(schema=schema), []
         chosen = _files.select(self._live(table, dataset), cluster, since, until)
         if self.location.local:
-            chosen = [f for f in chosen if not _skip_bad(dataset, f)]
+            deep = len(chosen) <= _files.FOOTER_CHECK_MAX
+            chosen = [f for f in chosen if not _skip_bad(dataset, f, deep)]
         if not chosen:
-            return pl.LazyFrame(schema=schema)
+            return pl.LazyFrame(schema=schema), []
         by_cluster: dict[str, list[str]] = {}
         for f in chosen:
             by_cluster.setdefault(f.cluster, []).append(f.uri)
@@ -181,13 +193,43 @@ class Store:
             lf = lf.filter(pl.col("ts") >= since)
         if until is not None:
             lf = lf.filter(pl.col("ts") < until)
-        return visible(self, dataset, lf, cluster, since, until) if complete_only else lf
+        return (visible(self, dataset, lf, cluster, since, until) if complete_only else lf), chosen
 
     def read(self, dataset: str, **kwargs: object) -> pl.DataFrame:
-        """Eager :meth:`scan`; a file damaged past the cheap checks is a one-line error."""
-        lf = self.scan(dataset, **kwargs)  # type: ignore[arg-type]
-        with self._errors(self.table_uri(dataset), "reading"):
-            return lf.collect()
+        """Eager :meth:`scan`; a file that fails to decode is found, skipped with a warning, and the
+        read retried once."""
+        return self._collect(dataset, lambda lf: lf, **kwargs)  # type: ignore[arg-type]
+
+    def _collect(
+        self,
+        dataset: str,
+        shape: Callable[[pl.LazyFrame], pl.LazyFrame],
+        cluster: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        complete_only: bool = True,
+    ) -> pl.DataFrame:
+        for attempt in range(2):
+            lf, chosen = self._scan(dataset, cluster, since, until, complete_only)
+            try:
+                return shape(lf).collect()
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # noqa: BLE001  (Polars panics on some corrupt pages)
+                found = self._find_bad(dataset, chosen)
+                if attempt or not found:
+                    raise translate(exc, self.table_uri(dataset), "reading") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _find_bad(self, dataset: str, chosen: list[_files.DataFile]) -> int:
+        want = file_schema(dataset)
+        found = 0
+        for f in chosen:
+            why = _files.deep_problem(f, want) if self.location.local else None
+            if why is not None:
+                _files.warn_skipped(dataset, f, why)
+                found += 1
+        return found
 
     def latest_ts(self, dataset: str, cluster: str) -> dt.datetime | None:
         """The newest visible ``ts`` of ``cluster``: from the log's file statistics, then one check."""
@@ -206,9 +248,8 @@ class Store:
         return self._max_ts(dataset, cluster, newest_day) or self._max_ts(dataset, cluster, None)
 
     def _max_ts(self, dataset: str, cluster: str, since: dt.datetime | None) -> dt.datetime | None:
-        lf = self.scan(dataset, cluster=cluster, since=since).select(pl.col("ts").max())
-        with self._errors(self.table_uri(dataset), "reading"):
-            return lf.collect().item()
+        frame = self._collect(dataset, lambda lf: lf.select(pl.col("ts").max()), cluster=cluster, since=since)
+        return frame.item()
 
     # -- maintenance -------------------------------------------------------------------------
     def compact(self, dataset: str, cluster: str | None = None, before: dt.date | None = None) -> list[str]:
@@ -307,8 +348,10 @@ class Store:
 _Conflict = CommitFailedError
 
 
-def _skip_bad(dataset: str, f: _files.DataFile) -> bool:
-    why = _files.cheap_problem(f)
+def _skip_bad(dataset: str, f: _files.DataFile, deep: bool) -> bool:
+    why = _files.known_bad.get(f.uri) or _files.cheap_problem(f)
+    if why is None and deep:
+        why = _files.footer_problem(f, file_schema(dataset))
     if why is not None:
         _files.warn_skipped(dataset, f, why)
     return why is not None

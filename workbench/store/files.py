@@ -10,10 +10,17 @@ from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 _log = logging.getLogger("workbench.store")
 _warned: set[str] = set()
 _MAGIC = b"PAR1"
+#: Footers are checked only when a scan reads at most this many files (a compacted week).
+FOOTER_CHECK_MAX = 256
+#: uri -> (size, mtime_ns) of files whose footer was read and matched, this process.
+_footer_ok: dict[str, tuple[int, int]] = {}
+#: uri -> why, of files found bad in this process (skipped by every later scan).
+known_bad: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,48 @@ def cheap_problem(f: DataFile) -> str | None:
     return None
 
 
+def footer_problem(f: DataFile, want: pl.Schema) -> str | None:
+    """Why the Parquet footer of ``f`` is unreadable or of another schema (cached per file)."""
+    try:
+        st = os.stat(f.uri)
+    except OSError as exc:
+        return f"cannot stat ({exc.strerror})"
+    stamp = (st.st_size, st.st_mtime_ns)
+    if _footer_ok.get(f.uri) == stamp:
+        return None
+    try:
+        meta = pq.read_metadata(f.uri)
+        got = pl.Schema(pl.from_arrow(meta.schema.to_arrow_schema().empty_table()).schema)
+    except Exception as exc:  # noqa: BLE001  (any decoding failure is a bad file)
+        return "unreadable footer: " + _first_line(exc)
+    if dict(got) != dict(want):
+        return "foreign schema (columns or types differ from the dataset's)"
+    if f.rows is not None and meta.num_rows != f.rows:
+        return f"{meta.num_rows} rows where the table log says {f.rows}"
+    _footer_ok[f.uri] = stamp
+    return None
+
+
+def deep_problem(f: DataFile, want: pl.Schema) -> str | None:
+    """Why ``f`` cannot be read whole (reads and validates every column), or None."""
+    why = cheap_problem(f) or footer_problem(f, want)
+    if why is not None:
+        return why
+    try:
+        pq.read_table(f.uri).validate(full=True)
+    except Exception as exc:  # noqa: BLE001
+        return "corrupt data: " + _first_line(exc)
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
+
+
 def warn_skipped(dataset: str, f: DataFile, why: str) -> None:
     """One warning line per bad file and process, naming it and the command that quarantines it."""
+    known_bad[f.uri] = why
     if f.uri in _warned:
         return
     _warned.add(f.uri)
