@@ -101,7 +101,9 @@ def test_another_schema_version_is_refused_in_one_line(tmp_path: Path) -> None:
 
 
 def test_old_layout_asks_for_migration(tmp_path: Path) -> None:
-    (tmp_path / "offsets" / "cluster=c1" / "date=2026-11-20").mkdir(parents=True)
+    day = tmp_path / "offsets" / "cluster=c1" / "date=2026-11-20"
+    day.mkdir(parents=True)
+    _offsets(T0).write_parquet(day / "20261120T235900000000-0123456789abcdef.parquet")
     with pytest.raises(StoreLayoutError, match=r"old Parquet layout: run `workbench store migrate"):
         Store(tmp_path).clusters("offsets")
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,3 +74,41 @@ def translate(exc: BaseException, where: object, doing: str) -> StoreError:
         )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StoreError(f"{where}: {doing} failed: {first[:300]}")
+
+
+_PANIC_LINE = re.compile(r"^(thread '.*' \(\d+\) panicked at |thread '.*' panicked at |stack backtrace:|note: |\s+\d+: |\s+at )")
+
+
+@contextmanager
+def quiet_native_panics() -> Iterator[None]:
+    """Keep a Rust panic message (printed by a native library's worker thread while it fails
+    on a full disk) off the terminal: the failure arrives as an exception and becomes one line.
+
+    Everything else written to stderr meanwhile is passed on afterwards.
+    """
+    sys.stderr.flush()
+    try:
+        buf = os.memfd_create("workbench-stderr")
+        saved = os.dup(2)
+    except (AttributeError, OSError):
+        yield
+        return
+    os.dup2(buf, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.lseek(buf, 0, os.SEEK_SET)
+        text = os.read(buf, 1 << 20).decode(errors="replace")
+        os.close(buf)
+        lines, skip_next = [], False
+        for line in text.splitlines(keepends=True):
+            if skip_next or _PANIC_LINE.match(line):
+                skip_next = "panicked at" in line
+                continue
+            lines.append(line)
+        if len(lines) < len(text.splitlines()):  # a panic was dropped: drop its blank lines too
+            lines = [line for line in lines if line.strip()]
+        if lines:
+            sys.stderr.write("".join(lines))

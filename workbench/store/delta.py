@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundErr
 from workbench.errors import StoreError, StoreLayoutError, WorkbenchError
 from workbench.schema import DATASETS, conform
 from workbench.store import files as _files
-from workbench.store._location import Location, translate
+from workbench.store._location import Location, quiet_native_panics, translate
 from workbench.store.visibility import visible
 
 PARTITIONS = ["cluster", "date"]
@@ -252,12 +253,39 @@ class Store:
         return frame.item()
 
     # -- maintenance -------------------------------------------------------------------------
+    @contextmanager
+    def maintenance(self, dataset: str) -> Iterator[None]:
+        """Hold the dataset's maintenance lock: one compaction, delete or repair at a time.
+
+        delta-rs 1.6 lets two optimize (or optimize and delete) commits remove the same files,
+        which duplicates rows (docs/store.md); appends need no lock. Local roots only: on an object
+        store run maintenance from one place.
+        """
+        if not self.location.local:
+            yield
+            return
+        locks = os.path.join(self.location.uri, ".locks")
+        with self._errors(locks, "taking the maintenance lock"):
+            os.makedirs(locks, exist_ok=True)
+            fd = os.open(os.path.join(locks, f"{dataset}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def compact(self, dataset: str, cluster: str | None = None, before: dt.date | None = None) -> list[str]:
         """Optimize: merge each day's small files (days before ``before``), checkpoint, vacuum.
 
         Safe alongside appends, reads and other compactions (a conflicting compaction gives way).
         Returns the files written.
         """
+        if self.table(dataset) is None:
+            return []
+        with self.maintenance(dataset):
+            return self._compact(dataset, cluster, before)
+
+    def _compact(self, dataset: str, cluster: str | None, before: dt.date | None) -> list[str]:
         table = self.table(dataset)
         if table is None:
             return []
@@ -277,12 +305,17 @@ class Store:
                 table = self.table(dataset)
                 if table is None or attempt == _RETRIES - 1:
                     return []
-        self.tidy(dataset)
+        self._tidy(dataset)
         table = self.table(dataset)
         return [] if table is None else [f.uri for f in self._live(table, dataset) if f.uri not in old]
 
     def tidy(self, dataset: str) -> None:
         """Checkpoint the log and vacuum files removed over :data:`VACUUM_HOURS` ago."""
+        if self.table(dataset) is not None:
+            with self.maintenance(dataset):
+                self._tidy(dataset)
+
+    def _tidy(self, dataset: str) -> None:
         table = self.table(dataset)
         if table is None:
             return
@@ -301,6 +334,12 @@ class Store:
 
         The removed files are deleted at once (they are whole partitions nothing else writes).
         """
+        if self.table(dataset) is None:
+            return []
+        with self.maintenance(dataset):
+            return self._delete(dataset, predicate)
+
+    def _delete(self, dataset: str, predicate: str) -> list[str]:
         table = self.table(dataset)
         if table is None:
             return []
@@ -333,7 +372,8 @@ class Store:
     @contextmanager
     def _errors(self, where: str, doing: str) -> Iterator[None]:
         try:
-            yield
+            with quiet_native_panics():
+                yield
         except (WorkbenchError, _Conflict):
             raise
         except (OSError, DeltaError, pl.exceptions.PolarsError) as exc:
@@ -358,7 +398,8 @@ def _skip_bad(dataset: str, f: _files.DataFile, deep: bool) -> bool:
 
 
 def _refuse_old_layout(uri: str) -> None:
-    if os.path.isdir(uri) and any(p.startswith("cluster=") for p in os.listdir(uri)):
+    """Old-layout files are ``<stamp>-<hash>.parquet``; a table being created has ``part-*`` only."""
+    if any(not f.name.startswith("part-") for f in Path(uri).glob("cluster=*/date=*/*.parquet")):
         data_dir = os.path.dirname(uri)
         raise StoreLayoutError(
             f"{uri} is in the old Parquet layout: run `workbench store migrate --data-dir {data_dir}` "
