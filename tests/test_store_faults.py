@@ -126,8 +126,7 @@ def test_a_full_disk_is_one_error_and_corrupts_nothing(tmp_path: Path) -> None:
         assert done.returncode == 2
         assert done.stderr.count("\n") == 1 and "no space left on the device" in done.stderr
         assert store.read("offsets", cluster="c1").height == written * ROWS  # nothing corrupted
-        for f in [*root.glob("offsets/cluster=x*"), *(p for p in root.iterdir() if p.name != "offsets")]:
-            subprocess.run(["rm", "-rf", str(f)], check=True)  # make room: then appends work again
+        subprocess.run(["mount", "-o", "remount,size=8m", str(root)], check=True)  # room again
         store.append("offsets", _snapshot(0, 10_001))
         assert store.read("offsets", cluster="c1").height == (written + 1) * ROWS
 
