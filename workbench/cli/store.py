@@ -43,7 +43,9 @@ def migrate(data_dir: str) -> None:
 
 @click.command("check")
 @data_dir_option
-@click.option("--quarantine", is_flag=True, help="Move bad files to DATA_DIR/.quarantine and drop them from the table.")
+@click.option(
+    "--quarantine", is_flag=True, help="Move bad files to DATA_DIR/.quarantine and drop them from the table."
+)
 def check(data_dir: str, quarantine: bool) -> None:
     """Read every data file whole; list the missing, truncated or corrupt ones.
 

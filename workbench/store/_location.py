@@ -76,7 +76,9 @@ def translate(exc: BaseException, where: object, doing: str) -> StoreError:
     return StoreError(f"{where}: {doing} failed: {first[:300]}")
 
 
-_PANIC_LINE = re.compile(r"^(thread '.*' \(\d+\) panicked at |thread '.*' panicked at |stack backtrace:|note: |\s+\d+: |\s+at )")
+_PANIC_LINE = re.compile(
+    r"^(thread '.*' \(\d+\) panicked at |thread '.*' panicked at |stack backtrace:|note: |\s+\d+: |\s+at )"
+)
 
 
 @contextmanager

@@ -62,6 +62,9 @@ def quarantine(store: Store, bad: list[BadFile]) -> str:
     for dataset in sorted({b.dataset for b in bad}):
         table = store.table(dataset)
         if table is not None:
-            with store.maintenance(dataset), store._errors(store.table_uri(dataset), "removing quarantined files from the table"):
+            with (
+                store.maintenance(dataset),
+                store._errors(store.table_uri(dataset), "removing quarantined files from the table"),
+            ):
                 table.repair(dry_run=False)
     return aside

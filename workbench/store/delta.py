@@ -82,7 +82,7 @@ class Store:
         if int(m.group(2)) != want:
             raise StoreLayoutError(
                 f"{uri}: schema version {m.group(2)} of dataset {dataset!r}, this workbench reads version "
-                f"{want}: run a workbench that reads version {m.group(2)}, or migrate the table (docs/store.md)"
+                f"{want}: use a workbench that reads version {m.group(2)}, or migrate it (docs/store.md)"
             )
 
     # -- writing -----------------------------------------------------------------------------
@@ -118,7 +118,9 @@ class Store:
                 break
             except _Conflict:
                 if attempt == _RETRIES - 1:
-                    raise StoreError(f"{uri}: the append kept conflicting with other writers; retry") from None
+                    raise StoreError(
+                        f"{uri}: the append kept conflicting with other writers; retry"
+                    ) from None
         parts = frame.select("cluster", "date").unique(maintain_order=True)
         return [f"cluster={c}/date={d.isoformat()}" for c, d in parts.iter_rows()]
 
@@ -216,7 +218,7 @@ class Store:
                 return shape(lf).collect()
             except (KeyboardInterrupt, SystemExit):
                 raise
-            except BaseException as exc:  # noqa: BLE001  (Polars panics on some corrupt pages)
+            except BaseException as exc:
                 found = self._find_bad(dataset, chosen)
                 if attempt or not found:
                     raise translate(exc, self.table_uri(dataset), "reading") from exc
@@ -298,7 +300,9 @@ class Store:
             try:
                 with self._errors(uri, "compacting"):
                     table.optimize.compact(
-                        partition_filters=filters or None, writer_properties=_WRITER, commit_properties=_COMMIT
+                        partition_filters=filters or None,
+                        writer_properties=_WRITER,
+                        commit_properties=_COMMIT,
                     )
                 break
             except _Conflict:
@@ -323,9 +327,7 @@ class Store:
             try:
                 table.create_checkpoint()
                 table.cleanup_metadata()
-                table.vacuum(
-                    retention_hours=VACUUM_HOURS, enforce_retention_duration=False, dry_run=False
-                )
+                table.vacuum(retention_hours=VACUUM_HOURS, enforce_retention_duration=False, dry_run=False)
             except _Conflict:
                 pass  # another process tidied at the same time: nothing lost, the next run finishes
 
@@ -353,7 +355,9 @@ class Store:
             except _Conflict:
                 table = self.table(dataset)
                 if table is None or attempt == _RETRIES - 1:
-                    raise StoreError(f"{uri}: the delete kept conflicting with other writers; retry") from None
+                    raise StoreError(
+                        f"{uri}: the delete kept conflicting with other writers; retry"
+                    ) from None
         table = self.table(dataset)
         gone = sorted(before - {f.uri for f in self._live(table, dataset)}) if table else sorted(before)
         if self.location.local:

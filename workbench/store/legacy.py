@@ -51,13 +51,17 @@ def read_day(dataset: str, ddir: Path) -> pl.DataFrame:
     for f in files:
         version = file_meta(f).get("version")
         if version != DATASETS[dataset][1]:
-            raise StoreError(f"{f}: schema version {version}, expected {DATASETS[dataset][1]}; nothing changed")
+            raise StoreError(
+                f"{f}: schema version {version}, expected {DATASETS[dataset][1]}; nothing changed"
+            )
     if not files:
         return pl.DataFrame(schema=DATASETS[dataset][0])
     try:
         return pl.read_parquet([str(f) for f in files], schema=DATASETS[dataset][0])
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise StoreError(f"{ddir}: unreadable file ({str(exc).splitlines()[0][:200]}); nothing changed") from exc
+        raise StoreError(
+            f"{ddir}: unreadable file ({str(exc).splitlines()[0][:200]}); nothing changed"
+        ) from exc
 
 
 def file_meta(path: Path) -> dict:

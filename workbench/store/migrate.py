@@ -65,7 +65,7 @@ def _migrate_dataset(root: Path, dataset: str, report: Callable[[str], None]) ->
     shutil.rmtree(staging_root / dataset, ignore_errors=True)
     staging = Store(staging_root)
     days = legacy.day_partitions(root / dataset)
-    for cluster, day, ddir in days:
+    for cluster, _day, ddir in days:
         frame = legacy.read_day(dataset, ddir)
         if frame["cluster"].n_unique() > 1 or (frame.height and frame["cluster"][0] != cluster):
             raise StoreError(f"{ddir}: rows of another cluster in this partition; nothing changed")

@@ -16,6 +16,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 
 from workbench.schema import DATASETS
 from workbench.store.delta import Store
@@ -28,7 +29,7 @@ class OldPartition:
     dataset: str
     cluster: str
     day: dt.date
-    path: str
+    path: Path | str
     files: int
     size: int
     root: str = ""
@@ -51,7 +52,8 @@ def plan_data_prune(data_dir: str | os.PathLike[str], cutoff: dt.datetime) -> li
         key = lambda f: (f.cluster, f.day)  # noqa: E731
         for (cluster, day), group in groupby(sorted(old, key=key), key=key):
             members = list(group)
-            path = store.location.join(dataset, members[0].relpath.rsplit("/", 1)[0])
+            where = store.location.join(dataset, members[0].relpath.rsplit("/", 1)[0])
+            path = Path(where) if store.location.local else where
             size = sum(f.size for f in members)
             found.append(OldPartition(dataset, cluster, day, path, len(members), size, store.location.uri))
     return sorted(found, key=lambda p: (p.day, p.dataset, p.cluster))
@@ -64,15 +66,19 @@ def _day_end(day: dt.date) -> dt.datetime:
 def delete_partitions(partitions: list[OldPartition]) -> int:
     """Delete the given day partitions (one commit per dataset), then vacuum; returns how many.
 
-    A partition already gone counts as deleted, so a re-run after a crash finishes the job.
+    A partition already gone is skipped, so a re-run after a crash finishes the job.
     """
     deleted = 0
     key = lambda p: (p.root, p.dataset)  # noqa: E731
     for (root, dataset), group in groupby(sorted(partitions, key=key), key=key):
         parts = list(group)
         store = Store(root)
+        table = store.table(dataset)
+        if table is None:
+            continue
+        present = {(f.cluster, f.day) for f in store._live(table, dataset)}
         newest = max(p.day for p in parts)
         store.delete(dataset, f"date <= '{newest.isoformat()}'")
         store.tidy(dataset)
-        deleted += len(parts)
+        deleted += sum((p.cluster, p.day) in present for p in parts)
     return deleted
