@@ -139,7 +139,7 @@ def lag(
     if groups and summary.is_empty():
         from workbench.errors import NotFoundError
 
-        where = bootstrap_server or f"{data_dir} (last day of history)"
+        where = bootstrap_server or f"{data_dir} (newest snapshot)"
         raise NotFoundError(
             f"no consumer group in {where} matches --group {' '.join(groups)}; "
             "run without --group to list them"
@@ -162,15 +162,10 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 
 
 def _stored_offsets(data_dir, cluster, groups):
-    import polars as pl
-
-    from workbench.frames import load_offsets
+    from workbench.frames import load_latest_offsets
 
     pattern = "|".join(f"(?:{g})" for g in groups) if groups else None
-    frame = load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
-    if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
-    return frame
+    return load_latest_offsets(data_dir, cluster=cluster, groups=pattern)
 
 
 def _json_default(value: object) -> str:

@@ -9,6 +9,7 @@ These are the functions a JupyterLab user calls first::
 
 from workbench.frames.offsets import (
     add_lag_columns,
+    load_latest_offsets,
     load_offsets,
     load_partition_offsets,
     resolve_window,
@@ -19,6 +20,7 @@ from workbench.frames.pieces import offsets_in_pieces
 
 __all__ = [
     "add_lag_columns",
+    "load_latest_offsets",
     "load_offsets",
     "load_partition_offsets",
     "offsets_in_pieces",

@@ -156,6 +156,23 @@ def scan_offsets(
     return add_lag_columns(lf)  # type: ignore[return-value]
 
 
+def load_latest_offsets(
+    data_dir: str | os.PathLike[str], cluster: str | None = None, groups: Filter = None
+) -> pl.DataFrame:
+    """The newest complete snapshot of ``cluster`` with lag columns (what ``workbench lag`` shows).
+
+    Reads one snapshot: the store finds its time from the table log's statistics, then reads
+    only the files whose date partition and time range hold it.
+    """
+    store = Store(data_dir)
+    cluster, _, _ = resolve_window(store, "offsets", cluster, None, None)
+    newest = store.latest_ts("offsets", cluster)
+    if newest is None:
+        return add_lag_columns(store.scan("offsets").head(0)).collect()  # type: ignore[union-attr]
+    lf = scan_offsets(data_dir, cluster, newest, newest + dt.timedelta(microseconds=1), groups)
+    return lf.collect()
+
+
 def load_partition_offsets(
     data_dir: str | os.PathLike[str],
     cluster: str | None = None,
