@@ -50,6 +50,7 @@ class Store:
         loc = Location.parse(root)
         object.__setattr__(self, "root", loc.display)
         object.__setattr__(self, "location", loc)
+        object.__setattr__(self, "_tables", {})
 
     location: Location = None  # type: ignore[assignment]  # set in __init__
 
@@ -65,12 +66,17 @@ class Store:
         if self.location.local and not os.path.isdir(os.path.join(uri, "_delta_log")):
             _refuse_old_layout(uri)
             return None
+        cached: DeltaTable | None = self._tables.get(dataset)  # type: ignore[attr-defined]
         with self._errors(uri, "reading the table log"):
+            if cached is not None:
+                cached.update_incremental()  # reads only the commits since the last load
+                return cached
             try:
                 table = DeltaTable(uri, storage_options=self.location.storage_options)
             except TableNotFoundError:
                 return None
         self._check_version(table, dataset, uri)
+        self._tables[dataset] = table  # type: ignore[attr-defined]
         return table
 
     def _check_version(self, table: DeltaTable, dataset: str, uri: str) -> None:
