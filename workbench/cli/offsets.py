@@ -82,7 +82,10 @@ def collect_offsets(
 @click.option("--cluster", help="Only this cluster (default: all).")
 @click.option("--all-days", is_flag=True, help="Also compact today's (still growing) partition.")
 def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
-    """Merge each day's small snapshot files into one file per dataset (crash-safe)."""
+    """Optimize every dataset's table: merge each day's small files, checkpoint, vacuum.
+
+    Safe while collectors append and reports read; two compactions take turns.
+    """
     from workbench.schema import DATASETS
     from workbench.store import Store
 
