@@ -90,7 +90,7 @@ def _verify(
         if old.height != new.height or content_hash(old) != content_hash(new):
             raise StoreError(
                 f"{ddir}: migrated copy differs ({old.height} rows before, {new.height} after); "
-                f"nothing changed, the original is untouched; the staging table is in {root / STAGING}"
+                "nothing changed, the original is untouched"
             )
         n_days, rows, digest = per_cluster.get(cluster, (0, 0, hashlib.sha256()))
         digest.update(content_hash(old))
