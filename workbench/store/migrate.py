@@ -65,12 +65,16 @@ def _migrate_dataset(root: Path, dataset: str, report: Callable[[str], None]) ->
     shutil.rmtree(staging_root / dataset, ignore_errors=True)
     staging = Store(staging_root)
     days = legacy.day_partitions(root / dataset)
-    for cluster, _day, ddir in days:
-        frame = legacy.read_day(dataset, ddir)
-        if frame["cluster"].n_unique() > 1 or (frame.height and frame["cluster"][0] != cluster):
-            raise StoreError(f"{ddir}: rows of another cluster in this partition; nothing changed")
-        staging.append(dataset, frame)
-    results = _verify(root, staging, dataset, days)
+    try:
+        for cluster, _day, ddir in days:
+            frame = legacy.read_day(dataset, ddir)
+            if frame["cluster"].n_unique() > 1 or (frame.height and frame["cluster"][0] != cluster):
+                raise StoreError(f"{ddir}: rows of another cluster in this partition; nothing changed")
+            staging.append(dataset, frame)
+        results = _verify(root, staging, dataset, days)
+    except BaseException:
+        shutil.rmtree(staging_root, ignore_errors=True)  # the original is untouched
+        raise
     _swap(root, dataset)
     for r in results:
         report(f"{dataset} cluster {r.cluster}: {r.rows:,} rows in {r.days} day(s) verified ({r.digest})")
