@@ -5,7 +5,7 @@
 
 Both histories hold the same rows (``workbench simulate --scale full``: 7 days, 31.9 M offsets
 rows; the Delta one is ``workbench store migrate`` of the old one). Each command runs as its own
-process under ``/usr/bin/time -v`` (wall time and peak RSS of the real command); the old path
+process under ``/usr/bin/time -v`` (wall time, CPU time and peak RSS of the real command); the old path
 runs the old checkout's code on the old layout, in the same run. Median of --repeat runs.
 Writes bench/results/lag_store.json. Target (issue 14/11): lag at most 1 s and 300 MB.
 """
@@ -29,10 +29,12 @@ READ_7D = (
 )
 
 
-def timed(cmd: list[str], code: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of ``cmd`` run with ``code`` first on the path."""
+def timed(cmd: list[str], code: Path) -> tuple[float, float, float, str]:
+    """(wall s, CPU s, peak RSS MB, stdout) of ``cmd`` run with ``code`` first on the path."""
     env = {**os.environ, "PYTHONPATH": str(code), "COLUMNS": "200"}
-    done = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env, cwd=str(code)
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr[-800:]}")
     wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
@@ -40,16 +42,17 @@ def timed(cmd: list[str], code: Path) -> tuple[float, float, str]:
     h, m, s = (float(x) if x else 0.0 for x in wall.groups())
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     assert rss is not None
-    return h * 3600 + m * 60 + s, int(rss.group(1)) / 1024, done.stdout
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr))
+    return h * 3600 + m * 60 + s, cpu, int(rss.group(1)) / 1024, done.stdout
 
 
 def measure(cmd: list[str], code: Path, repeat: int) -> dict:
     runs = [timed(cmd, code) for _ in range(repeat)]
     return {
         "wall_s": statistics.median(r[0] for r in runs),
-        "peak_rss_mb": statistics.median(r[1] for r in runs),
-        "runs": [[round(r[0], 3), round(r[1], 1)] for r in runs],
-        "stdout_tail": runs[-1][2].strip().splitlines()[-1:] if runs[-1][2].strip() else [],
+        "cpu_s": statistics.median(r[1] for r in runs),
+        "peak_rss_mb": statistics.median(r[2] for r in runs),
+        "runs_wall_cpu_rss": [[round(r[0], 3), round(r[1], 2), round(r[2], 1)] for r in runs],
     }
 
 
@@ -65,21 +68,23 @@ def main() -> None:
     py = sys.executable
     lag = [py, "-m", "workbench", "lag", "--cluster", args.cluster, "--json", "--data-dir"]
     read = [py, "-c", READ_7D.format(c=args.cluster)]
-    result: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores", "load": os.getloadavg()}
+    result: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores", "load_before": os.getloadavg()}
     for name, cmd in (("lag", lag), ("read_7d", read)):
         new = measure([*cmd, args.new], ROOT, args.repeat)
         old = measure([*cmd, args.old], Path(args.old_code), args.repeat)
         result[name] = {
             "delta": new,
             "old_layout": old,
-            "speedup": old["wall_s"] / new["wall_s"],
+            "speedup_wall": old["wall_s"] / new["wall_s"],
+            "speedup_cpu": old["cpu_s"] / new["cpu_s"],
             "memory_ratio": old["peak_rss_mb"] / new["peak_rss_mb"],
         }
         print(
-            f"{name}: delta {new['wall_s']:.2f} s {new['peak_rss_mb']:.0f} MB | old {old['wall_s']:.2f} s "
-            f"{old['peak_rss_mb']:.0f} MB | {result[name]['speedup']:.1f}x faster, "
-            f"{result[name]['memory_ratio']:.1f}x less memory"
+            f"{name}: delta {new['wall_s']:.2f} s wall {new['cpu_s']:.2f} s CPU {new['peak_rss_mb']:.0f} MB"
+            f" | old {old['wall_s']:.2f} s wall {old['cpu_s']:.2f} s CPU {old['peak_rss_mb']:.0f} MB"
+            f" | {result[name]['speedup_cpu']:.1f}x less CPU, {result[name]['memory_ratio']:.1f}x less memory"
         )
+    result["load_after"] = os.getloadavg()
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
 
 
