@@ -90,17 +90,23 @@ def pct(values: list[float], q: float) -> float:
 def run(n: int, rows: int, partitions: int, work: Path) -> dict:
     store = Store(work / "delta")
     per_commit: list[float] = []
+    cpu_commit: list[float] = []
     old: list[float] = []
+    old_cpu: list[float] = []
     started = time.perf_counter()
     for i in range(n):
         snap = snapshot(T0 + dt.timedelta(seconds=30 * i), rows, partitions)
         for name in ("offsets", "partition_offsets", "collections"):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             store.append(name, snap[name])
             per_commit.append(time.perf_counter() - t)
-        t = time.perf_counter()
+            cpu_commit.append(time.process_time() - c)
+        t, c = time.perf_counter(), time.process_time()
         old_append(work / "old", snap["offsets"], i)
         old.append(time.perf_counter() - t)
+        old_cpu.append(time.process_time() - c)
+        if i % 100 == 99:
+            print(f"{i + 1} snapshots, commit {per_commit[-3] * 1e3:.0f} ms", file=sys.stderr, flush=True)
     append_s = time.perf_counter() - started
     log = work / "delta" / "offsets" / "_delta_log"
     log_before = dir_size(log)
@@ -125,7 +131,15 @@ def run(n: int, rows: int, partitions: int, work: Path) -> dict:
             "median_first_10pct": statistics.median(first) * 1e3,
             "median_last_10pct": statistics.median(last) * 1e3,
         },
+        "commit_cpu_ms": {
+            "median": statistics.median(cpu_commit) * 1e3,
+            "p99": pct(cpu_commit, 0.99) * 1e3,
+            "median_first_10pct": statistics.median(cpu_commit[: len(cpu_commit) // 10]) * 1e3,
+            "median_last_10pct": statistics.median(cpu_commit[-len(cpu_commit) // 10 :]) * 1e3,
+        },
         "old_layout_append_ms_median": statistics.median(old) * 1e3,
+        "old_layout_append_cpu_ms_median": statistics.median(old_cpu) * 1e3,
+        "load_average_after": os.getloadavg(),
         "snapshot_ms_median": statistics.median(
             [sum(per_commit[i : i + 3]) for i in range(0, len(per_commit), 3)]
         )
@@ -167,6 +181,8 @@ def main() -> None:
         "measured": day,
         "month": extrapolate(day, 2880),
         "ratio_commit_vs_old_append": day["commit_ms"]["median"] / day["old_layout_append_ms_median"],
+        "ratio_commit_cpu_vs_old_append_cpu": day["commit_cpu_ms"]["median"]
+        / day["old_layout_append_cpu_ms_median"],
     }
     print(json.dumps(result, indent=2))
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
