@@ -27,6 +27,9 @@ VACUUM_HOURS = 1
 _VERSION_RE = re.compile(r"^workbench dataset (\S+) schema version (\d+)$")
 _COMMIT = CommitProperties(max_commit_retries=200)
 _WRITER = WriterProperties(compression="ZSTD")
+#: Table properties at creation: commits older than two days are dropped from the log at the next
+#: checkpoint (time travel is not used), so a month of 30 s appends keeps a bounded log.
+TABLE_PROPERTIES = {"delta.logRetentionDuration": "interval 2 days", "delta.checkpointInterval": "100"}
 _RETRIES = 5
 
 
@@ -117,6 +120,7 @@ class Store:
                         partition_by=PARTITIONS,
                         mode="append",
                         description=description(dataset),
+                        configuration=TABLE_PROPERTIES if table is None else None,
                         commit_properties=_COMMIT,
                         writer_properties=_WRITER,
                         storage_options=self.location.storage_options,
