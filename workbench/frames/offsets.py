@@ -162,15 +162,16 @@ def load_latest_offsets(
     """The newest complete snapshot of ``cluster`` with lag columns (what ``workbench lag`` shows).
 
     Reads one snapshot: the store finds its time from the table log's statistics, then reads
-    only the files whose date partition and time range hold it.
+    only the files whose date partition and time range hold it (a bad file: one warning, skipped).
     """
     store = Store(data_dir)
     cluster, _, _ = resolve_window(store, "offsets", cluster, None, None)
     newest = store.latest_ts("offsets", cluster)
     if newest is None:
         return add_lag_columns(store.scan("offsets").head(0)).collect()  # type: ignore[union-attr]
-    lf = scan_offsets(data_dir, cluster, newest, newest + dt.timedelta(microseconds=1), groups)
-    return lf.collect()
+    frame = store.read("offsets", cluster=cluster, since=newest, until=newest + dt.timedelta(microseconds=1))
+    expr = _name_filter("group", groups)
+    return add_lag_columns(frame if expr is None else frame.filter(expr))  # type: ignore[return-value]
 
 
 def load_partition_offsets(
