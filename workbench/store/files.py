@@ -151,7 +151,7 @@ def warn_skipped(dataset: str, f: DataFile, why: str) -> None:
         return
     _warned.add(f.uri)
     _log.warning(
-        "warning: skipping %s file %s: %s; run `workbench check --quarantine` to move it aside",
+        "skipping %s file %s: %s; run `workbench check --quarantine` to move it aside",
         dataset,
         f.uri,
         why,
