@@ -66,7 +66,8 @@ def resolve_window(
             f"no {dataset} data for cluster {cluster!r} in {store.root} (clusters there: {have}); "
             "check --data-dir and --cluster"
         )
-    anchor = store.latest_ts(dataset, cluster) or dt.datetime.now(dt.UTC)
+    relative = any(isinstance(v, str) and v.strip() for v in (since, until))  # a duration needs the newest
+    anchor = (store.latest_ts(dataset, cluster) if relative else None) or dt.datetime.now(dt.UTC)
     return cluster, parse_instant(since, anchor, "since"), parse_instant(until, anchor, "until")
 
 

@@ -206,7 +206,7 @@ class Store:
             lf = lf.filter(pl.col("ts") >= since)
         if until is not None:
             lf = lf.filter(pl.col("ts") < until)
-        return (visible(self, dataset, lf, cluster, since, until) if complete_only else lf), chosen
+        return (visible(self, dataset, lf, cluster, since, until, chosen) if complete_only else lf), chosen
 
     def read(self, dataset: str, **kwargs: object) -> pl.DataFrame:
         """Eager :meth:`scan`; a file that fails to decode is found, skipped with a warning, and the

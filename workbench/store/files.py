@@ -35,6 +35,7 @@ class DataFile:
     rows: int | None
     ts_min: dt.datetime | None
     ts_max: dt.datetime | None
+    sources: tuple[str | None, str | None] = (None, None)
 
 
 def live_files(table: object, root: str) -> list[DataFile]:
@@ -42,6 +43,7 @@ def live_files(table: object, root: str) -> list[DataFile]:
     actions = pl.from_arrow(pa.table(table.get_add_actions(flatten=True)))  # type: ignore[attr-defined]
     assert isinstance(actions, pl.DataFrame)
     has_stats = "min.ts" in actions.columns
+    has_source = "min.source" in actions.columns
     out = []
     for row in actions.iter_rows(named=True):
         rel = unquote(row["path"])
@@ -55,6 +57,7 @@ def live_files(table: object, root: str) -> list[DataFile]:
                 rows=row.get("num_records"),
                 ts_min=row["min.ts"] if has_stats else None,
                 ts_max=row["max.ts"] if has_stats else None,
+                sources=(row["min.source"], row["max.source"]) if has_source else (None, None),
             )
         )
     return out
@@ -78,6 +81,12 @@ def select(
             continue
         out.append(f)
     return sorted(out, key=lambda f: (f.cluster, f.day, f.ts_min or dt.datetime.min.replace(tzinfo=dt.UTC)))
+
+
+def may_hold(f: DataFile, source: str) -> bool:
+    """False only when the file's ``source`` statistics rule out rows from ``source``."""
+    lo, hi = f.sources
+    return lo is None or hi is None or lo <= source <= hi
 
 
 def cheap_problem(f: DataFile) -> str | None:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from workbench.store.files import DataFile, may_hold
+
 if TYPE_CHECKING:
     from workbench.store.delta import Store
 
@@ -44,11 +46,18 @@ def visible(
     cluster: str | None,
     since: dt.datetime | None,
     until: dt.datetime | None,
+    chosen: list[DataFile],
 ) -> pl.LazyFrame:
-    """``lf`` without the collector rows of snapshots whose completion marker is not committed."""
+    """``lf`` without the collector rows of snapshots whose completion marker is not committed.
+
+    Costs nothing when the files' ``source`` statistics show no collector rows (simulated or
+    imported history).
+    """
     if dataset not in MARKED:
         return lf
     kind, source = MARKED[dataset]
+    if not any(may_hold(f, source) for f in chosen):
+        return lf
     done = marks(store, kind, cluster, since, until)
     exempt = pl.col("source").is_null() | (pl.col("source") != source)
     if cluster is not None:
