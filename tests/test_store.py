@@ -108,6 +108,16 @@ def test_old_layout_asks_for_migration(tmp_path: Path) -> None:
         Store(tmp_path).clusters("offsets")
 
 
+def test_microsecond_windows_find_their_rows(tmp_path: Path) -> None:
+    """The log's timestamp statistics are milliseconds: a window of one microsecond still hits."""
+    store = Store(tmp_path)
+    ts = T0 + dt.timedelta(microseconds=123_456)
+    store.append("offsets", _offsets(ts, source="collector"))
+    store.append("collections", _marker(ts))
+    assert store.latest_ts("offsets", "c1") == ts
+    assert store.read("offsets", cluster="c1", since=ts, until=ts + dt.timedelta(microseconds=1)).height == 3
+
+
 def test_collector_snapshot_is_visible_once_its_marker_is(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.append("offsets", _offsets(T0, source="collector"))

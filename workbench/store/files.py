@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 _log = logging.getLogger("workbench.store")
 _warned: set[str] = set()
 _MAGIC = b"PAR1"
+#: Delta's log keeps timestamp statistics at millisecond precision: widen them by that much.
+_STATS_SLACK = dt.timedelta(milliseconds=1)
 #: Footers are checked only when a scan reads at most this many files (a compacted week).
 FOOTER_CHECK_MAX = 256
 #: uri -> (size, mtime_ns) of files whose footer was read and matched, this process.
@@ -75,9 +77,9 @@ def select(
             continue
         if (lo is not None and f.day < lo) or (hi is not None and f.day > hi):
             continue
-        if since is not None and f.ts_max is not None and f.ts_max < since:
+        if since is not None and f.ts_max is not None and f.ts_max + _STATS_SLACK < since:
             continue
-        if until is not None and f.ts_min is not None and f.ts_min >= until:
+        if until is not None and f.ts_min is not None and f.ts_min - _STATS_SLACK >= until:
             continue
         out.append(f)
     return sorted(out, key=lambda f: (f.cluster, f.day, f.ts_min or dt.datetime.min.replace(tzinfo=dt.UTC)))
