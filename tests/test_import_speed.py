@@ -11,7 +11,17 @@ import sys
 
 import pytest
 
-HEAVY = ("polars", "pandas", "pyarrow", "altair", "confluent_kafka", "papermill", "nbconvert", "numpy")
+HEAVY = (
+    "polars",
+    "pandas",
+    "pyarrow",
+    "deltalake",
+    "altair",
+    "confluent_kafka",
+    "papermill",
+    "nbconvert",
+    "numpy",
+)
 PROBE = "import json, sys; import {what}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
 
 

@@ -101,7 +101,10 @@ def collect_offsets(
 @click.option("--cluster", help="Only this cluster (default: all).")
 @click.option("--all-days", is_flag=True, help="Also compact today's (still growing) partition.")
 def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
-    """Merge each day's small snapshot files into one file per dataset (crash-safe)."""
+    """Optimize every dataset's table: merge each day's small files, checkpoint, vacuum.
+
+    Safe while collectors append and reports read; two compactions take turns.
+    """
     from workbench.schema import DATASETS
     from workbench.store import Store
 
@@ -173,7 +176,7 @@ def lag(
     if groups and summary.is_empty():
         from workbench.errors import NotFoundError
 
-        where = bootstrap_server or f"{data_dir} (last day of history)"
+        where = bootstrap_server or f"{data_dir} (newest snapshot)"
         raise NotFoundError(
             f"no consumer group in {where} matches --group {' '.join(groups)}; "
             "run without --group to list them"
@@ -208,12 +211,11 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 
 
 def _stored_offsets(data_dir, cluster, groups):
-
     from workbench import patterns
-    from workbench.frames import load_offsets
+    from workbench.frames import load_latest_offsets
 
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
-    return load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
+    return load_latest_offsets(data_dir, cluster=cluster, groups=pattern)
 
 
 def _json_default(value: object) -> str:

@@ -9,6 +9,7 @@ A JupyterLab user starts with ``workbench.load_offsets("data/sample", since="2d"
 from workbench.frames import bench, capacity, configs, lag, offsets, pieces
 from workbench.frames.offsets import (
     add_lag_columns,
+    load_latest_offsets,
     load_offsets,
     load_partition_offsets,
     resolve_window,
@@ -24,6 +25,7 @@ __all__ = [
     "capacity",
     "configs",
     "lag",
+    "load_latest_offsets",
     "load_offsets",
     "load_partition_offsets",
     "offsets",

@@ -101,7 +101,8 @@ def resolve_window(
             f"no {dataset} data for cluster {cluster!r} in {store.root} (clusters there: {have}); "
             "check --data-dir and --cluster"
         )
-    anchor = store.latest_ts(dataset, cluster) or dt.datetime.now(dt.UTC)
+    relative = any(isinstance(v, str) and v.strip() for v in (since, until))  # a duration needs the newest
+    anchor = (store.latest_ts(dataset, cluster) if relative else None) or dt.datetime.now(dt.UTC)
     return cluster, parse_instant(since, anchor, "since"), parse_instant(until, anchor, "until")
 
 
@@ -182,6 +183,24 @@ def scan_offsets(
         if expr is not None:
             lf = lf.filter(expr)
     return add_lag_columns(lf)  # type: ignore[return-value]
+
+
+def load_latest_offsets(
+    data_dir: str | os.PathLike[str], cluster: str | None = None, groups: Filter = None
+) -> pl.DataFrame:
+    """The newest complete snapshot of ``cluster`` with lag columns (what ``workbench lag`` shows).
+
+    Reads one snapshot: the store finds its time from the table log's statistics, then reads
+    only the files whose date partition and time range hold it (a bad file: one warning, skipped).
+    """
+    store = Store(data_dir)
+    cluster, _, _ = resolve_window(store, "offsets", cluster, None, None)
+    newest = store.latest_ts("offsets", cluster)
+    if newest is None:
+        return add_lag_columns(store.scan("offsets").head(0)).collect()  # type: ignore[union-attr]
+    frame = store.read("offsets", cluster=cluster, since=newest, until=newest + dt.timedelta(microseconds=1))
+    expr = _name_filter("group", groups)
+    return add_lag_columns(frame if expr is None else frame.filter(expr))  # type: ignore[return-value]
 
 
 def load_partition_offsets(
