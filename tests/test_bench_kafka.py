@@ -39,8 +39,10 @@ def test_bench_counts_and_latencies(kafka, topic_factory, kind: str, throughput:
     run = result.runs.row(0, named=True)
     assert (run["records"], run["bytes"], run["errors"]) == (3000, 3000 * 200, 0)
     assert (run["partitions"], run["replication"], run["brokers"]) == (2, 1, 1)
-    kinds = {"send_to_ack"} | ({"schedule_delay"} if throughput > 0 else set())  # no schedule unthrottled
-    kinds |= {"end_to_end"} if kind == "e2e" else set()
+    open_loop = {"schedule_delay", "intended_to_ack"} if throughput > 0 else set()  # none unthrottled
+    kinds = {"send_to_ack"} | open_loop
+    if kind == "e2e":
+        kinds |= {"end_to_end", "intended_end_to_end"} if throughput > 0 else {"end_to_end"}
     iv = result.intervals
     per = iv.filter(~pl.col("cumulative") & (pl.col("latency") == "send_to_ack"))
     assert per["records"].sum() == 3000 and per["count"].sum() == 3000
@@ -50,6 +52,10 @@ def test_bench_counts_and_latencies(kafka, topic_factory, kind: str, throughput:
     for k in kinds:  # every record's latency is in exactly one phase's cumulative histogram
         assert cum.filter(pl.col("latency") == k)["count"].sum() == 3000
     assert result.stats["records_total"] == 3000
+    summary = {row["latency"]: row for row in cum.filter(pl.col("phase") == "steady").iter_rows(named=True)}
+    for later, earlier in (("intended_to_ack", "send_to_ack"), ("intended_end_to_end", "end_to_end")):
+        if later in kinds:  # measured from the intended time: per record never below the other
+            assert all(summary[later][c] >= summary[earlier][c] for c in ("p50_ms", "p99_ms", "max_ms"))
     lines = result.summary_lines()
     assert "steady state records sent" in lines[0] and "ms 99.9th." in lines[0]
 
