@@ -3,7 +3,8 @@
 The cell must stay plain: one ``name = literal`` per line, no annotations, no comments holding
 ``=`` (papermill's own inference breaks on them). Values passed on the command line arrive as
 text and are coerced to the type of the default (``"3"`` -> ``3`` for an int parameter);
-``None`` or ``null`` gives None for any parameter, as papermill's ``-p name None`` does.
+``None`` gives None for any parameter, as papermill's ``-p name None`` does; ``none`` and
+``null`` too, except where the default is text: there they are the literal value offered.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def coerce(name: str, value: Any, default: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if text.lower() in _NULL or (not text and not isinstance(default, str)):
+    if text == "None" or (not isinstance(default, str) and (text.lower() in _NULL or not text)):
         return None
     try:
         if isinstance(default, bool):
