@@ -67,7 +67,7 @@ def test_cli_sweep_stores_runs_and_masks_secrets(kafka, topic_factory, tmp_path:
     data = tmp_path / "data"
     args = ["bench", "producer", "--bootstrap-server", kafka.bootstrap, "--topic", topic,
             "--num-records", "500", "--throughput", "2000",
-            "--producer-props", "linger.ms=1 ssl.key.password=topsecret",
+            "--producer-props", "linger.ms=1", "ssl.key.password=topsecret batch.size=20000",
             "--sweep", "acks=1,all", "--data-dir", str(data), "--json", "--run-id", "sw"]  # fmt: skip
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
@@ -77,7 +77,15 @@ def test_cli_sweep_stores_runs_and_masks_secrets(kafka, topic_factory, tmp_path:
     assert runs["label"].to_list() == ["acks=1", "acks=all"] and set(runs["sweep_id"]) == {"sw"}
     stored = " ".join(runs["client_config"].to_list() + runs["params"].to_list())
     assert "topsecret" not in stored and "***" in stored
+    assert all(json.loads(c)["batch.size"] == "20000" for c in runs["client_config"])  # Kafka's K=V K=V
     assert Store(data).read("bench_intervals")["run_id"].n_unique() == 2
+
+
+def test_stray_property_without_props_option_is_an_error() -> None:
+    args = ["bench", "producer", "--bootstrap-server", "127.0.0.1:1", "--topic", "t", "--num-records", "1",
+            "linger.ms=5"]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "client properties follow --producer-props" in res.output
 
 
 def test_consumer_bench(kafka, topic_factory) -> None:
