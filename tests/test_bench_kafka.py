@@ -123,7 +123,7 @@ def test_importers_on_real_tool_output(kafka, topic_factory, tmp_path: Path) -> 
             "--num-records",
             "3000",
             "--timeout",
-            "5000",
+            "30000",  # the group join alone took 3 s on a loaded machine
         ]
         if detailed:
             args += ["--show-detailed-stats", "--reporting-interval", "100"]

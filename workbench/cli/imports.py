@@ -74,6 +74,11 @@ _BENCH_CLUSTER = click.option(
 )
 _BENCH_LABEL = click.option("--label", help="Label for the run in reports (default: tool and file name).")
 _BENCH_AT = click.option("--at", help=_AT_HELP.replace("input was produced", "the run ended"))
+_RECORD_SIZE = click.option(
+    "--record-size",
+    type=click.IntRange(min=1),
+    help="The run's record size in bytes: exact bytes (records x size) instead of the printed MB.",
+)
 
 
 @import_group.command("perf-test")
@@ -81,8 +86,16 @@ _BENCH_AT = click.option("--at", help=_AT_HELP.replace("input was produced", "th
 @_BENCH_CLUSTER
 @_BENCH_LABEL
 @_BENCH_AT
+@_RECORD_SIZE
 @data_dir_option
-def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str | None, data_dir: str) -> None:
+def perf_test(
+    files: tuple[str, ...],
+    cluster: str,
+    label: str | None,
+    at: str | None,
+    record_size: int | None,
+    data_dir: str,
+) -> None:
     """Import kafka-producer-perf-test output (window and summary lines, steady-state variant).
 
     Latencies are ms (send() -> callback), MB is MiB. The output has no timestamps: the run
@@ -92,7 +105,9 @@ def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str |
     from workbench.importers.perf_test import read_producer_perf
 
     when = _instant(at)
-    run_bench_import(files, lambda source: read_producer_perf(source, cluster, when, label), data_dir)
+    run_bench_import(
+        files, lambda source: read_producer_perf(source, cluster, when, label, record_size), data_dir
+    )
 
 
 @import_group.command("consumer-perf-test")
@@ -106,15 +121,23 @@ def perf_test(files: tuple[str, ...], cluster: str, label: str | None, at: str |
     show_default=True,
     help="Hours the tool's local time is ahead of UTC.",
 )
+@_RECORD_SIZE
 @data_dir_option
 def consumer_perf_test(
-    files: tuple[str, ...], cluster: str, label: str | None, utc_offset: float, data_dir: str
+    files: tuple[str, ...],
+    cluster: str,
+    label: str | None,
+    utc_offset: float,
+    record_size: int | None,
+    data_dir: str,
 ) -> None:
     """Import kafka-consumer-perf-test CSV (with or without --show-detailed-stats)."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.perf_test import read_consumer_perf
 
-    run_bench_import(files, lambda source: read_consumer_perf(source, cluster, label, utc_offset), data_dir)
+    run_bench_import(
+        files, lambda source: read_consumer_perf(source, cluster, label, utc_offset, record_size), data_dir
+    )
 
 
 @import_group.command("e2e-latency")
