@@ -168,7 +168,8 @@ def cli_run(tree: Path, bootstrap: str, rate: float, seconds: float, data: Path)
         str(rate), "--producer-props", "linger.ms=0", "--json", "--data-dir", str(data),
     ]  # fmt: skip
     env = os.environ | {"PYTHONPATH": str(tree)}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=seconds * 10 + 120)
+    # cwd=tree: ``python -m`` puts the working directory first on sys.path
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tree, timeout=seconds * 10 + 120)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
     stats = json.loads(proc.stdout)

@@ -83,7 +83,7 @@ def python_rate(bootstrap: str, args: argparse.Namespace, record: bool) -> dict[
     t0 = time.monotonic()
     env = os.environ | {"PYTHONPATH": str(ROOT)}
     proc = subprocess.run([*cmd, *([] if record else ["--no-latency"])], capture_output=True, text=True,
-                          env=env, timeout=900)  # fmt: skip
+                          env=env, cwd=ROOT, timeout=900)  # fmt: skip
     if proc.returncode != 0:
         raise SystemExit(f"workbench bench producer failed:\n{proc.stderr[-2000:]}")
     stats = json.loads(proc.stdout)
