@@ -39,8 +39,8 @@ import pandas as pd
 import polars as pl
 
 from workbench.analyze import BurrowConfig
-from workbench.analyze.analysis import _analyze_prepared
 from workbench.analyze.lag import prepare
+from workbench.analyze.lag.analysis import _analyze_prepared
 from workbench.frames import add_lag_columns
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -329,7 +329,7 @@ def pd_window_features(df: pd.DataFrame, pid: pd.Series, config: BurrowConfig) -
         pid=pid, now=df["now"]
     )
     c, cp = commits["committed_offset"], commits["pid"]
-    # as in workbench.analyze.burrow: a partition owned by a live member re-commits at every snapshot
+    # as in workbench.analyze.burrow.rules: a partition owned by a live member re-commits at every snapshot
     changed = (c != c.shift()) | (cp != cp.shift()) | commits["member_id"].notna()
     commits["cts"] = commits["now"].where(changed).ffill()
     g = commits.groupby("pid", sort=False)

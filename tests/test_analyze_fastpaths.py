@@ -22,13 +22,13 @@ from workbench.analyze import (
     time_lag,
     topic_lag,
 )
-from workbench.analyze import burrow_status as status_module
-from workbench.analyze import grouping as grouping_module
-from workbench.analyze.analysis import _group_topic_table
-from workbench.analyze.grid import Agg, aggregate, grid_bins
-from workbench.analyze.grouping import dense_ids
+from workbench.analyze._groupby import grouping as grouping_module
+from workbench.analyze._groupby.grid import Agg, aggregate, grid_bins
+from workbench.analyze._groupby.grouping import dense_ids
+from workbench.analyze.burrow import status as status_module
 from workbench.analyze.lag import is_sorted_by
-from workbench.analyze.timelag import _last_at_or_before
+from workbench.analyze.lag.analysis import _group_topic_table
+from workbench.analyze.lag.timelag import _last_at_or_before
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -133,7 +133,7 @@ def test_aggregates_are_reproducible_to_the_bit() -> None:
 def test_in_order_time_lag_equals_the_general_path(piece_rows: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # every log end known and rows in history order: the numpy fast path (in pieces of whole
     # partitions) must give what the as-of search path gives, to the bit
-    from workbench.analyze import timelag as timelag_module
+    from workbench.analyze.lag import timelag as timelag_module
 
     frame = history(7, groups=1).with_columns(pl.col("log_end_offset").forward_fill().fill_null(0))
     frame = frame.with_columns(  # truncations start new segments; a log start ahead of commits

@@ -11,7 +11,7 @@ import pytest
 from hdrh.histogram import HdrHistogram
 
 from workbench import hdr
-from workbench.analyze import latency as la
+from workbench.analyze.latency import percentiles as la
 from workbench.schema import conform
 
 #: One bucket at 3 significant digits is < 0.1 % wide; neighbouring samples may differ a bit more.

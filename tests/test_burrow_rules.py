@@ -18,7 +18,8 @@ import polars as pl
 import pytest
 
 from workbench.analyze import BurrowConfig, group_status, partition_status
-from workbench.analyze.burrow import (
+from workbench.analyze.burrow.reference import Slot, evaluate_window, reference_partition_status
+from workbench.analyze.burrow.rules import (
     lag_never_within_allowed,
     rule1_zero_lag,
     rule2_rewinding,
@@ -26,8 +27,7 @@ from workbench.analyze.burrow import (
     rule4_stalled,
     rule5_lag_not_decreasing,
 )
-from workbench.analyze.burrow_reference import Slot, evaluate_window, reference_partition_status
-from workbench.analyze.burrow_status import evaluate_windows
+from workbench.analyze.burrow.status import evaluate_windows
 from workbench.errors import ConfigError
 from workbench.frames import add_lag_columns
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 from kafka_local import wait_until
 
-from workbench.analyze.config_rules import ConfigView, evaluate
+from workbench.analyze.config import ConfigView, evaluate
 from workbench.cli import main
 from workbench.collect.configs import snapshot_configs
 from workbench.collect.kafka import KafkaAdmin

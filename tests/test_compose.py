@@ -203,15 +203,27 @@ def test_report_loop_script() -> None:
     assert os.access(script, os.X_OK)
     assert subprocess.run(["sh", "-n", str(script)], capture_output=True).returncode == 0
     text = script.read_text()
-    names = re.findall(r"workbench report ([\w-]+)", text)
-    assert names and set(names) <= set(CATALOG)
+    names = re.search(r"for report in ([\w -]+);", text).group(1).split()  # type: ignore[union-attr]
+    assert set(names) == set(CATALOG)
     assert "workbench prune --older-than" in text and "--yes" in text
+    assert "workbench compact" in text
+
+
+def test_report_loop_runs_its_arguments_instead() -> None:
+    """`docker compose run --rm reports sh -c '...'` runs the command, not the loop."""
+    script = REPO / "deploy" / "docker" / "report-loop"
+    proc = subprocess.run(
+        ["sh", str(script), "sh", "-c", "echo copied"], capture_output=True, text=True, timeout=10
+    )
+    assert proc.returncode == 0 and proc.stdout == "copied\n"
 
 
 def test_dockerfile() -> None:
     text = (REPO / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim$", text, re.M)
-    assert re.search(r"^RUN pip install -e \.$", text, re.M)
+    deps = re.search(r"^RUN mkdir workbench .*pip install -e \. ", text, re.M)
+    code = re.search(r"^RUN pip install --no-deps -e \.$", text, re.M)
+    assert deps and code and deps.start() < text.index("COPY workbench") < code.start()  # deps layer cached
     users = re.findall(r"^USER (\S+)$", text, re.M)
     assert users and users[-1] not in ("root", "0")
     assert re.search(r'^ENTRYPOINT \["workbench"\]$', text, re.M)

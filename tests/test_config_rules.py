@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from workbench.analyze.config_rules import (
+from workbench.analyze.config import (
     DEFAULT_THRESHOLDS,
     FINDINGS,
     ConfigView,

@@ -13,12 +13,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.analyze import BurrowConfig, analyze_lag
+from workbench import units
+from workbench.analyze import BurrowConfig, analyze_lag, lag
+from workbench.analyze.lag import NOT_EVALUATED, LagWindow, summarize_window
 from workbench.errors import ConfigError
 from workbench.frames import load_offsets, warmup_start
-from workbench.report import humanize as hz
-from workbench.report import lag_findings as lf
-from workbench.report.lag_window import NOT_EVALUATED, LagWindow, analyze_window, summarize_window
+from workbench.frames.lag import load_lag_window
 
 UTC = dt.UTC
 CONFIG = BurrowConfig()
@@ -36,12 +36,12 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def whole(sample_dir: Path) -> LagWindow:
     """The whole stored history: no warm-up possible."""
-    return analyze_window(sample_dir, None, None, None, None, None, CONFIG)
+    return analyze_window(sample_dir, None, None, None, None, None)
 
 
 @pytest.fixture(scope="module")
 def last2d(sample_dir: Path) -> LagWindow:
-    return analyze_window(sample_dir, None, "2d", None, None, None, CONFIG)
+    return analyze_window(sample_dir, None, "2d", None, None, None)
 
 
 # -- warm-up and trimming -----------------------------------------------------------------------
@@ -62,7 +62,7 @@ def test_window_shows_only_the_window_but_judges_it_with_warmup(last2d: LagWindo
         assert getattr(analysis, name)["ts"].min() == start, name
     assert last2d.offsets["ts"].min() == start
     assert analysis.group_status["evaluated"].all()
-    first = lf.status_frame(analysis).filter(pl.col("ts") == start)
+    first = lag.status_frame(analysis).filter(pl.col("ts") == start)
     # a bare window would say STALL (one commit) for every group with lag at its first snapshot
     assert set(first.filter(pl.col("status") != "OK")["group"]) == {
         "legacy-billing-export",
@@ -78,25 +78,25 @@ def test_warmup_gives_the_verdicts_of_the_whole_history(whole: LagWindow, last2d
 
 
 def test_start_of_history_is_not_evaluated(whole: LagWindow) -> None:
-    frame = lf.status_frame(whole.analysis)
+    frame = lag.status_frame(whole.analysis)
     pending = frame.filter(pl.col("status") == NOT_EVALUATED)
     assert pending["ts"].max() == dt.datetime(2026, 11, 13, 0, 40, tzinfo=UTC)  # 9 snapshots, every group
     assert pending.height == 9 * frame["group"].n_unique()
     assert frame.filter(pl.col("ts") > pending["ts"].max())["status"].is_in([NOT_EVALUATED]).sum() == 0
-    runs = lf.error_runs(whole.analysis.group_status)
+    runs = lag.error_runs(whole.analysis.group_status)
     assert runs["start"].min() >= dt.datetime(2026, 11, 13, 0, 45, tzinfo=UTC)
-    level, text = lf.unevaluated_finding(whole.analysis)  # type: ignore[misc]
+    level, text = lag.unevaluated_finding(whole.analysis)  # type: ignore[misc]
     assert level == "info" and "not evaluated before Nov 13 00:45 UTC (9 snapshots" in text
     assert "needs" not in text and "need 10 commits" in text
 
 
 def test_trimmed_window_has_no_unevaluated_finding(last2d: LagWindow) -> None:
-    assert lf.unevaluated_finding(last2d.analysis) is None
+    assert lag.unevaluated_finding(last2d.analysis) is None
 
 
 def test_status_frame_without_evaluated_column_is_unchanged(sample_dir: Path) -> None:
     offsets = load_offsets(sample_dir, since="6h")
-    frame = lf.status_frame(analyze_lag(offsets))
+    frame = lag.status_frame(analyze_lag(offsets))
     assert NOT_EVALUATED not in frame["status"].to_list()
 
 
@@ -112,17 +112,17 @@ def test_status_frame_without_evaluated_column_is_unchanged(sample_dir: Path) ->
 )
 def test_levels_reject_bad_thresholds(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        lf.LagLevels(**kwargs)
+        lag.LagLevels(**kwargs)
 
 
 def test_levels_accept_text_and_none() -> None:
-    levels = lf.LagLevels("30", None, None, "5000")
+    levels = lag.LagLevels("30", None, None, "5000")
     assert (levels.warn_time_lag_s, levels.crit_time_lag_s, levels.crit_lag) == (30.0, None, 5000.0)
     assert levels.describe() == (
         "time lag (warning at 30 s behind), Burrow status and offset lag (critical at 5,000 messages)"
     )
     assert (
-        lf.LagLevels().describe()
+        lag.LagLevels().describe()
         == "time lag (warning at 1 min, critical at 10 min behind) and Burrow status"
     )
 
@@ -159,14 +159,14 @@ CLASSIFY = [
 
 @pytest.mark.parametrize(("row", "kwargs", "level", "reasons"), CLASSIFY)
 def test_classify_groups(row: dict, kwargs: dict, level: str, reasons: list[str]) -> None:
-    out = lf.classify_groups(pl.DataFrame([row]), lf.LagLevels(**kwargs), {"stopped": "STOP"})
+    out = lag.classify_groups(pl.DataFrame([row]), lag.LagLevels(**kwargs), {"stopped": "STOP"})
     assert out.row(0, named=True) == {"group": row["group"], "level": level, "reasons": reasons}
 
 
 # -- headline on the sample ---------------------------------------------------------------------
 def test_headline_judges_by_time_lag_and_burrow(whole: LagWindow) -> None:
     incidents = summarize_window(whole.analysis)
-    findings = lf.headline_findings(whole.analysis, incidents, lf.LagLevels())
+    findings = lag.headline_findings(whole.analysis, incidents, lag.LagLevels())
     level, text = findings[0]
     assert level == "critical"
     assert text.startswith(
@@ -174,7 +174,7 @@ def test_headline_judges_by_time_lag_and_burrow(whole: LagWindow) -> None:
     )
     assert "notifications-sender: Burrow ERR (stopped) and 3 d behind (critical from 10 min);" in text
     ok = incidents.filter(~pl.col("group").is_in(["notifications-sender", "legacy-billing-export"]))
-    assert text.endswith(f"The other 18 are at most {hz.duration(ok['max_time_lag_s'].max())} behind.")  # type: ignore[arg-type]
+    assert text.endswith(f"The other 18 are at most {units.duration(ok['max_time_lag_s'].max())} behind.")  # type: ignore[arg-type]
     assert ok["max_time_lag_s"].max() < 60  # type: ignore[operator]
     sentences = " ".join(t for _, t in findings)
     assert "fraud-case-manager was in ERR from Nov 14 16:40 UTC" in sentences
@@ -182,23 +182,23 @@ def test_headline_judges_by_time_lag_and_burrow(whole: LagWindow) -> None:
 
 
 def test_headline_at_a_capacity_peak_names_the_criterion(sample_dir: Path) -> None:
-    window = analyze_window(sample_dir, None, "1d", "2026-11-19T16:00Z", None, None, CONFIG)
+    window = analyze_window(sample_dir, None, "1d", "2026-11-19T16:00Z", None, None)
     incidents = summarize_window(window.analysis)
-    findings = lf.headline_findings(window.analysis, incidents, lf.LagLevels())
+    findings = lag.headline_findings(window.analysis, incidents, lag.LagLevels())
     etl = [t for _, t in findings if t.startswith("analytics-etl is critical: ")]
     assert len(etl) == 1 and "(critical from 10 min) and Burrow WARN (lag not decreasing)" in etl[0]
     behind = incidents.filter(pl.col("group") == "analytics-etl")["max_time_lag_s"].item()
-    assert f"analytics-etl: {hz.duration(behind)} behind (critical from 10 min)" in findings[0][1]
+    assert f"analytics-etl: {units.duration(behind)} behind (critical from 10 min)" in findings[0][1]
 
 
 def test_offset_thresholds_flag_busy_groups_only_when_asked(whole: LagWindow) -> None:
     incidents = summarize_window(whole.analysis)
-    by_messages = lf.LagLevels(warn_lag=1000, crit_lag=10_000)
-    text = lf.headline_findings(whole.analysis, incidents, by_messages)[0][1]
+    by_messages = lag.LagLevels(warn_lag=1000, crit_lag=10_000)
+    text = lag.headline_findings(whole.analysis, incidents, by_messages)[0][1]
     assert (
         "messages of lag (critical from 10,000)" in text and "offset lag (warning at 1,000 messages" in text
     )
-    crit = lf.classify_groups(incidents, by_messages, {}).filter(pl.col("level") == "critical")
+    crit = lag.classify_groups(incidents, by_messages, {}).filter(pl.col("level") == "critical")
     assert crit.height > 2  # busy healthy groups cross 10,000 messages while seconds behind
 
 
@@ -208,20 +208,26 @@ def test_status_since_starts_at_the_first_verdict(whole: LagWindow) -> None:
     assert incidents["since"].min() == first
     healthy = incidents.filter(pl.col("group") == "orders-svc").row(0, named=True)
     assert healthy["status"] == "OK" and healthy["since"] == first
-    text = " ".join(t for _, t in lf.headline_findings(whole.analysis, incidents, lf.LagLevels()))
+    text = " ".join(t for _, t in lag.headline_findings(whole.analysis, incidents, lag.LagLevels()))
     assert "legacy-billing-export has been stopped since at least Nov 13 00:45 UTC, its first verdict" in text
-    lost = lf.retention_losses(whole.analysis, incidents)
+    lost = lag.retention_losses(whole.analysis, incidents)
     assert set(lost) == {"legacy-billing-export", "notifications-sender"}
     assert (
-        f"Retention has already deleted {hz.count(lost['notifications-sender'])} messages it never read"
+        f"Retention has already deleted {units.count(lost['notifications-sender'])} messages it never read"
         in text
     )
 
 
 def test_drain_table_says_healthy_groups_keep_up(whole: LagWindow) -> None:
     incidents = summarize_window(whole.analysis)
-    table = lf.drain_table(incidents, lf.LagLevels())
+    table = lag.drain_table(incidents, lag.LagLevels())
     drain = dict(table.select("group", "time to drain").iter_rows())
     assert drain["orders-svc"] == "keeping up" and drain["notifications-sender"] == "not draining"
     assert "-0.0" not in [f"{v:.1f}" for v in table["lag trend (msg/s)"].to_list()]
-    assert lf.drain_table(incidents)["time to drain"].to_list().count("keeping up") == 0
+    assert lag.drain_table(incidents)["time to drain"].to_list().count("keeping up") == 0
+
+
+def analyze_window(data_dir: Path, cluster, since, until, groups, topics) -> LagWindow:
+    """The lag report's window: loaded with its warm-up, analyzed, trimmed."""
+    loaded = load_lag_window(data_dir, cluster, since, until, groups, topics, CONFIG.intervals)
+    return lag.analyze_window(*loaded, CONFIG)

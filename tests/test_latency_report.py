@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from workbench.analyze import latency
 from workbench.errors import WorkbenchError
-from workbench.report import latency_findings as lf
+from workbench.frames.bench import load_runs
 from workbench.report import render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,12 +16,12 @@ SAMPLE = ROOT / "data" / "sample"
 
 
 def test_sample_has_the_sweep_and_the_rerun() -> None:
-    runs, intervals = lf.load_runs(SAMPLE)
-    summary = lf.summary(runs, intervals, "send_to_ack")
+    runs, intervals = load_runs(SAMPLE)
+    summary = latency.run_summary(runs, intervals, "send_to_ack")
     assert runs.height == 8 and intervals["histogram"].null_count() == 0
     assert summary["p50_ms"].is_not_null().all()
     assert (summary["p50_ms"] <= summary["p99_ms"]).all() and (summary["p99_ms"] <= summary["max_ms"]).all()
-    levels = [level for level, _ in lf.findings(runs, intervals, summary, "send_to_ack", None, 10.0)]
+    levels = [level for level, _ in latency.headline(runs, intervals, summary, "send_to_ack", None, 10.0)]
     assert "REGRESSION" in levels and "WARN" in levels  # the rerun, and linger.ms=0 acks=all falling behind
 
 
@@ -33,12 +34,14 @@ def test_sample_has_the_sweep_and_the_rerun() -> None:
     ],
 )
 def test_bad_parameters(params: dict, message: str) -> None:
-    runs, intervals = lf.load_runs(SAMPLE) if "baseline_run" in params else (None, None)
+    runs, intervals = load_runs(SAMPLE) if "baseline_run" in params else (None, None)
     with pytest.raises(WorkbenchError, match=message):
         if runs is not None:
-            lf.comparison(lf.summary(runs, intervals, "send_to_ack"), params["baseline_run"], 10.0)
+            latency.comparison(
+                latency.run_summary(runs, intervals, "send_to_ack"), params["baseline_run"], 10.0
+            )
         else:
-            lf.load_runs(SAMPLE, run_ids=params.get("run_ids"), latency=params.get("latency", "send_to_ack"))
+            load_runs(SAMPLE, run_ids=params.get("run_ids"), latency=params.get("latency", "send_to_ack"))
 
 
 def test_report_renders_on_sample(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ ENV = {
     "WORKBENCH_DATA_DIR": "/var/lib/workbench/data",
     "WORKBENCH_REPORTS": "/var/lib/workbench/reports",
     "WORKBENCH_COMMAND_CONFIG": "/etc/workbench/client.properties",
+    "WORKBENCH_NOTIFY": "alertmanager+http://alertmanager:9093",
 }
 
 
@@ -195,7 +196,26 @@ def test_crontab_entries_are_valid_and_run_real_commands(monkeypatch: pytest.Mon
         if argv[0] == "flock":
             argv = argv[3:]
         seen.add(check_workbench_command(argv).name)
-    assert {"offsets", "configs", "report", "prune"} <= seen
+    assert {"offsets", "configs", "report", "prune", "compact"} <= seen
+
+
+def _report_names(text: str) -> set[str]:
+    return set(re.findall(r"workbench report ([\w-]+)", text))
+
+
+def test_every_recipe_renders_every_report_and_compacts() -> None:
+    """cron, systemd, Airflow and compose's report loop: all four reports, and compact."""
+    loop = (REPO / "deploy" / "docker" / "report-loop").read_text()
+    recipes = {
+        "cron": CRONTAB.read_text(),
+        "systemd": (SYSTEMD / "workbench-reports.service").read_text(),
+        "airflow": DAG.read_text(),
+    }
+    for name, text in recipes.items():
+        assert _report_names(text) == set(CATALOG), name
+        assert "workbench compact" in text, name
+    assert set(re.search(r"for report in ([\w -]+);", loop).group(1).split()) == set(CATALOG)  # type: ignore[union-attr]
+    assert "workbench compact" in loop and 'exec "$@"' in loop
 
 
 # -- Airflow ----------------------------------------------------------------------------------
@@ -225,7 +245,13 @@ def test_airflow_dag_shape() -> None:
         ast.literal_eval(_kw(c, "task_id"))
         for c in _calls(tree, "BashOperator") + _calls(tree, "PapermillOperator")
     ]
-    assert sorted(tasks) == ["collect_configs", "lag_trend_notebook", "prune", "render_reports"]
+    assert sorted(tasks) == [
+        "collect_configs",
+        "compact",
+        "lag_trend_notebook",
+        "prune",
+        *(f"report_{name.replace('-', '_')}" for name in sorted(CATALOG)),
+    ]
     imports = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "airflow.providers.papermill.operators.papermill" in imports
     assert not any(m and m.startswith("workbench") for m in imports)  # the DAG only shells out
@@ -253,6 +279,7 @@ def test_airflow_bash_commands_parse(monkeypatch: pytest.MonkeyPatch) -> None:
         "REPORTS": "/r",
         "RETENTION": "90d",
         "WORKBENCH_HOME": "/opt/workbench",
+        "NOTIFY": "alertmanager+http://am:9093",
     }
     for call in _calls(_dag_tree(), "BashOperator"):
         command = ast.unparse(_kw(call, "bash_command"))

@@ -51,3 +51,7 @@ class StoreError(WorkbenchError):
 
 class ReportError(WorkbenchError):
     """A report failed to render. The message names the failing cell and the kept notebook."""
+
+
+class NotifyError(WorkbenchError):
+    """A notification could not be delivered (the report itself was written)."""

@@ -9,7 +9,7 @@ adding counts, never by averaging percentiles.
 This module sits beside :mod:`workbench.schema` (not in a pipeline stage) because the
 encoding is part of the record contract: ``collect``, ``importers`` and ``analyze`` all use it.
 Percentiles follow HdrHistogram's value-at-percentile definition, stated in full in
-:mod:`workbench.analyze.latency`.
+:mod:`workbench.analyze.latency.percentiles`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,10 @@ installed (``pip install -e /opt/workbench``) where the tasks run. Each day it:
    workflow: the executed copy is the artefact, with every output in it);
 3. renders the offline HTML reports (``workbench report``: ``<reports>/<name>/<UTC timestamp>.html``
    and ``index.html``);
-4. prunes history and reports older than 90 days.
+4. compacts the closed days and prunes history and reports older than 90 days.
+
+Critical findings go to the ``workbench_notify`` Variable (a webhook, ``alertmanager+http://...`` or
+``mailto:...``; see docs/notifications.md).
 
 Settings come from Airflow Variables (with defaults) so the file holds no credentials: the
 client.properties it points at reads its password from ``${env:KAFKA_PASSWORD}`` or a file.
@@ -31,6 +34,7 @@ NOTEBOOKS = Variable.get("workbench_executed_notebooks", default_var="/var/lib/w
 CLUSTER = Variable.get("workbench_cluster", default_var="prod-eu")
 BOOTSTRAP = Variable.get("workbench_bootstrap_server", default_var="broker1:9092")
 COMMAND_CONFIG = Variable.get("workbench_command_config", default_var="/etc/workbench/client.properties")
+NOTIFY = Variable.get("workbench_notify", default_var="alertmanager+http://alertmanager:9093")
 RETENTION = "90d"
 
 with DAG(
@@ -59,15 +63,41 @@ with DAG(
         kernel_name="python3",
     )
 
-    render_reports = BashOperator(
-        task_id="render_reports",
+    report_lag_trend = BashOperator(
+        task_id="report_lag_trend",
         bash_command=(
-            f"cd {WORKBENCH_HOME} && "
-            f"workbench report lag-trend --data-dir {DATA_DIR} --out {REPORTS} "
-            f"-p cluster {CLUSTER} -p since 7d && "
-            f"workbench report config-health --data-dir {DATA_DIR} --out {REPORTS} "
-            f"-p cluster {CLUSTER} -p since 7d"
+            f"cd {WORKBENCH_HOME} && workbench report lag-trend --data-dir {DATA_DIR} --out {REPORTS} "
+            f"-p cluster {CLUSTER} -p since 7d --notify {NOTIFY}"
         ),
+    )
+
+    report_config_health = BashOperator(
+        task_id="report_config_health",
+        bash_command=(
+            f"cd {WORKBENCH_HOME} && workbench report config-health --data-dir {DATA_DIR} --out {REPORTS} "
+            f"-p cluster {CLUSTER} -p since 7d --notify {NOTIFY}"
+        ),
+    )
+
+    report_capacity = BashOperator(
+        task_id="report_capacity",
+        bash_command=(
+            f"cd {WORKBENCH_HOME} && workbench report capacity --data-dir {DATA_DIR} --out {REPORTS} "
+            f"-p cluster {CLUSTER} -p since 28d --notify {NOTIFY}"
+        ),
+    )
+
+    report_latency_percentiles = BashOperator(
+        task_id="report_latency_percentiles",
+        bash_command=(
+            f"cd {WORKBENCH_HOME} && workbench report latency-percentiles --data-dir {DATA_DIR} "
+            f"--out {REPORTS} -p cluster {CLUSTER} --notify {NOTIFY}"
+        ),
+    )
+
+    compact = BashOperator(
+        task_id="compact",
+        bash_command=f"workbench compact --data-dir {DATA_DIR} --cluster {CLUSTER}",
     )
 
     prune = BashOperator(
@@ -77,4 +107,15 @@ with DAG(
         ),
     )
 
-    collect_configs >> [lag_trend_notebook, render_reports] >> prune
+    (
+        collect_configs
+        >> compact
+        >> [
+            lag_trend_notebook,
+            report_lag_trend,
+            report_config_health,
+            report_capacity,
+            report_latency_percentiles,
+        ]
+        >> prune
+    )

@@ -1,19 +1,32 @@
-"""Pure analytics over tidy frames: consumer lag, time lag, Burrow-style status.
+"""Pure analytics over tidy frames, one subpackage per domain: frames in, frames out; no I/O.
 
-Frames in, frames out; no I/O. The notebook entry point is :func:`analyze_lag`.
+Domains: :mod:`~workbench.analyze.lag` (partition and time lag, the severity levels, the
+lag report's findings), :mod:`~workbench.analyze.burrow` (Burrow's status rules),
+:mod:`~workbench.analyze.config` (config health rules), :mod:`~workbench.analyze.capacity` and
+:mod:`~workbench.analyze.latency`. The notebook entry point of lag is :func:`analyze_lag`.
 """
 
-from workbench.analyze.analysis import LagAnalysis, analyze_lag, analyze_lag_pieces, summarize_incidents
+from workbench.analyze import burrow, capacity, config, lag, latency
 from workbench.analyze.burrow import (
     GROUP_STATUSES,
     PARTITION_STATUSES,
     STATUS_CODES,
     BurrowConfig,
+    group_status,
+    partition_status,
 )
-from workbench.analyze.burrow_status import group_status, partition_status
-from workbench.analyze.lag import group_lag, member_lag, partition_lag, topic_lag
-from workbench.analyze.timelag import METHODS as TIME_LAG_METHODS
-from workbench.analyze.timelag import time_lag
+from workbench.analyze.lag import (
+    TIME_LAG_METHODS,
+    LagAnalysis,
+    analyze_lag,
+    analyze_lag_pieces,
+    group_lag,
+    member_lag,
+    partition_lag,
+    summarize_incidents,
+    time_lag,
+    topic_lag,
+)
 
 __all__ = [
     "GROUP_STATUSES",
@@ -24,8 +37,13 @@ __all__ = [
     "LagAnalysis",
     "analyze_lag",
     "analyze_lag_pieces",
+    "burrow",
+    "capacity",
+    "config",
     "group_lag",
     "group_status",
+    "lag",
+    "latency",
     "member_lag",
     "partition_lag",
     "partition_status",

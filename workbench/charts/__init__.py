@@ -1,9 +1,12 @@
 """Charts: pure functions from Polars frames to Altair charts, with one theme.
 
 Every chart pre-aggregates in Polars and never carries more than :data:`MAX_ROWS` rows.
-Call :func:`setup` once in a report notebook before displaying charts.
+Per-report charts live in :mod:`~workbench.charts.capacity`, :mod:`~workbench.charts.config`,
+:mod:`~workbench.charts.lag` and :mod:`~workbench.charts.latency`. Call :func:`setup` once in a
+report notebook before displaying charts.
 """
 
+from workbench.charts import capacity, config, lag, latency
 from workbench.charts.lag import lag_over_time, partition_skew, produce_vs_consume, status_timeline, top_bars
 from workbench.charts.theme import (
     MAX_ROWS,
@@ -19,7 +22,11 @@ __all__ = [
     "STATUS_COLORS",
     "STATUS_ORDER",
     "ScriptSafeJSONEncoder",
+    "capacity",
+    "config",
+    "lag",
     "lag_over_time",
+    "latency",
     "partition_skew",
     "produce_vs_consume",
     "setup",

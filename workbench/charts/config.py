@@ -1,6 +1,6 @@
 """Charts of the config-health report. Pure: a frame in, an Altair chart out, the shared theme.
 
-Inputs are the small frames of :mod:`workbench.analyze.config_history` (already aggregated per
+Inputs are the small frames of :mod:`workbench.analyze.config.history` (already aggregated per
 broker, topic or snapshot); each function still checks it stays under ``MAX_ROWS``.
 """
 

@@ -1,4 +1,4 @@
-"""Charts of the latency-percentile report. Pure: a frame from :mod:`workbench.analyze.latency`
+"""Charts of the latency-percentile report. Pure: a frame from :mod:`workbench.analyze.latency.percentiles`
 in, an Altair chart out, in the workbench theme (:mod:`workbench.charts.theme`)."""
 
 from __future__ import annotations

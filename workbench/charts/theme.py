@@ -16,7 +16,7 @@ FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
 
 #: Burrow statuses, least to most severe, and their colours (OK green, WARN amber, ERR/STOP/STALL
 #: red, REWIND purple, unknown grey); first "not evaluated" (light grey): a snapshot with too little
-#: history before it for Burrow's window (see :mod:`workbench.report.lag_window`).
+#: history before it for Burrow's window (see :mod:`workbench.analyze.lag.window`).
 STATUS_ORDER: tuple[str, ...] = ("not evaluated", "NOTFOUND", "OK", "WARN", "REWIND", "STALL", "STOP", "ERR")
 STATUS_COLORS: dict[str, str] = {
     "not evaluated": "#dfe3e8",

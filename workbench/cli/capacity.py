@@ -35,7 +35,7 @@ def export_cruise_control(
     DISK in MB and NW_IN/NW_OUT in KB/s as Cruise Control counts them; brokers with several log
     dirs (JBOD) get DISK per log dir.
     """
-    from workbench.analyze.sizing import MB, cruise_control_capacity
+    from workbench.analyze.capacity import MB, cruise_control_capacity
     from workbench.frames.configs import load_config_snapshot
 
     if disk_gb <= 0 or nic_mb_s <= 0:

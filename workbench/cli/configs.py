@@ -35,7 +35,7 @@ def _clients(bootstrap_server: str, command_config: str | None, timeout: str):
 
 def load_rule_file(path: str | None):
     """Rule settings from a TOML file (defaults when ``path`` is None)."""
-    from workbench.analyze.config_rules import RuleSettings, parse_rule_settings
+    from workbench.analyze.config import RuleSettings, parse_rule_settings
 
     if path is None:
         return RuleSettings()
@@ -123,8 +123,7 @@ def validate(
     Live with --bootstrap-server, else the stored snapshot (--data-dir, --cluster, --at).
     Exit 0: nothing critical; 1: something critical; 2: an error.
     """
-    from workbench.analyze.config_checks import RULES
-    from workbench.analyze.config_rules import ConfigView, evaluate, worst_severity
+    from workbench.analyze.config import RULES, ConfigView, evaluate, worst_severity
 
     if list_rules:
         for rule in RULES:
@@ -181,7 +180,7 @@ def _only_topics(frames: dict[str, pl.DataFrame], names: list[str]) -> dict[str,
 
 
 def _json(cluster: str, ts: dt.datetime | None, findings: pl.DataFrame) -> dict:
-    from workbench.analyze.config_rules import worst_severity
+    from workbench.analyze.config import worst_severity
 
     counts = findings.group_by("severity").len()
     return {
@@ -198,7 +197,7 @@ def _print(cluster: str, ts: dt.datetime | None, findings: pl.DataFrame) -> None
     from rich.console import Console
     from rich.markup import escape
 
-    from workbench.analyze.config_rules import SEVERITIES
+    from workbench.analyze.config import SEVERITIES
 
     console = Console(highlight=False)
     when = f" at {ts:%Y-%m-%d %H:%M:%S} UTC" if ts else ""

@@ -124,18 +124,21 @@ def lag(
 ) -> None:
     """Per-group lag now: live with --bootstrap-server, else from the stored history.
 
-    Levels are by the group's total lag: healthy < --warn <= warning < --crit <= critical.
+    Levels are by the group's total lag: ok < --warn <= warning < --crit <= critical
+    (the rule of workbench.analyze.lag.levels, shared with the lag report).
     """
-    from workbench.analyze.snapshot import LEVELS, LagThresholds, latest_group_lag, worst_level
+    from workbench.analyze.lag import LEVELS, LagLevels, latest_group_lag, worst_level
     from workbench.cli.render import lag_table
 
-    thresholds = LagThresholds(warn_lag, crit_lag)
+    if crit_lag < warn_lag:
+        raise ConfigError(f"thresholds need 0 <= warn <= crit (got --warn {warn_lag}, --crit {crit_lag})")
+    levels = LagLevels(None, None, warn_lag, crit_lag)
     offsets = (
         _live_offsets(bootstrap_server, command_config, timeout, cluster, groups)
         if bootstrap_server
         else (_stored_offsets(data_dir, cluster, groups))
     )
-    summary = latest_group_lag(offsets, thresholds)
+    summary = latest_group_lag(offsets, levels)
     if groups and summary.is_empty():
         from workbench.errors import NotFoundError
 
@@ -147,7 +150,7 @@ def lag(
     if as_json:
         click.echo(json.dumps(summary.to_dicts(), default=_json_default, indent=2))
     else:
-        lag_table(summary, thresholds)
+        lag_table(summary, levels.describe(burrow=False))
     if fail_on and LEVELS.index(worst_level(summary)) >= LEVELS.index(fail_on):
         sys.exit(1)
 

@@ -7,16 +7,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-_STYLE = {"healthy": "green", "warning": "yellow", "critical": "bold red"}
+_STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 
 
-def lag_table(summary: pl.DataFrame, thresholds: object, console: Console | None = None) -> None:
-    """Print the per-group lag summary of :func:`workbench.analyze.snapshot.latest_group_lag`."""
+def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = None) -> None:
+    """Print the per-group lag summary of :func:`workbench.analyze.lag.latest_group_lag`."""
     console = console or Console()
     if summary.is_empty():
         console.print("no consumer groups found")
         return
-    table = Table(title=f"Consumer-group lag, {thresholds}", title_justify="left")
+    table = Table(title=f"Consumer-group lag, judged by {judged_by}", title_justify="left")
     for col, just in [
         ("group", "left"),
         ("state", "left"),

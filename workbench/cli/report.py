@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from workbench.cli.options import reports_dir_option
-from workbench.errors import NotFoundError
+from workbench.errors import NotFoundError, NotifyError, ReportError
 
 SAMPLE_DIR = "data/sample"
 SAMPLE_CLUSTER = "sample"
@@ -48,6 +48,21 @@ def register(main: click.Group) -> None:
     show_default=True,
     help="html: interactive charts; svg-static: static SVG charts, no JavaScript.",
 )
+@click.option(
+    "--notify",
+    "notify_urls",
+    multiple=True,
+    metavar="URL",
+    help="Send findings (and failures) to https://WEBHOOK (Slack-style JSON), alertmanager+http://HOST:PORT "
+    "or mailto:ADDR?smtp=HOST:PORT. Repeatable.",
+)
+@click.option(
+    "--notify-level",
+    type=click.Choice(["info", "warning", "critical"]),
+    default="critical",
+    show_default=True,
+    help="Send findings at or above this severity.",
+)
 @click.option("--list", "list_only", is_flag=True, help="List the reports and their parameters.")
 def report(
     name: str | None,
@@ -55,10 +70,13 @@ def report(
     out_dir: str,
     data_dir: str | None,
     fmt: str,
+    notify_urls: tuple[str, ...],
+    notify_level: str,
     list_only: bool,
 ) -> None:
     """Render report NAME to an offline HTML page and print its path."""
     from workbench.report import CATALOG, read_defaults, render
+    from workbench.report.notify import parse_target
 
     if list_only:
         for spec in CATALOG.values():
@@ -67,11 +85,51 @@ def report(
         return
     if name is None:
         raise click.UsageError("give a report NAME, or --list to see them")
+    targets = [parse_target(url) for url in notify_urls]  # bad URLs fail before anything runs
     values: dict[str, Any] = dict(params)
     if data_dir is not None:
         values["data_dir"] = str(Path(data_dir).resolve())
-    rendered = render(name, values, out_dir=out_dir, fmt=fmt)  # type: ignore[arg-type]
+    try:
+        rendered = render(name, values, out_dir=out_dir, fmt=fmt)  # type: ignore[arg-type]
+    except ReportError as exc:
+        _notify_failure(targets, name, values, exc)
+        raise
     click.echo(str(rendered.html))
+    _notify(targets, rendered, notify_level)
+
+
+def _notify(targets: list[Any], rendered: Any, level: str) -> None:
+    """Send the rendered report's findings at or above ``level``; one line per target."""
+    from workbench.report.notify import at_or_above, send
+
+    chosen = at_or_above(rendered.findings, level)
+    failures = []
+    for target in targets:
+        if not chosen:
+            click.echo(f"notify {target.describe()}: nothing at or above {level}, not sent", err=True)
+            continue
+        try:
+            send(target, rendered.summary, chosen, rendered.html)
+            click.echo(f"notify {target.describe()}: sent {len(chosen)} finding(s)", err=True)
+        except NotifyError as exc:
+            failures.append(str(exc))
+    if failures:
+        raise NotifyError("; ".join(failures))
+
+
+def _notify_failure(targets: list[Any], name: str, values: dict[str, Any], exc: Exception) -> None:
+    """A scheduled run that fails must reach people too: one critical finding naming the error."""
+    from workbench.report.notify import send
+
+    summary = {"name": name, "title": f"report {name}", "cluster": values.get("cluster"), "html": ""}
+    finding = {"level": "critical", "text": f"report {name} failed: {exc}"}
+    for target in targets:
+        if target.kind == "mail":
+            continue  # no HTML to attach; the failed notebook stays on disk (named in the message)
+        try:
+            send(target, summary, [finding], Path())
+        except NotifyError as err:
+            click.echo(f"error: {err}", err=True)
 
 
 @click.command()

@@ -5,8 +5,12 @@ These are the functions a JupyterLab user calls first::
     import workbench
     df = workbench.load_offsets("data/sample", since="2d", groups="orders.*")
     df.to_pandas()
+
+Report inputs by domain: :mod:`~workbench.frames.lag`, :mod:`~workbench.frames.capacity`,
+:mod:`~workbench.frames.bench` (benchmark runs), :mod:`~workbench.frames.configs`.
 """
 
+from workbench.frames import bench, capacity, configs, lag, offsets, pieces
 from workbench.frames.offsets import (
     add_lag_columns,
     load_offsets,
@@ -19,9 +23,15 @@ from workbench.frames.pieces import offsets_in_pieces
 
 __all__ = [
     "add_lag_columns",
+    "bench",
+    "capacity",
+    "configs",
+    "lag",
     "load_offsets",
     "load_partition_offsets",
+    "offsets",
     "offsets_in_pieces",
+    "pieces",
     "resolve_window",
     "scan_offsets",
     "warmup_start",

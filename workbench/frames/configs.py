@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import polars as pl
 
-from workbench.errors import NotFoundError
+from workbench.errors import ConfigError, NotFoundError
 from workbench.frames.offsets import resolve_window
 from workbench.store import Store
 from workbench.timeparse import parse_instant
@@ -95,3 +96,13 @@ def load_config_history(
 def split_snapshot(history: dict[str, pl.DataFrame], ts: dt.datetime) -> dict[str, pl.DataFrame]:
     """One snapshot's frames out of a history (rows with ``ts`` equal to ``ts``)."""
     return {name: frame.filter(pl.col("ts") == ts) for name, frame in history.items()}
+
+
+def read_rules_file(rules_file: str | os.PathLike[str] | None) -> str | None:
+    """The text of a config-rule TOML file (None when no file is given)."""
+    if not rules_file:
+        return None
+    try:
+        return Path(rules_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read rule file {rules_file}: {exc.strerror}") from exc

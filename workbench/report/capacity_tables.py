@@ -1,215 +1,33 @@
-"""The capacity report's tables: display columns with units, formulas, cluster totals, and the
-Cruise Control ``capacity.json``. Computed from the plan; the notebook only shows them through
-:mod:`workbench.report.notebook`'s escaping helpers.
-"""
+"""Deprecated import path; use :mod:`workbench.analyze.capacity`. Removed in 0.3."""
 
-from __future__ import annotations
+from workbench.analyze.capacity import (
+    BROKER_FORMATS,
+    CONSUMER_FORMATS,
+    GB,
+    SKEW_FORMATS,
+    TOPIC_FORMATS,
+    broker_display,
+    cluster_table,
+    consumer_display,
+    cruise_control_json,
+    formula_table,
+    partition_recommendations,
+    topic_display,
+)
+from workbench.report.notebook import show_json
 
-import polars as pl
-
-from workbench.analyze import capacity as cap
-from workbench.analyze import sizing as sz
-from workbench.errors import ConfigError
-
-GB = 1e9
-
-
-def formula_table(params: cap.CapacityParams) -> pl.DataFrame:
-    """The formulas with this report's inputs and units."""
-    o, f, h = params.overhead, params.fill_target, params.headroom
-    growth = "none" if params.growth_per_week is None else f"{params.growth_per_week:g} per week"
-    rows = [
-        (
-            "partitions",
-            "ceil(max(T/P, T/C) × headroom)",
-            f"T topic p99 ingress, P and C per partition (MB/s); headroom {h:g}",
-        ),
-        ("utilization", "T × skew ÷ partitions ÷ P", "skew = hottest ÷ mean partition rate"),
-        (
-            "bytes per message",
-            "Σ(Δsize + Δlog_start × size/retained msgs) ÷ Σ Δlog_end",
-            "log-dir sizes vs offsets, per partition",
-        ),
-        (
-            "disk per replica",
-            f"mean ingress (B/s) × retention (s) × (1 + {o:g})",
-            "compacted or unlimited topics: bytes on disk now",
-        ),
-        ("disk to provision", f"Σ replicas on the broker ÷ {f:g} (fill target)", "GB"),
-        (
-            "NW_IN per broker",
-            "Σ peak ingress of every replica it holds",
-            "leader: producers; follower: replica fetches",
-        ),
-        ("NW_OUT per broker", "Σ over partitions it leads: peak × (RF − 1 + consumer groups)", "MB/s"),
-        ("consumer instances", "ceil(peak × headroom ÷ (max consume rate ÷ members)), ≤ partitions", "msg/s"),
-        (
-            "forecast",
-            "least squares: level + trend + seasonal profile; band ± 1.96 σ √(1 + leverage)",
-            f"horizon {params.horizon_days:g} days; growth override {growth}",
-        ),
-        ("brokers", f"max(disk ÷ (capacity × {f:g}), NW ÷ (NIC × 0.8), largest RF)", "per resource"),
-    ]
-    return pl.DataFrame(rows, schema=["quantity", "formula", "inputs and units"], orient="row")
-
-
-def show_json(value: object) -> None:
-    """Display ``value`` as indented JSON in an escaped ``<pre>`` block."""
-    import html
-    import json
-
-    from IPython.display import HTML, display
-
-    display(HTML(f'<pre class="wb-json">{html.escape(json.dumps(value, indent=2))}</pre>'))
-
-
-TOPIC_FORMATS = {
-    "partitions": ",",
-    "MB/s mean": ",.2f",
-    "MB/s p99": ",.2f",
-    "MB/s forecast": ",.2f",
-    "msg/s p99": ",.0f",
-    "B/msg": ",.0f",
-    "skew": ".2f",
-    "capacity MB/s": ",.2f",
-    "util %": ",.0f",
-    "days to full": ",.0f",
-    "partitions now": ",",
-    "partitions at horizon": ",",
-}
-
-
-def topic_display(topics: pl.DataFrame) -> pl.DataFrame:
-    """The headroom table with report column names (MB = 10⁶ bytes)."""
-    mb = 1 / sz.MB
-    return topics.select(
-        "topic",
-        "partitions",
-        (pl.col("p99_msg_per_s")).alias("msg/s p99"),
-        pl.col("bytes_per_msg").alias("B/msg"),
-        (pl.col("mean_bytes_per_s") * mb).alias("MB/s mean"),
-        (pl.col("p99_bytes_per_s") * mb).alias("MB/s p99"),
-        (pl.col("forecast_peak_bytes_per_s") * mb).alias("MB/s forecast"),
-        "skew",
-        (pl.col("capacity_bytes_per_s") * mb).alias("capacity MB/s"),
-        (pl.col("utilization") * 100).alias("util %"),
-        "status",
-        pl.col("days_until_full").alias("days to full"),
-        pl.col("partitions_now").alias("partitions now"),
-        pl.col("partitions_at_horizon").alias("partitions at horizon"),
-    )
-
-
-def broker_display(brokers: pl.DataFrame) -> pl.DataFrame:
-    """The per-broker table: GB (10⁹ bytes) and MB/s."""
-    return brokers.select(
-        "broker",
-        "replicas",
-        "leaders",
-        (pl.col("used_bytes") / GB).alias("GB used"),
-        (pl.col("retention_bytes") / GB).alias("GB retention now"),
-        (pl.col("retention_bytes_horizon") / GB).alias("GB retention at horizon"),
-        (pl.col("disk_needed") / GB).alias("GB to provision"),
-        (pl.col("nw_in") / sz.MB).alias("NW in MB/s"),
-        (pl.col("nw_out") / sz.MB).alias("NW out MB/s"),
-        pl.col("days_until_fill").alias("days to fill target"),
-    )
-
-
-def consumer_display(consumers: pl.DataFrame) -> pl.DataFrame:
-    """The consumer table."""
-    if consumers.is_empty():
-        return consumers
-    return consumers.select(
-        "group",
-        "topic",
-        "members",
-        "partitions",
-        pl.col("max_msg_per_s").alias("max consume msg/s"),
-        pl.col("p99_in").alias("ingress p99 msg/s"),
-        pl.col("forecast_peak_msg_per_s").alias("forecast peak msg/s"),
-        "bound",
-        pl.col("instances_needed").alias("instances needed"),
-    )
-
-
-def cluster_table(plan: cap.CapacityPlan, params: cap.CapacityParams) -> pl.DataFrame:
-    """Inputs and cluster totals with units (for the what-if section)."""
-    c = plan.cluster
-    rows = [
-        ("P: producer throughput per partition", params.producer.bytes_per_s, sz.MB, "MB/s"),
-        (
-            "C: consumer throughput per partition",
-            params.consumer.bytes_per_s if params.consumer else None,
-            sz.MB,
-            "MB/s",
-        ),
-        ("broker disk capacity", params.broker_disk_bytes, GB, "GB"),
-        ("broker NIC capacity", params.broker_nic_bytes_per_s, sz.MB, "MB/s"),
-        ("cluster ingress, mean", c["ingress_mean"], sz.MB, "MB/s"),
-        ("cluster ingress, Σ topic p99", c["ingress_peak"], sz.MB, "MB/s"),
-        ("NW_IN at peak, all brokers", c["nw_in"], sz.MB, "MB/s"),
-        ("NW_OUT at peak, all brokers", c["nw_out"], sz.MB, "MB/s"),
-        ("bytes to hold at the horizon", c["disk_to_hold"], GB, "GB"),
-    ]
-    return pl.DataFrame(
-        [(name, None if v is None else v / unit, u) for name, v, unit, u in rows],
-        schema={"quantity": pl.String, "value": pl.Float64, "unit": pl.String},
-        orient="row",
-    )
-
-
-def partition_recommendations(topics: pl.DataFrame) -> pl.DataFrame:
-    """Topics whose partitions-needed (now or at the horizon) exceed their partition count."""
-    return topics.filter(
-        pl.col("partitions_at_horizon").is_not_null()
-        & (pl.col("partitions_at_horizon") > pl.col("partitions"))
-    ).select(
-        "topic",
-        "partitions",
-        pl.col("partitions_now").alias("needed now"),
-        pl.col("partitions_at_horizon").alias("needed at horizon"),
-        "status",
-        "skew",
-    )
-
-
-def cruise_control_json(
-    plan: cap.CapacityPlan, inputs: cap.CapacityInputs, params: cap.CapacityParams
-) -> dict:
-    """``capacity.json`` for Cruise Control from the brokers, their log dirs and the capacity parameters."""
-    if params.broker_disk_bytes is None or params.broker_nic_bytes_per_s is None:
-        raise ConfigError("Cruise Control export needs broker_disk_gb and broker_nic_mb_s")
-    dirs: dict[int, list[str]] = {}
-    if inputs.log_dirs.height:
-        last = inputs.log_dirs.filter(pl.col("ts") == inputs.log_dirs["ts"].max())
-        for broker, frame in last.group_by("broker"):
-            dirs[int(broker[0])] = sorted(frame["log_dir"].unique().to_list())
-    doc = (
-        f"disk {params.broker_disk_bytes / GB:g} GB, NIC {params.broker_nic_bytes_per_s / sz.MB:g} MB/s "
-        "per broker (kafka-capacity-workbench parameters)"
-    )
-    return sz.cruise_control_capacity(
-        inputs.brokers,
-        dirs,
-        params.broker_disk_bytes,
-        params.broker_nic_bytes_per_s,
-        params.broker_nic_bytes_per_s,
-        doc=doc,
-    )
-
-
-BROKER_FORMATS = {
-    c: ",.0f"
-    for c in (
-        "GB used",
-        "GB retention now",
-        "GB retention at horizon",
-        "GB to provision",
-        "NW in MB/s",
-        "NW out MB/s",
-        "days to fill target",
-    )
-}
-CONSUMER_FORMATS = {"max consume msg/s": ",.0f", "ingress p99 msg/s": ",.0f", "forecast peak msg/s": ",.0f"}
-SKEW_FORMATS = {"mean_msg_per_s": ",.1f", "hottest_msg_per_s": ",.1f", "skew": ".2f"}
+__all__ = [
+    "BROKER_FORMATS",
+    "CONSUMER_FORMATS",
+    "GB",
+    "SKEW_FORMATS",
+    "TOPIC_FORMATS",
+    "broker_display",
+    "cluster_table",
+    "consumer_display",
+    "cruise_control_json",
+    "formula_table",
+    "partition_recommendations",
+    "show_json",
+    "topic_display",
+]

@@ -1,245 +1,34 @@
-"""What the latency-percentile report shows: loading runs, tables, findings and chart frames.
-
-The notebook (``notebooks/latency_percentiles.ipynb``) only calls these. Text from the
-cluster or the runs (labels, run ids, client settings) reaches the page through
-:mod:`workbench.report.notebook`'s escaping helpers or Altair's script-safe JSON.
-"""
+"""Deprecated import path; use :mod:`workbench.analyze.latency`. Removed in 0.3."""
 
 from __future__ import annotations
 
-import html
-import json
-from collections.abc import Sequence
-from pathlib import Path
+from workbench.analyze.latency import distribution, interval_series, run_summary
+from workbench.analyze.latency.findings import (
+    SUMMARY_FORMATS,
+    comparison,
+    settings_table,
+    summary_table,
+)
+from workbench.analyze.latency.findings import headline as findings
+from workbench.frames.bench import LATENCIES, load_runs
+from workbench.report.notebook import show_comparison, show_sweep
+from workbench.report.notebook import show_runs_window as show_window
 
-import polars as pl
+summary = run_summary
+series = interval_series
 
-from workbench.analyze import latency as la
-from workbench.errors import ConfigError, NotFoundError
-
-LATENCIES = ("send_to_ack", "schedule_delay", "end_to_end", "none")
-SUMMARY_FORMATS = {
-    "records": ",",
-    "records/s": ",.0f",
-    "MiB/s": ",.2f",
-    "mean": ",.3f",
-    "p50": ",.3f",
-    "p90": ",.3f",
-    "p99": ",.3f",
-    "p99.9": ",.3f",
-    "p99.99": ",.3f",
-    "max": ",.3f",
-}
-
-
-def _ids(value: str | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return [i.strip() for i in items if i.strip()] or None
-
-
-def load_runs(
-    data_dir: str | Path,
-    cluster: str | None = None,
-    run_ids: str | Sequence[str] | None = None,
-    sweep: str | None = None,
-    latency: str = "send_to_ack",
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The selected ``bench_runs`` and their ``bench_intervals`` (``run_ids``: a list or a
-    comma-separated string; ``sweep``: a sweep id). Errors name the bad parameter."""
-    from workbench.store import Store
-
-    if latency not in LATENCIES:
-        raise ConfigError(f"parameter latency: {latency!r} is not one of {', '.join(LATENCIES)}")
-    store = Store(data_dir)
-    runs = store.read("bench_runs", cluster=cluster)
-    wanted = _ids(run_ids)
-    if wanted is not None:
-        missing = sorted(set(wanted) - set(runs["run_id"].to_list()))
-        if missing:
-            raise NotFoundError(f"parameter run_ids: no run {', '.join(missing)} in {data_dir}")
-        runs = runs.filter(pl.col("run_id").is_in(wanted))
-    if sweep is not None:
-        runs = runs.filter(pl.col("sweep_id") == sweep)
-    if runs.is_empty():
-        raise NotFoundError(
-            f"no benchmark runs selected in {data_dir}: run `workbench bench` or `workbench import`"
-        )
-    intervals = store.read("bench_intervals", cluster=cluster).filter(pl.col("run_id").is_in(runs["run_id"]))
-    return runs.sort("ts"), intervals
-
-
-def show_window(runs: pl.DataFrame) -> None:
-    """Display which runs the report covers (and record it for the report header)."""
-    from IPython.display import HTML, display
-
-    clusters = ", ".join(sorted(runs["cluster"].unique().to_list()))
-    first, last = runs["ts"].min(), runs["ts"].max()
-    span = f"{first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} UTC"
-    text = f"cluster {clusters}: {runs.height} benchmark runs, {span}"
-    body = f'<p class="wb-window"><em>Data window: {html.escape(text)}</em></p>'
-    display(HTML(body), metadata={"workbench": {"window": text}})
-
-
-def summary(runs: pl.DataFrame, intervals: pl.DataFrame, latency: str, phase: str = "steady") -> pl.DataFrame:
-    """:func:`workbench.analyze.latency.run_summary`."""
-    return la.run_summary(runs, intervals, latency, phase)
-
-
-def summary_table(summary: pl.DataFrame) -> pl.DataFrame:
-    """The per-run table as shown (ms, records/s, MiB/s)."""
-    return summary.select(
-        pl.col("label").alias("run"),
-        pl.col("run_id").alias("run id"),
-        pl.col("ts").dt.strftime("%Y-%m-%d %H:%M").alias("start (UTC)"),
-        pl.col("source"),
-        pl.col("records"),
-        pl.col("records_per_s").alias("records/s"),
-        pl.col("mb_per_s").alias("MiB/s"),
-        pl.col("mean_ms").alias("mean"),
-        pl.col("p50_ms").alias("p50"),
-        pl.col("p90_ms").alias("p90"),
-        pl.col("p99_ms").alias("p99"),
-        pl.col("p999_ms").alias("p99.9"),
-        pl.col("p9999_ms").alias("p99.99"),
-        pl.col("max_ms").alias("max"),
-    )
-
-
-def settings_table(runs: pl.DataFrame) -> pl.DataFrame:
-    """Where and how each run ran: topic layout, brokers, client settings (masked), versions."""
-    return runs.select(
-        pl.col("run_id").alias("run id"),
-        pl.col("tool"),
-        pl.col("topic"),
-        pl.col("partitions"),
-        pl.col("replication"),
-        pl.col("brokers"),
-        pl.col("record_size").alias("record size"),
-        pl.when(pl.col("target_throughput") < 0)
-        .then(pl.lit("unthrottled"))
-        .otherwise(pl.col("target_throughput").round(0).cast(pl.Int64).cast(pl.String))
-        .alias("target msg/s"),
-        pl.col("client_config").map_elements(_settings_text, return_dtype=pl.String).alias("client settings"),
-        pl.col("librdkafka_version").alias("librdkafka"),
-        pl.col("host"),
-    )
-
-
-def _settings_text(value: str | None) -> str:
-    if not value:
-        return ""
-    conf = json.loads(value)
-    return ", ".join(f"{k}={v}" for k, v in conf.items() if k != "bootstrap.servers")
-
-
-def distribution(runs: pl.DataFrame, intervals: pl.DataFrame, latency: str, phase: str) -> pl.DataFrame:
-    """:func:`workbench.analyze.latency.distribution`."""
-    return la.distribution(runs, intervals, latency, phase)
-
-
-def series(runs: pl.DataFrame, intervals: pl.DataFrame, latency: str) -> pl.DataFrame:
-    """:func:`workbench.analyze.latency.interval_series`."""
-    return la.interval_series(runs, intervals, latency)
-
-
-def comparison(summary: pl.DataFrame, baseline_run: str | None, threshold_pct: float) -> pl.DataFrame:
-    """Run-vs-baseline comparison; :class:`NotFoundError` for an unknown ``baseline_run``."""
-    try:
-        return la.compare_runs(summary, baseline_run, threshold_pct)
-    except KeyError:
-        raise NotFoundError(
-            f"parameter baseline_run: no run {baseline_run!r} among the selected runs"
-        ) from None
-
-
-def show_sweep(summary: pl.DataFrame) -> None:
-    """The throughput-vs-p99 chart, or a sentence when no selected run belongs to a sweep."""
-    from IPython.display import display
-
-    from workbench.charts.latency import throughput_vs_p99
-    from workbench.report.notebook import show_sentences
-
-    curve = la.sweep_curve(summary)
-    if curve.is_empty():
-        show_sentences(["No sweep among the selected runs (run `workbench bench producer --sweep ...`)."])
-        return
-    keys = [
-        c
-        for c in curve.columns
-        if c not in {"run_id", "label", "records_per_s", "mb_per_s", "p50_ms", "p99_ms", "max_ms"}
-    ]
-    display(throughput_vs_p99(curve, keys[0] if keys else None, keys[1] if len(keys) > 1 else None))
-
-
-def show_comparison(comparison: pl.DataFrame) -> None:
-    """The comparison table and bars, or a sentence when no run has a baseline."""
-    from IPython.display import display
-
-    from workbench.charts.latency import comparison_bars
-    from workbench.report.notebook import show_sentences, show_table
-
-    if comparison.is_empty():
-        show_sentences(["No run has a baseline: no rerun of the same label, and baseline_run is not set."])
-        return
-    display(comparison_bars(comparison))
-    table = comparison.select(
-        pl.col("label").alias("run"), "run_id", pl.col("baseline_run_id").alias("baseline"), "metric",
-        "value", pl.col("baseline").alias("baseline value"), pl.col("diff_pct").alias("% diff"), "regression",
-    )  # fmt: skip
-    show_table(table, {"value": ",.3f", "baseline value": ",.3f", "% diff": "+.1f"})
-
-
-def findings(
-    runs: pl.DataFrame,
-    intervals: pl.DataFrame,
-    summary: pl.DataFrame,
-    latency: str,
-    baseline_run: str | None,
-    threshold_pct: float,
-) -> list[tuple[str, str]]:
-    """(level, sentence) pairs: best runs, runs that fell behind their schedule, regressions."""
-    out: list[tuple[str, str]] = []
-    rated = summary.drop_nulls("records_per_s")
-    if rated.height:
-        top = rated.sort("records_per_s", descending=True).row(0, named=True)
-        out.append(("INFO", f"Highest throughput: {top['label']} at {top['records_per_s']:,.0f} records/s."))
-    timed = summary.drop_nulls("p99_ms")
-    if timed.height:
-        low = timed.sort("p99_ms").row(0, named=True)
-        out.append(("INFO", f"Lowest p99 {latency}: {low['label']} at {low['p99_ms']:,.2f} ms."))
-    out.extend(_behind_schedule(runs, intervals, summary, latency))
-    out.extend(_regressions(comparison(summary, baseline_run, threshold_pct), threshold_pct))
-    for row in summary.filter(pl.col("errors") > 0).iter_rows(named=True):
-        out.append(("WARN", f"{row['label']} ({row['run_id']}): {row['errors']:,} delivery errors."))
-    return out
-
-
-def _behind_schedule(
-    runs: pl.DataFrame, intervals: pl.DataFrame, summary: pl.DataFrame, latency: str
-) -> list[tuple[str, str]]:
-    delay = la.run_summary(runs, intervals, "schedule_delay")
-    out = []
-    for d, s in zip(delay.iter_rows(named=True), summary.iter_rows(named=True), strict=True):
-        if d["p99_ms"] is not None and s["p99_ms"] is not None and d["p99_ms"] > max(s["p99_ms"], 10.0):
-            out.append((
-                "WARN",
-                f"{s['label']} ({s['run_id']}) fell behind its schedule: "
-                f"schedule delay p99 {d['p99_ms']:,.1f} ms "
-                f"against {latency} p99 {s['p99_ms']:,.1f} ms. Its {latency} figures hide that wait "
-                "(coordinated omission): measured from the intended send time, latency is far worse.",
-            ))  # fmt: skip
-    return out
-
-
-def _regressions(comp: pl.DataFrame, threshold_pct: float) -> list[tuple[str, str]]:
-    bad = comp.filter(pl.col("regression"))
-    if comp.height and bad.is_empty():
-        return [("OK", f"No metric moved more than {threshold_pct:g} % the wrong way against its baseline.")]
-    return [
-        ("REGRESSION", f"{r['label']} ({r['run_id']}): {r['metric']} {r['value']:,.2f} "
-         f"vs {r['baseline']:,.2f} in {r['baseline_run_id']} "
-         f"({r['diff_pct']:+.1f} %, threshold {threshold_pct:g} %).")
-        for r in bad.iter_rows(named=True)
-    ]  # fmt: skip
+__all__ = [
+    "LATENCIES",
+    "SUMMARY_FORMATS",
+    "comparison",
+    "distribution",
+    "findings",
+    "load_runs",
+    "series",
+    "settings_table",
+    "show_comparison",
+    "show_sweep",
+    "show_window",
+    "summary",
+    "summary_table",
+]

@@ -1,4 +1,4 @@
-"""What a report notebook calls to show things: escaped findings, escaped tables, the data window.
+"""What a report notebook calls to show things: findings, tables, the data window, JSON, charts.
 
 Text that comes from the cluster (group, topic, client ids) is HTML-escaped here, and Markdown
 punctuation backslash-escaped, so a group named ``<script>alert(1)</script>`` shows as text.
@@ -7,6 +7,7 @@ punctuation backslash-escaped, so a group named ``<script>alert(1)</script>`` sh
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,6 +16,11 @@ from typing import Any
 
 import polars as pl
 
+from workbench import units
+from workbench.frames.lag import load_log_ends  # noqa: F401 (old import path, removed in 0.3)
+
+#: Output metadata key under which :func:`show_findings` records its findings.
+FINDINGS_KEY = "workbench_findings"
 _MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
@@ -30,23 +36,6 @@ def find_data_dir(data_dir: str | os.PathLike[str]) -> Path:
     return path
 
 
-def load_log_ends(
-    data_dir: str | os.PathLike[str],
-    cluster: str | None = None,
-    since: str | None = "7d",
-    until: str | None = None,
-    topics: str | Sequence[str] | None = None,
-) -> pl.DataFrame | None:
-    """The ``partition_offsets`` history when the data directory has one, else None (an imported
-    history may hold consumer-group offsets only; time lag then uses their log ends)."""
-    from workbench.frames import load_partition_offsets
-    from workbench.store import Store
-
-    if not Store(data_dir).clusters("partition_offsets"):
-        return None
-    return load_partition_offsets(data_dir, cluster, since, until, topics)  # type: ignore[return-value]
-
-
 def md_escape(text: object) -> str:
     """``text`` safe inside Markdown: HTML-escaped, then Markdown punctuation backslash-escaped."""
     return _MD_SPECIAL_RE.sub(r"\\\1", html.escape(str(text), quote=False))
@@ -59,10 +48,13 @@ def findings_markdown(findings: Iterable[tuple[str, str]]) -> str:
 
 
 def show_findings(findings: Iterable[tuple[str, str]]) -> None:
-    """Display the findings as Markdown (escaped)."""
+    """Display the findings as Markdown (escaped) and record them (output metadata ``workbench_findings``)
+    for the report's findings file and notifications."""
     from IPython.display import Markdown, display
 
-    display(Markdown(findings_markdown(findings)))
+    pairs = [(str(level), str(sentence)) for level, sentence in findings]
+    recorded = [{"level": level, "text": sentence} for level, sentence in pairs]
+    display(Markdown(findings_markdown(pairs)), metadata={FINDINGS_KEY: recorded})
 
 
 def table_html(frame: pl.DataFrame, formats: Mapping[str, str] | None = None, max_rows: int = 50) -> str:
@@ -127,3 +119,83 @@ def show_sentences(sentences: Sequence[str]) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown("\n\n".join(md_escape(s) for s in sentences)))
+
+
+def show_json(value: object) -> None:
+    """Display ``value`` as indented JSON in an escaped ``<pre>`` block."""
+    from IPython.display import HTML, display
+
+    display(HTML(f'<pre class="wb-json">{html.escape(json.dumps(value, indent=2))}</pre>'))
+
+
+def show_runs_window(runs: pl.DataFrame) -> None:
+    """Display which runs the report covers (and record it for the report header)."""
+    from IPython.display import HTML, display
+
+    clusters = ", ".join(sorted(runs["cluster"].unique().to_list()))
+    first, last = runs["ts"].min(), runs["ts"].max()
+    span = f"{first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} UTC"
+    text = f"cluster {clusters}: {runs.height} benchmark runs, {span}"
+    body = f'<p class="wb-window"><em>Data window: {html.escape(text)}</em></p>'
+    display(HTML(body), metadata={"workbench": {"window": text}})
+
+
+def show_sweep(summary: pl.DataFrame) -> None:
+    """The throughput-vs-p99 chart, or a sentence when no selected run belongs to a sweep."""
+    from IPython.display import display
+
+    from workbench.analyze.latency import sweep_curve
+    from workbench.charts.latency import throughput_vs_p99
+
+    curve = sweep_curve(summary)
+    if curve.is_empty():
+        show_sentences(["No sweep among the selected runs (run `workbench bench producer --sweep ...`)."])
+        return
+    keys = [
+        c
+        for c in curve.columns
+        if c not in {"run_id", "label", "records_per_s", "mb_per_s", "p50_ms", "p99_ms", "max_ms"}
+    ]
+    display(throughput_vs_p99(curve, keys[0] if keys else None, keys[1] if len(keys) > 1 else None))
+
+
+def show_comparison(comparison: pl.DataFrame) -> None:
+    """The comparison table and bars, or a sentence when no run has a baseline."""
+    from IPython.display import display
+
+    from workbench.charts.latency import comparison_bars
+
+    if comparison.is_empty():
+        show_sentences(["No run has a baseline: no rerun of the same label, and baseline_run is not set."])
+        return
+    display(comparison_bars(comparison))
+    table = comparison.select(
+        pl.col("label").alias("run"), "run_id", pl.col("baseline_run_id").alias("baseline"), "metric",
+        "value", pl.col("baseline").alias("baseline value"), pl.col("diff_pct").alias("% diff"), "regression",
+    )  # fmt: skip
+    show_table(table, {"value": ",.3f", "baseline value": ",.3f", "% diff": "+.1f"})
+
+
+def scorecard_html(cluster_info: pl.DataFrame, topics: pl.DataFrame, findings: pl.DataFrame) -> str:
+    """Cards: brokers, topics, partitions, bytes, and the critical / warning / info counts."""
+    counts = dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
+    info = cluster_info.row(0, named=True) if cluster_info.height else {}
+    cards = [
+        ("cluster id", str(info.get("cluster_id") or "unknown"), ""),
+        ("brokers", str(info.get("broker_count") or 0), ""),
+        ("topics", f"{topics.height:,}", ""),
+        ("partitions", f"{int(topics['partitions'].sum() or 0):,}" if topics.height else "0", ""),
+        ("on disk", units.bytes_iec(topics["size_bytes"].sum() if "size_bytes" in topics.columns else 0), ""),
+        ("critical", str(counts.get("critical", 0)), "crit" if counts.get("critical") else "ok"),
+        ("warning", str(counts.get("warning", 0)), "warn" if counts.get("warning") else "ok"),
+        ("info", str(counts.get("info", 0)), ""),
+    ]
+    colors = {"crit": "#8e0000", "warn": "#b07400", "ok": "#2e7d32", "": "#1f2933"}
+    body = "".join(
+        '<div style="display:inline-block;min-width:110px;margin:0 10px 10px 0;padding:8px 12px;'
+        f'border:1px solid #d9e2ec;border-radius:6px"><div style="font-size:12px;color:#52606d">'
+        f'{html.escape(label)}</div><div style="font-size:20px;font-weight:600;color:{colors[kind]}">'
+        f"{html.escape(value)}</div></div>"
+        for label, value, kind in cards
+    )
+    return f'<div class="wb-scorecard">{body}</div>'

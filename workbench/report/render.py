@@ -25,6 +25,8 @@ from workbench.errors import ConfigError, ReportError
 from workbench.report.catalog import ReportSpec, get_report
 from workbench.report.export import to_html
 from workbench.report.index import write_index
+from workbench.report.notebook import FINDINGS_KEY
+from workbench.report.notify import findings_document
 from workbench.report.parameters import check_parameters, read_defaults
 
 Format = Literal["html", "svg-static"]
@@ -44,6 +46,9 @@ class Rendered:
     notebook: Path
     meta: Path
     seconds: float
+    findings_file: Path | None = None
+    summary: dict[str, Any] | None = None
+    findings: tuple[dict[str, Any], ...] = ()
 
 
 def render(
@@ -81,9 +86,23 @@ def render(
         "notebook": f"{stamp}.ipynb",
         "seconds": round(time.monotonic() - started, 2),
     }
+    findings = notebook_findings(executed)
+    meta["findings_file"] = f"{stamp}.findings.json"
+    meta["cluster"] = effective.get("cluster")
     _write_text(meta_path, json.dumps(meta, indent=2, default=str))
+    findings_path = target / f"{stamp}.findings.json"
+    _write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings))
     write_index(Path(out_dir), catalog)
-    return Rendered(spec.name, html_path, target / f"{stamp}.ipynb", meta_path, time.monotonic() - started)
+    return Rendered(
+        spec.name,
+        html_path,
+        target / f"{stamp}.ipynb",
+        meta_path,
+        time.monotonic() - started,
+        findings_path,
+        {**meta, "html": str(html_path)},
+        tuple(findings),
+    )
 
 
 def _target_dir(out_dir: Path, name: str) -> Path:
@@ -209,6 +228,15 @@ def notebook_info(nb: Any) -> dict[str, Any]:
         for output in cell.get("outputs", []):
             info.update(output.get("metadata", {}).get("workbench", {}))
     return info
+
+
+def notebook_findings(nb: Any) -> list[dict[str, Any]]:
+    """Every finding the notebook showed (:func:`workbench.report.notebook.show_findings`), in order."""
+    found: list[dict[str, Any]] = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            found.extend(output.get("metadata", {}).get(FINDINGS_KEY, []))
+    return found
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The capacity plan: rates, forecasts and sizing math combined per topic, group and broker.
 
 Pure: frames in (:class:`CapacityInputs`), frames out (:class:`CapacityPlan`). Units as in
-:mod:`workbench.analyze.sizing`: bytes, bytes/s, msg/s, days. "Peak" is the p99 of the
+:mod:`workbench.analyze.capacity.sizing`: bytes, bytes/s, msg/s, days. "Peak" is the p99 of the
 per-snapshot-interval rates over the window; the forecast peak is the highest fitted value in
 the last week of the horizon.
 """
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from workbench.analyze import capacity_rates as cr
-from workbench.analyze import forecast as fc
-from workbench.analyze import sizing as sz
+from workbench.analyze.capacity import forecast as fc
+from workbench.analyze.capacity import rates as cr
+from workbench.analyze.capacity import sizing as sz
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class CapacityInputs:
     partition_offsets: pl.DataFrame
     offsets: pl.DataFrame
     log_dirs: pl.DataFrame
-    topics: pl.DataFrame  # workbench.analyze.config_history.topic_table: partitions, rf, retention_h, ...
+    topics: pl.DataFrame  # workbench.analyze.config.history.topic_table: partitions, rf, retention_h, ...
     placement: pl.DataFrame  # newest topic_partitions: topic, partition, leader, replicas
     brokers: list[int]
 

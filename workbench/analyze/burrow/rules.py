@@ -3,8 +3,8 @@
 Burrow keeps, per consumer partition, a ring of the last ``intervals`` commits and decides a status
 with small rules (``core/internal/evaluator/caching.go``). Each rule exists here twice, with the
 same name and number: a scalar function over one window (used by the reference,
-:mod:`workbench.analyze.burrow_reference`) and an expression over a window held as ``intervals``
-shifted columns (applied to every snapshot at once by :mod:`workbench.analyze.burrow_status`).
+:mod:`workbench.analyze.burrow.reference`) and an expression over a window held as ``intervals``
+shifted columns (applied to every snapshot at once by :mod:`workbench.analyze.burrow.status`).
 The table-driven tests check one against the other.
 
 From snapshots to Burrow's commits. A snapshot records *which* offset is committed, not when it was

@@ -1,0 +1,1 @@
+"""Private group-by machinery shared by the analysis domains (not public API)."""

@@ -1,0 +1,325 @@
+"""The lag-trend report's headline sentences and the frames its charts and tables show.
+
+Everything here is computed from a :class:`workbench.analyze.LagAnalysis` and its incident
+summary (:func:`workbench.analyze.summarize_incidents`); the notebook only displays it. The
+sentences are plain text (cluster ids unescaped): :func:`workbench.report.notebook.show_findings`
+escapes them for display. :class:`LagLevels` classifies groups by time lag and Burrow status
+first; the analysis comes from :func:`workbench.analyze.lag.window.analyze_window`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import polars as pl
+
+from workbench import units as hz
+from workbench.analyze.lag.analysis import LagAnalysis
+from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
+from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
+
+Finding = tuple[str, str]
+_PARTITION_SEVERITY = {"OK": 1, "WARN": 2, "REWIND": 3, "STALL": 4, "STOP": 5}
+
+_MAX_NAMES = 5
+
+
+def unevaluated_finding(analysis: LagAnalysis) -> Finding | None:
+    """``"Burrow status is not evaluated before 00:45 (the first 9 snapshots) ..."`` or None."""
+    gs = analysis.group_status
+    if "evaluated" not in gs.columns or gs["evaluated"].all():
+        return None
+    pending = gs.filter(~pl.col("evaluated"))
+    first_ok = gs.filter(pl.col("evaluated"))["ts"].min()
+    until = f"before {hz.instant(first_ok)}" if first_ok is not None else "anywhere in the window"  # type: ignore[arg-type]
+    return "info", (
+        f"Burrow status is not evaluated {until} ({pending['ts'].n_unique()} snapshots; light grey in "
+        f"the timeline where a time bucket holds only those): the stored history begins at "
+        f"{hz.instant(gs['ts'].min())}, and its rules need "  # type: ignore[arg-type]
+        f"{analysis.config.intervals} commits per partition to judge."
+    )
+
+
+# -- classification: time lag and Burrow status first ---------------------------------------------
+
+
+def classify_groups(incidents: pl.DataFrame, levels: LagLevels, detail: dict[str, str]) -> pl.DataFrame:
+    """Per group now: ``level`` (critical, warning, ok) and ``reasons``: every criterion that fired,
+    as text. ``detail`` maps groups in ERR to their worst partition status (STOP, STALL, REWIND)."""
+    rows = []
+    for row in incidents.iter_rows(named=True):
+        level, reasons = classify(
+            levels, row["status"], row["max_time_lag_s"], row["totallag"], detail.get(row["group"], "ERR")
+        )
+        rows.append({"group": row["group"], "level": level, "reasons": reasons})
+    return pl.DataFrame(rows, schema={"group": pl.String, "level": pl.String, "reasons": pl.List(pl.String)})
+
+
+# -- headline sentences ------------------------------------------------------------------------------
+
+
+def headline_findings(
+    analysis: LagAnalysis, incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10
+) -> list[Finding]:
+    """(level, sentence) pairs, most important first: the classification (which criterion fired
+    for which group), every group in ERR, the other groups behind or in WARN, groups that were in
+    ERR during the window and recovered, and snapshots Burrow could not evaluate."""
+    if incidents.is_empty():
+        return [("info", "No consumer-group offsets in the window: nothing to report.")]
+    detail = current_partition_status(analysis, incidents)
+    classes = classify_groups(incidents, levels, detail)
+    findings = [level_finding(incidents, classes, levels)]
+    errors = incidents.filter(pl.col("status") == "ERR")
+    start = evaluated_start(analysis)
+    label = "the start of the window" if start == analysis.group_status["ts"].min() else "its first verdict"
+    lost = retention_losses(analysis, incidents)
+    for row in errors.head(top_n).iter_rows(named=True):
+        level, text = error_finding(row, detail.get(row["group"], "ERR"), start, label)
+        if lost.get(row["group"]):
+            text += (
+                f" Retention has already deleted {hz.count(lost[row['group']])} messages it never read "
+                "(not counted in its lag)."
+            )
+        findings.append((level, text))
+    if errors.height > top_n:
+        findings.append(
+            ("critical", f"{errors.height - top_n} more groups are in error (see the tables below).")
+        )
+    findings += behind_findings(incidents, classes, top_n)
+    findings += recovered_findings(analysis, incidents, top_n)
+    pending = unevaluated_finding(analysis)
+    return findings + ([pending] if pending else [])
+
+
+def retention_losses(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, int]:
+    """Per group at its newest snapshot: messages retention deleted before the group read them
+    (``lost_messages``; only groups with a loss)."""
+    parts = analysis.partitions
+    if "lost_messages" not in parts.columns:
+        return {}
+    latest = parts.join(
+        incidents.select("group", "as_of"), left_on=["group", "ts"], right_on=["group", "as_of"]
+    )
+    lost = latest.group_by("group").agg(pl.col("lost_messages").sum()).filter(pl.col("lost_messages") > 0)
+    return dict(lost.iter_rows())
+
+
+def level_finding(incidents: pl.DataFrame, classes: pl.DataFrame, levels: LagLevels) -> Finding:
+    """``"2 of 20 groups are critical and 1 warning at ..., judged by time lag (...) and Burrow
+    status: a: Burrow ERR (stopped) and 3 d behind (critical from 10 min); ... The other 17 are
+    at most 27 s behind."``."""
+    flagged = classes.filter(pl.col("level") != "ok")
+    crit = classes.filter(pl.col("level") == "critical").height
+    warn = flagged.height - crit
+    as_of = incidents["as_of"].max()
+    names = "; ".join(f"{g}: {' and '.join(r)}" for g, r in flagged.select("group", "reasons").iter_rows())
+    text = (
+        f"{crit} of {incidents.height} groups are critical and {warn} warning at "
+        f"{hz.instant(as_of)}, judged by {levels.describe()}"  # type: ignore[arg-type]
+    )
+    text += f": {names}" if names else ""
+    ok = incidents.join(classes.filter(pl.col("level") == "ok"), on="group")
+    if ok.height:
+        worst = ok["max_time_lag_s"].max()
+        behind = f"at most {hz.duration(worst)} behind" if worst is not None else "of unknown time lag"  # type: ignore[arg-type]
+        text += f". The other {ok.height} {'is' if ok.height == 1 else 'are'} {behind}"
+    level = "critical" if crit else "warning" if warn else "ok"
+    return level, text + "."
+
+
+def behind_findings(incidents: pl.DataFrame, classes: pl.DataFrame, limit: int) -> list[Finding]:
+    """Groups flagged by time lag, offset lag or Burrow WARN (not ERR: :func:`error_finding` covers
+    those): how far behind, which criterion fired, the trend and the time to drain."""
+    flagged = incidents.join(classes, on="group").filter(
+        (pl.col("level") != "ok") & (pl.col("status") != "ERR")
+    )
+    out = []
+    for row in flagged.head(limit).iter_rows(named=True):
+        text = (
+            f"{row['group']} is {row['level']}: {' and '.join(row['reasons'])}, with "
+            f"{hz.count(row['totallag'])} messages of lag; {_growth(row['lag_growth_rate_since'])} and "
+            f"{_drain(row['time_to_drain_s'])}."
+        )
+        out.append((row["level"], text))
+    return out
+
+
+def current_partition_status(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, str]:
+    """For each group in ERR: its most severe partition status (STOP, STALL or REWIND) right now."""
+    err = incidents.filter(pl.col("status") == "ERR").select("group", "as_of")
+    if err.is_empty():
+        return {}
+    ps = analysis.partition_status.join(err, left_on=["group", "ts"], right_on=["group", "as_of"])
+    sev = pl.col("status").replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
+    worst = ps.group_by("group").agg(pl.col("status").sort_by(sev).last())
+    return dict(worst.iter_rows())
+
+
+def error_finding(
+    row: dict,
+    partition_status: str,
+    window_start: dt.datetime | None = None,
+    start_label: str = "the start of the window",
+) -> Finding:
+    """``"orders-svc has been stalled since 14:05 on 4 partitions; its lag grows by 120 msg/s ..."``."""
+    verb = STATUS_VERBS.get(partition_status, "in error")
+    parts = row["error_partitions"] or 0
+    since = f"{hz.instant(row['since'], row['as_of'])} ({hz.duration(row['status_duration_s'])})"
+    if window_start is not None and row["since"] <= window_start:
+        start = hz.instant(row["since"])
+        since = f"at least {start}, {start_label} ({hz.duration(row['status_duration_s'])})"
+    text = (
+        f"{row['group']} has been {verb} since {since} on {parts} partition{'s' if parts != 1 else ''}; "
+        f"{_growth(row['lag_growth_rate_since'])}, it is {hz.duration(row['max_time_lag_s'])} behind with "
+        f"{hz.count(row['totallag'])} messages of lag (most on {row['maxlag_topic']} partition "
+        f"{row['maxlag_partition']}), and {_drain(row['time_to_drain_s'])}."
+    )
+    return "critical", text
+
+
+def _growth(rate: float | None) -> str:
+    if rate is None:
+        return "its lag trend is unknown"
+    if rate >= 0.05:
+        return f"its lag grows by {hz.rate(rate)}"
+    if rate <= -0.05:
+        return f"its lag shrinks by {hz.rate(-rate)}"
+    return "its lag is flat"
+
+
+def _drain(seconds: float | None) -> str:
+    if seconds is None:
+        return "at the current rates it will not catch up"
+    if seconds == 0:
+        return "it has nothing left to read"
+    return f"at the current rates it catches up in {hz.duration(seconds)}"
+
+
+def recovered_findings(
+    analysis: LagAnalysis, incidents: pl.DataFrame, limit: int, min_seconds: float = 300
+) -> list[Finding]:
+    """Groups not in ERR now that were in ERR during the window for at least ``min_seconds``."""
+    now_err = incidents.filter(pl.col("status") == "ERR")["group"].to_list()
+    runs = error_runs(analysis.group_status).filter(
+        ~pl.col("group").is_in(now_err) & (pl.col("seconds") >= min_seconds)
+    )
+    return [("info", _recovered_sentence(row)) for row in runs.head(limit).iter_rows(named=True)]
+
+
+def _recovered_sentence(row: dict) -> str:
+    return (
+        f"{row['group']} was in ERR from {hz.instant(row['start'])} to {hz.instant(row['end'])} "
+        f"({hz.duration(row['seconds'])}, peak lag {hz.count(row['peak_lag'])} messages) and has recovered."
+    )
+
+
+def error_runs(group_status: pl.DataFrame) -> pl.DataFrame:
+    """Each continuous stretch of ERR per group: start, end, seconds, peak lag; longest first."""
+    status = pl.col("status")
+    if "evaluated" in group_status.columns:  # a window not yet full is no verdict
+        status = pl.when("evaluated").then(status).otherwise(pl.lit(NOT_EVALUATED))
+    runs = group_status.sort("group", "ts").with_columns(status, _run=status.rle_id().over("group"))
+    return (
+        runs.filter(pl.col("status") == "ERR")
+        .group_by("group", "_run")
+        .agg(start=pl.col("ts").min(), end=pl.col("ts").max(), peak_lag=pl.col("totallag").max())
+        .with_columns(seconds=(pl.col("end") - pl.col("start")).dt.total_seconds())
+        .sort(["seconds", "group"], descending=[True, False])
+        .drop("_run")
+    )
+
+
+# -- frames for the charts and tables ------------------------------------------------------------
+
+
+def status_frame(analysis: LagAnalysis) -> pl.DataFrame:
+    """Per (ts, group): the Burrow group status, with ERR refined to the worst partition status
+    (STOP, STALL, REWIND) so the timeline tells a stop from a stall, and :data:`NOT_EVALUATED`
+    where the group's window was not yet full (``group_status.evaluated``, see :func:`trim_to_window`)."""
+    sev = pl.col("status").replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
+    worst = analysis.partition_status.group_by("group", "ts").agg(detail=pl.col("status").sort_by(sev).last())
+    gs = analysis.group_status
+    evaluated = pl.col("evaluated") if "evaluated" in gs.columns else pl.lit(True)
+    gs = gs.select("group", "ts", "status", _evaluated=evaluated).join(worst, on=["group", "ts"], how="left")
+    refined = pl.when((pl.col("status") == "ERR") & pl.col("detail").is_in(["STOP", "STALL", "REWIND"]))
+    status = refined.then(pl.col("detail")).otherwise(pl.col("status"))
+    status = pl.when("_evaluated").then(status).otherwise(pl.lit(NOT_EVALUATED))
+    return gs.with_columns(status=status).drop("detail", "_evaluated")
+
+
+def current_lag(incidents: pl.DataFrame) -> pl.DataFrame:
+    """Per group now: ``group``, ``status``, ``lag`` (messages), ``time_lag_min`` (minutes), and
+    the same two as words (``lag_text``, ``time_lag_text``) for bar labels."""
+    frame = incidents.select(
+        "group", "status", lag=pl.col("totallag"), time_lag_min=pl.col("max_time_lag_s") / 60.0
+    )
+    return frame.with_columns(
+        lag_text=pl.Series([hz.count(v) for v in frame["lag"].to_list()], dtype=pl.String),
+        time_lag_text=pl.Series(
+            [hz.duration(v) for v in incidents["max_time_lag_s"].to_list()], dtype=pl.String
+        ),
+    )
+
+
+def groups_to_plot(incidents: pl.DataFrame, top_n: int) -> list[str]:
+    """The ``top_n`` groups by current lag plus every group not OK now (worst first)."""
+    by_lag = incidents.sort("totallag", descending=True, nulls_last=True)["group"].head(top_n).to_list()
+    not_ok = incidents.filter(pl.col("status") == "ERR")["group"].to_list()
+    return list(dict.fromkeys([*not_ok, *by_lag]))
+
+
+def group_lag_series(analysis: LagAnalysis, groups: Sequence[str]) -> pl.DataFrame:
+    """Per (ts, group) for ``groups``: ``lag`` (total) and ``time_lag_min``."""
+    return analysis.groups.filter(pl.col("group").is_in(list(groups))).select(
+        "ts", "group", lag=pl.col("total_lag"), time_lag_min=pl.col("max_time_lag_s") / 60.0
+    )
+
+
+def drain_table(incidents: pl.DataFrame, levels: LagLevels | None = None) -> pl.DataFrame:
+    """Groups with lag now: status, lag, trend, time behind and time to drain, in words. With
+    ``levels``, a group in Burrow OK that is less than ``warn_time_lag_s`` behind is "keeping up"
+    (its lag goes up and down between commits; no drain time applies)."""
+    rows = incidents.filter(pl.col("totallag").fill_null(0) > 0)
+    trend = pl.col("lag_growth_rate_since")
+    rows = rows.with_columns(_trend=pl.when(trend.abs() < 0.05).then(0.0).otherwise(trend.round(1)))
+    keeping_up = [False] * rows.height
+    if levels is not None and levels.warn_time_lag_s is not None:
+        fine = (pl.col("status") == "OK") & (pl.col("max_time_lag_s") < levels.warn_time_lag_s)
+        keeping_up = rows.select(fine.fill_null(False)).to_series().to_list()
+    drain = [
+        "keeping up" if up else _drain_cell(v)
+        for up, v in zip(keeping_up, rows["time_to_drain_s"].to_list(), strict=True)
+    ]
+    return pl.DataFrame(
+        {
+            "group": rows["group"],
+            "status": rows["status"],
+            "lag (messages)": rows["totallag"],
+            "lag trend (msg/s)": rows["_trend"],
+            "behind by": [hz.duration(v) for v in rows["max_time_lag_s"].to_list()],
+            "time to drain": drain,
+            "status since": [hz.instant(v) for v in rows["since"].to_list()],
+        },
+        schema_overrides={"lag (messages)": pl.Int64, "lag trend (msg/s)": pl.Float64},
+    )
+
+
+def _drain_cell(seconds: float | None) -> str:
+    return "not draining" if seconds is None else hz.duration(seconds)
+
+
+def consume_by_topic(analysis: LagAnalysis) -> pl.DataFrame:
+    """Per (ts, topic, group): the group's consume rate on the topic (msg/s, Σ over partitions)."""
+    return analysis.partitions.group_by("ts", "topic", "group").agg(pl.col("consume_rate").sum())
+
+
+def partition_skew_frame(analysis: LagAnalysis, incidents: pl.DataFrame) -> pl.DataFrame:
+    """Per (topic, partition): mean produce rate over the window and current lag over all groups."""
+    parts = analysis.partitions
+    produce = parts.group_by("topic", "partition").agg(produce_rate=pl.col("produce_rate").mean())
+    latest = parts.join(
+        incidents.select("group", "as_of"), left_on=["group", "ts"], right_on=["group", "as_of"]
+    )
+    lag = latest.group_by("topic", "partition").agg(lag=pl.col("lag").sum())
+    return produce.join(lag, on=["topic", "partition"], how="left").sort("topic", "partition")

@@ -1,0 +1,42 @@
+"""The capacity report's inputs from the store: offsets, partition offsets, config history."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import polars as pl
+
+from workbench.errors import NotFoundError
+from workbench.frames.configs import load_config_history, split_snapshot
+from workbench.frames.offsets import load_offsets, load_partition_offsets
+from workbench.store import Store
+
+
+@dataclass(frozen=True)
+class CapacityFrames:
+    """One cluster's frames of the window, as stored (no analysis yet)."""
+
+    cluster: str
+    partition_offsets: pl.DataFrame
+    offsets: pl.DataFrame
+    log_dirs: pl.DataFrame
+    newest: dict[str, pl.DataFrame]
+    """The newest config snapshot's frames (``cluster_info``, ``brokers``, ``configs``, ...)."""
+
+
+def load_capacity_frames(
+    data_dir: str | os.PathLike[str], cluster: str | None = None, since: str | None = "7d"
+) -> CapacityFrames:
+    """The frames of the window: partition offsets, offsets, log dirs, the newest config snapshot."""
+    store = Store(data_dir)
+    if not store.clusters("partition_offsets"):
+        raise NotFoundError(f"{data_dir}: no partition_offsets: collect with `workbench collect offsets`")
+    po = load_partition_offsets(data_dir, cluster, since)
+    name = str(po["cluster"][0]) if po.height else str(cluster)  # type: ignore[index]
+    offsets = load_offsets(data_dir, name, since) if store.clusters("offsets") else pl.DataFrame()
+    history = load_config_history(data_dir, name, since) if name in store.clusters("cluster_info") else None
+    if history is None:
+        raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
+    newest = split_snapshot(history, history["cluster_info"]["ts"].max())
+    return CapacityFrames(name, po, offsets, history["log_dirs"], newest)  # type: ignore[arg-type]
