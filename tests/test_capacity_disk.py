@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from workbench.analyze import capacity as cap
-from workbench.analyze import sizing as sz
-from workbench.report.capacity_findings import load_inputs
+from workbench.analyze.capacity import sizing as sz
+from workbench.analyze.capacity.plan import current_share
+from workbench.frames.capacity import load_capacity_frames
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -40,13 +41,13 @@ def _part(layout: list[tuple[int, int, float]]) -> pl.DataFrame:
     ],
 )
 def test_current_share(layout: list[tuple[int, int, float]], shares: list[float]) -> None:
-    got = cap.current_share(_part(layout)).sort("partition")["share"].to_list()
+    got = current_share(_part(layout)).sort("partition")["share"].to_list()
     assert got == pytest.approx(shares)
 
 
 @pytest.mark.slow
 def test_retention_of_every_topic_sums_to_its_own_rate_on_the_sample() -> None:
-    _name, inputs = load_inputs(SAMPLE, None, "7d")
+    inputs = cap.capacity_inputs(load_capacity_frames(SAMPLE, None, "7d"))
     params = cap.CapacityParams(sz.PartitionCapacity(5e6, 5e4, "given"))
     plan = cap.plan_capacity(inputs, params)
     po = inputs.partition_offsets.filter(pl.col("topic") == "inventory-updates")
