@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from workbench import hdr
+from workbench.collect.bench import BenchSpec
 from workbench.collect.bench_recorder import Recorder
+from workbench.collect.bench_summary import startup_note
 
 
 def test_every_sample_lands_in_exactly_one_interval_while_another_thread_appends() -> None:
@@ -51,3 +53,31 @@ def test_worker_failure_is_raised_by_finish() -> None:
     rec.close(2, "steady", None)  # later intervals are skipped, not built on a failed state
     with pytest.raises(RuntimeError, match="progress display failed"):
         rec.finish()
+
+
+def _recorded(first_ms: float, later_ms: float, first_n: int, later_n: int, intervals: int) -> Recorder:
+    rec = Recorder(("send_to_ack",))
+    for i in range(intervals):
+        n, ms = (first_n, first_ms) if i == 0 else (later_n, later_ms)
+        rec.samples["send_to_ack"].extend([ms / 1000] * n)
+        rec.records += n
+        rec.close((i + 1) * 1_000_000_000, "steady", None)
+    rec.finish()
+    return rec
+
+
+@pytest.mark.parametrize(
+    ("first_ms", "first_n", "intervals", "warmup_s", "warns"),
+    [
+        (740.0, 20_000, 1, 0.0, True),  # the whole short run inside one interval
+        (40.0, 1000, 10, 0.0, True),  # a slow first second among ten
+        (2.0, 1000, 10, 0.0, False),  # steady from the start
+        (740.0, 20_000, 1, 2.0, False),  # start-up excluded as warm-up: nothing to say
+    ],
+)
+def test_startup_note(first_ms: float, first_n: int, intervals: int, warmup_s: float, warns: bool) -> None:
+    spec = BenchSpec("producer", "t", 30_000, warmup_s=warmup_s)
+    note = startup_note(_recorded(first_ms, 2.0, first_n, 1000, intervals), spec)
+    assert (note is not None) is warns
+    if warns:
+        assert "--warmup-seconds" in note
