@@ -137,7 +137,8 @@ class BenchResult:
 
     def to_json(self) -> dict[str, Any]:
         """The summary as a JSON-ready dict."""
-        return {"run_id": self.spec.run_id, "label": self.spec.label, "kind": self.spec.kind, **self.stats}
+        head = {"run_id": self.spec.run_id, "label": self.spec.label, "kind": self.spec.kind}
+        return {**head, **self.stats, "notes": list(self.notes)}
 
 
 def run_bench(settings: ClientSettings, spec: BenchSpec, progress: Progress | None = None) -> BenchResult:
