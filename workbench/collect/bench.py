@@ -147,10 +147,10 @@ def run_bench(settings: ClientSettings, spec: BenchSpec, progress: Progress | No
         recorder, info, extra = _run_consumer(settings, spec, progress)
     else:
         recorder, info, extra = _run_producer(settings, spec, progress)
-    runs = summary.runs_frame(settings, spec, info, recorder, extra)
+    notes = tuple(n for n in (extra.get("error"), summary.startup_note(recorder, spec)) if n)
+    runs = summary.runs_frame(settings, spec, info, recorder, {**extra, "notes": list(notes)})
     intervals = summary.intervals_frame(spec, recorder)
     stats = summary.stats(recorder, spec, extra)
-    notes = tuple(n for n in (extra.get("error"), summary.startup_note(recorder, spec)) if n)
     return BenchResult(spec, runs, intervals, stats, notes)
 
 

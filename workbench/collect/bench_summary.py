@@ -39,7 +39,8 @@ def masked_props(props: Mapping[str, str]) -> dict[str, str]:
 def runs_frame(
     settings: ClientSettings, spec: BenchSpec, info: clients.TopicInfo, rec: Recorder, extra: dict
 ) -> pl.DataFrame:
-    """The run's ``bench_runs`` row (``params`` also holds the loop's own longest pauses)."""
+    """The run's ``bench_runs`` row (``params`` also holds the loop's own longest pauses and
+    the run's notes)."""
     first, last = rec.intervals[0], rec.intervals[-1]
     params = {
         "num_records": spec.num_records,
@@ -50,7 +51,7 @@ def runs_frame(
         "interval_s": spec.interval_s,
         "props": masked_props(spec.props),
     }
-    params.update({k: extra[k] for k in ("loop_pause_max_ms", "rotation_max_ms") if k in extra})
+    params.update({k: extra[k] for k in ("loop_pause_max_ms", "rotation_max_ms", "notes") if extra.get(k)})
     row = {
         "ts": _ts(first["start_us"]),
         "cluster": spec.cluster,
