@@ -93,6 +93,43 @@ def test_consumer_perf_test_both_modes() -> None:
     assert hidden["records"].to_list() == [1000, 2000]
 
 
+def test_consumer_perf_test_keeps_every_printed_figure_and_says_when_no_total() -> None:
+    plain = read_consumer_perf(CONSUMER, "c", record_size=1000)
+    params = json.loads(plain.runs["params"][0])
+    printed = params["printed"]
+    assert (printed["fetch.time.ms"], printed["fetch.MB.sec"], printed["fetch.nMsg.sec"]) == (
+        75,
+        43.9326,
+        46066.6667,
+    )
+    assert (printed["rebalance.time.ms"], printed["MB.sec"], printed["nMsg.sec"]) == (3557, 0.9072, 951.2665)
+    assert plain.runs["bytes"][0] == 3455 * 1000  # records x size, not the 4-decimal MB
+    assert not any("final total" in n for n in params.get("notes", []))
+    detailed = read_consumer_perf(CONSUMER_DETAILED, "c")
+    notes = json.loads(detailed.runs["params"][0])["notes"]
+    assert any("prints no final total" in n for n in notes) and notes == list(detailed.notes)
+    assert len(json.loads(detailed.runs["params"][0])["printed"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("record_size", "exact"),
+    [(1024, True), (None, False)],  # 500000 x 1024 B; else 9.76 MB/sec x seconds (2 decimals)
+)
+def test_producer_bytes_from_records_times_size(record_size: int | None, exact: bool) -> None:
+    result = read_producer_perf(PERF_NEW, "c", AT, record_size=record_size)
+    run = result.runs.row(0, named=True)
+    assert (run["bytes"] == 500000 * 1024) is exact and run["record_size"] == record_size
+    assert any("--record-size" in n for n in result.notes) is not exact
+
+
+def test_unknown_counts_stay_null() -> None:
+    text = "Avg latency: 1.2853 ms\nPercentiles: 50th = 1, 99th = 3, 99.9th = 7\n"
+    e2e = read_e2e_latency(text, "c", AT).runs.row(0, named=True)
+    assert (e2e["records"], e2e["bytes"], e2e["errors"]) == (None, None, None)  # not 0
+    hlog = read_hlog(_hlog(1), "us", "c").runs
+    assert hlog["bytes"].to_list() == [None, None] and hlog["records"].to_list() == [100, 10]
+
+
 def test_e2e_latency() -> None:
     text = "0\t26.187541\n1000\t0.9\nAvg latency: 1.2853 ms\nPercentiles: 50th = 1, 99th = 3, 99.9th = 7\n"
     row = read_e2e_latency(text, "c", AT).intervals.row(0, named=True)

@@ -39,8 +39,10 @@ def test_bench_counts_and_latencies(kafka, topic_factory, kind: str, throughput:
     run = result.runs.row(0, named=True)
     assert (run["records"], run["bytes"], run["errors"]) == (3000, 3000 * 200, 0)
     assert (run["partitions"], run["replication"], run["brokers"]) == (2, 1, 1)
-    kinds = {"send_to_ack"} | ({"schedule_delay"} if throughput > 0 else set())  # no schedule unthrottled
-    kinds |= {"end_to_end"} if kind == "e2e" else set()
+    open_loop = {"schedule_delay", "intended_to_ack"} if throughput > 0 else set()  # none unthrottled
+    kinds = {"send_to_ack"} | open_loop
+    if kind == "e2e":
+        kinds |= {"end_to_end", "intended_end_to_end"} if throughput > 0 else {"end_to_end"}
     iv = result.intervals
     per = iv.filter(~pl.col("cumulative") & (pl.col("latency") == "send_to_ack"))
     assert per["records"].sum() == 3000 and per["count"].sum() == 3000
@@ -50,6 +52,10 @@ def test_bench_counts_and_latencies(kafka, topic_factory, kind: str, throughput:
     for k in kinds:  # every record's latency is in exactly one phase's cumulative histogram
         assert cum.filter(pl.col("latency") == k)["count"].sum() == 3000
     assert result.stats["records_total"] == 3000
+    summary = {row["latency"]: row for row in cum.filter(pl.col("phase") == "steady").iter_rows(named=True)}
+    for later, earlier in (("intended_to_ack", "send_to_ack"), ("intended_end_to_end", "end_to_end")):
+        if later in kinds:  # measured from the intended time: per record never below the other
+            assert all(summary[later][c] >= summary[earlier][c] for c in ("p50_ms", "p99_ms", "max_ms"))
     lines = result.summary_lines()
     assert "steady state records sent" in lines[0] and "ms 99.9th." in lines[0]
 
@@ -61,7 +67,7 @@ def test_cli_sweep_stores_runs_and_masks_secrets(kafka, topic_factory, tmp_path:
     data = tmp_path / "data"
     args = ["bench", "producer", "--bootstrap-server", kafka.bootstrap, "--topic", topic,
             "--num-records", "500", "--throughput", "2000",
-            "--producer-props", "linger.ms=1 ssl.key.password=topsecret",
+            "--producer-props", "linger.ms=1", "ssl.key.password=topsecret batch.size=20000",
             "--sweep", "acks=1,all", "--data-dir", str(data), "--json", "--run-id", "sw"]  # fmt: skip
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
@@ -71,7 +77,15 @@ def test_cli_sweep_stores_runs_and_masks_secrets(kafka, topic_factory, tmp_path:
     assert runs["label"].to_list() == ["acks=1", "acks=all"] and set(runs["sweep_id"]) == {"sw"}
     stored = " ".join(runs["client_config"].to_list() + runs["params"].to_list())
     assert "topsecret" not in stored and "***" in stored
+    assert all(json.loads(c)["batch.size"] == "20000" for c in runs["client_config"])  # Kafka's K=V K=V
     assert Store(data).read("bench_intervals")["run_id"].n_unique() == 2
+
+
+def test_stray_property_without_props_option_is_an_error() -> None:
+    args = ["bench", "producer", "--bootstrap-server", "127.0.0.1:1", "--topic", "t", "--num-records", "1",
+            "linger.ms=5"]  # fmt: skip
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "client properties follow --producer-props" in res.output
 
 
 def test_consumer_bench(kafka, topic_factory) -> None:
@@ -109,7 +123,7 @@ def test_importers_on_real_tool_output(kafka, topic_factory, tmp_path: Path) -> 
             "--num-records",
             "3000",
             "--timeout",
-            "5000",
+            "30000",  # the group join alone took 3 s on a loaded machine
         ]
         if detailed:
             args += ["--show-detailed-stats", "--reporting-interval", "100"]

@@ -141,6 +141,8 @@ def _without_scripts(dom: str) -> str:
         ("7d", "7d", "7d"),
         ("None", "7d", None),  # None for a text parameter too (papermill's -p since None)
         ("", "7d", ""),  # an empty text stays text
+        ("none", "send_to_ack", "none"),  # a text parameter's literal value (latency none)
+        ("null", "steady", "null"),
         (5, 10, 5),  # non-text values pass unchanged (the Python API)
         (["a", "b"], None, ["a", "b"]),
     ],
@@ -182,6 +184,14 @@ def test_lag_trend_parameters() -> None:
 
 def test_check_parameters_coerces() -> None:
     assert check_parameters(TINY, {"rows": "4", "fail": "false"}) == {"rows": 4, "fail": False}
+
+
+def test_latency_none_reaches_the_notebook_as_text() -> None:
+    latency = CATALOG["latency-percentiles"].path
+    assert check_parameters(latency, {"latency": "none", "cluster": "none"}) == {
+        "latency": "none",
+        "cluster": None,
+    }
 
 
 def test_unknown_parameter_rejected_before_running(tmp_path: Path) -> None:

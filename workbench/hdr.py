@@ -44,16 +44,62 @@ def new_histogram() -> HdrHistogram:
 
 
 def record_many(hist: HdrHistogram, values_us: Sequence[float] | np.ndarray) -> HdrHistogram:
-    """Record many values (µs) at once: values are rounded, clamped to the histogram's range
-    and counted per distinct value, so a second of samples costs one call per distinct value."""
+    """Record many values (µs) at once: rounded, clamped to the histogram's range and counted
+    per bucket in numpy (the same counts as ``record_value`` per value)."""
     arr = np.asarray(values_us, dtype=np.float64)
-    if arr.size == 0:
-        return hist
-    ints = np.clip(np.rint(arr), LOWEST_US, HIGHEST_US).astype(np.int64)
-    uniq, counts = np.unique(ints, return_counts=True)
-    for value, count in zip(uniq.tolist(), counts.tolist(), strict=True):
-        hist.record_value(value, count)
+    if arr.size:
+        record_ints(hist, np.clip(np.rint(arr), LOWEST_US, HIGHEST_US).astype(np.int64))
     return hist
+
+
+def record_ints(hist: HdrHistogram, ints: np.ndarray, counts: np.ndarray | None = None) -> None:
+    """Add ``counts`` (default 1 each) at the integer values ``ints`` (in range) to ``hist``."""
+    index = _index_of(hist, ints)  # HdrHistogram._counts_index_for, vectorized
+    view = counts_array(hist)
+    view += np.bincount(index, weights=counts, minlength=hist.counts_len).astype(view.dtype)
+    hist.total_count += int(ints.size if counts is None else counts.sum())
+    hist.min_value = min(hist.min_value, int(ints.min()))
+    hist.max_value = max(hist.max_value, int(ints.max()))
+
+
+def lowest_values(hist: HdrHistogram, index: np.ndarray) -> np.ndarray:
+    """The lowest value each counts ``index`` of ``hist`` stands for (vectorized
+    ``get_value_from_index``)."""
+    half_mag, half = hist.sub_bucket_half_count_magnitude, hist.sub_bucket_half_count
+    bucket = (index >> half_mag) - 1
+    sub = (index & (half - 1)) + half
+    sub = np.where(bucket < 0, sub - half, sub)
+    return sub << (np.maximum(bucket, 0) + hist.unit_magnitude)
+
+
+def _index_of(hist: HdrHistogram, ints: np.ndarray) -> np.ndarray:
+    pow2ceiling = np.frexp((ints | hist.sub_bucket_mask).astype(np.float64))[1]
+    bucket = pow2ceiling - hist.unit_magnitude - (hist.sub_bucket_half_count_magnitude + 1)
+    sub = ints >> (bucket + hist.unit_magnitude)
+    return ((bucket + 1) << hist.sub_bucket_half_count_magnitude) + (sub - hist.sub_bucket_half_count)
+
+
+def scaled(source: HdrHistogram, factor: float) -> HdrHistogram:
+    """A workbench µs histogram of ``source``'s values times ``factor`` (``1e-3`` for ns).
+
+    Each source bucket moves whole to the µs bucket whose reported (highest) value is nearest
+    the source bucket's middle, so every value stays within 0.1 % (from 1 ms up) instead of
+    being bucketed twice. Derivation: ``docs/benchmark-floor.md``.
+    """
+    counts = counts_array(source)
+    index = np.flatnonzero(counts)
+    out = new_histogram()
+    if index.size:
+        low = lowest_values(source, index)
+        high = lowest_values(source, index + 1) - 1
+        target = np.clip((low + high) / 2 * factor, LOWEST_US, HIGHEST_US)
+        nearest = np.rint(target).astype(np.int64)
+        start = lowest_values(out, _index_of(out, nearest))
+        above = lowest_values(out, _index_of(out, nearest) + 1) - 1  # the bucket's reported value
+        below = np.maximum(start - 1, LOWEST_US)  # the bucket before's reported value
+        pick = np.where(above - target <= target - below, above, below)
+        record_ints(out, pick, counts[index].astype(np.float64))
+    return out
 
 
 def from_values(values_us: Sequence[float] | np.ndarray) -> HdrHistogram:

@@ -48,8 +48,11 @@ def _bench_options(props_name: str) -> Callable[[F], F]:
                 "props",
                 multiple=True,
                 metavar="K=V ...",
-                help="Client properties (repeatable; one value may hold several space-separated K=V).",
+                help="Client properties, as Kafka's tools take them: --"
+                + props_name
+                + " acks=1 linger.ms=5 (repeatable; a quoted value may hold several).",
             ),
+            click.argument("more_props", nargs=-1, metavar=""),
             click.option(
                 "--warmup-records",
                 type=click.IntRange(0, 10**12),
@@ -125,7 +128,7 @@ def _run(kind: str, **kw: Any) -> None:
 
     if kw["warmup_records"] and kw["warmup_seconds"]:
         raise ConfigError("give --warmup-records or --warmup-seconds, not both")
-    props = parse_props([p for value in kw["props"] for p in value.split()])
+    props = parse_props(_prop_items(kw["props"], kw["more_props"], kind))
     settings = load_settings(kw["bootstrap_server"], kw["command_config"])
     base = BenchSpec(
         kind, kw["topic"], kw["num_records"], kw["record_size"], kw["throughput"], props,
@@ -146,6 +149,16 @@ def _run(kind: str, **kw: Any) -> None:
     if kw["as_json"]:
         payload = [r.to_json() for r in results]
         click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str))
+
+
+def _prop_items(props: Sequence[str], more: Sequence[str], kind: str) -> list[str]:
+    """The K=V items of ``--producer-props a=1 b=2`` (click hands over ``b=2`` as an argument)."""
+    if more and not props:
+        name = "--consumer-props" if kind == "consumer" else "--producer-props"
+        from workbench.errors import ConfigError
+
+        raise ConfigError(f"unexpected argument {more[0]!r}: client properties follow {name}")
+    return [p for value in (*props, *more) for p in value.split()]
 
 
 def _seconds(text: str, what: str) -> float:

@@ -79,6 +79,11 @@ _BENCH_LABEL = click.option(
     "--label", callback=mask_label, help="Label for the run in reports (default: tool and file name)."
 )
 _BENCH_AT = click.option("--at", type=Instant(), help=_AT_HELP.replace("input was produced", "the run ended"))
+_RECORD_SIZE = click.option(
+    "--record-size",
+    type=click.IntRange(min=1),
+    help="The run's record size in bytes: exact bytes (records x size) instead of the printed MB.",
+)
 
 
 @import_group.command("perf-test")
@@ -86,9 +91,15 @@ _BENCH_AT = click.option("--at", type=Instant(), help=_AT_HELP.replace("input wa
 @_BENCH_CLUSTER
 @_BENCH_LABEL
 @_BENCH_AT
+@_RECORD_SIZE
 @data_dir_option
 def perf_test(
-    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
+    files: tuple[str, ...],
+    cluster: str,
+    label: str | None,
+    at: dt.datetime | None,
+    record_size: int | None,
+    data_dir: str,
 ) -> None:
     """Import kafka-producer-perf-test output (window and summary lines, steady-state variant).
 
@@ -99,7 +110,9 @@ def perf_test(
     from workbench.importers.perf_test import read_producer_perf
 
     when = at
-    run_bench_import(files, lambda source: read_producer_perf(source, cluster, when, label), data_dir)
+    run_bench_import(
+        files, lambda source: read_producer_perf(source, cluster, when, label, record_size), data_dir
+    )
 
 
 @import_group.command("consumer-perf-test")
@@ -113,15 +126,23 @@ def perf_test(
     show_default=True,
     help="Hours the tool's local time is ahead of UTC (-14 to 14).",
 )
+@_RECORD_SIZE
 @data_dir_option
 def consumer_perf_test(
-    files: tuple[str, ...], cluster: str, label: str | None, utc_offset: float, data_dir: str
+    files: tuple[str, ...],
+    cluster: str,
+    label: str | None,
+    utc_offset: float,
+    record_size: int | None,
+    data_dir: str,
 ) -> None:
     """Import kafka-consumer-perf-test CSV (with or without --show-detailed-stats)."""
     from workbench.cli.bench import run_bench_import
     from workbench.importers.perf_test import read_consumer_perf
 
-    run_bench_import(files, lambda source: read_consumer_perf(source, cluster, label, utc_offset), data_dir)
+    run_bench_import(
+        files, lambda source: read_consumer_perf(source, cluster, label, utc_offset, record_size), data_dir
+    )
 
 
 @import_group.command("e2e-latency")

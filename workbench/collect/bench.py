@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
-import socket
 import threading
 import time
 import uuid
@@ -23,12 +21,11 @@ from typing import Any
 
 import polars as pl
 
-from workbench import hdr
 from workbench.collect import bench_clients as clients
+from workbench.collect import bench_summary as summary
 from workbench.collect.bench_loop import ConsumerLoop, ProducerLoop, Recorder
-from workbench.config import ClientSettings, mask_props, mask_text
+from workbench.config import ClientSettings, mask_text
 from workbench.errors import ConfigError, KafkaRequestError
-from workbench.schema import conform
 
 KINDS = ("producer", "consumer", "e2e")
 MIB = 1024 * 1024
@@ -70,8 +67,12 @@ class BenchSpec:
         """The latencies this run measures."""
         if not self.record_latency or self.kind == "consumer":
             return ()
-        base = ("send_to_ack", "schedule_delay")
-        return (*base, "end_to_end") if self.kind == "e2e" else base
+        base: tuple[str, ...] = ("send_to_ack", "schedule_delay")
+        if self.throughput > 0:
+            base += ("intended_to_ack",)
+        if self.kind == "e2e":
+            base += ("end_to_end", "intended_end_to_end") if self.throughput > 0 else ("end_to_end",)
+        return base
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -132,11 +133,12 @@ class BenchResult:
 
     def summary_lines(self) -> list[str]:
         """kafka-producer-perf-test's summary shape (latencies in ms with µs resolution)."""
-        return summary_lines(self.stats, self.spec.kind)
+        return summary.summary_lines(self.stats, self.spec.kind)
 
     def to_json(self) -> dict[str, Any]:
         """The summary as a JSON-ready dict."""
-        return {"run_id": self.spec.run_id, "label": self.spec.label, "kind": self.spec.kind, **self.stats}
+        head = {"run_id": self.spec.run_id, "label": self.spec.label, "kind": self.spec.kind}
+        return {**head, **self.stats, "notes": list(self.notes)}
 
 
 def run_bench(settings: ClientSettings, spec: BenchSpec, progress: Progress | None = None) -> BenchResult:
@@ -145,10 +147,10 @@ def run_bench(settings: ClientSettings, spec: BenchSpec, progress: Progress | No
         recorder, info, extra = _run_consumer(settings, spec, progress)
     else:
         recorder, info, extra = _run_producer(settings, spec, progress)
-    runs = _runs_frame(settings, spec, info, recorder, extra)
-    intervals = _intervals_frame(spec, recorder)
-    stats = _stats(recorder, spec, extra)
-    notes = (extra["error"],) if extra.get("error") else ()
+    notes = tuple(n for n in (extra.get("error"), summary.startup_note(recorder, spec)) if n)
+    runs = summary.runs_frame(settings, spec, info, recorder, {**extra, "notes": list(notes)})
+    intervals = summary.intervals_frame(spec, recorder)
+    stats = summary.stats(recorder, spec, extra)
     return BenchResult(spec, runs, intervals, stats, notes)
 
 
@@ -177,11 +179,13 @@ def _run_producer(
             consumer.stop.set()
             thread.join(timeout=10)
             consumer.consumer.close()
+        recorder.finish()
     unacked = len(loop.producer)
     error = f"{unacked} records not acknowledged within {spec.timeout_s:g}s" if unacked else None
     if consumer is not None and consumer.consumed < loop.sent:
         error = f"only {consumer.consumed} of {loop.sent} records consumed within {spec.timeout_s:g}s"
-    return recorder, info, {"buffer_full": loop.buffer_full, "sent": loop.sent, "error": error}
+    pauses = {"loop_pause_max_ms": loop.max_pause_ns / 1e6, "rotation_max_ms": recorder.max_close_ns / 1e6}
+    return recorder, info, {"buffer_full": loop.buffer_full, "sent": loop.sent, "error": error, **pauses}
 
 
 def _start_e2e_consumer(
@@ -214,149 +218,12 @@ def _run_consumer(
                 if progress is not None:
                     progress(loop.consumed, spec.num_records)
 
+        recorder.begin(time.perf_counter_ns())
         loop.run(tick)
         recorder.close(time.perf_counter_ns(), "steady", None)
     finally:
         consumer.close()
+        recorder.finish()
     if loop.error and loop.consumed == 0:
         raise KafkaRequestError(f"consumer benchmark on {spec.topic!r}: {loop.error}")
     return recorder, info, {"buffer_full": 0, "sent": loop.consumed, "error": loop.error}
-
-
-# -- frames ----------------------------------------------------------------------------------
-def _ts(us: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(us / 1e6, dt.UTC)
-
-
-def _runs_frame(
-    settings: ClientSettings, spec: BenchSpec, info: clients.TopicInfo, rec: Recorder, extra: dict
-) -> pl.DataFrame:
-    first, last = rec.intervals[0], rec.intervals[-1]
-    params = {
-        "num_records": spec.num_records,
-        "record_size": spec.record_size,
-        "throughput": spec.throughput,
-        "warmup_records": spec.warmup_records,
-        "warmup_seconds": spec.warmup_s,
-        "interval_s": spec.interval_s,
-        "props": mask_props(spec.props),
-    }
-    row = {
-        "ts": _ts(first["start_us"]),
-        "cluster": spec.cluster,
-        "run_id": spec.run_id,
-        "kind": spec.kind,
-        "label": spec.label or spec.kind,
-        "source": "workbench",
-        "tool": "workbench bench " + spec.kind,
-        "params": json.dumps(params, sort_keys=True),
-        "sweep": json.dumps(dict(spec.sweep)) if spec.sweep else None,
-        "sweep_id": spec.sweep_id,
-        "client_config": json.dumps({**settings.describe(), **mask_props(spec.props)}, sort_keys=True),
-        "librdkafka_version": clients.librdkafka_version(),
-        "topic": spec.topic,
-        "partitions": info.partitions,
-        "replication": info.replication,
-        "brokers": info.brokers,
-        "record_size": spec.record_size,
-        "num_records": spec.num_records,
-        "target_throughput": spec.throughput if spec.throughput > 0 else None,
-        "warmup_records": spec.warmup_records,
-        "host": socket.gethostname(),
-        "duration_s": (last["end_us"] - first["start_us"]) / 1e6,
-        "records": sum(e["records"] for e in rec.intervals),
-        "bytes": sum(e["bytes"] for e in rec.intervals),
-        "errors": sum(e["errors"] for e in rec.intervals),
-        "buffer_full": extra["buffer_full"],
-    }
-    return conform(pl.DataFrame([row]), "bench_runs")
-
-
-def _interval_row(spec: BenchSpec, entry: dict, kind: str, hist: Any, cumulative: bool) -> dict:
-    stats = hdr.summarize(hist) if hist is not None else {}
-    return {
-        "ts": _ts(entry["start_us"]),
-        "end": _ts(entry["end_us"]),
-        "cluster": spec.cluster,
-        "run_id": spec.run_id,
-        "phase": entry["phase"],
-        "cumulative": cumulative,
-        "latency": kind,
-        "records": entry["records"],
-        "bytes": entry["bytes"],
-        "errors": entry["errors"],
-        "backlog": entry["backlog"],
-        **stats,
-        "histogram": hdr.encode(hist) if hist is not None and hist.get_total_count() else None,
-    }
-
-
-def _intervals_frame(spec: BenchSpec, rec: Recorder) -> pl.DataFrame:
-    rows = []
-    kinds = spec.latency_kinds or ("none",)
-    for entry in rec.intervals:
-        for kind in kinds:
-            rows.append(_interval_row(spec, entry, kind, entry["histograms"].get(kind), False))
-    for phase, entry in _phase_totals(rec).items():
-        for kind in kinds:
-            rows.append(_interval_row(spec, entry, kind, rec.cumulative.get(phase, {}).get(kind), True))
-    frame = pl.DataFrame(rows, infer_schema_length=None)
-    return conform(frame, "bench_intervals")
-
-
-def _phase_totals(rec: Recorder) -> dict[str, dict]:
-    totals: dict[str, dict] = {}
-    for e in rec.intervals:
-        t = totals.setdefault(e["phase"], {**e, "records": 0, "bytes": 0, "errors": 0, "backlog": None})
-        t["end_us"] = e["end_us"]
-        for key in ("records", "bytes", "errors"):
-            t[key] += e[key]
-    return totals
-
-
-def _stats(rec: Recorder, spec: BenchSpec, extra: dict) -> dict[str, Any]:
-    totals = _phase_totals(rec)
-    steady = totals.get("steady") or next(iter(totals.values()))
-    secs = max(1e-9, (steady["end_us"] - steady["start_us"]) / 1e6)
-    latencies = {
-        k: hdr.summarize(rec.cumulative.get("steady", {}).get(k, hdr.new_histogram()))
-        for k in spec.latency_kinds
-    }
-    out = {
-        "records": steady["records"],
-        "records_total": sum(t["records"] for t in totals.values()),
-        "records_per_s": steady["records"] / secs,
-        "mb_per_s": steady["bytes"] / MIB / secs,
-        "errors": sum(t["errors"] for t in totals.values()),
-        "buffer_full": extra["buffer_full"],
-        "warmup": "warmup" in totals,
-        "latency": latencies,
-    }
-    return out
-
-
-def summary_lines(stats: Mapping[str, Any], kind: str) -> list[str]:
-    """``N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th,
-    ... 99.9th.`` plus one line per other latency and a note on errors and full buffers."""
-    verb = "consumed" if kind == "consumer" else "sent"
-    steady = " steady state" if stats.get("warmup") else ""
-    rate = f"{stats['records_per_s']:.1f} records/sec ({stats['mb_per_s']:.2f} MB/sec)"
-    head = f"{stats['records']}{steady} records {verb}, {rate}"
-    lat = stats["latency"]
-    ack = lat.get("send_to_ack")
-    if not ack or not ack.get("count"):
-        return [head + "."]
-    lines = [head + ", " + _latency_text(ack, "latency") + "."]
-    for name, label in (("schedule_delay", "schedule delay"), ("end_to_end", "end-to-end")):
-        if lat.get(name, {}).get("count"):
-            lines.append(f"{label}: " + _latency_text(lat[name], label) + ".")
-    if stats.get("errors") or stats.get("buffer_full"):
-        lines.append(f"{stats['errors']} delivery errors, {stats['buffer_full']} BufferError retries.")
-    return lines
-
-
-def _latency_text(s: Mapping[str, Any], what: str) -> str:
-    return (
-        f"{s['mean_ms']:.2f} ms avg {what}, {s['max_ms']:.2f} ms max {what}, {s['p50_ms']:.2f} ms 50th, "
-        f"{s['p95_ms']:.2f} ms 95th, {s['p99_ms']:.2f} ms 99th, {s['p999_ms']:.2f} ms 99.9th"
-    )

@@ -68,7 +68,8 @@ def make_consumer(settings: ClientSettings, props: Mapping[str, str] | None = No
 
 
 def topic_info(client: Producer | Consumer, topic: str, timeout_s: float, servers: str) -> TopicInfo:
-    """Partitions, replication factor and broker count; waits for an auto-created topic.
+    """Partitions, replication factor and broker count; waits for an auto-created topic until
+    every partition has a leader (the client then knows where to send: the clock starts after).
 
     Raises :class:`KafkaUnavailableError` when the cluster does not answer and
     :class:`NotFoundError` when the topic does not exist within ``timeout_s``.
@@ -82,16 +83,22 @@ def topic_info(client: Producer | Consumer, topic: str, timeout_s: float, server
             last = str(exc.args[0] if exc.args else exc)
             continue
         meta = md.topics.get(topic)
-        if meta is not None and meta.error is None and meta.partitions:
+        if meta is not None and meta.error is None and meta.partitions and _led(meta):
             first = meta.partitions[min(meta.partitions)]
             return TopicInfo(len(meta.partitions), len(first.replicas), len(md.brokers))
         last = str(meta.error) if meta is not None and meta.error else "no partitions"
+        if meta is not None and meta.partitions and not meta.error:
+            last = "partitions without a leader"
         time.sleep(0.2)
     if "UNKNOWN_TOPIC" in last or "no partitions" in last:
         raise NotFoundError(f"topic {topic!r} does not exist ({last}): create it with kafka-topics --create")
     raise KafkaUnavailableError(
         f"cannot reach Kafka at {servers} within {timeout_s:g}s ({last}); check --bootstrap-server"
     )
+
+
+def _led(meta: object) -> bool:
+    return all(p.leader >= 0 and p.error is None for p in meta.partitions.values())  # type: ignore[attr-defined]
 
 
 def assign_from(consumer: Consumer, topic: str, partitions: int, start: str, timeout_s: float) -> None:

@@ -1,37 +1,61 @@
-"""The benchmark's hot loops: an open-loop producer, a consumer, and the per-interval recorder.
+"""The benchmark's hot loops: an open-loop producer and a consumer.
 
 **Open loop.** At ``throughput`` msg/s record ``i`` has an *intended* send time
 ``start + i / throughput``. The loop sends it then (or as soon as it can when behind) and never
-waits for an ack, so a stall shows up as schedule delay (intended -> actual send) and the
-latency measured from the intended time is not hidden (no coordinated omission). Three latencies:
+waits for an ack, so a stall shows up as schedule delay and in the latency measured from the
+intended time (no coordinated omission). The latencies (see ``docs/benchmark-floor.md``):
 
-* ``send_to_ack``: produce() -> delivery report (``Message.latency()``, evaluated inside
-  poll(); the loop calls ``poll(0)`` after every produce(), so the delay to the poll is small);
-* ``schedule_delay``: intended send time -> produce() call (not recorded when unthrottled);
-* ``end_to_end``: produce() wall clock (a µs header) -> the consumer has the record.
+* ``send_to_ack``: produce() -> delivery report (``Message.latency()``, evaluated inside poll());
+* ``schedule_delay`` and ``intended_to_ack`` (open loop only): intended time -> produce(), and
+  intended time -> delivery report of the same record (its delay plus its send-to-ack);
+* ``end_to_end`` / ``intended_end_to_end`` (``e2e``): produce() / intended time -> consumed.
 
 Payloads are pre-generated; a full local queue (``BufferError``) is counted and the record
-retried after ``poll``. Samples are appended to plain lists and turned into histograms once
-per interval (:func:`workbench.hdr.record_many`), keeping the per-record cost to an append.
+retried after ``poll``. Samples go to the :class:`Recorder`'s buffers (an append per sample);
+histograms are built off the send path.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import random
 import struct
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench import hdr
+from workbench.collect.bench_recorder import Recorder
 
 #: Header carrying the produce() wall-clock time in µs (big-endian int64) for end-to-end latency.
 SEND_HEADER = "wb_send_us"
-#: Each latency kind's sample unit -> µs factor.
-SCALE_TO_US = {"send_to_ack": 1e6, "schedule_delay": 1e-3, "end_to_end": 1.0}
+#: Header carrying the intended send time (wall clock, µs) of an open-loop e2e record.
+INTENDED_HEADER = "wb_intended_us"
+#: The GIL switch interval while a benchmark runs (Python's default is 5 ms).
+SWITCH_INTERVAL_S = 0.0002
 _PACK = struct.Struct(">q")
+
+
+@contextlib.contextmanager
+def quiet_runtime() -> Iterator[None]:
+    """While the loop runs: no cyclic GC pauses (objects so far frozen, collection off) and a
+    short GIL switch interval so the histogram worker never holds the send loop for long."""
+    was_enabled, interval = gc.isenabled(), sys.getswitchinterval()
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def payloads(record_size: int, count: int = 64, seed: int = 0) -> list[bytes]:
@@ -41,72 +65,12 @@ def payloads(record_size: int, count: int = 64, seed: int = 0) -> list[bytes]:
 
 
 @dataclass
-class Recorder:
-    """Counters and latency samples of the current interval; closes intervals into rows.
-
-    The loops bump ``records``/``bytes``/``errors`` and append samples to ``samples[kind]``
-    (a consumer thread may append concurrently: :meth:`close` drains only what it saw).
-    """
-
-    kinds: tuple[str, ...]
-    on_interval: Callable[[dict[str, Any]], None] | None = None
-    records: int = 0
-    bytes: int = 0
-    errors: int = 0
-    samples: dict[str, list[float]] = field(default_factory=dict)
-    intervals: list[dict[str, Any]] = field(default_factory=list)
-    _last: tuple[int, int, int] = (0, 0, 0)
-    _start_ns: int = 0
-
-    def __post_init__(self) -> None:
-        self.samples = {k: [] for k in self.kinds}
-        self.cumulative: dict[str, dict[str, Any]] = {}
-        self.wall0_ns = time.time_ns()
-        self.mono0_ns = time.perf_counter_ns()
-        self._start_ns = self.mono0_ns
-
-    def wall_us(self, mono_ns: int) -> int:
-        """The wall-clock time (µs since the epoch) of a ``perf_counter_ns`` reading."""
-        return (self.wall0_ns + mono_ns - self.mono0_ns) // 1000
-
-    def close(self, now_ns: int, phase: str, backlog: int | None) -> None:
-        """End the interval at ``now_ns``: one entry with counts and one histogram per kind."""
-        rec, byt, err = self.records, self.bytes, self.errors
-        hists = {}
-        for kind in self.kinds:
-            lst = self.samples[kind]
-            n = len(lst)
-            values = lst[:n]
-            del lst[:n]
-            scale = SCALE_TO_US[kind]
-            hists[kind] = hdr.from_values([v * scale for v in values])
-            self._add_cumulative(phase, kind, hists[kind])
-        entry = {
-            "start_us": self.wall_us(self._start_ns),
-            "end_us": self.wall_us(now_ns),
-            "phase": phase,
-            "records": rec - self._last[0],
-            "bytes": byt - self._last[1],
-            "errors": err - self._last[2],
-            "backlog": backlog,
-            "histograms": hists,
-        }
-        self._last = (rec, byt, err)
-        self._start_ns = now_ns
-        self.intervals.append(entry)
-        if self.on_interval is not None:
-            self.on_interval(entry)
-
-    def _add_cumulative(self, phase: str, kind: str, hist: Any) -> None:
-        slot = self.cumulative.setdefault(phase, {})
-        if kind not in slot:
-            slot[kind] = hdr.new_histogram()
-        slot[kind].add(hist)
-
-
-@dataclass
 class ProducerLoop:
-    """Send ``num_records`` records open-loop at ``throughput`` msg/s (<= 0: as fast as possible)."""
+    """Send ``num_records`` records open-loop at ``throughput`` msg/s (<= 0: as fast as possible).
+
+    ``max_pause_ns`` is the loop's own longest pause: from one produce() returning to the next
+    iteration (interval rotation and bookkeeping; waiting for the schedule excluded).
+    """
 
     producer: Any
     topic: str
@@ -121,6 +85,7 @@ class ProducerLoop:
     with_header: bool = False
     buffer_full: int = 0
     sent: int = 0
+    max_pause_ns: int = 0
     backlog_fn: Callable[[], int] | None = None
 
     def on_delivery(self, err: Any, msg: Any) -> None:
@@ -136,26 +101,48 @@ class ProducerLoop:
             if lat is not None:
                 rec.samples["send_to_ack"].append(lat)
 
+    def on_delivery_from(self, delay_ns: int, err: Any, msg: Any) -> None:
+        """Open-loop delivery callback: also samples intended -> ack (``delay_ns`` + send -> ack)."""
+        rec = self.recorder
+        if err is not None:
+            rec.errors += 1
+            return
+        rec.records += 1
+        rec.bytes += self.record_size
+        lat = msg.latency()
+        if lat is not None:
+            rec.samples["send_to_ack"].append(lat)
+            rec.samples["intended_to_ack"].append(lat + delay_ns / 1e9)
+
     def run(self) -> None:
         """The loop: wait for each record's intended time, produce(), poll(0); close intervals."""
         bodies = payloads(self.record_size)
-        mask = len(bodies) - 1
         period = 1e9 / self.throughput if self.throughput > 0 else 0.0
-        delays = self.recorder.samples.get("schedule_delay") if self.record_latency else None
-        start = time.perf_counter_ns()
+        timed = bool(period) and self.record_latency
+        with quiet_runtime():
+            self._run(bodies, period, timed)
+
+    def _run(self, bodies: list[bytes], period: float, timed: bool) -> None:
+        rec, mask = self.recorder, len(bodies) - 1
+        start = done = time.perf_counter_ns()
+        rec.begin(start)
         self._tick = start + int(self.interval_s * 1e9)
         self._warm_until = start + int(self.warmup_s * 1e9)
-        send = self._send_with_header if self.with_header else self._send
         warm_pending = self.warmup_s > 0
         for i in range(self.num_records):
             now = time.perf_counter_ns()
+            self.max_pause_ns = max(self.max_pause_ns, now - done)
             if period:
                 intended = start + int(i * period)
                 if now < intended:
                     now = self._wait_until(intended)
-                if delays is not None:
-                    delays.append(now - intended)
-            send(bodies[i & mask])
+            if timed:
+                delay = now - intended
+                rec.samples["schedule_delay"].append(delay)
+                self._send(bodies[i & mask], functools.partial(self.on_delivery_from, delay), intended)
+            else:
+                self._send(bodies[i & mask])
+            done = time.perf_counter_ns()
             self.sent = i + 1
             if now >= self._tick or i + 1 == self.warmup_records:
                 self._close(now, self.sent)
@@ -163,26 +150,24 @@ class ProducerLoop:
                 warm_pending = False
                 self._close(now, self.sent, "warmup")
 
-    def _send(self, body: bytes) -> None:
+    def _send(self, body: bytes, callback: Callable[..., None] | None = None, intended: int = 0) -> None:
+        kw: dict[str, Any] = {} if callback is None else {"on_delivery": callback}
         while True:
             try:
-                self.producer.produce(self.topic, body)
+                if self.with_header:
+                    kw["headers"] = self._headers(intended)
+                self.producer.produce(self.topic, body, **kw)
                 break
             except BufferError:
                 self.buffer_full += 1
                 self.producer.poll(0.005)
         self.producer.poll(0)
 
-    def _send_with_header(self, body: bytes) -> None:
-        while True:
-            try:
-                stamp = _PACK.pack(time.time_ns() // 1000)
-                self.producer.produce(self.topic, body, headers=[(SEND_HEADER, stamp)])
-                break
-            except BufferError:
-                self.buffer_full += 1
-                self.producer.poll(0.005)
-        self.producer.poll(0)
+    def _headers(self, intended_ns: int) -> list[tuple[str, bytes]]:
+        out = [(SEND_HEADER, _PACK.pack(time.time_ns() // 1000))]
+        if intended_ns:
+            out.append((INTENDED_HEADER, _PACK.pack(self.recorder.wall_us(intended_ns))))
+        return out
 
     def _wait_until(self, target_ns: int) -> int:
         """Serve delivery reports while waiting; the last ~200 µs spin for accuracy."""
@@ -236,13 +221,14 @@ class ConsumerLoop:
     def run(self, tick: Callable[[int], None] | None = None) -> None:
         """Consume in batches; ``tick(now_ns)`` is called after each batch (interval closing)."""
         rec = self.recorder
-        samples = rec.samples.get("end_to_end") if self.end_to_end else None
         last_data = time.monotonic()
         # consume() waits for a full batch or the timeout: small batches keep e2e latency honest
         size, wait = (50, 0.002) if self.end_to_end else (500, 0.1)
         while self.consumed < self.expected and not self.stop.is_set():
             batch = self.consumer.consume(size, wait)
             now_us = time.time_ns() // 1000
+            samples = rec.samples.get("end_to_end") if self.end_to_end else None
+            from_intended = rec.samples.get("intended_end_to_end") if self.end_to_end else None
             for msg in batch:
                 if msg.error() is not None:
                     rec.errors += 0 if self.end_to_end else 1
@@ -251,7 +237,10 @@ class ConsumerLoop:
                 if not self.end_to_end:  # in e2e mode the producer side owns the counters
                     rec.bytes += len(msg.value() or b"") + len(msg.key() or b"")
                 if samples is not None:
-                    samples.append(now_us - _sent_us(msg))
+                    sent, intended = _sent_us(msg)
+                    samples.append(now_us - sent)
+                    if from_intended is not None and intended is not None:
+                        from_intended.append(now_us - intended)
             if self.end_to_end is False:
                 rec.records = self.consumed
             if batch:
@@ -265,8 +254,8 @@ class ConsumerLoop:
                 tick(time.perf_counter_ns())
 
 
-def _sent_us(msg: Any) -> int:
-    for key, value in msg.headers() or ():
-        if key == SEND_HEADER and value is not None and len(value) == 8:
-            return _PACK.unpack(value)[0]
-    return msg.timestamp()[1] * 1000
+def _sent_us(msg: Any) -> tuple[int, int | None]:
+    """The record's produce() time (header, else its timestamp) and intended time (µs)."""
+    found = {k: _PACK.unpack(v)[0] for k, v in msg.headers() or () if v is not None and len(v) == 8}
+    sent = found.get(SEND_HEADER, msg.timestamp()[1] * 1000)
+    return sent, found.get(INTENDED_HEADER)

@@ -12,8 +12,11 @@ from workbench.store import Store
 
 __all__ = ["LATENCIES", "load_capacity_runs", "load_runs", "split_ids"]
 
-#: The latency kinds a benchmark interval records (``none``: throughput only).
-LATENCIES = ("send_to_ack", "schedule_delay", "end_to_end", "none")
+#: The latency kinds a benchmark interval records (``none``: throughput only), and ``auto``:
+#: per run, intended-to-ack when the run was open-loop, else send-to-ack (else end-to-end).
+LATENCIES = (
+    "auto", "send_to_ack", "intended_to_ack", "schedule_delay", "end_to_end", "intended_end_to_end", "none",
+)  # fmt: skip
 
 
 def split_ids(value: str | Sequence[str] | None) -> list[str] | None:
@@ -29,7 +32,7 @@ def load_runs(
     cluster: str | None = None,
     run_ids: str | Sequence[str] | None = None,
     sweep: str | None = None,
-    latency: str = "send_to_ack",
+    latency: str = "auto",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The selected ``bench_runs`` and their ``bench_intervals`` (``run_ids``: a list or a
     comma-separated string; ``sweep``: a sweep id). Errors name the bad parameter."""

@@ -2,7 +2,9 @@
 
 A benchmark import yields two frames, a ``bench_runs`` row per run and its ``bench_intervals``
 rows (see :mod:`workbench.schema`). The builders fill the fixed columns (source, tool, cluster)
-and convert units at one place: every ``*_ms`` column is milliseconds, every histogram µs.
+and convert units at one place: every ``*_ms`` column is milliseconds, every histogram µs. A
+figure the tool did not print stays null (a run's total too), never 0; the run's notes are
+kept in its ``params`` (``notes``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ class RunBuilder:
         row = {"phase": "steady", "cumulative": False, "latency": "send_to_ack", **cols}
         self.rows.append({"ts": start, "end": end, "cluster": self.cluster, "run_id": self.run_id, **row})
 
+    def _params(self) -> dict[str, Any]:
+        params = {"file": self.text.name, **self.meta.pop("params", {})}
+        return params | ({"notes": list(self.notes)} if self.notes else {})
+
     def build(self) -> BenchImport:
         """The frames; :class:`InputFileError` when the input held nothing to import."""
         if not self.rows:
@@ -73,15 +79,20 @@ class RunBuilder:
             "label": self.label or f"{self.tool} {self.text.name}",
             "source": self.source,
             "tool": self.tool,
-            "params": json.dumps({"file": self.text.name, **self.meta.pop("params", {})}, sort_keys=True),
+            "params": json.dumps(self._params(), sort_keys=True),
             "duration_s": (one["end"].max() - one["ts"].min()).total_seconds(),
-            "records": one["records"].sum(),
-            "bytes": one["bytes"].sum(),
-            "errors": one["errors"].sum(),
+            "records": total(one["records"]),
+            "bytes": total(one["bytes"]),
+            "errors": total(one["errors"]),
             **self.meta,
         }
         runs = conform(pl.DataFrame([row], infer_schema_length=None), "bench_runs")
         return BenchImport(runs, intervals, tuple(self.notes))
+
+
+def total(column: pl.Series) -> int | None:
+    """The column's sum, or None (unknown) when any value is unknown: never 0 for unknown."""
+    return None if column.is_empty() or column.null_count() else int(column.sum())
 
 
 def concat(parts: list[BenchImport]) -> BenchImport:

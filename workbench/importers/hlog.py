@@ -10,8 +10,9 @@ The format (HdrHistogram ``HistogramLogWriter``; jHiccup, OMB forks, wrk2, ``hdr
 
 Timestamps are seconds, relative to ``StartTime`` (or ``BaseTime``) when one is given and
 smaller than a year; absolute otherwise. The log does not say what unit its values are in, so
-the caller must (``unit``: ``ns``, ``us`` or ``ms``); values are converted to the workbench's
-µs histograms. Each tag becomes its own run. Every recorded value is one record.
+the caller must (``unit``: ``ns``, ``us`` or ``ms``); each source bucket is moved whole to the
+workbench's µs histograms (:func:`workbench.hdr.scaled`: bucketed once, not twice). Each tag
+becomes its own run. Every recorded value is one record.
 """
 
 from __future__ import annotations
@@ -77,16 +78,7 @@ def _entry(line: str, text: InputText, lineno: int, unit: str) -> tuple[str, flo
         source = hdr.decode(fields[3].strip())
     except ValueError as exc:
         raise InputFileError(text.name, lineno, str(exc)) from exc
-    return tag, t0, length, _to_us(source, UNITS_TO_US[unit])
-
-
-def _to_us(source: object, factor: float) -> object:
-    """Re-record ``source``'s values times ``factor`` into a workbench µs histogram."""
-    out = hdr.new_histogram()
-    for item in source.get_recorded_iterator():  # type: ignore[attr-defined]
-        value = max(hdr.LOWEST_US, min(hdr.HIGHEST_US, round(item.value_iterated_to * factor)))
-        out.record_value(value, item.count_at_value_iterated_to)
-    return out
+    return tag, t0, length, hdr.scaled(source, UNITS_TO_US[unit])
 
 
 def _run(

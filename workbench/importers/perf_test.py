@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from workbench.errors import InputFileError
 from workbench.importers import InputText, Source, read_input, snapshot_time
@@ -42,9 +43,14 @@ _WARMUP_RE = re.compile(r"^Warmup first (\d+) records")
 
 
 def read_producer_perf(
-    source: Source, cluster: str = "bench", at: dt.datetime | None = None, label: str | None = None
+    source: Source,
+    cluster: str = "bench",
+    at: dt.datetime | None = None,
+    label: str | None = None,
+    record_size: int | None = None,
 ) -> BenchImport:
-    """Parse ``kafka-producer-perf-test`` output (see the module docstring)."""
+    """Parse ``kafka-producer-perf-test`` output (see the module docstring); ``record_size``
+    (the run's ``--record-size``) gives exact bytes, else they come from the printed MB/sec."""
     text = read_input(source)
     windows: list[tuple[int, str, tuple[float, ...]]] = []
     summaries: list[tuple[bool, tuple[float, ...]]] = []
@@ -73,9 +79,12 @@ def read_producer_perf(
     )
     run.label = label
     run.meta = {"warmup_records": warmup or None, "num_records": int(total[0]) if total else None}
-    _add_windows(run, windows)
+    run.meta["record_size"] = record_size
+    _add_windows(run, windows, record_size)
     for steady, values in summaries:
-        _add_summary(run, values, "steady" if steady or not warmup else "all", end)
+        _add_summary(run, values, "steady" if steady or not warmup else "all", end, record_size)
+    if record_size is None:
+        run.notes.append(_ROUGH_BYTES)
     if warmup and not any(steady for steady, _ in summaries):
         run.notes.append("warm-up announced but no steady-state summary line found")
     return run.build()
@@ -89,37 +98,63 @@ def _secs(value: float) -> dt.timedelta:
     return dt.timedelta(seconds=value)
 
 
-def _add_windows(run: RunBuilder, windows: list[tuple[int, str, tuple[float, ...]]]) -> None:
+_ROUGH_BYTES = "bytes rebuilt from the printed MB/sec (2 decimals); give --record-size for exact bytes"
+
+
+def _bytes(records: float, mb_per_s: float, secs: float, record_size: int | None) -> int:
+    """records x size when the size is known, else the printed (rounded) MB/sec x seconds."""
+    return int(records) * record_size if record_size else round(mb_per_s * MIB * secs)
+
+
+def _add_windows(
+    run: RunBuilder, windows: list[tuple[int, str, tuple[float, ...]]], record_size: int | None
+) -> None:
     t = run.start
     for _lineno, phase, (records, rate, mb, avg, mx) in windows:
         secs = records / rate if rate > 0 else 0.0
         end = t + _secs(secs)
         run.add(
-            t, end, phase=phase, records=int(records), bytes=round(mb * MIB * secs),
+            t, end, phase=phase, records=int(records), bytes=_bytes(records, mb, secs, record_size),
             count=int(records), mean_ms=avg, max_ms=mx,
         )  # fmt: skip
         t = end
 
 
-def _add_summary(run: RunBuilder, values: tuple[float, ...], phase: str, end: dt.datetime) -> None:
+def _add_summary(
+    run: RunBuilder, values: tuple[float, ...], phase: str, end: dt.datetime, record_size: int | None
+) -> None:
     records, rate, mb, avg, mx, p50, p95, p99, p999 = values
     secs = records / rate if rate > 0 else 0.0
     stats = {"mean_ms": avg, "max_ms": mx, "p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "p999_ms": p999}
     run.add(
         end - _secs(secs), end, phase=phase, cumulative=True, records=int(records),
-        bytes=round(mb * MIB * secs), count=int(records), **stats,
+        bytes=_bytes(records, mb, secs, record_size), count=int(records), **stats,
     )  # fmt: skip
 
 
 # -- kafka-consumer-perf-test ----------------------------------------------------------------
 _CONSUMER_COLS = 10
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}:\d{3}$")
+#: The tool's column names after the two time (or time, threadId) columns.
+_FIGURES = (
+    "data.consumed.in.MB", "MB.sec", "data.consumed.in.nMsg", "nMsg.sec", "rebalance.time.ms",
+    "fetch.time.ms", "fetch.MB.sec", "fetch.nMsg.sec",
+)  # fmt: skip
+_NO_TOTAL = (
+    "--show-detailed-stats prints no final total: records consumed after the last reporting "
+    "interval are not counted (the tool's count of the whole run is unknown)"
+)
 
 
 def read_consumer_perf(
-    source: Source, cluster: str = "bench", label: str | None = None, utc_offset_h: float = 0.0
+    source: Source,
+    cluster: str = "bench",
+    label: str | None = None,
+    utc_offset_h: float = 0.0,
+    record_size: int | None = None,
 ) -> BenchImport:
-    """Parse ``kafka-consumer-perf-test`` CSV output (see the module docstring)."""
+    """Parse ``kafka-consumer-perf-test`` CSV output (see the module docstring). Every printed
+    figure is kept in the run's ``params`` (``printed``); ``record_size`` gives exact bytes."""
     text = read_input(source)
     rows: list[tuple[int, list[str]]] = []
     detailed: bool | None = None
@@ -146,29 +181,46 @@ def read_consumer_perf(
         detailed = not _DATE_RE.match(rows[0][1][1])
     offset = dt.timedelta(hours=utc_offset_h)
     when = lambda s, n: _parse_time(s, text, n) - offset  # noqa: E731
-    run = _consumer_run(text, rows, detailed, when, cluster, label)
+    run = _consumer_run(text, rows, detailed, when, cluster, label, record_size)
     run.notes.extend(notes)
+    if detailed:
+        run.notes.append(_NO_TOTAL)
     if utc_offset_h == 0:
         run.notes.append("times read as UTC (the tool prints local time without a zone)")
     return run.build()
 
 
-def _consumer_run(text, rows, detailed, when, cluster, label) -> RunBuilder:  # type: ignore[no-untyped-def]
+def _printed(fields: list[str], text: InputText, line: int, detailed: bool) -> dict[str, Any]:
+    """One printed row as ``{column name: value}``, numbers as the tool printed them."""
+    head = {"time": fields[0], "threadId": fields[1]} if detailed else {
+        "start.time": fields[0], "end.time": fields[1]}  # fmt: skip
+    return head | {name: number(v, text, line, name) for name, v in zip(_FIGURES, fields[2:], strict=True)}
+
+
+def _consumer_bytes(records: float, mb: float, record_size: int | None) -> int:
+    return int(records) * record_size if record_size else round(mb * MIB)
+
+
+def _consumer_run(text, rows, detailed, when, cluster, label, record_size) -> RunBuilder:  # type: ignore[no-untyped-def]
+    printed = [_printed(f, text, n, detailed) for n, f in rows]
     first_no, first = rows[0]
     if not detailed:
         start, end = when(first[0], first_no), when(first[1], first_no)
         run = RunBuilder(
             text, "consumer", "kafka-consumer-perf-test", "perf-test", cluster, start, label=label
         )
-        mb, msgs = (number(first[i], text, first_no, name) for i, name in ((2, "MB"), (4, "nMsg")))
-        run.add(start, end, latency="none", cumulative=True, records=int(msgs), bytes=round(mb * MIB))
-        run.meta = {"params": {"rebalance_ms": number(first[6], text, first_no, "rebalance.time.ms")}}
+        mb, msgs = printed[0]["data.consumed.in.MB"], printed[0]["data.consumed.in.nMsg"]
+        run.add(
+            start, end, latency="none", cumulative=True, records=int(msgs),
+            bytes=_consumer_bytes(msgs, mb, record_size),
+        )  # fmt: skip
+        run.meta = {"params": {"printed": printed[0]}, "record_size": record_size}
         return run
     prev_msgs, prev_mb, prev_t = 0.0, 0.0, None
     run = None
-    for lineno, f in rows:
+    for (lineno, f), row in zip(rows, printed, strict=True):
         t = when(f[0], lineno)
-        mb, msgs, rate = (number(f[i], text, lineno, n) for i, n in ((2, "MB"), (4, "nMsg"), (5, "nMsg.sec")))
+        mb, msgs, rate = (row[k] for k in ("data.consumed.in.MB", "data.consumed.in.nMsg", "nMsg.sec"))
         if prev_t is None:
             secs = (msgs / rate) if rate > 0 else 0.0
             prev_t = t - dt.timedelta(seconds=secs)
@@ -176,9 +228,11 @@ def _consumer_run(text, rows, detailed, when, cluster, label) -> RunBuilder:  # 
                 text, "consumer", "kafka-consumer-perf-test", "perf-test", cluster, prev_t, label=label
             )
         assert run is not None
-        run.add(prev_t, t, latency="none", records=int(msgs - prev_msgs), bytes=round((mb - prev_mb) * MIB))
+        size = _consumer_bytes(msgs, mb, record_size) - _consumer_bytes(prev_msgs, prev_mb, record_size)
+        run.add(prev_t, t, latency="none", records=int(msgs - prev_msgs), bytes=size)
         prev_msgs, prev_mb, prev_t = msgs, mb, t
     assert run is not None
+    run.meta = {"params": {"printed": printed}, "record_size": record_size}
     return run
 
 

@@ -258,11 +258,12 @@ def broker_needs(
 def _replica_rates(
     part: pl.DataFrame, placement: pl.DataFrame, topics: pl.DataFrame, params: CapacityParams
 ) -> pl.DataFrame:
-    """One row per (broker, replica): mean and peak bytes/s of its partition, bytes its retention holds."""
-    mean = part.group_by("topic", "partition").agg(mean=pl.col("bytes_per_s").mean())
-    share = mean.with_columns(share=pl.col("mean") / pl.col("mean").sum().over("topic"))
+    """One row per (broker, replica): mean and peak bytes/s of its partition (the topic's rate x
+    the partition's current share), bytes its retention holds."""
+    share = current_share(part)
     info = topics.select(
         "topic",
+        "mean_bytes_per_s",
         "p99_bytes_per_s",
         "retention_h",
         "cleanup_policy",
@@ -277,7 +278,7 @@ def _replica_rates(
     per_replica_size = pl.col("size_bytes") / (pl.col("partitions") * pl.col("rf"))
     retained = (
         pl.when(bounded)
-        .then(pl.col("mean") * ret_h * 3600 * (1 + params.overhead))
+        .then(pl.col("mean_bytes_per_s") * pl.col("share") * ret_h * 3600 * (1 + params.overhead))
         .otherwise(per_replica_size)
     )
     rows = (
@@ -293,6 +294,22 @@ def _replica_rates(
         retained_now=retained.fill_null(0.0),
         retained_horizon=(retained * growth.clip(lower_bound=1.0)).fill_null(0.0),
     )
+
+
+def current_share(part: pl.DataFrame) -> pl.DataFrame:
+    """Each partition's share of its topic's bytes since the topic's newest partition appeared
+    (the current layout): ``topic, partition, share``. Equal shares when no bytes were seen.
+
+    Summing each partition's mean over its own lifetime instead overstates a topic that gained
+    partitions in the window (the new ones' means cover only the later, split traffic).
+    """
+    since = part.group_by("topic", "partition").agg(first=pl.col("ts").min())
+    since = since.group_by("topic").agg(since=pl.col("first").max())
+    recent = part.join(since, on="topic").filter(pl.col("ts") >= pl.col("since"))
+    mean = recent.group_by("topic", "partition").agg(mean=pl.col("bytes_per_s").mean().fill_null(0.0))
+    total = pl.col("mean").sum().over("topic")
+    share = pl.when(total > 0).then(pl.col("mean") / total).otherwise(1.0 / pl.len().over("topic"))
+    return mean.select("topic", "partition", share.alias("share"))
 
 
 def _disk_now(log_dirs: pl.DataFrame) -> pl.DataFrame:

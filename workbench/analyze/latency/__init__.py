@@ -4,6 +4,7 @@ from workbench.analyze.latency.findings import (
     SUMMARY_FORMATS,
     comparison,
     headline,
+    latency_title,
     settings_table,
     summary_table,
 )
@@ -15,6 +16,7 @@ from workbench.analyze.latency.percentiles import (
     exact_percentile,
     interval_series,
     merged_stats,
+    resolve_latency,
     run_summary,
     sweep_curve,
 )
@@ -29,7 +31,9 @@ __all__ = [
     "exact_percentile",
     "headline",
     "interval_series",
+    "latency_title",
     "merged_stats",
+    "resolve_latency",
     "run_summary",
     "settings_table",
     "summary_table",

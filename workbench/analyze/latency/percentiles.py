@@ -64,7 +64,10 @@ def run_summary(
     rows = []
     for run in runs.sort("ts").iter_rows(named=True):
         mine = intervals.filter((pl.col("run_id") == run["run_id"]) & (pl.col("phase") == phase))
-        rows.append({**_run_columns(run), **_throughput(mine, run), **_latency_stats(mine, latency)})
+        kind = resolve_latency(mine, latency)
+        rows.append(
+            {**_run_columns(run), **_throughput(mine, run), "latency": kind, **_latency_stats(mine, kind)}
+        )
     schema = {
         "run_id": pl.String,
         "label": pl.String,
@@ -77,6 +80,7 @@ def run_summary(
         "records_per_s": pl.Float64,
         "mb_per_s": pl.Float64,
         "errors": pl.Int64,
+        "latency": pl.String,
         "count": pl.Int64,
         **{c: pl.Float64 for c in STAT_COLUMNS[1:]},
     }
@@ -93,9 +97,9 @@ def _throughput(rows: pl.DataFrame, run: dict) -> dict:
     per = rows.filter(~pl.col("cumulative"))
     src = cum if cum.height else per
     one = src.filter(pl.col("latency") == src["latency"].min()) if src.height else src
-    records = int(one["records"].sum()) if one.height else run.get("records")
-    bytes_ = one["bytes"].sum() if one.height else run.get("bytes")
-    errors = int(one["errors"].sum()) if one.height else run.get("errors")
+    records = _known_sum(one["records"]) if one.height else run.get("records")
+    bytes_ = _known_sum(one["bytes"]) if one.height else run.get("bytes")
+    errors = _known_sum(one["errors"]) if one.height else run.get("errors")
     duration = (one["end"].max() - one["ts"].min()).total_seconds() if one.height else run.get("duration_s")
     rate = records / duration if records is not None and duration else None
     mb = bytes_ / MIB / duration if bytes_ is not None and duration else None
@@ -106,6 +110,24 @@ def _throughput(rows: pl.DataFrame, run: dict) -> dict:
         "mb_per_s": mb,
         "errors": errors,
     }
+
+
+def _known_sum(column: pl.Series) -> int | None:
+    """The sum, or None (unknown) when any value is unknown: an unknown count is never 0."""
+    return None if column.null_count() else int(column.sum())
+
+
+#: What ``auto`` picks, in order: the first latency the run measured.
+AUTO_ORDER = ("intended_to_ack", "send_to_ack", "end_to_end")
+
+
+def resolve_latency(rows: pl.DataFrame, latency: str) -> str:
+    """``latency``, or for ``auto`` the latency an open-loop user sees: intended-to-ack when the
+    run measured it (it ran on a schedule), else send-to-ack, else end-to-end."""
+    if latency != "auto":
+        return latency
+    measured = set(rows.filter((pl.col("count") > 0) | pl.col("p50_ms").is_not_null())["latency"].to_list())
+    return next((k for k in AUTO_ORDER if k in measured), "send_to_ack")
 
 
 def _latency_stats(rows: pl.DataFrame, latency: str) -> dict:
@@ -133,10 +155,8 @@ def distribution(
     ticks = 100 * (1 - np.logspace(0, -5, 61)[1:])
     parts = []
     for run in runs.sort("ts").iter_rows(named=True):
-        mine = intervals.filter(
-            (pl.col("run_id") == run["run_id"]) & (pl.col("phase") == phase) & (pl.col("latency") == latency)
-        )
-        points = _curve_points(mine, ticks)
+        mine = intervals.filter((pl.col("run_id") == run["run_id"]) & (pl.col("phase") == phase))
+        points = _curve_points(mine.filter(pl.col("latency") == resolve_latency(mine, latency)), ticks)
         parts.extend({"run_id": run["run_id"], "label": run["label"], **pt} for pt in points)
     return pl.DataFrame(
         parts,
@@ -169,7 +189,8 @@ def interval_series(
     """Per-interval series: ``run_id, label, phase, t_s`` (seconds since the run started),
     ``records_per_s, mb_per_s, errors, backlog`` and ``p50_ms, p99_ms, max_ms`` of ``latency``."""
     per = intervals.filter(~pl.col("cumulative"))
-    lat = per.filter(pl.col("latency") == latency)
+    chosen = {rid: resolve_latency(rows, latency) for (rid,), rows in per.group_by("run_id")}
+    lat = per.filter(pl.col("latency") == pl.col("run_id").replace_strict(chosen, default=None))
     if lat.is_empty():
         lat = per.filter(pl.col("latency") == "none")
     starts = runs.select("run_id", "label", pl.col("ts").alias("run_ts"))

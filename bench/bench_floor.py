@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""The benchmark tool's own floor: what ``workbench bench producer`` adds to every measurement.
+
+    python bench/bench_floor.py [--baseline COMMIT] [--seconds 20] [--rate 5000] [--stress-rate 50000]
+                                [--bootstrap-server HOST:PORT]
+
+Two set-ups, each run with this tree's recorder and with the recorder of ``--baseline`` (the
+old code, extracted with ``git archive`` into a temporary directory), interleaved:
+
+* **no-op producer** (no broker): the real send loop and recorder with a producer whose
+  produce() queues and whose poll() acks at once, at ``--rate`` and at ``--stress-rate`` msg/s;
+* **loopback broker**: the real command, ``python -m workbench bench producer --throughput
+  RATE --json``, against a local broker (``scripts/kafka-local``, started and stopped here
+  unless ``--bootstrap-server`` is given).
+
+Per contender: schedule-delay p99/p99.9/max, the longest interval rotation on the send thread
+and (new code) the loop's own longest pause. Goal: schedule-delay p99.9 < 1 ms at 5,000 msg/s
+and rotation < 1 ms. Prints ratios old/new and writes ``bench/results/floor.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import importlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "kafka-local"
+
+
+class NoopMessage:
+    """What a delivery callback reads: the latency since produce()."""
+
+    def __init__(self, latency: float) -> None:
+        self._latency = latency
+
+    def latency(self) -> float:
+        return self._latency
+
+
+class NoopProducer:
+    """No broker: produce() queues the record, poll() acks every queued record at once."""
+
+    def __init__(self, on_delivery: Any) -> None:
+        self.on_delivery = on_delivery
+        self.pending: collections.deque = collections.deque()
+
+    def produce(self, topic: str, value: bytes, on_delivery: Any = None, headers: Any = None) -> None:
+        self.pending.append((on_delivery or self.on_delivery, time.perf_counter()))
+
+    def poll(self, timeout: float = 0) -> int:
+        n = len(self.pending)
+        now = time.perf_counter()
+        while self.pending:
+            cb, t = self.pending.popleft()
+            cb(None, NoopMessage(now - t))
+        if timeout > 0:
+            time.sleep(timeout)
+        return n
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+
+def extract(commit: str, into: Path) -> Path:
+    """``git archive COMMIT workbench`` unpacked under ``into``; returns that directory."""
+    tar = into / "old.tar"
+    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(tar), commit, "workbench"], check=True)
+    with tarfile.open(tar) as t:
+        t.extractall(into, filter="data")
+    return into
+
+
+def load_loop(tree: Path) -> Any:
+    """The ``workbench.collect.bench_loop`` module of ``tree`` (a fresh import each time)."""
+    for name in [m for m in sys.modules if m == "workbench" or m.startswith("workbench.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(tree))
+    try:
+        return importlib.import_module("workbench.collect.bench_loop")
+    finally:
+        sys.path.remove(str(tree))
+
+
+def noop_run(tree: Path, rate: float, seconds: float) -> dict[str, float]:
+    """One no-op-producer run of ``tree``'s loop: schedule delay and pause figures (ms)."""
+    mod = load_loop(tree)
+    rotations: list[int] = []
+    kinds = ("send_to_ack", "schedule_delay")
+    kinds += ("intended_to_ack",) if hasattr(mod.ProducerLoop, "on_delivery_from") else ()
+    recorder = mod.Recorder(kinds)
+    close = recorder.close
+
+    def timed_close(*args: Any) -> None:
+        t0 = time.perf_counter_ns()
+        close(*args)
+        rotations.append(time.perf_counter_ns() - t0)
+
+    recorder.close = timed_close
+    loop = mod.ProducerLoop(None, "t", int(rate * seconds), 100, rate, recorder, 1.0)
+    loop.producer = NoopProducer(loop.on_delivery)
+    loop.run()
+    loop.drain(10)
+    if hasattr(recorder, "finish"):
+        recorder.finish()
+    hdr = importlib.import_module("workbench.hdr")
+    steady = recorder.cumulative["steady"]
+    delay = hdr.summarize(steady["schedule_delay"])
+    ack = hdr.summarize(steady["send_to_ack"])
+    out = {k: delay[k] for k in ("p99_ms", "p999_ms", "max_ms")}
+    out |= {"send_to_ack_p999_ms": ack["p999_ms"], "rotation_max_ms": max(rotations) / 1e6}
+    if hasattr(loop, "max_pause_ns"):
+        out["loop_pause_max_ms"] = loop.max_pause_ns / 1e6
+    return out
+
+
+def bare_run(rate: float, seconds: float) -> dict[str, float]:
+    """The machine's own floor: the same wait (spin on the clock) with no producer and no
+    recorder, delays kept in a preallocated numpy array."""
+    import numpy as np
+
+    n = int(rate * seconds)
+    delays = np.zeros(n, dtype=np.int64)
+    period = 1e9 / rate
+    start = time.perf_counter_ns()
+    for i in range(n):
+        intended = start + int(i * period)
+        now = time.perf_counter_ns()
+        while now < intended:
+            now = time.perf_counter_ns()
+        delays[i] = now - intended
+    q = np.percentile(delays, [99, 99.9, 100], method="inverted_cdf") / 1e6
+    return {"p99_ms": float(q[0]), "p999_ms": float(q[1]), "max_ms": float(q[2])}
+
+
+def kafka_local(*args: str) -> str:
+    proc = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise SystemExit(f"kafka-local {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def new_topic(bootstrap: str) -> str:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    name = f"bench-floor-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(name, 1, 1)])[name].result(30)
+    return name
+
+
+def cli_run(tree: Path, bootstrap: str, rate: float, seconds: float, data: Path) -> dict[str, float]:
+    """The real command of ``tree`` against the broker; figures from its --json summary (ms)."""
+    cmd = [
+        sys.executable, "-m", "workbench", "bench", "producer", "--bootstrap-server", bootstrap,
+        "--topic", new_topic(bootstrap), "--num-records", str(int(rate * seconds)), "--throughput",
+        str(rate), "--producer-props", "linger.ms=0", "--json", "--data-dir", str(data),
+    ]  # fmt: skip
+    env = os.environ | {"PYTHONPATH": str(tree)}
+    # cwd=tree: ``python -m`` puts the working directory first on sys.path
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tree, timeout=seconds * 10 + 120)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    stats = json.loads(proc.stdout)
+    delay, ack = stats["latency"]["schedule_delay"], stats["latency"]["send_to_ack"]
+    out = {k: delay[k] for k in ("p99_ms", "p999_ms", "max_ms")}
+    out["send_to_ack_p999_ms"] = ack["p999_ms"]
+    out |= {k: stats[k] for k in ("loop_pause_max_ms", "rotation_max_ms") if k in stats}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--baseline", default="065afd7", help="commit holding the old recorder")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=5000.0)
+    parser.add_argument("--stress-rate", type=float, default=50000.0)
+    parser.add_argument("--bootstrap-server")
+    args = parser.parse_args()
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        old = extract(args.baseline, Path(tmp))
+        trees = {"old": old, "new": ROOT}
+        for rate in (args.rate, args.stress_rate):
+            results.setdefault(f"bare loop {rate:g}/s", {})["machine"] = bare_run(rate, args.seconds)
+            for name, tree in trees.items():
+                results.setdefault(f"noop {rate:g}/s", {})[name] = noop_run(tree, rate, args.seconds)
+        bootstrap, state = args.bootstrap_server, None
+        if bootstrap is None:
+            state = Path(tmp) / "kafka"
+            bootstrap = kafka_local("start", "--dir", str(state)).strip().splitlines()[-1]
+        try:
+            for name, tree in trees.items():
+                data = Path(tmp) / f"data-{name}"
+                results.setdefault(f"loopback broker {args.rate:g}/s", {})[name] = cli_run(
+                    tree, bootstrap, args.rate, args.seconds, data
+                )
+        finally:
+            if state is not None:
+                kafka_local("stop", "--dir", str(state))
+    report(results, args)
+
+
+def report(results: dict[str, dict[str, dict[str, float]]], args: argparse.Namespace) -> None:
+    """Print old vs new with ratios; write bench/results/floor.json."""
+    for setup, pair in results.items():
+        print(f"\n{setup} ({args.seconds:g} s)")
+        if "machine" in pair:
+            print("  " + "   ".join(f"{k} {v:.3f} ms" for k, v in pair["machine"].items()))
+            continue
+        for key in pair["new"]:
+            o, n = pair["old"].get(key), pair["new"][key]
+            ratio = f"{o / n:8.1f}x" if o is not None and n else "        -"
+            old = f"{o:10.3f}" if o is not None else "         -"
+            print(f"  {key:22} old {old} ms   new {n:10.3f} ms   old/new {ratio}")
+    first = results[f"noop {args.rate:g}/s"]["new"]
+    goals = {
+        "noop schedule-delay p99.9 < 1 ms": first["p999_ms"] < 1.0,
+        "noop rotation < 1 ms": first["rotation_max_ms"] < 1.0,
+    }
+    print("\n" + "\n".join(f"{'met ' if ok else 'MISSED'} {goal}" for goal, ok in goals.items()))
+    out = ROOT / "bench" / "results" / "floor.json"
+    payload = {
+        "params": vars(args), "host": platform.node(), "cpus": os.cpu_count(), "load": os.getloadavg(),
+        "python": platform.python_version(), "results": results, "goals": goals,
+    }  # fmt: skip
+    out.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
