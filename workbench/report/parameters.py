@@ -2,7 +2,7 @@
 
 One ``name = literal  # type: KIND  meaning`` per line (papermill's own comment syntax, read with its
 inspector). Text from the command line is converted and validated by KIND before the kernel starts;
-``none``/``null`` gives None unless the kind is a choice that lists ``none``. Kinds: docs/reports.md.
+``None`` gives None; ``none``/``null`` too, except for text and choices listing them.
 """
 
 from __future__ import annotations
@@ -118,8 +118,9 @@ def coerce(name: str, value: Any, default: Any, kind: str | None = None) -> Any:
     choices = _CHOICE_RE.match(kind)
     if choices:
         return _choice(name, text, choices.group("values").split("|"))
-    if text.lower() in _NULL or (not text and kind not in ("str", "path")):
-        return None
+    textual = isinstance(default, str) and kind in ("str", "path", "list")
+    if text == "None" or (not textual and (text.lower() in _NULL or not text)):
+        return None  # a text parameter keeps "none"/"null" as its literal value; "None" is papermill's None
     check = _CHECKS.get(kind)
     if check is None:
         return value
@@ -162,16 +163,17 @@ def _to_duration(text: str) -> str:
 
 def _span(text: str) -> dt.timedelta | None:
     """The duration ``text`` names, None when it is no duration; ValueError when out of range."""
-    from workbench.timeparse import parse_duration
+    from workbench.units import parse_duration
 
     try:
         span = parse_duration(text)
-    except ConfigError:
-        return None
+    except ConfigError as exc:
+        reason = str(exc).split(": ", 1)[-1]
+        if reason.startswith("use a number with a unit"):
+            return None
+        raise ValueError(reason) from None
     except (OverflowError, ValueError):
-        raise ValueError("must be a finite duration") from None
-    if span <= dt.timedelta(0):
-        raise ValueError("must be longer than zero")
+        raise ValueError("not a finite number") from None
     if span > MAX_DURATION:
         raise ValueError(f"longer than {MAX_DURATION.days} days")
     return span
