@@ -283,10 +283,17 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
         "-p",
         "horizon_days",
         "30",
+        "-p",
+        "broker_disk_gb",
+        "1000",
+        "-p",
+        "broker_nic_mb_s",
+        "125",
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert "1,000 GB (given by you)" in html
     assert "<script src=" not in html and "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for text in ("Headroom per topic", "Ingress forecast", "Disk per broker", "brokerCapacities", "What if"):
@@ -295,14 +302,36 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
 
 
 def test_report_renders_on_the_sample(tmp_path: Path) -> None:
+    """No disk or NIC given: no disk verdict, no capacity.json, and every figure states its basis."""
     result = CliRunner().invoke(
         main, ["report", "capacity", "--data-dir", str(SAMPLE), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
     assert "analytics-etl on clickstream tops out" in html
-    assert "Broker 1 holds" in html
+    assert "Broker disk capacity unknown" in html and "16,000" not in html
+    assert "No capacity.json" in html and "brokerCapacities" not in html
     assert html.count('<div id="altair-viz-') >= 8
+    doc = json.loads(next(tmp_path.glob("capacity/*.findings.json")).read_text())
+    basis = {f["quantity"]: f["basis"] for f in doc["figures"]}
+    assert basis["broker disk capacity"] == "unknown" and basis["broker NIC capacity"] == "unknown"
+    assert basis["P: producer throughput per partition"] == "measured"  # the sample's benchmark runs
+    assert basis["disk overhead"] == "assumed"
+    assert {"ok"} != {f["level"] for f in doc["findings"] if "disk" in f["text"]}
+
+
+def test_cruise_control_json_refuses_unknown_values() -> None:
+    from workbench.analyze import capacity
+    from workbench.errors import ConfigError
+
+    producer = sz.PartitionCapacity(None, None, "no benchmark runs")
+    params = capacity.make_params(producer, None, 30, 1.5, None, None, 0.7, None, 125)
+    inputs = capacity.CapacityInputs(
+        pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [1]
+    )
+    with pytest.raises(ConfigError, match=r"unknown: broker disk capacity \(broker_disk_gb"):
+        capacity.cruise_control_json(None, inputs, params)  # type: ignore[arg-type]
+    assert params.nic_basis == "given by you" and params.disk_basis == "unknown"
 
 
 def test_report_bad_parameter(tmp_path: Path) -> None:
@@ -399,3 +428,36 @@ def test_measured_ingress_on_a_real_broker(kafka, topic_factory) -> None:
     # on disk a record is SIZE plus a few bytes of overhead; offsets and log-dir sizes are read a few
     # milliseconds apart while 2 MB/s arrive, so the estimate may land a little under SIZE
     assert math.isfinite(bpm) and SIZE * 0.98 <= bpm < SIZE * 1.05
+
+
+# -- consumer state: one scenario per row -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("members", "last_msg_per_s", "max_msg_per_s", "p99_in", "state"),
+    [
+        (0, 0.0, 500.0, 1000.0, "stopped"),  # no members, no progress: stopped, not bound
+        (None, None, 500.0, 1000.0, "stopped"),  # never seen in the newest interval
+        (2, 0.0, 500.0, 1000.0, "bound"),  # members but stalled below the p99: capacity-limited
+        (0, 400.0, 500.0, 1000.0, "bound"),  # still committing (static members): bound
+        (2, 900.0, 990.0, 1000.0, "keeps up"),  # within 5 % of the p99
+    ],
+)
+def test_consumer_state(
+    members: int | None, last_msg_per_s: float | None, max_msg_per_s: float, p99_in: float, state: str
+) -> None:
+    from workbench.analyze.capacity.plan import _consumer_state
+
+    row = pl.DataFrame(
+        {
+            "members": [members],
+            "last_msg_per_s": [last_msg_per_s],
+            "max_msg_per_s": [max_msg_per_s],
+            "p99_in": [p99_in],
+        },
+        schema={
+            "members": pl.Int64,
+            "last_msg_per_s": pl.Float64,
+            "max_msg_per_s": pl.Float64,
+            "p99_in": pl.Float64,
+        },
+    )
+    assert row.select(_consumer_state()).to_series().item() == state

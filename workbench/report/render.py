@@ -25,7 +25,7 @@ from workbench.errors import ConfigError, ReportError
 from workbench.report.catalog import ReportSpec, get_report
 from workbench.report.export import to_html
 from workbench.report.index import write_index
-from workbench.report.notebook import FINDINGS_KEY
+from workbench.report.notebook import FIGURES_KEY, FINDINGS_KEY
 from workbench.report.notify import findings_document
 from workbench.report.parameters import check_parameters, read_defaults
 
@@ -91,7 +91,8 @@ def render(
     meta["cluster"] = effective.get("cluster")
     _write_text(meta_path, json.dumps(meta, indent=2, default=str))
     findings_path = target / f"{stamp}.findings.json"
-    _write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings))
+    figures = notebook_findings(executed, FIGURES_KEY)
+    _write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings, figures))
     write_index(Path(out_dir), catalog)
     return Rendered(
         spec.name,
@@ -254,12 +255,13 @@ def notebook_info(nb: Any) -> dict[str, Any]:
     return info
 
 
-def notebook_findings(nb: Any) -> list[dict[str, Any]]:
-    """Every finding the notebook showed (:func:`workbench.report.notebook.show_findings`), in order."""
+def notebook_findings(nb: Any, key: str = FINDINGS_KEY) -> list[dict[str, Any]]:
+    """Every finding the notebook showed (:func:`workbench.report.notebook.show_findings`), in order;
+    with ``key=FIGURES_KEY`` every figure (:func:`workbench.report.notebook.show_figures`)."""
     found: list[dict[str, Any]] = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            found.extend(output.get("metadata", {}).get(FINDINGS_KEY, []))
+            found.extend(output.get("metadata", {}).get(key, []))
     return found
 
 

@@ -1,7 +1,9 @@
 """Capacity: ingress rates, forecasts, sizing, the plan, and the report's findings and tables."""
 
 from workbench.analyze.capacity.findings import (
+    GIVEN,
     bench_capacities,
+    capacity_basis,
     capacity_inputs,
     capacity_note,
     consumer_findings,
@@ -21,6 +23,7 @@ from workbench.analyze.capacity.forecast import (
     fit,
 )
 from workbench.analyze.capacity.plan import (
+    BASES,
     CapacityInputs,
     CapacityParams,
     CapacityPlan,
@@ -65,15 +68,19 @@ from workbench.analyze.capacity.tables import (
     cluster_table,
     consumer_display,
     cruise_control_json,
+    cruise_control_or_missing,
+    figures,
     formula_table,
     partition_recommendations,
     topic_display,
 )
 
 __all__ = [
+    "BASES",
     "BROKER_FORMATS",
     "CONSUMER_FORMATS",
     "GB",
+    "GIVEN",
     "MB",
     "MIB",
     "SKEW_FORMATS",
@@ -91,6 +98,7 @@ __all__ = [
     "broker_needs",
     "brokers_needed",
     "bytes_per_message",
+    "capacity_basis",
     "capacity_inputs",
     "capacity_note",
     "choose_seasonality",
@@ -104,10 +112,12 @@ __all__ = [
     "consumers_needed",
     "cruise_control_capacity",
     "cruise_control_json",
+    "cruise_control_or_missing",
     "days_until",
     "disk_bytes",
     "disk_limit",
     "disk_sentences",
+    "figures",
     "fit",
     "formula_table",
     "given_capacity",

@@ -93,6 +93,9 @@ def make_params(
             raise ConfigError(f"parameter {name}: {value} is outside [{low}, {high}]")
     if retention_override_h is not None and retention_override_h <= 0:
         raise ConfigError("parameter retention_override_h: must be positive hours")
+    for name, given in (("broker_disk_gb", broker_disk_gb), ("broker_nic_mb_s", broker_nic_mb_s)):
+        if given is not None and given <= 0:
+            raise ConfigError(f"parameter {name}: must be positive (leave it out when unknown)")
     return cap.CapacityParams(
         producer,
         consumer,
@@ -103,7 +106,19 @@ def make_params(
         fill_target,
         broker_disk_bytes=broker_disk_gb * sz.GB if broker_disk_gb else None,
         broker_nic_bytes_per_s=broker_nic_mb_s * sz.MB if broker_nic_mb_s else None,
+        disk_basis=GIVEN if broker_disk_gb else "unknown",
+        nic_basis=GIVEN if broker_nic_mb_s else "unknown",
     )
+
+
+GIVEN = "given by you"
+
+
+def capacity_basis(capacity: sz.PartitionCapacity | None) -> str:
+    """Where P or C comes from: ``given by you``, ``measured`` (a benchmark run) or ``unknown``."""
+    if capacity is None or not capacity.known:
+        return "unknown"
+    return GIVEN if capacity.source.startswith("parameter ") else "measured"
 
 
 def _float(name: str, value: object) -> float | None:
@@ -162,8 +177,15 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
     out: list[Finding] = []
     b = plan.brokers
     if params.broker_disk_bytes is None:
-        return [("info", "Broker disk capacity unknown (set broker_disk_gb): disk shows need, not headroom.")]
+        return [
+            (
+                "info",
+                "Broker disk capacity unknown (not measured: collect log dirs from Kafka 3.3+, "
+                "or set broker_disk_gb): no disk verdict, the table shows need, not headroom.",
+            )
+        ]
     limit = params.broker_disk_bytes * params.fill_target
+    basis = f" ({params.disk_basis})"
     for r in b.iter_rows(named=True):
         used = r["used_bytes"] or 0
         pct = used / params.broker_disk_bytes
@@ -171,7 +193,8 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
             out.append(
                 (
                     "critical",
-                    f"Broker {r['broker']} holds {_gb(used)} ({pct:.0%} of {_gb(params.broker_disk_bytes)}), "
+                    f"Broker {r['broker']} holds {_gb(used)} "
+                    f"({pct:.0%} of {_gb(params.broker_disk_bytes)}{basis}), "
                     f"above the {params.fill_target:.0%} fill target.",
                 )
             )
@@ -180,7 +203,7 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
                 (
                     "warning",
                     f"Broker {r['broker']} holds {_gb(used)} ({pct:.0%}); its forecast reaches "
-                    f"the {params.fill_target:.0%} fill target ({_gb(limit)}) in "
+                    f"the {params.fill_target:.0%} fill target ({_gb(limit)}{basis}) in "
                     f"{r['days_until_fill']:.0f} days "
                     f"({hz.instant(r['fill_at'])}).",
                 )
@@ -190,7 +213,7 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
             (
                 "ok",
                 f"No broker's disk forecast reaches {params.fill_target:.0%} of "
-                f"{_gb(params.broker_disk_bytes)} within {params.horizon_days:g} days.",
+                f"{_gb(params.broker_disk_bytes)}{basis} within {params.horizon_days:g} days.",
             )
         )
     return out
@@ -202,6 +225,14 @@ def consumer_sentences(plan: cap.CapacityPlan) -> list[Finding]:
     if c.is_empty():
         return []
     out: list[Finding] = []
+    for r in c.filter(pl.col("state") == "stopped").iter_rows(named=True):
+        out.append(
+            (
+                "info",
+                f"{r['group']} on {r['topic']} is stopped (no members, no progress in the newest "
+                "interval): its consume rate says nothing about capacity.",
+            )
+        )
     for r in c.filter(pl.col("bound")).iter_rows(named=True):
         need = r["instances_needed"]
         extra = f"; {need} instances (now {r['members']}) keep up with the forecast peak" if need else ""
@@ -227,13 +258,15 @@ def consumer_findings(plan: cap.CapacityPlan) -> list[Finding]:
 def capacity_note(params: cap.CapacityParams) -> str:
     """Where P and C come from, in one sentence."""
     p, c = params.producer, params.consumer
-    text = f"P = {_mb(p.bytes_per_s)} per partition from {p.source}"
+    text = f"P = {_mb(p.bytes_per_s)} per partition ({capacity_basis(p)}) from {p.source}"
     if p.lower_bound:
         text += (
             " (a lower bound: that run kept up with its target rate; 'above tested' means: benchmark higher)"
         )
     text += (
-        f"; C = {_mb(c.bytes_per_s)} from {c.source}" if c is not None else "; C unknown (producer side only)"
+        f"; C = {_mb(c.bytes_per_s)} ({capacity_basis(c)}) from {c.source}"
+        if c is not None
+        else "; C unknown (producer side only)"
     )
     return text + "."
 

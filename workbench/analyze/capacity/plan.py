@@ -44,6 +44,12 @@ class CapacityParams:
     overhead: float = 0.15
     broker_disk_bytes: float | None = None
     broker_nic_bytes_per_s: float | None = None
+    disk_basis: str = "unknown"  # one of BASES: where broker_disk_bytes comes from
+    nic_basis: str = "unknown"
+
+
+#: Where a figure comes from, said beside it in the report and the JSON.
+BASES = ("measured", "given by you", "assumed", "unknown")
 
 
 @dataclass(frozen=True)
@@ -175,13 +181,14 @@ def consumer_needs(
     params: CapacityParams,
 ) -> pl.DataFrame:
     """Per group and topic: members, measured max consume rate (msg/s, over the partitions it
-    commits), the p99 ingress of those same partitions, whether the group is bound by its own
-    rate (its fastest interval stays below 95 % of that p99: it never kept up with the peak) and,
-    when bound, the instances needed for the forecast peak × headroom (capped at the partitions)."""
+    commits), the p99 ingress of those same partitions, its ``state`` (:func:`_consumer_state`) and,
+    when ``bound``, the instances needed for the forecast peak × headroom (capped at the partitions)."""
     if egress is None or egress.is_empty():
         return pl.DataFrame()
     last = offsets.filter(pl.col("ts") == offsets["ts"].max())
     members = last.group_by("group", "topic").agg(members=pl.col("member_id").drop_nulls().n_unique())
+    newest = egress.filter(pl.col("ts") == egress["ts"].max())
+    recent = newest.group_by("group", "topic").agg(last_msg_per_s=pl.col("msg_per_s").sum())
     ingress = part.select("ts", "topic", "partition", pl.col("msg_per_s").alias("in"))
     per_ts = (
         egress.join(ingress, on=["ts", "topic", "partition"])
@@ -196,14 +203,31 @@ def consumer_needs(
     info = topics.select("topic", "partitions", "forecast_peak_bytes_per_s", "p99_bytes_per_s")
     growth = (pl.col("forecast_peak_bytes_per_s") / pl.col("p99_bytes_per_s")).fill_null(1.0).fill_nan(1.0)
     table = table.join(members, on=["group", "topic"], how="left").join(info, on="topic", how="left")
+    table = table.join(recent, on=["group", "topic"], how="left")
     return (
         table.with_columns(
-            bound=pl.col("max_msg_per_s") < 0.95 * pl.col("p99_in"),
+            state=_consumer_state(),
             behind=1 - pl.col("max_msg_per_s") / pl.col("p99_in"),
             forecast_peak_msg_per_s=pl.col("p99_in") * growth.clip(lower_bound=1.0),
         )
+        .with_columns(bound=pl.col("state") == "bound")
         .pipe(_instances, params.headroom)
         .sort("bound", "group", descending=[True, False])
+    )
+
+
+def _consumer_state() -> pl.Expr:
+    """``stopped`` (no member and no commit progress in the newest interval: capacity says nothing
+    about it), ``bound`` (its fastest interval stays below 95 % of the p99 ingress it reads: it never
+    kept up with the peak), else ``keeps up``."""
+    idle = pl.col("last_msg_per_s").fill_null(0.0) <= 0
+    stopped = idle & (pl.col("members").fill_null(0) == 0)
+    return (
+        pl.when(stopped)
+        .then(pl.lit("stopped"))
+        .when(pl.col("max_msg_per_s") < 0.95 * pl.col("p99_in"))
+        .then(pl.lit("bound"))
+        .otherwise(pl.lit("keeps up"))
     )
 
 
