@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -87,8 +88,9 @@ BYTES = {"a": 500.0, "b": 2000.0}
 RETAIN_S = 6 * 3600
 
 
-def _history(days: float = 2.0, step_s: int = 60) -> dict[str, pl.DataFrame]:
-    """Offsets every ``step_s``, log dirs hourly, with hourly segment deletion (6 h retention)."""
+def _history(days: float = 2.0, step_s: int = 60, dirs_every_s: int = 3600) -> dict[str, pl.DataFrame]:
+    """Offsets every ``step_s``, log dirs every ``dirs_every_s``, with hourly segment deletion
+    (6 h retention)."""
     n = int(days * 86400 / step_s) + 1
     po, ld = [], []
     for (topic, part), rate in RATES.items():
@@ -108,7 +110,7 @@ def _history(days: float = 2.0, step_s: int = 60) -> dict[str, pl.DataFrame]:
                     "source": "test",
                 }
             )
-            if t % 3600 == 0:
+            if t % dirs_every_s == 0:
                 ld.append(
                     {
                         "ts": ts,
@@ -201,6 +203,36 @@ def test_days_until_crossing() -> None:
     assert fc.days_until(out, 500.0).already
 
 
+@pytest.mark.parametrize(
+    ("history_days", "horizon", "allowed"),
+    [
+        (0.002, 90, None),  # 3 minutes: no forecast at all
+        (0.9, 90, None),  # under a day: the daily profile is not seen once
+        (7, 90, 21.0),  # a week: at most 3 weeks ahead
+        (7, 10, 10.0),  # a horizon within 3× the history stays as asked
+        (60, 90, 90.0),
+    ],
+)
+def test_allowed_horizon(history_days: float, horizon: float, allowed: float | None) -> None:
+    ts = pl.Series([T0, T0 + dt.timedelta(days=history_days)])
+    assert fc.allowed_horizon(ts, horizon) == (None if allowed is None else pytest.approx(allowed))
+
+
+def test_band_widens_with_the_horizon_and_long_forecasts_are_daily() -> None:
+    """A level that wanders from day to day: the band at 60 days is far wider than at one day;
+    past two weeks there is one point per day (the peak hour), so no hourly sawtooth."""
+    frame = _seasonal(28, slope=0.0)
+    walk = np.repeat(np.cumsum(np.random.default_rng(2).normal(0, 20, 28)), 24)
+    frame = frame.with_columns(pl.col("v") + walk)
+    out, model = fc.forecast(frame, "v", horizon_days=60)
+    ahead = out.filter(pl.col("kind") == "forecast")
+    width = (ahead["upper"] - ahead["lower"]).to_numpy()
+    assert model.drift == pytest.approx(20 * np.sqrt(2), rel=0.4)  # std of differences of a N(0, 20) walk
+    assert width[-1] > 3 * width[0]
+    assert ahead["ts"].dt.truncate("1d").n_unique() == ahead.height  # daily
+    assert set(ahead["ts"].dt.hour().to_list()) == {6}  # the profile's peak hour each day
+
+
 def test_growth_override_fixes_the_trend() -> None:
     frame = _seasonal(7, slope=0.0)
     _, model = fc.forecast(frame, "v", 10, growth_per_week=0.07)
@@ -209,9 +241,10 @@ def test_growth_override_fixes_the_trend() -> None:
 
 
 # -- the report -------------------------------------------------------------------------------------
-def _write_store(root: Path) -> None:
-    """A two-day cluster with a group named like an HTML script, bound by its consume rate."""
-    h = _history(days=2, step_s=300)
+def _write_store(root: Path, days: float = 2, step_s: int = 300, dirs_every_s: int = 3600) -> None:
+    """A cluster (two days by default) with a group named like an HTML script, bound by its
+    consume rate; a config snapshot at every log-dir snapshot."""
+    h = _history(days=days, step_s=step_s, dirs_every_s=dirs_every_s)
     po = h["partition_offsets"]
     last = po.group_by("ts", "topic", "partition").agg(pl.col("log_end_offset").first())
     offsets = last.filter(pl.col("topic") == "a").with_columns(
@@ -318,6 +351,50 @@ def test_report_renders_on_the_sample(tmp_path: Path) -> None:
     assert basis["P: producer throughput per partition"] == "measured"  # the sample's benchmark runs
     assert basis["disk overhead"] == "assumed"
     assert {"ok"} != {f["level"] for f in doc["findings"] if "disk" in f["text"]}
+
+
+@pytest.mark.slow
+def test_report_renders_from_three_minutes_of_history(tmp_path: Path) -> None:
+    """Three minutes of offsets, two config snapshots: every section renders or says why not."""
+    _write_store(tmp_path / "data", days=3 / 1440, step_s=30, dirs_every_s=150)
+    args = ["report", "capacity", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert re.search(r"No ingress forecast: [23] min of history, under the 1 d minimum", html)
+    assert re.search(r"No disk forecast: [23] min of history", html)
+    assert "Broker disk capacity unknown" in html
+
+
+@pytest.mark.parametrize(
+    ("volumes", "given_gb", "disk", "basis"),
+    [
+        (
+            [(1, "/a", 4e12), (2, "/b", 2e12), (2, "/c", 1e12)],
+            None,
+            3e12,
+            "measured",
+        ),  # smallest broker, Σ dirs
+        ([(1, "/a", 4e12), (2, "/b", 2e12)], 9000, 2e12, "measured"),  # measured wins over given
+        ([(1, "/a", 4e12)], 9000, 9000e9, "given by you"),  # broker 2 did not say: the given value
+        ([(1, "/a", 4e12), (2, "/b", None)], None, None, "unknown"),  # Kafka < 3.3: -1 -> unknown
+        ([], None, None, "unknown"),
+    ],
+)
+def test_measured_disk(volumes: list, given_gb: float | None, disk: float | None, basis: str) -> None:
+    from workbench.analyze import capacity
+
+    frame = pl.DataFrame(
+        volumes, schema={"broker": pl.Int32, "log_dir": pl.String, "total_bytes": pl.Int64}, orient="row"
+    )
+    inputs = capacity.CapacityInputs(
+        pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [1, 2], frame
+    )
+    producer = sz.PartitionCapacity(None, None, "no benchmark runs")
+    params = capacity.make_params(
+        producer, None, 30, 1.5, None, None, 0.7, given_gb, None, capacity.measured_disk(inputs)
+    )
+    assert params.broker_disk_bytes == disk and params.disk_basis == basis
 
 
 def test_cruise_control_json_refuses_unknown_values() -> None:

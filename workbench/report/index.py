@@ -1,8 +1,9 @@
 """``reports/index.html``: every rendered report, newest first, with its parameters.
 
 Built from the ``<stamp>.json`` file written beside each report (an HTML page without one is
-still listed, by its file name). Failed runs are listed with their kept notebook. Every value is
-HTML-escaped and every link URL-quoted.
+still listed, by its file name) and its ``<stamp>.findings.json`` (findings by severity). Failed
+runs are listed with their kept notebook and their error. Every value is HTML-escaped and every
+link URL-quoted.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Entry:
     failed: bool = False
     parameters: Mapping[str, Any] = field(default_factory=dict)
     window: str = ""
+    error: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 def collect_entries(out_dir: Path) -> list[Entry]:
@@ -57,8 +60,13 @@ def _entry(name: str, path: Path) -> Entry | None:
     stem = path.name.split(".")[0]
     when = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
     meta = _read_meta(path.with_name(f"{stem}.json"))
+    counts = _read_meta(path.with_name(f"{stem}.findings.json")).get("counts", {})
     href = f"{quote(name)}/{quote(path.name)}"
-    return Entry(name, stem, when, href, bool(m.group(2)), meta.get("passed", {}), meta.get("window", ""))
+    failed = bool(m.group(2))
+    error = str(meta.get("error", "")) if failed else ""
+    return Entry(
+        name, stem, when, href, failed, meta.get("passed", {}), meta.get("window", ""), error, counts
+    )
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -71,7 +79,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
 def render_index(entries: list[Entry], catalog: Mapping[str, ReportSpec] | None = None) -> str:
     """The index page's HTML."""
     catalog = CATALOG if catalog is None else catalog
-    rows = "\n".join(_row(e, catalog) for e in entries) or '<tr><td colspan="5">No reports yet.</td></tr>'
+    rows = "\n".join(_row(e, catalog) for e in entries) or '<tr><td colspan="6">No reports yet.</td></tr>'
     return _PAGE.format(rows=rows, count=len(entries))
 
 
@@ -81,11 +89,24 @@ def _row(entry: Entry, catalog: Mapping[str, ReportSpec]) -> str:
     title = spec.title if spec else entry.name
     params = ", ".join(f"{k}={v!r}" for k, v in entry.parameters.items()) or "defaults"
     status = '<span class="failed">failed run: notebook kept</span>' if entry.failed else ""
+    if entry.error:
+        status += f'<div class="error">{e(entry.error)}</div>'
     return (
         f'<tr><td><a href="{e(entry.href)}">{e(title)}</a> {status}</td><td><code>{e(entry.name)}</code></td>'
-        f"<td>{e(entry.when.strftime('%Y-%m-%d %H:%M:%S UTC'))}</td><td>{e(params)}</td>"
-        f"<td>{e(entry.window)}</td></tr>"
+        f"<td>{e(entry.when.strftime('%Y-%m-%d %H:%M:%S UTC'))}</td><td>{_counts(entry)}</td>"
+        f"<td>{e(params)}</td><td>{e(entry.window)}</td></tr>"
     )
+
+
+def _counts(entry: Entry) -> str:
+    """Findings by severity (from ``<stamp>.findings.json``), most severe first; none shown as such."""
+    if entry.failed:
+        return ""
+    found = [(k, int(v)) for k, v in entry.counts.items() if isinstance(v, int) and v]
+    order = {k: i for i, k in enumerate(("critical", "warning", "info", "ok"))}
+    found.sort(key=lambda kv: order.get(kv[0], len(order)))
+    text = ", ".join(f'<span class="sev-{html.escape(k)}">{v} {html.escape(k)}</span>' for k, v in found)
+    return text or ("no findings" if entry.counts else "")
 
 
 def write_index(out_dir: Path, catalog: Mapping[str, ReportSpec] | None = None) -> Path:
@@ -112,13 +133,17 @@ th, td {{ text-align: left; padding: 6px 10px; border-bottom: 1px solid #d9e2ec;
 th {{ background: #f0f4f8; }}
 td code {{ white-space: nowrap; }}
 .failed {{ color: #c62828; font-weight: 600; }}
+.error {{ color: #7b1f1f; font-size: 13px; margin-top: 4px; white-space: pre-wrap; }}
+.sev-critical {{ color: #c62828; font-weight: 600; }}
+.sev-warning {{ color: #b26a00; font-weight: 600; }}
 </style>
 </head>
 <body><main>
 <h1>Workbench reports</h1>
 <p>{count} report file(s), newest first.</p>
 <table>
-<thead><tr><th>Report</th><th>Name</th><th>Generated</th><th>Parameters</th><th>Data window</th></tr></thead>
+<thead><tr><th>Report</th><th>Name</th><th>Generated</th><th>Findings</th><th>Parameters</th>
+<th>Data window</th></tr></thead>
 <tbody>
 {rows}
 </tbody>

@@ -75,7 +75,11 @@ def render(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     target = _target_dir(Path(out_dir), spec.name)
     stamp = _free_stamp(target, now)
-    executed = _execute(spec, passed, target, stamp, fmt, progress)
+    try:
+        executed = _execute(spec, passed, target, stamp, fmt, progress)
+    except ReportError:
+        write_index(Path(out_dir), catalog)  # the failed run is listed, with its error
+        raise
     page = _page(spec, effective, set(passed), now, executed)
     html_path = target / f"{stamp}.html"
     _write_text(html_path, to_html(executed, page))
@@ -152,7 +156,10 @@ def _execute(
         failed = out.with_name(f"{stamp}.failed.ipynb")
         if out.exists():
             out.replace(failed)
-        raise ReportError(_failure_message(spec, exc, failed)) from None
+        message = _failure_message(spec, exc, failed)
+        meta = {"name": spec.name, "failed": True, "error": message, "passed": _jsonable(params)}
+        _write_text(target / f"{stamp}.json", json.dumps(meta, indent=2, default=str))
+        raise ReportError(message) from None
     except Exception as exc:  # papermill/nbclient errors: kernel died, timeout, unreadable notebook
         raise ReportError(f"report {spec.name}: could not run {spec.path}: {exc}") from exc
     return nbformat.read(str(out), as_version=4)

@@ -12,6 +12,8 @@ from workbench.analyze.capacity.findings import (
     disk_sentences,
     headline,
     make_params,
+    measured_disk,
+    section_notes,
     what_if_sentences,
 )
 from workbench.analyze.capacity.forecast import (
@@ -127,12 +129,14 @@ __all__ = [
     "ingress_rates",
     "make_params",
     "mean_rate",
+    "measured_disk",
     "partition_ingress",
     "partition_recommendations",
     "partition_skew",
     "partitions_needed",
     "peaks",
     "plan_capacity",
+    "section_notes",
     "topic_display",
     "topic_forecasts",
     "topic_headroom",

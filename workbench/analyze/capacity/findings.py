@@ -38,7 +38,20 @@ def capacity_inputs(frames: CapacityFrames) -> cap.CapacityInputs:
         topic_table(view),
         frames.newest["topic_partitions"],
         brokers,
+        frames.volumes,
     )
+
+
+def measured_disk(inputs: cap.CapacityInputs) -> float | None:
+    """The smallest broker's disk (Σ total bytes of its log-dir volumes, DescribeLogDirs v4) when every
+    broker reported one; None otherwise (then only a given ``broker_disk_gb`` counts)."""
+    v = inputs.volumes
+    if v is None or v.is_empty() or v["total_bytes"].null_count():
+        return None
+    per = v.unique(["broker", "log_dir"]).group_by("broker").agg(pl.col("total_bytes").sum())
+    if set(per["broker"].to_list()) < set(inputs.brokers):
+        return None
+    return float(per["total_bytes"].min())  # type: ignore[arg-type]
 
 
 def bench_capacities(
@@ -77,8 +90,10 @@ def make_params(
     fill_target: float,
     broker_disk_gb: float | None,
     broker_nic_mb_s: float | None,
+    measured_disk_bytes: float | None = None,
 ) -> cap.CapacityParams:
-    """Check the report parameters (errors name them) and build :class:`CapacityParams`."""
+    """Check the report parameters (errors name them) and build :class:`CapacityParams`. A measured
+    disk size (:func:`measured_disk`) wins over ``broker_disk_gb``, which counts only without one."""
     growth_override = _float("growth_override", growth_override)
     retention_override_h = _float("retention_override_h", retention_override_h)
     broker_disk_gb = _float("broker_disk_gb", broker_disk_gb)
@@ -104,9 +119,9 @@ def make_params(
         growth_override,
         retention_override_h,
         fill_target,
-        broker_disk_bytes=broker_disk_gb * sz.GB if broker_disk_gb else None,
+        broker_disk_bytes=measured_disk_bytes or (broker_disk_gb * sz.GB if broker_disk_gb else None),
         broker_nic_bytes_per_s=broker_nic_mb_s * sz.MB if broker_nic_mb_s else None,
-        disk_basis=GIVEN if broker_disk_gb else "unknown",
+        disk_basis="measured" if measured_disk_bytes else (GIVEN if broker_disk_gb else "unknown"),
         nic_basis=GIVEN if broker_nic_mb_s else "unknown",
     )
 
@@ -253,6 +268,14 @@ def consumer_sentences(plan: cap.CapacityPlan) -> list[Finding]:
 def consumer_findings(plan: cap.CapacityPlan) -> list[Finding]:
     """:func:`consumer_sentences`, or one "ok" line when no group is bound by its consume rate."""
     return consumer_sentences(plan) or [("ok", "No consumer group is bound by its own consume rate.")]
+
+
+def section_notes(plan: cap.CapacityPlan, section: str) -> list[str]:
+    """The sentence saying a section has too little data (or a shortened horizon), if any."""
+    if section == "ingress" and plan.topic_rates.is_empty():
+        return ["No ingress rates yet: they need two offset snapshots of a topic."]
+    note = plan.notes.get(section)
+    return [note] if note else []
 
 
 def capacity_note(params: cap.CapacityParams) -> str:

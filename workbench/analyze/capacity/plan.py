@@ -28,6 +28,7 @@ class CapacityInputs:
     topics: pl.DataFrame  # workbench.analyze.config.history.topic_table: partitions, rf, retention_h, ...
     placement: pl.DataFrame  # newest topic_partitions: topic, partition, leader, replicas
     brokers: list[int]
+    volumes: pl.DataFrame | None = None  # newest log_dir_volumes per broker: total_bytes, usable_bytes
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class CapacityPlan:
     disk_forecasts: pl.DataFrame | None = None
     cluster: dict[str, float] = field(default_factory=dict)
     skew: pl.DataFrame | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+    """Sections with too little data, or a shortened horizon, in one sentence each (``ingress``, ``disk``)."""
 
 
 def plan_capacity(inputs: CapacityInputs, params: CapacityParams) -> CapacityPlan:
@@ -71,24 +74,33 @@ def plan_capacity(inputs: CapacityInputs, params: CapacityParams) -> CapacityPla
     part = cr.partition_ingress(inputs.partition_offsets, inputs.log_dirs)
     rates = cr.topic_ingress(part)
     forecasts = topic_forecasts(rates, params)
+    notes = {
+        "ingress": fc.history_note("ingress", rates["ts"] if rates.height else None, params.horizon_days)
+    }
     topics = topic_headroom(part, rates, inputs.topics, forecasts, params)
     egress = cr.group_egress(inputs.offsets, per_partition=True) if inputs.offsets.height else None
     consumers = consumer_needs(egress, part, inputs.offsets, topics, params)
     brokers, disk_fc = broker_needs(part, inputs, topics, consumers, params)
     cluster = cluster_totals(topics, brokers, params)
     skew = cr.partition_skew(part)
-    return CapacityPlan(rates, topics, consumers, brokers, forecasts, disk_fc, cluster, skew)
+    notes["disk"] = fc.history_note(
+        "disk", inputs.log_dirs["ts"] if inputs.log_dirs.height else None, params.horizon_days
+    )
+    notes = {k: v for k, v in notes.items() if v}
+    return CapacityPlan(rates, topics, consumers, brokers, forecasts, disk_fc, cluster, skew, notes)
 
 
 def topic_forecasts(rates: pl.DataFrame, params: CapacityParams) -> dict[str, pl.DataFrame]:
-    """Per topic with traffic: the forecast frame of ``bytes_per_s`` (see :func:`forecast.forecast`)."""
+    """Per topic with traffic: the forecast frame of ``bytes_per_s`` (see :func:`forecast.forecast`),
+    as far ahead as :func:`forecast.allowed_horizon` lets its history reach."""
     out = {}
     for (topic,), frame in rates.group_by("topic"):
         series = frame.sort("ts").filter(pl.col("bytes_per_s").is_not_null())
-        if series.height < 24 or float(series["bytes_per_s"].max() or 0) <= 0:
+        horizon = fc.allowed_horizon(series["ts"], params.horizon_days)
+        if horizon is None or series.height < 24 or float(series["bytes_per_s"].max() or 0) <= 0:
             continue
         out[str(topic)], _ = fc.forecast(
-            series, "bytes_per_s", params.horizon_days, "1h", growth_per_week=params.growth_per_week
+            series, "bytes_per_s", horizon, "1h", growth_per_week=params.growth_per_week
         )
     return out
 
@@ -126,7 +138,35 @@ def topic_headroom(
         pl.col("partitions").fill_null(pl.col("seen")).cast(pl.Int64), pl.col("skew").fill_null(1.0)
     )
     rows = [_headroom_row(r, forecasts.get(r["topic"]), params) for r in table.iter_rows(named=True)]
+    if not rows:  # under two snapshots: no rates yet, the same columns
+        return pl.DataFrame(schema=_TOPIC_SCHEMA)
     return pl.DataFrame(rows, infer_schema_length=None).sort("utilization", descending=True, nulls_last=True)
+
+
+_TOPIC_SCHEMA = {
+    **{k: pl.String for k in ("topic", "cleanup_policy", "status")},
+    **{k: pl.Int64 for k in ("partitions", "rf", "size_bytes", "hottest", "partitions_now")},
+    "partitions_at_horizon": pl.Int64,
+    "full_at": pl.Datetime("us", "UTC"),
+    **{
+        k: pl.Float64
+        for k in (
+            "retention_h",
+            "bytes_per_msg",
+            "mean_msg_per_s",
+            "p99_msg_per_s",
+            "mean_bytes_per_s",
+            "p99_bytes_per_s",
+            "max_bytes_per_s",
+            "skew",
+            "forecast_peak_bytes_per_s",
+            "capacity_bytes_per_s",
+            "limit_bytes_per_s",
+            "utilization",
+            "days_until_full",
+        )
+    },
+}
 
 
 def _headroom_row(r: dict, forecast: pl.DataFrame | None, params: CapacityParams) -> dict:
@@ -339,11 +379,10 @@ def _disk_crossings(
     limit = params.broker_disk_bytes * params.fill_target if params.broker_disk_bytes else None
     frames, days, when = [], {}, {}
     for (broker,), frame in history.group_by("broker"):
-        if frame.height < 3:
+        horizon = fc.allowed_horizon(frame["ts"], params.horizon_days)
+        if frame.height < 3 or horizon is None:
             continue
-        f, _ = fc.forecast(
-            frame.sort("ts"), "bytes", params.horizon_days, "6h", growth_per_week=params.growth_per_week
-        )
+        f, _ = fc.forecast(frame.sort("ts"), "bytes", horizon, "6h", growth_per_week=params.growth_per_week)
         frames.append(f.with_columns(broker=pl.lit(broker, pl.Int32)))
         if limit:
             hit = fc.days_until(f, limit)
