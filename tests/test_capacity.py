@@ -538,3 +538,45 @@ def test_consumer_state(
         },
     )
     assert row.select(_consumer_state()).to_series().item() == state
+
+
+# -- benchmark runs the report considered: one scenario per row ------------------------------------
+@pytest.mark.parametrize(
+    ("cluster", "kind", "partitions", "run_ids", "p_source", "verdict"),
+    [
+        (
+            "other",
+            "producer",
+            12,
+            None,
+            "producer run r (x, 12 partitions)",
+            "skipped: other cluster (other)",
+        ),
+        ("t", "producer", 12, ["q"], "producer run r (x, 12 partitions)", "skipped: not in bench_run_ids"),
+        ("t", "producer", None, None, "no producer benchmark runs", "skipped: no partition count"),
+        ("t", "e2e", 1, None, "no producer benchmark runs", "skipped: a e2e run gives no throughput"),
+        (
+            "t",
+            "producer",
+            12,
+            None,
+            "parameter producer_mb_s_per_partition = 5 MB/s",
+            "not used: P given by you",
+        ),
+        ("t", "producer", 12, None, "producer run r (x, 12 partitions)", "used: gives P"),
+        ("t", "producer", 12, None, "producer run s (x, 12 partitions)", "not used: a faster producer run"),
+        ("t", "consumer", 12, None, "producer run s (x, 12 partitions)", "not used: a faster consumer run"),
+    ],
+)
+def test_bench_runs_considered(
+    cluster: str, kind: str, partitions: int | None, run_ids: list[str] | None, p_source: str, verdict: str
+) -> None:
+    from workbench.analyze import capacity
+
+    runs = pl.DataFrame(
+        {"run_id": ["r"], "cluster": [cluster], "kind": [kind], "partitions": [partitions], "ts": [T0]},
+        schema_overrides={"partitions": pl.Int32},
+    )
+    params = capacity.CapacityParams(sz.PartitionCapacity(1e6, None, p_source))
+    table = capacity.bench_runs_considered(runs, "t", run_ids, params)
+    assert table["verdict"].item().startswith(verdict)

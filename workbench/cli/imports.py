@@ -86,20 +86,42 @@ _BENCH_AT = click.option("--at", type=Instant(), help=_AT_HELP.replace("input wa
 @_BENCH_CLUSTER
 @_BENCH_LABEL
 @_BENCH_AT
+@click.option(
+    "--partitions",
+    type=click.IntRange(1, 1_000_000),
+    help="Partitions of the topic the run wrote to (the output does not say; the capacity report "
+    "needs it to turn the run into throughput per partition).",
+)
 @data_dir_option
 def perf_test(
-    files: tuple[str, ...], cluster: str, label: str | None, at: dt.datetime | None, data_dir: str
+    files: tuple[str, ...],
+    cluster: str,
+    label: str | None,
+    at: dt.datetime | None,
+    partitions: int | None,
+    data_dir: str,
 ) -> None:
     """Import kafka-producer-perf-test output (window and summary lines, steady-state variant).
 
     Latencies are ms (send() -> callback), MB is MiB. The output has no timestamps: the run
     ends at --at (default: the file's modification time).
     """
+    import dataclasses
+
+    import polars as pl
+
     from workbench.cli.bench import run_bench_import
+    from workbench.importers.bench_frames import BenchImport
     from workbench.importers.perf_test import read_producer_perf
 
-    when = at
-    run_bench_import(files, lambda source: read_producer_perf(source, cluster, when, label), data_dir)
+    def read(source: Source) -> BenchImport:
+        result = read_producer_perf(source, cluster, at, label)
+        if partitions is None:
+            return result
+        runs = result.runs.with_columns(partitions=pl.lit(partitions, result.runs.schema["partitions"]))
+        return dataclasses.replace(result, runs=runs)
+
+    run_bench_import(files, read, data_dir)
 
 
 @import_group.command("consumer-perf-test")

@@ -3,6 +3,7 @@
 from workbench.analyze.capacity.findings import (
     GIVEN,
     bench_capacities,
+    bench_runs_considered,
     capacity_basis,
     capacity_inputs,
     capacity_note,
@@ -96,6 +97,7 @@ __all__ = [
     "SeasonalTrend",
     "bench_capacities",
     "bench_capacity",
+    "bench_runs_considered",
     "broker_display",
     "broker_needs",
     "brokers_needed",

@@ -278,6 +278,53 @@ def section_notes(plan: cap.CapacityPlan, section: str) -> list[str]:
     return [note] if note else []
 
 
+def bench_runs_considered(
+    runs: pl.DataFrame, cluster: str, run_ids: list[str] | None, params: cap.CapacityParams
+) -> pl.DataFrame:
+    """Every stored benchmark run and why it gave P or C or was skipped (other cluster, not in
+    ``bench_run_ids``, no partition count, a given value instead, not the best run of its kind)."""
+    schema = {
+        "run": pl.String,
+        "cluster": pl.String,
+        "kind": pl.String,
+        "partitions": pl.Int64,
+        "verdict": pl.String,
+    }
+    if runs.is_empty():
+        return pl.DataFrame(schema=schema)
+    sources = {"producer": params.producer, "consumer": params.consumer}
+    rows = []
+    for r in runs.sort("ts").iter_rows(named=True):
+        rows.append(
+            {
+                "run": r["run_id"],
+                "cluster": r["cluster"],
+                "kind": r["kind"],
+                "partitions": r["partitions"],
+                "verdict": _run_verdict(r, cluster, run_ids, sources.get(str(r["kind"]))),
+            }
+        )
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _run_verdict(r: dict, cluster: str, run_ids: list[str] | None, used: sz.PartitionCapacity | None) -> str:
+    """Why one run gave a per-partition capacity or not, in a few words."""
+    letter = "P" if r["kind"] == "producer" else "C"
+    if r["cluster"] != cluster:
+        return f"skipped: other cluster ({r['cluster']})"
+    if run_ids is not None and r["run_id"] not in run_ids:
+        return "skipped: not in bench_run_ids"
+    if r["kind"] not in ("producer", "consumer"):
+        return f"skipped: a {r['kind']} run gives no throughput per partition"
+    if not r["partitions"]:
+        return "skipped: no partition count (import perf-test runs with --partitions)"
+    if used is not None and capacity_basis(used) == GIVEN:
+        return f"not used: {letter} given by you"
+    if used is not None and f"run {r['run_id']} (" in used.source:
+        return f"used: gives {letter}"
+    return f"not used: a faster {r['kind']} run gives {letter}"
+
+
 def capacity_note(params: cap.CapacityParams) -> str:
     """Where P and C come from, in one sentence."""
     p, c = params.producer, params.consumer
