@@ -363,6 +363,7 @@ def test_report_renders_from_three_minutes_of_history(tmp_path: Path) -> None:
     html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
     assert re.search(r"No ingress forecast: [23] min of history, under the 1 d minimum", html)
     assert re.search(r"No disk forecast: [23] min of history", html)
+    assert "No disk forecast yet (too little history)" in html or "Broker disk capacity unknown" in html
     assert "Broker disk capacity unknown" in html
 
 

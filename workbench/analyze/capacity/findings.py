@@ -223,6 +223,16 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
                     f"({hz.instant(r['fill_at'])}).",
                 )
             )
+    if not out and plan.disk_forecasts is None:
+        used = max((r["used_bytes"] or 0 for r in b.iter_rows(named=True)), default=0)
+        out.append(
+            (
+                "info",
+                f"No disk forecast yet (too little history): the fullest broker holds {_gb(used)} of "
+                f"{_gb(params.broker_disk_bytes)}{basis}; "
+                f"no verdict on the {params.horizon_days:g} days ahead.",
+            )
+        )
     if not out:
         out.append(
             (
