@@ -31,17 +31,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # isort: off
-import workbench  # noqa: F401  (before Polars: it sets Polars' allocator options, JEMALLOC_CONF)
+import workbench
+
+workbench.tune_allocator()  # before Polars: its allocator options (JEMALLOC_CONF), as the CLI does
 
 # isort: on
-import numpy as np
-import pandas as pd
-import polars as pl
+import numpy as np  # noqa: E402  (after tune_allocator: Polars reads its options on import)
+import pandas as pd  # noqa: E402
+import polars as pl  # noqa: E402
 
-from workbench.analyze import BurrowConfig
-from workbench.analyze.lag import prepare
-from workbench.analyze.lag.analysis import _analyze_prepared
-from workbench.frames import add_lag_columns
+from workbench.analyze import BurrowConfig  # noqa: E402
+from workbench.analyze.lag import prepare  # noqa: E402
+from workbench.analyze.lag.analysis import _analyze_prepared  # noqa: E402
+from workbench.frames import add_lag_columns  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTITIONS_PER_GROUP = 100

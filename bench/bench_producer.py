@@ -29,6 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import workbench  # noqa: E402
+
+workbench.tune_allocator()  # before Polars, as the CLI does
+
 from workbench.collect.bench import BenchSpec, run_bench  # noqa: E402
 from workbench.config import load_settings  # noqa: E402
 from workbench.importers.perf_test import read_producer_perf  # noqa: E402

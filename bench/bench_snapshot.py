@@ -91,6 +91,9 @@ def main() -> int:
 
 
 def run(args: argparse.Namespace, bootstrap: str) -> int:
+    import workbench
+
+    workbench.tune_allocator()  # before Polars, as the CLI does
     from workbench.collect.kafka import KafkaAdmin
     from workbench.collect.offsets import GroupFilter, snapshot_offsets
     from workbench.config import load_settings

@@ -13,10 +13,24 @@ KAFKA_VERSION=3.9.1 in the environment runs the whole suite against Kafka 3.9.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
 from kafka_local import KafkaLocal, create_topic, delete_topics, require_prerequisites, unique_topic_name
+from parts_fixtures import (  # noqa: F401  (fixtures: real servers, docs/parts.md)
+    PART_FIXTURES,
+    alertmanager,
+    burrow,
+    jmx_kafka,
+    kafka391,
+    klag_exporter,
+    prometheus,
+    s3_server,
+    smtp_server,
+    spark_standalone,
+    zookeeper,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,6 +40,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kafka)
         if "kafka3" in names:
             item.add_marker(pytest.mark.kafka3)
+        if PART_FIXTURES.intersection(names):
+            item.add_marker(pytest.mark.parts)
+        if "s3_server" in names or "spark_standalone" in names:
+            item.add_marker(pytest.mark.fleet)
+        if item.get_closest_marker("fleet") and os.environ.get("WORKBENCH_FLEET_TESTS") != "1":
+            item.add_marker(
+                pytest.mark.skip(reason="fleet parts (S3, Spark) not in CI yet: WORKBENCH_FLEET_TESTS=1")
+            )
 
 
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:

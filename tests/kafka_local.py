@@ -92,6 +92,7 @@ class KafkaLocal:
         self._bootstrap_sasl: str | None = None
         self._bootstrap_ssl: str | None = None
         self._ssl_ca: Path | None = None
+        self._jmx_exporter: str | None = None
 
     # ---------------------------------------------------------------- script calls
     def _env(self) -> dict[str, str]:
@@ -124,14 +125,19 @@ class KafkaLocal:
         return proc
 
     def start(
-        self, brokers: int = 1, *, sasl: bool = False, ssl: bool = False, timeout: float = 240.0
+        self,
+        brokers: int = 1,
+        *,
+        sasl: bool = False,
+        ssl: bool = False,
+        jmx_exporter: bool = False,
+        timeout: float = 240.0,
     ) -> str:
         """Format and start a fresh cluster; returns the PLAINTEXT bootstrap servers."""
         args = ["start", "--brokers", str(brokers), "--dir", str(self.dir), "--timeout", str(timeout * 0.75)]
-        if sasl:
-            args.append("--sasl")
-        if ssl:
-            args.append("--ssl")
+        for flag, wanted in (("--sasl", sasl), ("--ssl", ssl), ("--jmx-exporter", jmx_exporter)):
+            if wanted:
+                args.append(flag)
         proc = self._script(*args, timeout=timeout)
         lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
         if not lines:
@@ -146,6 +152,9 @@ class KafkaLocal:
         if ssl_line:  # ssl=HOST:PORT[,...] ca=PATH
             servers, ca = ssl_line.split()
             self._bootstrap_ssl, self._ssl_ca = servers.split("=", 1)[1], Path(ca.split("=", 1)[1])
+        self._jmx_exporter = next((ln.split("=", 1)[1] for ln in lines if ln.startswith("jmx=")), None)
+        if jmx_exporter and not self._jmx_exporter:
+            raise KafkaLocalError(f"kafka-local start --jmx-exporter printed no jmx= line:\n{proc.stdout}")
         self.brokers = brokers
         return self._bootstrap
 
@@ -188,6 +197,13 @@ class KafkaLocal:
         if self._bootstrap_ssl is None:
             raise KafkaLocalError(f"the cluster in {self.dir} was not started with ssl=True")
         return self._bootstrap_ssl
+
+    @property
+    def jmx_exporter(self) -> str:
+        """The brokers' JMX exporter addresses, "127.0.0.1:PORT[,...]" (metrics at http://ADDR/metrics)."""
+        if self._jmx_exporter is None:
+            raise KafkaLocalError(f"the cluster in {self.dir} was not started with jmx_exporter=True")
+        return self._jmx_exporter
 
     @property
     def ssl_ca(self) -> Path:

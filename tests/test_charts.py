@@ -187,6 +187,9 @@ def test_setup_html_output_cannot_close_its_script() -> None:
 def test_setup_svg_mode() -> None:
     try:
         charts.setup("svg")
-        assert alt.renderers.active == "svg"
+        assert alt.renderers.active == "workbench-svg"
+        frame = pl.DataFrame({"group": ["a"], "lag": [1]})
+        bundle = charts.top_bars(frame, "lag", "T", "m")._repr_mimebundle_()
+        assert "<svg" in (bundle[0] if isinstance(bundle, tuple) else bundle)["image/svg+xml"]
     finally:
         alt.renderers.enable("default")

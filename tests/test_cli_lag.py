@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from workbench.analyze import lag
@@ -56,3 +57,94 @@ def test_levels_are_the_one_lag_rule() -> None:
         assert (r["level"], r["reasons"]) == lag.classify(levels, lag=r["total_lag"]), r["group"]
     assert {r["level"] for r in rows} <= set(lag.LEVELS)
 
+
+def test_offset_flags_in_json_and_text(tmp_path: Path) -> None:
+    """Committed above the log end (topic recreated: will be reset), below the log start, never
+    committed: each named in the JSON and the table."""
+    import datetime as dt
+
+    import polars as pl
+
+    from workbench.schema import conform
+    from workbench.store import Store
+
+    ts = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    rows = [  # group, partition, committed, log start, log end
+        ("recreated", 0, 2000, 0, 1000),
+        ("recreated", 1, 10, 0, 1000),
+        ("retention", 0, 5, 40, 100),
+        ("fresh", 0, None, 0, 100),
+        ("fine", 0, 100, 0, 100),
+    ]
+    frame = pl.DataFrame(
+        [
+            {
+                "ts": ts,
+                "cluster": "c",
+                "group": g,
+                "group_state": "Stable",
+                "topic": "t",
+                "partition": p,
+                "committed_offset": c,
+                "log_start_offset": s,
+                "log_end_offset": e,
+            }
+            for g, p, c, s, e in rows
+        ]
+    )
+    Store(tmp_path).append("offsets", conform(frame, "offsets"))
+    res = CliRunner().invoke(main, ["lag", "--data-dir", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    flags = {r["group"]: r["flags"] for r in json.loads(res.output)}
+    assert flags == {
+        "recreated": ["committed above the log end on 1 partition (will be reset)"],
+        "retention": ["committed below the log start on 1 partition (retention deleted unread data)"],
+        "fresh": ["never committed on 1 partition"],
+        "fine": [],
+    }
+    text = CliRunner().invoke(main, ["lag", "--data-dir", str(tmp_path)], env={"COLUMNS": "300"}).output
+    assert "will be reset" in text and "never committed on 1 partition" in text
+
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_lag_piped_is_plain_and_never_cut() -> None:
+    """Piped (cron, logs): no box characters, no colour codes, no '…' however long a name is."""
+    res = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR)], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.output and "│" not in res.output and "\x1b[" not in res.output
+    assert "committed below the log start on 6 partitions (retention deleted unread data)" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "header"),
+    [
+        ([], "group\tas_of\tstate\tpartitions"),
+        (["--partitions"], "group\ttopic\tpartition\tcommitted_offset\tlog_end_offset\tlag"),
+        (["--members"], "group\tmember_id\tclient_id\thost\tpartitions\tlag"),
+    ],
+)
+def test_lag_tsv_views(args: list[str], header: str) -> None:
+    res = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--format", "tsv", *args])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith(header)
+    width = len(lines[0].split("\t"))
+    assert len(lines) > 2 and all(len(line.split("\t")) == width for line in lines)
+
+
+def test_lag_views_in_json_carry_the_same_fields() -> None:
+    tsv_out = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--format", "tsv", "--members"])
+    js = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--json", "--members"])
+    rows = json.loads(js.output)
+    assert list(rows[0]) == tsv_out.output.splitlines()[0].split("\t")
+    assert len(rows) == len(tsv_out.output.splitlines()) - 1
+    totals = {r["group"]: 0 for r in rows}
+    for r in rows:
+        totals[r["group"]] += r["lag"] or 0
+    summary = {
+        r["group"]: r["total_lag"]
+        for r in json.loads(CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--json"]).output)
+    }
+    assert all(totals[g] <= summary[g] for g in totals)  # members own a subset of the partitions

@@ -19,6 +19,7 @@ from workbench.collect.kafka import KafkaAdmin
 from workbench.collect.offsets import GroupFilter, snapshot_offsets
 from workbench.config import load_settings
 from workbench.frames import add_lag_columns, load_offsets, load_partition_offsets
+from workbench.store import Store
 
 pytestmark = pytest.mark.kafka
 
@@ -232,7 +233,7 @@ def test_cli_collects_a_history_then_lag_and_compact_read_it(scenario, tmp_path:
         env={**os.environ, "COLUMNS": "200"},
     )
     assert warn.returncode == 1 and "critical" in warn.stdout and "warning" in warn.stdout
-    files_before = list((data / "offsets").rglob("*.parquet"))
+    files_before = Store(data).files("offsets")
     comp = subprocess.run(
         [*WORKBENCH, "compact", "--data-dir", str(data), "--all-days"],
         capture_output=True,
@@ -240,7 +241,7 @@ def test_cli_collects_a_history_then_lag_and_compact_read_it(scenario, tmp_path:
         timeout=60,
     )
     assert comp.returncode == 0, comp.stderr
-    assert len(files_before) == 3 and len(list((data / "offsets").rglob("*.parquet"))) == 1
+    assert len(files_before) == 3 and len(Store(data).files("offsets")) == 1
     assert load_offsets(data, cluster="it", since=None).equals(history)
 
 

@@ -9,32 +9,47 @@ import polars as pl
 import pytest
 
 from workbench.errors import NotFoundError
-from workbench.frames import add_lag_columns, load_offsets
+from workbench.frames import add_lag_columns, load_offsets, scan_offsets
 from workbench.schema import conform
 from workbench.store import Store
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
-# committed, log_start, log_end -> lag, lag_raw, retention_gap, lost_messages
+# committed, log_start, log_end -> lag, lag_raw, retention_gap, lost_messages, ahead_of_log_end,
+# never_committed
 LAG_CASES = [
-    (90, 0, 100, 10, 10, False, 0),  # ordinary
-    (100, 0, 100, 0, 0, False, 0),  # caught up
-    (None, 0, 100, None, None, None, None),  # never committed: null, never 0
-    (10, 40, 100, 60, 90, True, 30),  # retention deleted 30 unread messages
-    (120, 0, 100, 0, -20, False, 0),  # snapshot skew: commit ahead of log end -> clamp
-    (50, None, 100, 50, 50, False, 0),  # log start unknown (imported from kafka-consumer-groups)
-    (50, 0, None, None, None, False, 0),  # leader unavailable: log end unknown
+    (90, 0, 100, 10, 10, False, 0, False, False),  # ordinary
+    (100, 0, 100, 0, 0, False, 0, False, False),  # caught up
+    (None, 0, 100, None, None, None, None, None, True),  # never committed: null, never 0, flagged
+    (10, 40, 100, 60, 90, True, 30, False, False),  # retention deleted 30 unread messages
+    (120, 0, 100, 0, -20, False, 0, True, False),  # commit ahead of log end -> clamp, flagged (reset)
+    (2000, 0, 1000, 0, -1000, False, 0, True, False),  # topic recreated: committed 2,000 vs log end 1,000
+    (
+        50,
+        None,
+        100,
+        50,
+        50,
+        False,
+        0,
+        False,
+        False,
+    ),  # log start unknown (imported from kafka-consumer-groups)
+    (50, 0, None, None, None, False, 0, None, False),  # leader unavailable: log end unknown
 ]
 
 
-@pytest.mark.parametrize(("committed", "start", "end", "lag", "raw", "gap", "lost"), LAG_CASES)
-def test_lag_columns(committed, start, end, lag, raw, gap, lost) -> None:
+@pytest.mark.parametrize(
+    ("committed", "start", "end", "lag", "raw", "gap", "lost", "ahead", "never"), LAG_CASES
+)
+def test_lag_columns(committed, start, end, lag, raw, gap, lost, ahead, never) -> None:
     frame = pl.DataFrame(
         {"committed_offset": [committed], "log_start_offset": [start], "log_end_offset": [end]},
         schema={"committed_offset": pl.Int64, "log_start_offset": pl.Int64, "log_end_offset": pl.Int64},
     )
     row = add_lag_columns(frame).row(0, named=True)
     assert (row["lag"], row["lag_raw"], row["retention_gap"], row["lost_messages"]) == (lag, raw, gap, lost)
+    assert (row["ahead_of_log_end"], row["never_committed"]) == (ahead, never)
 
 
 def _history(tmp_path: Path) -> Path:
@@ -70,8 +85,8 @@ def test_load_offsets_windows_filters_and_pandas(tmp_path: Path) -> None:
     assert load_offsets(data, since=None, topics=["payments"]).height == 240
     iso = load_offsets(data, since="2026-11-10T00:00Z", until=dt.datetime(2026, 11, 10, 3, tzinfo=dt.UTC))
     assert iso.height == 6
-    lazy = load_offsets(data, lazy=True)
-    assert isinstance(lazy, pl.LazyFrame)
+    lazy = scan_offsets(data)
+    assert isinstance(lazy, pl.LazyFrame) and lazy.collect().height == week.height
     pdf = week.to_pandas()
     assert list(pdf.columns[:3]) == ["ts", "cluster", "group"] and len(pdf) == week.height
 

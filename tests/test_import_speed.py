@@ -11,7 +11,17 @@ import sys
 
 import pytest
 
-HEAVY = ("polars", "pandas", "pyarrow", "altair", "confluent_kafka", "papermill", "nbconvert", "numpy")
+HEAVY = (
+    "polars",
+    "pandas",
+    "pyarrow",
+    "deltalake",
+    "altair",
+    "confluent_kafka",
+    "papermill",
+    "nbconvert",
+    "numpy",
+)
 PROBE = "import json, sys; import {what}; print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
 
 
@@ -28,7 +38,7 @@ def loaded_after(what: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "what", ["workbench", "workbench.errors", "workbench.config", "workbench.timeparse", "workbench.cli"]
+    "what", ["workbench", "workbench.errors", "workbench.config", "workbench.units", "workbench.cli"]
 )
 def test_import_does_not_load_heavy_libraries(what: str) -> None:
     heavy = loaded_after(what) & set(HEAVY)
@@ -62,8 +72,8 @@ def test_importtime_confirms(tmp_path: object) -> None:
 
 @pytest.mark.parametrize(("preset", "want_last"), [(None, "muzzy_decay_ms:0"), ("narenas:2", "narenas:2")])
 def test_allocator_options_reach_polars(preset: str | None, want_last: str) -> None:
-    """`import workbench` before Polars: Polars appends our jemalloc options (the last setting
-    wins) to its own; a value the user exported wins over ours."""
+    """`workbench.tune_allocator()` before Polars: Polars appends our jemalloc options (the last
+    setting wins) to its own; a value the user exported wins over ours."""
     import os
 
     from workbench import JEMALLOC_CONF
@@ -71,8 +81,25 @@ def test_allocator_options_reach_polars(preset: str | None, want_last: str) -> N
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
     if preset:
         env["_RJEM_MALLOC_CONF"] = preset
-    probe = "import os, workbench, polars; print(os.environ['_RJEM_MALLOC_CONF'])"
+    probe = (
+        "import os, workbench; assert workbench.tune_allocator(); import polars; "
+        "print(os.environ['_RJEM_MALLOC_CONF'])"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     conf = out.stdout.strip()
-    assert conf.endswith(want_last)
+    assert conf.endswith(want_last), out.stderr
     assert (JEMALLOC_CONF in conf) is (preset is None)
+
+
+def test_import_changes_no_environment() -> None:
+    """`import workbench` (and the analyze domains) leave os.environ as it was (Polars is imported
+    first: it sets its own allocator variable on import)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    probe = (
+        "import os, json, polars; before = dict(os.environ); import workbench, workbench.analyze, "
+        "workbench.frames, workbench.report; print(json.dumps(dict(os.environ) == before))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert out.stdout.strip() == "true", out.stderr

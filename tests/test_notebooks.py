@@ -52,11 +52,16 @@ def test_parameters_cell_is_plain(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    from papermill.translators import PythonTranslator
+
+    inspected = {p.name: p for p in PythonTranslator.inspect(tagged[0])}
     for line in tagged[0].source.splitlines():
-        assert "#" not in line, f"no comments in the parameters cell (papermill's inference): {line!r}"
         node = ast.parse(line).body[0]
-        assert isinstance(node, ast.Assign), f"plain 'name = value' lines only: {line!r}"
+        assert isinstance(node, ast.Assign), f"plain 'name = value  # type: KIND  meaning' lines: {line!r}"
         ast.literal_eval(node.value)
+        name = node.targets[0].id  # type: ignore[attr-defined]
+        # papermill's own inspector reads the same name, kind and meaning (`papermill --help-notebook`)
+        assert name in inspected and inspected[name].help.strip(), f"no meaning after the kind: {line!r}"
 
 
 def test_papermill_command_line(sample_dir: Path, tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def _wait(check: Any, what: str, deadline_s: float = 30.0) -> Any:
 
 
 @pytest.fixture(scope="module")
-def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def quiet_alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Alertmanager on 127.0.0.1 (clustering off); yields its base URL."""
     assert ALERTMANAGER, "prometheus-alertmanager is not installed (scripts/setup-system installs it)"
     work = tmp_path_factory.mktemp("alertmanager")
@@ -96,7 +96,7 @@ class _Mailbox:
 
 
 @pytest.fixture(scope="module")
-def smtp_server() -> Iterator[tuple[int, _Mailbox]]:
+def mailbox_server() -> Iterator[tuple[int, _Mailbox]]:
     """aiosmtpd's real SMTP server on 127.0.0.1; yields (port, mailbox)."""
     from aiosmtpd.controller import Controller
 
@@ -197,20 +197,20 @@ def test_bad_notify_url_fails_before_rendering(tmp_path: Path) -> None:
 # -- real receivers --------------------------------------------------------------------------------
 
 
-def test_alertmanager_receives_findings(alertmanager: str, tmp_path: Path) -> None:
+def test_alertmanager_receives_findings(quiet_alertmanager: str, tmp_path: Path) -> None:
     rendered = render("findings", {}, out_dir=tmp_path, catalog=CATALOG)
     chosen = at_or_above(rendered.findings, "warning")
-    send(parse_target(f"alertmanager+{alertmanager}"), rendered.summary or {}, chosen, rendered.html)
+    send(parse_target(f"alertmanager+{quiet_alertmanager}"), rendered.summary or {}, chosen, rendered.html)
     alerts = _wait(
-        lambda: httpx.get(f"{alertmanager}/api/v2/alerts", params={"filter": "report=findings"}).json(),
+        lambda: httpx.get(f"{quiet_alertmanager}/api/v2/alerts", params={"filter": "report=findings"}).json(),
         "alerts to show up",
     )
     assert sorted(a["labels"]["severity"] for a in alerts) == ["critical", "warning"]
     assert {a["annotations"]["summary"] for a in alerts} >= {"group <b>evil</b> is 3 h behind"}
 
 
-def test_mail_carries_findings_and_report(smtp_server: tuple[int, _Mailbox], tmp_path: Path) -> None:
-    port, mailbox = smtp_server
+def test_mail_carries_findings_and_report(mailbox_server: tuple[int, _Mailbox], tmp_path: Path) -> None:
+    port, mailbox = mailbox_server
     rendered = render("findings", {}, out_dir=tmp_path, catalog=CATALOG)
     target = parse_target(f"mailto:ops@example.org?smtp=127.0.0.1:{port}&from=wb@example.org")
     before = len(mailbox.messages)
@@ -250,13 +250,13 @@ def test_unreachable_receiver_is_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_cli_report_notifies_all_targets(
-    alertmanager: str,
-    smtp_server: tuple[int, _Mailbox],
+    quiet_alertmanager: str,
+    mailbox_server: tuple[int, _Mailbox],
     webhook: tuple[str, list[dict[str, Any]]],
     tmp_path: Path,
 ) -> None:
     """The user's path: a scheduled lag-trend run on the sample sends its warnings everywhere."""
-    port, mailbox = smtp_server
+    port, mailbox = mailbox_server
     url, bodies = webhook
     sample = ROOT / "data" / "sample"
     before_mail, before_hook = len(mailbox.messages), len(bodies)
@@ -272,7 +272,7 @@ def test_cli_report_notifies_all_targets(
             "--notify-level",
             "warning",
             "--notify",
-            f"alertmanager+{alertmanager}",
+            f"alertmanager+{quiet_alertmanager}",
             "--notify",
             f"mailto:ops@example.org?smtp=127.0.0.1:{port}",
             "--notify",
@@ -286,7 +286,9 @@ def test_cli_report_notifies_all_targets(
     warned = [f for f in doc["findings"] if f["level"] in ("warning", "critical")]
     assert warned, "the sample has groups in trouble"
     alerts = _wait(
-        lambda: httpx.get(f"{alertmanager}/api/v2/alerts", params={"filter": "report=lag-trend"}).json(),
+        lambda: httpx.get(
+            f"{quiet_alertmanager}/api/v2/alerts", params={"filter": "report=lag-trend"}
+        ).json(),
         "lag-trend alerts",
     )
     assert len(alerts) == len({f["text"][:200] for f in warned})

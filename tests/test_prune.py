@@ -183,7 +183,10 @@ def test_cli_yes_deletes_and_regenerates_the_index(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--older-than", "soon"], "bad --older-than 'soon'"),
-        (["--older-than", "0d"], "--older-than '0d' is out of range"),
+        (["--older-than", "0d"], "bad --older-than '0d': must be positive"),
+        (["--older-than", "3m"], "use hours, days or weeks"),  # m is minutes: never an age
+        (["--older-than", "3months"], "use hours, days or weeks"),
+        (["--older-than", "99999999d"], "more than 100 years"),
         (["--older-than", "90d", "--data-dir", "{tmp}/x", "--reports", "{tmp}/y"], "nothing to prune"),
     ],
 )

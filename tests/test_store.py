@@ -1,23 +1,25 @@
-"""The Parquet store: partitioning, atomic writes, crash-safe compaction, schema versions."""
+"""The Delta store: partitioning, commits, compaction, schema versions, completion marker, bad files."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
+import logging
+import os
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 import pytest
+from deltalake import write_deltalake
 
-from workbench.errors import StoreError
+from workbench.errors import StoreError, StoreLayoutError
 from workbench.schema import conform
 from workbench.store import Store
+from workbench.store.check import check, quarantine
 
 T0 = dt.datetime(2026, 11, 20, 23, 59, tzinfo=dt.UTC)
 
 
-def _offsets(ts: dt.datetime, cluster: str = "c1", n: int = 3) -> pl.DataFrame:
+def _offsets(ts: dt.datetime, cluster: str = "c1", n: int = 3, source: str = "simulate") -> pl.DataFrame:
     return conform(
         pl.DataFrame(
             {
@@ -28,17 +30,23 @@ def _offsets(ts: dt.datetime, cluster: str = "c1", n: int = 3) -> pl.DataFrame:
                 "partition": list(range(n)),
                 "committed_offset": [10, None, 30][:n],
                 "log_end_offset": [15, 20, 30][:n],
+                "source": [source] * n,
             }
         ),
         "offsets",
     )
 
 
+def _marker(ts: dt.datetime, cluster: str = "c1", ok: bool = True) -> pl.DataFrame:
+    return conform(pl.DataFrame([{"ts": ts, "cluster": cluster, "kind": "offsets", "ok": ok}]), "collections")
+
+
 def test_append_partitions_by_cluster_and_date(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.append("offsets", pl.concat([_offsets(T0), _offsets(T0 + dt.timedelta(minutes=2))]))
     store.append("offsets", _offsets(T0, cluster="prod/eu 1"))
-    days = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("offsets/*/*"))
+    assert (tmp_path / "offsets" / "_delta_log").is_dir()
+    days = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("offsets/cluster=*/*"))
     assert days == [
         "offsets/cluster=c1/date=2026-11-20",
         "offsets/cluster=c1/date=2026-11-21",
@@ -49,8 +57,8 @@ def test_append_partitions_by_cluster_and_date(tmp_path: Path) -> None:
     assert back.height == 6 and back.schema == _offsets(T0).schema
     assert back["committed_offset"].null_count() == 2  # nulls stay nulls
     assert store.latest_ts("offsets", "c1") == T0 + dt.timedelta(minutes=2)
-    window = store.read("offsets", cluster="c1", since=T0 + dt.timedelta(minutes=1))
-    assert window.height == 3
+    assert store.read("offsets", cluster="c1", since=T0 + dt.timedelta(minutes=1)).height == 3
+    assert len(store.files("offsets", cluster="c1", since=T0 + dt.timedelta(minutes=1))) == 1
 
 
 def test_schema_is_enforced_on_write(tmp_path: Path) -> None:
@@ -62,27 +70,17 @@ def test_schema_is_enforced_on_write(tmp_path: Path) -> None:
         Store(tmp_path).append("nope", _offsets(T0))
 
 
-def test_compaction_merges_and_survives_a_crash_before_cleanup(tmp_path: Path) -> None:
+def test_compaction_merges_days_and_keeps_every_row(tmp_path: Path) -> None:
     store = Store(tmp_path)
     for i in range(4):
         store.append("offsets", _offsets(T0 - dt.timedelta(minutes=10 * i)))
     before = store.read("offsets").sort("ts", "partition")
-    ddir = next(tmp_path.glob("offsets/*/date=*"))
-    sources = sorted(ddir.glob("*.parquet"))
-    assert len(sources) == 4
-    # a crash right after the merged file was renamed into place, before the sources were removed:
-    merged = ddir / "20261120T000000000000-compact-crash.parquet"
-    table = pq.read_table(sources[0])
-    meta = json.loads(table.schema.metadata[b"workbench"])
-    meta["replaces"] = [p.name for p in sources]
-    frame = pl.read_parquet(sources).sort("ts")
-    pq.write_table(
-        frame.to_arrow().replace_schema_metadata({b"workbench": json.dumps(meta).encode()}), merged
-    )
-    assert store.read("offsets").sort("ts", "partition").equals(before)  # nothing counted twice
-    store.compact("offsets")
-    assert [p.name for p in ddir.glob("*.parquet")] == [merged.name]
+    assert len(store.files("offsets")) == 4
+    merged = store.compact("offsets")
+    assert len(merged) == 1 and store.files("offsets") == merged
     assert store.read("offsets").sort("ts", "partition").equals(before)
+    assert list((tmp_path / "offsets" / "_delta_log").glob("*.checkpoint.parquet"))
+    assert store.compact("offsets") == []  # nothing left to merge
 
 
 def test_compact_keeps_today_unless_asked(tmp_path: Path) -> None:
@@ -94,19 +92,133 @@ def test_compact_keeps_today_unless_asked(tmp_path: Path) -> None:
     assert len(store.compact("offsets", before=dt.date(2026, 11, 21))) == 1
 
 
-def test_wrong_schema_version_is_refused(tmp_path: Path) -> None:
-    store = Store(tmp_path)
-    (path,) = store.append("offsets", _offsets(T0))
-    table = pq.read_table(path)
-    pq.write_table(
-        table.replace_schema_metadata({b"workbench": b'{"dataset": "offsets", "version": 99}'}), path
-    )
-    with pytest.raises(StoreError, match="schema version 99"):
-        store.read("offsets")
+def test_another_schema_version_is_refused_in_one_line(tmp_path: Path) -> None:
+    data = _offsets(T0).drop("cluster").to_arrow()
+    write_deltalake(tmp_path / "offsets", data, description="workbench dataset offsets schema version 99")
+    with pytest.raises(StoreLayoutError, match=r"schema version 99 .* reads version 1") as err:
+        Store(tmp_path).read("offsets")
+    assert "\n" not in str(err.value)
 
 
-def test_no_temp_files_left_and_empty_frames_write_nothing(tmp_path: Path) -> None:
+def test_old_layout_asks_for_migration(tmp_path: Path) -> None:
+    day = tmp_path / "offsets" / "cluster=c1" / "date=2026-11-20"
+    day.mkdir(parents=True)
+    _offsets(T0).write_parquet(day / "20261120T235900000000-0123456789abcdef.parquet")
+    with pytest.raises(StoreLayoutError, match=r"old Parquet layout: run `workbench store migrate"):
+        Store(tmp_path).clusters("offsets")
+
+
+def test_microsecond_windows_find_their_rows(tmp_path: Path) -> None:
+    """The log's timestamp statistics are milliseconds: a window of one microsecond still hits."""
     store = Store(tmp_path)
-    assert store.append("offsets", _offsets(T0).head(0)) == []
+    ts = T0 + dt.timedelta(microseconds=123_456)
+    store.append("offsets", _offsets(ts, source="collector"))
+    store.append("collections", _marker(ts))
+    assert store.latest_ts("offsets", "c1") == ts
+    assert store.read("offsets", cluster="c1", since=ts, until=ts + dt.timedelta(microseconds=1)).height == 3
+
+
+def test_collector_snapshot_is_visible_once_its_marker_is(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append("offsets", _offsets(T0, source="collector"))
+    store.append("collections", _marker(T0))
+    t1 = T0 + dt.timedelta(seconds=30)
+    store.append("offsets", _offsets(t1, source="collector"))  # crashed before its marker
+    store.append("collections", _marker(t1 + dt.timedelta(seconds=30), ok=False))
+    store.append("offsets", _offsets(t1, cluster="c2", source="consumer-groups"))  # importers: exempt
+    assert store.read("offsets", cluster="c1")["ts"].unique().to_list() == [T0]
+    assert store.latest_ts("offsets", "c1") == T0
+    assert store.read("offsets").height == 6  # all clusters: c1's complete snapshot and c2's import
+    assert store.scan("offsets", complete_only=False).collect().height == 9
+    store.append("collections", _marker(t1))
+    assert store.latest_ts("offsets", "c1") == t1
+
+
+def _truncate(p: Path) -> None:
+    p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+
+
+def _empty(p: Path) -> None:
+    p.write_bytes(b"")
+
+
+def _random(p: Path) -> None:
+    p.write_bytes(os.urandom(p.stat().st_size))
+
+
+def _bitflip(p: Path) -> None:
+    raw = bytearray(p.read_bytes())
+    raw[len(raw) - 6] ^= 0x10  # the footer length
+    p.write_bytes(bytes(raw))
+
+
+def _foreign(p: Path) -> None:
+    pl.DataFrame({"x": ["not ours"] * 200}).write_parquet(p)
+
+
+@pytest.mark.parametrize("damage", [_truncate, _empty, _random, _bitflip, _foreign])
+def test_a_bad_file_is_skipped_with_one_warning_then_quarantined(
+    tmp_path: Path, damage, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path)
     store.append("offsets", _offsets(T0))
-    assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]
+    store.append("offsets", _offsets(T0 + dt.timedelta(minutes=1)))
+    victim = Path(store.files("offsets")[0])
+    damage(victim)
+    with caplog.at_level(logging.WARNING, logger="workbench.store"):
+        assert store.read("offsets").height == 3
+        store.latest_ts("offsets", "c1")
+    (bad,) = check(store)
+    assert bad.uri == str(victim)
+    lines = [r.getMessage() for r in caplog.records]
+    assert all("\n" not in line for line in lines)
+    assert len(lines) == 1 and str(victim) in lines[0] and "workbench check --quarantine" in lines[0]
+    aside = Path(quarantine(store, [bad]))
+    assert not victim.exists() and [p.name for p in aside.rglob("*.parquet")] == [victim.name]  # kept
+    assert check(store) == [] and store.read("offsets").height == 3
+
+
+def test_a_file_missing_from_disk_is_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = Store(tmp_path)
+    store.append("offsets", _offsets(T0))
+    store.append("offsets", _offsets(T0 + dt.timedelta(minutes=1)))
+    Path(store.files("offsets")[-1]).unlink()
+    with caplog.at_level(logging.WARNING, logger="workbench.store"):
+        assert store.read("offsets").height == 3
+    assert "missing" in caplog.records[0].getMessage()
+
+
+def _corrupt_a_page(victim: Path) -> None:
+    """Flip one bit after the footer checks pass but where Polars fails to decode the file."""
+    import pyarrow.parquet as pq
+
+    from workbench.store.delta import file_schema
+
+    raw = victim.read_bytes()
+    for pos in range(4, len(raw) // 2):
+        flipped = bytearray(raw)
+        flipped[pos] ^= 0x10
+        victim.write_bytes(bytes(flipped))
+        try:
+            pq.read_metadata(victim)
+        except Exception:
+            continue  # a footer flip: covered above
+        try:
+            pl.read_parquet(victim, schema=file_schema("offsets"))
+        except BaseException:
+            return
+    raise AssertionError("no page corruption that Polars notices")
+
+
+def test_a_data_page_that_fails_to_decode_is_found_on_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Store(tmp_path)
+    store.append("offsets", pl.concat([_offsets(T0 - dt.timedelta(seconds=i)) for i in range(1, 300)]))
+    store.append("offsets", _offsets(T0 + dt.timedelta(minutes=10)))
+    victim = Path(store.files("offsets")[0])
+    _corrupt_a_page(victim)
+    with caplog.at_level(logging.WARNING, logger="workbench.store"):
+        assert store.read("offsets").height == 3
+    assert [r.getMessage() for r in caplog.records if str(victim) in r.getMessage()]
+    assert [b.uri for b in check(store)] == [str(victim)]

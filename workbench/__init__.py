@@ -1,7 +1,8 @@
 """Kafka capacity workbench.
 
 Gathers what a Kafka cluster knows about itself into Polars frames and renders offline HTML
-reports. The public API is re-exported here lazily, so ``import workbench`` stays fast:
+reports. The public API is re-exported here lazily, so ``import workbench`` stays fast (and
+changes nothing in the environment: see :func:`tune_allocator`):
 
 >>> import workbench
 >>> offsets = workbench.load_offsets("data/sample", cluster="sample", since="2d")  # doctest: +SKIP
@@ -15,35 +16,59 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: Polars' allocator settings that :func:`tune_allocator` sets: jemalloc's own defaults (keep freed
+#: pages for 10 s; Polars' 0.5 s makes batch-after-batch work re-zero memory). See docs/allocator.md.
 JEMALLOC_CONF = "dirty_decay_ms:10000,muzzy_decay_ms:0"
-"""Polars' allocator settings for this process: jemalloc's own defaults. Polars configures its
-jemalloc (on import, from ``_RJEM_MALLOC_CONF``, which it documents as the override) to hand freed
-pages back to the OS within half a second, so an analysis that runs batch after batch maps and
-zeroes the same gigabytes again for each one: a third of its CPU time went to the kernel. Keeping
-freed pages for 10 s lets the next batch reuse them (the 100 M-row benchmark: 2.2 s per batch
-instead of 2.8 s; its peak memory 3.3 GB instead of 2.8 GB). Set before anything imports Polars
-(report kernels inherit it); a value already in the environment wins, and a process that imported
-Polars before ``workbench`` keeps Polars' own settings."""
-os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
+
+
+def tune_allocator() -> bool:
+    """Set Polars' jemalloc options (:data:`JEMALLOC_CONF`) for this process and its children,
+    unless ``_RJEM_MALLOC_CONF`` is already set. True when they take effect (Polars not yet
+    imported). The CLI and the bench scripts call it first; ``import workbench`` never does."""
+    import sys
+
+    os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
+    return "polars" not in sys.modules
+
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "ClientSettings": "workbench.config",
     "Store": "workbench.store",
+    "ConfigError": "workbench.errors",
+    "InputFileError": "workbench.errors",
+    "KafkaAuthError": "workbench.errors",
+    "KafkaRequestError": "workbench.errors",
+    "KafkaUnavailableError": "workbench.errors",
+    "NotFoundError": "workbench.errors",
+    "ReportError": "workbench.errors",
+    "StoreError": "workbench.errors",
     "WorkbenchError": "workbench.errors",
     "load_offsets": "workbench.frames",
     "load_partition_offsets": "workbench.frames",
+    "scan_offsets": "workbench.frames",
+    "scan_partition_offsets": "workbench.frames",
     "load_settings": "workbench.config",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "JEMALLOC_CONF", "__version__", "tune_allocator"])
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily below
     from workbench.config import ClientSettings as ClientSettings
     from workbench.config import load_settings as load_settings
+    from workbench.errors import ConfigError as ConfigError
+    from workbench.errors import InputFileError as InputFileError
+    from workbench.errors import KafkaAuthError as KafkaAuthError
+    from workbench.errors import KafkaRequestError as KafkaRequestError
+    from workbench.errors import KafkaUnavailableError as KafkaUnavailableError
+    from workbench.errors import NotFoundError as NotFoundError
+    from workbench.errors import ReportError as ReportError
+    from workbench.errors import StoreError as StoreError
     from workbench.errors import WorkbenchError as WorkbenchError
     from workbench.frames import load_offsets as load_offsets
     from workbench.frames import load_partition_offsets as load_partition_offsets
+    from workbench.frames import scan_offsets as scan_offsets
+    from workbench.frames import scan_partition_offsets as scan_partition_offsets
     from workbench.store import Store as Store
 
 

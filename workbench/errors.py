@@ -49,6 +49,18 @@ class StoreError(WorkbenchError):
     """The data directory holds something unexpected (wrong schema version, unreadable file)."""
 
 
+class StoreFullError(StoreError):
+    """The data directory's device is full (ENOSPC, quota): nothing was committed; retry later."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The data directory cannot be written (read-only file system, permissions)."""
+
+
+class StoreLayoutError(StoreError):
+    """A dataset is in another layout or schema version than this workbench reads."""
+
+
 class ReportError(WorkbenchError):
     """A report failed to render. The message names the failing cell and the kept notebook."""
 

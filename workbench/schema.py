@@ -47,7 +47,78 @@ PARTITION_OFFSETS = pl.Schema(
     }
 )
 
+#: Offset commits read from ``__consumer_offsets`` (``workbench collect commits``): ``ts`` is the
+#: commit timestamp the coordinator wrote; ``committed_offset`` null marks a tombstone (the offset
+#: was deleted). ``offsets_partition``/``offsets_offset`` are the record's position in
+#: ``__consumer_offsets`` (Burrow's commit order; duplicates after a re-read share it). The log end
+#: at commit time is joined from ``partition_offsets`` when read (:mod:`workbench.frames.commits`).
+COMMITS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "group": pl.String,
+        "topic": pl.String,
+        "partition": pl.Int32,
+        "committed_offset": pl.Int64,
+        "leader_epoch": pl.Int32,
+        "offsets_partition": pl.Int32,
+        "offsets_offset": pl.Int64,
+        "source": pl.String,
+    }
+)
+
+#: Classic group metadata from ``__consumer_offsets``: one row per (record, member, assigned
+#: partition); ``event`` is ``members``, ``empty`` (no member: ``member_id`` null) or ``removed``
+#: (tombstone). ``ts`` is the record's timestamp.
+GROUP_MEMBERS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "group": pl.String,
+        "event": pl.String,
+        "generation": pl.Int32,
+        "protocol_type": pl.String,
+        "member_id": pl.String,
+        "client_id": pl.String,
+        "host": pl.String,
+        "topic": pl.String,
+        "partition": pl.Int32,
+        "offsets_partition": pl.Int32,
+        "offsets_offset": pl.Int64,
+        "source": pl.String,
+    }
+)
+
+#: Where ``workbench collect commits`` stopped reading: the next offset of each partition of
+#: ``__consumer_offsets``, written after the rows before it.
+OFFSETS_TOPIC_POSITIONS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "partition": pl.Int32,
+        "next_offset": pl.Int64,
+    }
+)
+
+#: The last stable offset (ListOffsets with read_committed) of every partition at a snapshot, same
+#: ``ts`` as ``partition_offsets``: a read_committed consumer reads nothing at or past it. Below the
+#: log end while a transaction is open. A dataset of its own, so ``partition_offsets`` (v1) stays.
+STABLE_OFFSETS = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "topic": pl.String,
+        "partition": pl.Int32,
+        "last_stable_offset": pl.Int64,
+        "source": pl.String,
+    }
+)
+
 #: One row per collection attempt, successful or not: the collector's own log as data.
+#: ``error`` on an ``ok`` row is a note: groups that did not answer, or a clock flag. A note
+#: starting with CLOCK_FLAG_PREFIX marks a snapshot whose clock stepped back or whose gap to the
+#: previous one is under a tenth of the interval: its rows are kept but left out of rates.
+CLOCK_FLAG_PREFIX = "clock: "
 COLLECTIONS = pl.Schema(
     {
         "ts": UTC_TS,
@@ -228,7 +299,11 @@ BENCH_INTERVALS = pl.Schema(
 DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "offsets": (OFFSETS, 1),
     "partition_offsets": (PARTITION_OFFSETS, 1),
+    "stable_offsets": (STABLE_OFFSETS, 1),
     "collections": (COLLECTIONS, 1),
+    "commits": (COMMITS, 1),
+    "group_members": (GROUP_MEMBERS, 1),
+    "offsets_topic_positions": (OFFSETS_TOPIC_POSITIONS, 1),
     "cluster_info": (CLUSTER_INFO, 1),
     "brokers": (BROKERS, 1),
     "configs": (CONFIGS, 1),

@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from workbench import units
+
 _STEPS_S = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
 
 
@@ -23,12 +25,8 @@ def bucket_seconds(
 
 
 def step_label(seconds: int) -> str:
-    """``300`` -> ``"5 min"``, ``3600`` -> ``"1 h"``."""
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400} d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 60} min"
+    """``300`` -> ``"5 min"``, ``3600`` -> ``"1 h"`` (:func:`workbench.units.duration`)."""
+    return units.duration(seconds)
 
 
 def snapshot_interval(ts: pl.Series) -> float:

@@ -11,6 +11,17 @@ import polars as pl
 
 from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
 
+__all__ = [
+    "STATUS_COLORS",
+    "STATUS_ORDER",
+    "broker_network",
+    "disk_forecast",
+    "headroom_bars",
+    "hour_of_week_heatmap",
+    "hourly",
+    "topic_forecast",
+]
+
 STATUS_ORDER = ("ok", "tight", "above tested", "over", "unknown")
 STATUS_COLORS = ("#2e7d32", "#f0a202", "#7b3fa0", "#c62828", "#b0b7bf")
 _T = alt.X("ts:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))

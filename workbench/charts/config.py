@@ -12,6 +12,17 @@ import polars as pl
 from workbench.charts.bucket import add_bucket, step_label
 from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, finish
 
+__all__ = [
+    "SEVERITY_COLORS",
+    "SEVERITY_ORDER",
+    "broker_load",
+    "disk_per_broker",
+    "disk_per_topic",
+    "findings_over_time",
+    "replication_over_time",
+    "severity_scale",
+]
+
 SEVERITY_ORDER = ("critical", "warning", "info")
 SEVERITY_COLORS = {"critical": "#8e0000", "warning": "#f0a202", "info": "#4e79a7"}
 _TS = alt.X("bucket:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))

@@ -22,6 +22,8 @@ from workbench.charts.theme import (
     status_scale,
 )
 
+__all__ = ["SI_LABEL", "lag_over_time", "partition_skew", "produce_vs_consume", "status_timeline", "top_bars"]
+
 _PALETTE = (
     "#4e79a7",
     "#f28e2b",

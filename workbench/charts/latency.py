@@ -8,6 +8,8 @@ import polars as pl
 
 from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
 
+__all__ = ["comparison_bars", "latency_over_time", "percentile_distribution", "throughput_vs_p99"]
+
 #: Percentile ticks on the 1/(1-p) axis: value -> label.
 _TICKS = {2.0: "50%", 10.0: "90%", 100.0: "99%", 1000.0: "99.9%", 10000.0: "99.99%", 100000.0: "99.999%"}
 _TICK_EXPR = " : ".join(f"datum.value == {k} ? '{v}'" for k, v in _TICKS.items()) + " : ''"

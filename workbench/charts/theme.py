@@ -14,19 +14,20 @@ MAX_ROWS = 5000
 WIDTH = 900
 FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
 
-#: Burrow statuses, least to most severe, and their colours (OK green, WARN amber, ERR/STOP/STALL
-#: red, REWIND purple, unknown grey); first "not evaluated" (light grey): a snapshot with too little
-#: history before it for Burrow's window (see :mod:`workbench.analyze.lag.window`).
+#: Burrow statuses, least to most severe, and their colours: Okabe and Ito's colour-blind-safe set
+#: (OK bluish green, WARN orange, REWIND sky blue, STALL reddish purple, STOP vermillion, ERR black),
+#: greys for "not evaluated" (too little history for Burrow's window, see
+#: :mod:`workbench.analyze.lag.window`) and NOTFOUND. STALL, STOP and ERR also differ in lightness.
 STATUS_ORDER: tuple[str, ...] = ("not evaluated", "NOTFOUND", "OK", "WARN", "REWIND", "STALL", "STOP", "ERR")
 STATUS_COLORS: dict[str, str] = {
-    "not evaluated": "#dfe3e8",
-    "NOTFOUND": "#b0b7bf",
-    "OK": "#2e7d32",
-    "WARN": "#f0a202",
-    "REWIND": "#7b3fa0",
-    "STALL": "#c62828",
-    "STOP": "#e05555",
-    "ERR": "#8e0000",
+    "not evaluated": "#e6e6e6",
+    "NOTFOUND": "#b3b3b3",
+    "OK": "#009e73",
+    "WARN": "#e69f00",
+    "REWIND": "#56b4e9",
+    "STALL": "#cc79a7",
+    "STOP": "#d55e00",
+    "ERR": "#1a1a1a",
 }
 #: A categorical palette for series (groups, topics) that avoids the status colours' meaning.
 SERIES_SCHEME = "tableau10"
@@ -96,6 +97,21 @@ def setup(mode: str | None = None) -> None:
     """
     mode = mode or os.environ.get("WORKBENCH_CHARTS", "html")
     if mode == "svg":
-        alt.renderers.enable("svg")
+        alt.renderers.register("workbench-svg", _utc_renderer("svg"))
+        alt.renderers.enable("workbench-svg")
     else:
-        alt.renderers.enable("default", json_kwds={"cls": ScriptSafeJSONEncoder})
+        alt.renderers.register("workbench-html", _utc_renderer("default"))
+        alt.renderers.enable("workbench-html", json_kwds={"cls": ScriptSafeJSONEncoder})
+
+
+def _utc_renderer(name: str) -> Any:
+    """Altair's renderer ``name``, given the spec after :func:`~workbench.charts.utc.to_utc`."""
+    from workbench.charts.utc import to_utc
+
+    alt.renderers.enable(name)
+    inner = alt.renderers.get()
+
+    def render(spec: dict[str, Any], **metadata: Any) -> Any:
+        return inner(to_utc(spec), **metadata)  # type: ignore[misc]
+
+    return render

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+import workbench
 from workbench.errors import WorkbenchError
 
 
@@ -36,6 +37,7 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 def main(verbose: int) -> None:
     """Kafka capacity workbench: consumer-lag history, configs, benchmarks and offline reports."""
+    workbench.tune_allocator()  # before any command imports Polars; report kernels inherit it
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -47,12 +49,14 @@ def main(verbose: int) -> None:
 # -- command registration (one line per module) ------------------------------------------------
 from workbench.cli import bench as _bench  # noqa: E402
 from workbench.cli import capacity as _capacity  # noqa: E402
+from workbench.cli import commits as _commits  # noqa: E402
 from workbench.cli import configs as _configs  # noqa: E402
 from workbench.cli import imports as _imports  # noqa: E402
 from workbench.cli import offsets as _offsets  # noqa: E402
 from workbench.cli import prune as _prune  # noqa: E402
 from workbench.cli import report as _report  # noqa: E402
 from workbench.cli import simulate as _simulate  # noqa: E402
+from workbench.cli import store as _store  # noqa: E402
 
 _offsets.register(main)
 _imports.register(main)
@@ -62,3 +66,5 @@ _configs.register(main)
 _bench.register(main)
 _prune.register(main)
 _capacity.register(main)
+_commits.register(main)
+_store.register(main)

@@ -153,7 +153,7 @@ def _run(kind: str, **kw: Any) -> None:
 
 
 def _seconds(text: str, what: str) -> float:
-    from workbench.timeparse import parse_duration
+    from workbench.units import parse_duration
 
     return parse_duration(text, what).total_seconds()
 

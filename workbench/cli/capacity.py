@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -55,5 +54,7 @@ def export_cruise_control(
     if output == "-":
         click.echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        from workbench.fsutil import atomic_write_text
+
+        atomic_write_text(output, text)
         click.echo(output)

@@ -16,7 +16,7 @@ import click
 
 from workbench.cli.options import COUNT, WindowBound, connection_options, data_dir_option, interval_option
 from workbench.errors import ConfigError
-from workbench.timeparse import parse_duration
+from workbench.units import parse_duration
 
 if TYPE_CHECKING:  # polars loads only when a command needs it (`workbench --help` stays quick)
     import polars as pl

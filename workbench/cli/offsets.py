@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from typing import Any
 
 import click
 
@@ -17,15 +18,15 @@ from workbench.cli.options import (
     interval_option,
 )
 from workbench.errors import ConfigError
-from workbench.timeparse import parse_duration
 
 
 def _admin(bootstrap_server: str, command_config: str | None, timeout: str):
     from workbench.collect.kafka import KafkaAdmin
+    from workbench.collect.plan import timeout_seconds
     from workbench.config import load_settings
 
-    settings = load_settings(bootstrap_server, command_config)
-    return KafkaAdmin(settings, timeout_s=parse_duration(timeout, "--timeout").total_seconds())
+    seconds = timeout_seconds(timeout)
+    return KafkaAdmin(load_settings(bootstrap_server, command_config), timeout_s=seconds)
 
 
 @click.group("collect")
@@ -64,24 +65,31 @@ def collect_offsets(
     topics no group reads). A failed snapshot is logged, recorded and retried next interval;
     SIGINT/SIGTERM finishes the current write and exits 0.
     """
-    from workbench.collect.loop import LoopPlan, run_loop, stop_on_signals
+    from workbench.collect.lock import collector_lock
+    from workbench.collect.loop import run_loop, stop_on_signals
     from workbench.collect.offsets import GroupFilter
+    from workbench.collect.plan import LoopPlan, timeout_seconds
+    from workbench.collect.worker import SnapshotWorker
+    from workbench.config import load_settings
     from workbench.store import Store
 
-    if count is not None and duration is not None:
-        raise ConfigError("give --count or --duration, not both")
-    plan = LoopPlan(
-        interval=parse_duration(interval, "--interval"),
-        count=count,
-        duration=parse_duration(duration, "--duration") if duration else None,
-    )
-    if plan.interval.total_seconds() <= 0:
-        raise ConfigError("--interval must be positive, e.g. 30s")
+    plan = LoopPlan.parse(interval, count, duration)
     groups = GroupFilter(include, exclude)
-    admin = _admin(bootstrap_server, command_config, timeout)
-    store = Store(data_dir)
-    with stop_on_signals() as stop:
-        result = run_loop(admin, store, cluster, plan, groups, lambda line: click.echo(line), stop)
+    worker = SnapshotWorker(load_settings(bootstrap_server, command_config), timeout_seconds(timeout))
+    with collector_lock(data_dir, cluster), stop_on_signals() as stop:
+        try:
+            result = run_loop(
+                worker,
+                Store(data_dir),
+                cluster,
+                plan,
+                groups,
+                click.echo,
+                stop,
+                lambda w: click.echo(w, err=True),
+            )
+        finally:
+            worker.close()
     why = " (stopped by signal)" if result.stopped_by_signal else ""
     click.echo(f"done: {result.ok} snapshots written, {result.failed} failed{why}", err=True)
     if result.ok == 0 and not result.stopped_by_signal:
@@ -93,7 +101,10 @@ def collect_offsets(
 @click.option("--cluster", help="Only this cluster (default: all).")
 @click.option("--all-days", is_flag=True, help="Also compact today's (still growing) partition.")
 def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
-    """Merge each day's small snapshot files into one file per dataset (crash-safe)."""
+    """Optimize every dataset's table: merge each day's small files, checkpoint, vacuum.
+
+    Safe while collectors append and reports read; two compactions take turns.
+    """
     from workbench.schema import DATASETS
     from workbench.store import Store
 
@@ -115,7 +126,17 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
 @click.option("--group", "groups", multiple=True, help="Only groups matching this regex (repeatable).")
 @click.option("--warn", "warn_lag", type=click.IntRange(0, INT64_MAX), default=1000, show_default=True)
 @click.option("--crit", "crit_lag", type=click.IntRange(0, INT64_MAX), default=10000, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (same as --format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "tsv", "json"]),
+    default="table",
+    show_default=True,
+    help="table: aligned columns (no boxes or colour when piped); tsv: tab-separated with a header; json.",
+)
+@click.option("--partitions", "view", flag_value="partitions", help="One row per group and partition.")
+@click.option("--members", "view", flag_value="members", help="One row per group member (client, host).")
 @click.option(
     "--fail-on",
     type=click.Choice(["warning", "critical"]),
@@ -131,6 +152,8 @@ def lag(
     warn_lag: int,
     crit_lag: int,
     as_json: bool,
+    fmt: str,
+    view: str | None,
     fail_on: str | None,
 ) -> None:
     """Per-group lag now: live with --bootstrap-server, else from the stored history.
@@ -139,7 +162,7 @@ def lag(
     (the rule of workbench.analyze.lag.levels, shared with the lag report).
     """
     from workbench.analyze.lag import LEVELS, LagLevels, latest_group_lag, worst_level
-    from workbench.cli.render import lag_table
+    from workbench.cli.render import frame_table, lag_table, tsv
 
     if crit_lag < warn_lag:
         raise ConfigError(f"thresholds need 0 <= warn <= crit (got --warn {warn_lag}, --crit {crit_lag})")
@@ -153,17 +176,29 @@ def lag(
     if groups and summary.is_empty():
         from workbench.errors import NotFoundError
 
-        where = bootstrap_server or f"{data_dir} (last day of history)"
+        where = bootstrap_server or f"{data_dir} (newest snapshot)"
         raise NotFoundError(
             f"no consumer group in {where} matches --group {' '.join(groups)}; "
             "run without --group to list them"
         )
-    if as_json:
-        click.echo(json.dumps(summary.to_dicts(), default=_json_default, indent=2))
+    fmt = "json" if as_json else fmt
+    shown = _view(offsets, view) if view else summary
+    if fmt == "json":
+        click.echo(json.dumps(shown.to_dicts(), default=_json_default, indent=2))
+    elif fmt == "tsv":
+        click.echo(tsv(shown), nl=False)
+    elif view:
+        frame_table(shown, f"Consumer-group {view} at each group's newest snapshot (UTC)")
     else:
         lag_table(summary, levels.describe(burrow=False))
     if fail_on and LEVELS.index(worst_level(summary)) >= LEVELS.index(fail_on):
         sys.exit(1)
+
+
+def _view(offsets: Any, view: str) -> Any:
+    from workbench.analyze.lag import latest_members, latest_partitions
+
+    return latest_partitions(offsets) if view == "partitions" else latest_members(offsets)
 
 
 def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
@@ -176,16 +211,11 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 
 
 def _stored_offsets(data_dir, cluster, groups):
-    import polars as pl
-
     from workbench import patterns
-    from workbench.frames import load_offsets
+    from workbench.frames import load_latest_offsets
 
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
-    frame = load_offsets(data_dir, cluster=cluster, since="1d", groups=pattern)
-    if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
-    return frame
+    return load_latest_offsets(data_dir, cluster=cluster, groups=pattern)
 
 
 def _json_default(value: object) -> str:

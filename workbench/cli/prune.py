@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from workbench.cli.options import Duration, data_dir_option, reports_dir_option
-from workbench.errors import ConfigError, NotFoundError
-from workbench.timeparse import parse_duration
+from workbench.cli.options import data_dir_option, reports_dir_option
+from workbench.errors import NotFoundError
+from workbench.units import parse_age
 
 
 def register(main: click.Group) -> None:
@@ -25,7 +25,6 @@ def register(main: click.Group) -> None:
 @click.command("prune")
 @click.option(
     "--older-than",
-    type=Duration(),
     required=True,
     help="Age cutoff: delete what is older than this (90d, 12w, 36h).",
 )
@@ -63,10 +62,8 @@ def prune(older_than: str, data_dir: str, reports_dir: str, yes: bool) -> None:
     click.echo(f"deleted {n_parts} day partition(s) and {n_files} report file(s) older than {when}", err=True)
 
 
-def _cutoff(older_than: str | dt.timedelta, now: dt.datetime | None = None) -> dt.datetime:
-    age = parse_duration(older_than, "--older-than")
-    if age.total_seconds() <= 0:
-        raise ConfigError("--older-than must be positive, e.g. 90d")
+def _cutoff(older_than: str, now: dt.datetime | None = None) -> dt.datetime:
+    age = parse_age(older_than, "--older-than")
     return (now or dt.datetime.now(dt.UTC)) - age
 
 

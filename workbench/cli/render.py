@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -10,13 +11,28 @@ from rich.table import Table
 _STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 
 
+def plain_console() -> Console:
+    """Rich on a terminal; piped (cron, logs, ``| grep``): no colour, no boxes, never a cut column."""
+    import sys
+
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=100_000, no_color=True, highlight=False, soft_wrap=True)
+
+
 def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = None) -> None:
     """Print the per-group lag summary of :func:`workbench.analyze.lag.latest_group_lag`."""
-    console = console or Console()
+    console = console or plain_console()
     if summary.is_empty():
         console.print("no consumer groups found")
         return
-    table = Table(title=f"Consumer-group lag, judged by {judged_by}", title_justify="left")
+    boxed = console.is_terminal
+    table = Table(
+        title=f"Consumer-group lag, judged by {judged_by}",
+        title_justify="left",
+        box=box.HEAVY_HEAD if boxed else None,
+        pad_edge=boxed,
+    )
     for col, just in [
         ("group", "left"),
         ("state", "left"),
@@ -32,9 +48,7 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for row in summary.iter_rows(named=True):
         style = _STYLE[row["level"]]
-        note = "retention deleted unread data" if row["retention_gap"] else ""
-        if row["committed_partitions"] < row["partitions"]:
-            note = ", ".join(filter(None, [note, "partitions never committed"]))
+        note = "; ".join(row["flags"])
         table.add_row(
             escape(row["group"]),
             escape(row["state"] or "-"),
@@ -51,3 +65,47 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
     counts = summary.group_by("level").len()
     parts = [f"{n} {lvl}" for lvl, n in sorted(counts.iter_rows(), key=lambda r: r[0])]
     console.print(f"{summary.height} groups: " + ", ".join(parts))
+
+
+def frame_table(frame: pl.DataFrame, title: str, console: Console | None = None) -> None:
+    """Any small frame as an aligned table (cluster text escaped); numbers right-aligned with commas."""
+    console = console or plain_console()
+    if frame.is_empty():
+        console.print(f"{title}: nothing found")
+        return
+    boxed = console.is_terminal
+    table = Table(title=title, title_justify="left", box=box.HEAVY_HEAD if boxed else None, pad_edge=boxed)
+    for name, dtype in frame.schema.items():
+        table.add_column(name.replace("_", " "), justify="right" if dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[attr-defined,no-any-return]
+    if isinstance(value, list):
+        return escape("; ".join(map(str, value)))
+    return escape(str(value))
+
+
+def tsv(frame: pl.DataFrame) -> str:
+    """Tab-separated values with a header (lists joined by ``; ``, times ISO 8601 UTC, nulls empty)."""
+    cols = [
+        pl.col(c).list.eval(pl.element().cast(pl.String)).list.join("; ").alias(c)
+        if isinstance(t, pl.List)
+        else pl.col(c)
+        for c, t in frame.schema.items()
+    ]
+    return frame.select(cols).write_csv(
+        separator="\t", datetime_format="%Y-%m-%dT%H:%M:%S%.fZ", null_value=""
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import (
     ConsumerGroupTopicPartitions,
+    IsolationLevel,
     KafkaError,
     KafkaException,
     TopicCollection,
@@ -300,6 +301,22 @@ class KafkaAdmin:
                 "watermarks: %d of %d partitions did not answer (leader unavailable?)", failed, len(tps)
             )
         return out
+
+    def submit_stable_offsets(self, partitions: list[tuple[str, int]]) -> tuple[list[TopicPartition], dict]:
+        """ListOffsets(latest) with read_committed isolation: the last stable offset, in flight."""
+        tps = [TopicPartition(t, p) for t, p in partitions]
+        if not tps:
+            return tps, {}
+        spec = {tp: OffsetSpec.latest() for tp in tps}
+        return tps, self._admin.list_offsets(
+            spec, isolation_level=IsolationLevel.READ_COMMITTED, request_timeout=self.timeout_s
+        )
+
+    def resolve_stable_offsets(
+        self, submitted: tuple[list[TopicPartition], dict]
+    ) -> dict[tuple[str, int], int | None]:
+        tps, futmap = submitted
+        return {(tp.topic, tp.partition): self._offset_or_none(futmap, tp) for tp in tps}
 
     def _offset_or_none(self, futmap: Mapping[TopicPartition, Future], tp: TopicPartition) -> int | None:
         try:

@@ -88,7 +88,7 @@ def kafka_python_config(settings: ClientSettings, timeout_s: float) -> dict[str,
 
 
 @contextlib.contextmanager
-def _no_kafka_deprecations() -> Iterator[None]:
+def no_kafka_deprecations() -> Iterator[None]:
     """kafka-python 3.0 loads its protocol schemas with the deprecated
     ``importlib.resources.read_text``; that warning is its business, not the user's."""
     with warnings.catch_warnings():
@@ -115,7 +115,7 @@ class LogDirsClient:
         if self._client is None:
             quiet_kafka_python()
             try:
-                with _no_kafka_deprecations():
+                with no_kafka_deprecations():
                     from kafka.admin import KafkaAdminClient
 
                     self._client = KafkaAdminClient(**kafka_python_config(self.settings, self.timeout_s))
@@ -134,7 +134,7 @@ class LogDirsClient:
         out: list[Mapping[str, Any]] = []
         for broker in brokers:
             try:
-                with _no_kafka_deprecations():
+                with no_kafka_deprecations():
                     answer = admin.describe_log_dirs(brokers=[broker])
             except Exception as exc:
                 err = self._translate(exc, f"describe log dirs of broker {broker}")
@@ -154,7 +154,7 @@ class LogDirsClient:
                 self._client = None
 
     def _translate(self, exc: BaseException, what: str) -> Exception:
-        with _no_kafka_deprecations():
+        with no_kafka_deprecations():
             from kafka import errors as kerr
 
         name = type(exc).__name__

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from workbench import patterns
-from workbench.collect.kafka import GroupDescription, KafkaAdmin
+from workbench.collect.groups import GroupColumns, GroupsClient
+from workbench.collect.groups_confluent import ConfluentGroups, needs_confluent
+from workbench.collect.kafka import KafkaAdmin
+from workbench.collect.transactions import stable_frame
 from workbench.schema import conform
 
 
@@ -38,13 +41,20 @@ class GroupFilter:
 
 @dataclass(frozen=True)
 class OffsetsSnapshot:
-    """The frames of one snapshot (schemas ``offsets`` and ``partition_offsets``)."""
+    """The frames of one snapshot (schemas ``offsets`` and ``partition_offsets``).
+
+    ``failed_groups`` counts groups whose coordinator did not answer (left out of ``offsets``);
+    ``problem`` says why, or is None when every group answered."""
 
     ts: dt.datetime
     offsets: pl.DataFrame
     partitions: pl.DataFrame
     groups: int
     duration_s: float
+    failed_groups: int = 0
+    problem: str | None = None
+    stable: pl.DataFrame | None = None
+    """Last stable offsets (``stable_offsets``): :mod:`workbench.collect.transactions`."""
 
 
 def snapshot_offsets(
@@ -52,13 +62,13 @@ def snapshot_offsets(
     cluster: str,
     groups: GroupFilter | None = None,
     include_internal: bool = False,
+    group_client: GroupsClient | ConfluentGroups | None = None,
 ) -> OffsetsSnapshot:
-    """Take one snapshot. Requests run concurrently: group descriptions, committed offsets of
-    every group and both watermark fan-outs are all in flight before any is awaited."""
+    """Take one snapshot: metadata, then both watermark fan-outs in flight while the batched
+    group requests (:mod:`workbench.collect.groups`) run; the frame is built by joins."""
     started = time.monotonic()
     meta = admin.metadata()
-    keep = groups or GroupFilter()
-    group_ids = keep.select(admin.list_groups())
+    client = group_client or groups_client(admin)
     all_partitions = [
         (t, p)
         for t, tm in meta.topics.items()
@@ -66,78 +76,85 @@ def snapshot_offsets(
         for p in tm.partitions
     ]
     ts = dt.datetime.now(dt.UTC)
-    in_flight = (
-        admin.submit_describe(group_ids),
-        admin.submit_committed(group_ids),
-        admin.submit_watermarks(all_partitions),
-    )
-    descriptions = admin.resolve_descriptions(in_flight[0])
-    committed = admin.resolve_committed(in_flight[1])
-    marks = admin.resolve_watermarks(in_flight[2])
-    offsets = _offsets_frame(ts, cluster, group_ids, descriptions, committed, marks)
+    marks_in_flight = admin.submit_watermarks(all_partitions)
+    stable_in_flight = admin.submit_stable_offsets(all_partitions)
+    try:
+        group_ids, cols = client.fetch(groups or GroupFilter())
+    finally:
+        if group_client is None:
+            client.close()
+    marks = _marks_frame(admin.resolve_watermarks(marks_in_flight))
+    offsets = _offsets_frame(ts, cluster, cols, marks)
     partitions = _partitions_frame(ts, cluster, all_partitions, marks)
-    return OffsetsSnapshot(ts, offsets, partitions, len(group_ids), time.monotonic() - started)
+    failed = len(cols.failed)
+    problem = _problem(cols.failed, len(group_ids)) if failed else None
+    stable = stable_frame(ts, cluster, admin.resolve_stable_offsets(stable_in_flight))
+    return OffsetsSnapshot(
+        ts, offsets, partitions, len(group_ids) - failed, time.monotonic() - started, failed, problem, stable
+    )
 
 
-def _group_partitions(desc: GroupDescription | None, committed: dict) -> list[tuple[str, int]]:
-    assigned = [tp for m in (desc.members if desc else ()) for tp in m.partitions]
-    return sorted(set(assigned) | set(committed))
+def groups_client(admin: KafkaAdmin) -> GroupsClient | ConfluentGroups:
+    """Batched requests through kafka-python, or confluent-kafka where only it can log in."""
+    if needs_confluent(admin.settings.config):
+        return ConfluentGroups(admin)
+    return GroupsClient(admin.settings, admin.timeout_s)
 
 
-def _offsets_frame(
-    ts: dt.datetime,
-    cluster: str,
-    group_ids: list[str],
-    descriptions: dict[str, GroupDescription],
-    committed: dict[str, dict[tuple[str, int], int | None]],
-    marks: dict[tuple[str, int], tuple[int | None, int | None]],
-) -> pl.DataFrame:
-    rows = []
-    for gid in group_ids:
-        desc = descriptions.get(gid)
-        owners = {tp: m for m in (desc.members if desc else ()) for tp in m.partitions}
-        commits = committed.get(gid, {})
-        for tp in _group_partitions(desc, commits):
-            member = owners.get(tp)
-            start, end = marks.get(tp, (None, None))
-            rows.append(
-                {
-                    "ts": ts,
-                    "cluster": cluster,
-                    "group": gid,
-                    "group_state": desc.state if desc else "Unknown",
-                    "topic": tp[0],
-                    "partition": tp[1],
-                    "committed_offset": commits.get(tp),
-                    "log_start_offset": start,
-                    "log_end_offset": end,
-                    "member_id": member.member_id if member else None,
-                    "client_id": member.client_id if member else None,
-                    "host": member.host if member else None,
-                    "source": "collector",
-                }
-            )
-    if not rows:
-        return conform(pl.DataFrame(schema={"ts": pl.Datetime("us", "UTC")}), "offsets")
-    return conform(pl.DataFrame(rows, infer_schema_length=None), "offsets")
+def _problem(failed: dict[str, str], total: int) -> str:
+    reasons = sorted(set(failed.values()))
+    return f"{len(failed)} of {total} groups did not answer ({'; '.join(reasons[:3])})"
+
+
+def _marks_frame(marks: dict[tuple[str, int], tuple[int | None, int | None]]) -> pl.DataFrame:
+    keys = list(marks)
+    values = list(marks.values())
+    return pl.DataFrame(
+        {
+            "topic": [k[0] for k in keys],
+            "partition": [k[1] for k in keys],
+            "log_start_offset": [v[0] for v in values],
+            "log_end_offset": [v[1] for v in values],
+        },
+        schema={
+            "topic": pl.String,
+            "partition": pl.Int32,
+            "log_start_offset": pl.Int64,
+            "log_end_offset": pl.Int64,
+        },
+    )
+
+
+def _offsets_frame(ts: dt.datetime, cluster: str, cols: GroupColumns, marks: pl.DataFrame) -> pl.DataFrame:
+    """Committed and assigned partitions of every group (outer join), with state and watermarks."""
+    committed, assigned, states = cols.frames()
+    keys = ["group", "topic", "partition"]
+    assigned = assigned.unique(keys, keep="first")
+    frame = (
+        committed.join(assigned, on=keys, how="full", coalesce=True)
+        .join(states, on="group", how="left")
+        .join(marks, on=["topic", "partition"], how="left")
+        .with_columns(
+            pl.lit(ts).dt.cast_time_unit("us").alias("ts"),
+            pl.lit(cluster).alias("cluster"),
+            pl.col("group_state").fill_null("Unknown"),
+            pl.lit("collector").alias("source"),
+        )
+        .sort(keys)
+    )
+    return conform(frame, "offsets")
 
 
 def _partitions_frame(
-    ts: dt.datetime,
-    cluster: str,
-    partitions: list[tuple[str, int]],
-    marks: dict[tuple[str, int], tuple[int | None, int | None]],
+    ts: dt.datetime, cluster: str, partitions: list[tuple[str, int]], marks: pl.DataFrame
 ) -> pl.DataFrame:
     frame = pl.DataFrame(
-        {
-            "ts": [ts] * len(partitions),
-            "cluster": [cluster] * len(partitions),
-            "topic": [t for t, _ in partitions],
-            "partition": [p for _, p in partitions],
-            "log_start_offset": [marks.get(tp, (None, None))[0] for tp in partitions],
-            "log_end_offset": [marks.get(tp, (None, None))[1] for tp in partitions],
-            "source": ["collector"] * len(partitions),
-        },
-        schema_overrides={"log_start_offset": pl.Int64, "log_end_offset": pl.Int64, "partition": pl.Int32},
+        {"topic": [t for t, _ in partitions], "partition": [p for _, p in partitions]},
+        schema={"topic": pl.String, "partition": pl.Int32},
+    ).join(marks, on=["topic", "partition"], how="left")
+    frame = frame.with_columns(
+        pl.lit(ts).dt.cast_time_unit("us").alias("ts"),
+        pl.lit(cluster).alias("cluster"),
+        pl.lit("collector").alias("source"),
     )
     return conform(frame.sort(["topic", "partition"]), "partition_offsets")

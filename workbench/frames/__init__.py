@@ -1,22 +1,20 @@
 """Tidy frames from the store: the offsets history with lag columns, partition offsets.
 
-These are the functions a JupyterLab user calls first::
-
-    import workbench
-    df = workbench.load_offsets("data/sample", since="2d", groups="orders.*")
-    df.to_pandas()
-
-Report inputs by domain: :mod:`~workbench.frames.lag`, :mod:`~workbench.frames.capacity`,
-:mod:`~workbench.frames.bench` (benchmark runs), :mod:`~workbench.frames.configs`.
+A JupyterLab user starts with ``workbench.load_offsets("data/sample", since="2d")`` (eager) or
+``scan_offsets`` (lazy). Report inputs by domain: :mod:`~workbench.frames.lag`,
+:mod:`~workbench.frames.capacity`, :mod:`~workbench.frames.bench` (benchmark runs),
+:mod:`~workbench.frames.configs`.
 """
 
 from workbench.frames import bench, capacity, configs, lag, offsets, pieces
 from workbench.frames.offsets import (
     add_lag_columns,
+    load_latest_offsets,
     load_offsets,
     load_partition_offsets,
     resolve_window,
     scan_offsets,
+    scan_partition_offsets,
     warmup_start,
 )
 from workbench.frames.pieces import offsets_in_pieces
@@ -27,6 +25,7 @@ __all__ = [
     "capacity",
     "configs",
     "lag",
+    "load_latest_offsets",
     "load_offsets",
     "load_partition_offsets",
     "offsets",
@@ -34,5 +33,6 @@ __all__ = [
     "pieces",
     "resolve_window",
     "scan_offsets",
+    "scan_partition_offsets",
     "warmup_start",
 ]

@@ -10,6 +10,8 @@ import polars as pl
 from workbench.errors import ConfigError, NotFoundError
 from workbench.store import Store
 
+__all__ = ["LATENCIES", "load_capacity_runs", "load_runs", "split_ids"]
+
 #: The latency kinds a benchmark interval records (``none``: throughput only).
 LATENCIES = ("send_to_ack", "schedule_delay", "end_to_end", "none")
 

@@ -12,6 +12,8 @@ from workbench.frames.configs import load_config_history, split_snapshot
 from workbench.frames.offsets import load_offsets, load_partition_offsets
 from workbench.store import Store
 
+__all__ = ["CapacityFrames", "load_capacity_frames"]
+
 
 @dataclass(frozen=True)
 class CapacityFrames:

@@ -17,7 +17,17 @@ import polars as pl
 from workbench.errors import ConfigError, NotFoundError
 from workbench.frames.offsets import resolve_window
 from workbench.store import Store
-from workbench.timeparse import parse_instant
+from workbench.units import parse_instant
+
+__all__ = [
+    "CONFIG_DATASETS",
+    "frames_at",
+    "load_config_history",
+    "load_config_snapshot",
+    "read_rules_file",
+    "snapshot_times",
+    "split_snapshot",
+]
 
 CONFIG_DATASETS = ("cluster_info", "brokers", "configs", "topic_partitions", "log_dirs")
 _EPSILON = dt.timedelta(microseconds=1)

@@ -11,6 +11,8 @@ import polars as pl
 from workbench.frames.offsets import load_offsets, load_partition_offsets, warmup_start
 from workbench.store import Store
 
+__all__ = ["Filter", "load_lag_window", "load_log_ends"]
+
 Filter = str | Sequence[str] | None
 
 
@@ -25,7 +27,7 @@ def load_log_ends(
     history may hold consumer-group offsets only; time lag then uses their log ends)."""
     if not Store(data_dir).clusters("partition_offsets"):
         return None
-    return load_partition_offsets(data_dir, cluster, since, until, topics)  # type: ignore[return-value]
+    return load_partition_offsets(data_dir, cluster, since, until, topics)
 
 
 def load_lag_window(
@@ -47,3 +49,34 @@ def load_lag_window(
     offsets = load_offsets(data_dir, cluster, load_from, until, groups, topics)
     log_ends = load_log_ends(data_dir, cluster, load_from, until, topics)
     return offsets, log_ends, shown_from  # type: ignore[return-value]
+
+
+def load_commits(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: str | dt.datetime | None = None,
+) -> pl.DataFrame | None:
+    """The ``commits`` history (``workbench collect commits``) from ``since``, or None when the
+    data directory has none for the cluster (``__consumer_offsets`` was not read)."""
+    store = Store(data_dir)
+    if not store.clusters("commits"):
+        return None
+    end = until if isinstance(until, dt.datetime) else None
+    frame = store.scan("commits", cluster=cluster, since=since, until=end).collect()
+    return frame if frame.height else None
+
+
+def load_stable_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: str | dt.datetime | None = None,
+) -> pl.DataFrame | None:
+    """The ``stable_offsets`` history (last stable offsets), or None when none was collected."""
+    store = Store(data_dir)
+    if not store.clusters("stable_offsets"):
+        return None
+    end = until if isinstance(until, dt.datetime) else None
+    frame = store.scan("stable_offsets", cluster=cluster, since=since, until=end).collect()
+    return frame if frame.height else None

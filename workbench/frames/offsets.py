@@ -11,8 +11,20 @@ import polars as pl
 
 from workbench import patterns
 from workbench.errors import NotFoundError
+from workbench.schema import CLOCK_FLAG_PREFIX
 from workbench.store import Store
-from workbench.timeparse import parse_instant
+from workbench.units import parse_instant
+
+__all__ = [
+    "Filter",
+    "add_lag_columns",
+    "load_offsets",
+    "load_partition_offsets",
+    "resolve_window",
+    "scan_offsets",
+    "scan_partition_offsets",
+    "warmup_start",
+]
 
 Filter = str | Sequence[str] | None
 
@@ -27,6 +39,8 @@ def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.Dat
       group never read (``lag`` then counts only what is still on disk).
     * ``lost_messages``: ``log_start - committed`` where that is positive, else 0 (null
       without a commit).
+    * ``ahead_of_log_end``: True where ``committed > log_end`` (topic recreated or truncated):
+      the consumer will be reset by ``auto.offset.reset``; ``never_committed``: no commit.
     """
     committed = pl.col("committed_offset")
     start = pl.col("log_start_offset")
@@ -40,7 +54,20 @@ def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.Dat
         lost_messages=pl.when(committed.is_not_null()).then(
             pl.max_horizontal(start.fill_null(committed) - committed, pl.lit(0, pl.Int64))
         ),
+        ahead_of_log_end=pl.when(has).then(committed > end),
+        never_committed=committed.is_null(),
     )
+
+
+def without_flagged(store: Store, lf: pl.LazyFrame, cluster: str, since: dt.datetime | None) -> pl.LazyFrame:
+    """``lf`` without the snapshots the collector flagged (clock stepped back, or a gap under a
+    tenth of the interval): their rows stay on disk but would make rates nonsense."""
+    flagged = (
+        store.scan("collections", cluster=cluster, since=since)
+        .filter(pl.col("ok") & pl.col("error").str.starts_with(CLOCK_FLAG_PREFIX))
+        .select("cluster", "ts")
+    )
+    return lf.join(flagged, on=["cluster", "ts"], how="anti")
 
 
 def resolve_window(
@@ -74,7 +101,8 @@ def resolve_window(
             f"no {dataset} data for cluster {cluster!r} in {store.root} (clusters there: {have}); "
             "check --data-dir and --cluster"
         )
-    anchor = store.latest_ts(dataset, cluster) or dt.datetime.now(dt.UTC)
+    relative = any(isinstance(v, str) and v.strip() for v in (since, until))  # a duration needs the newest
+    anchor = (store.latest_ts(dataset, cluster) if relative else None) or dt.datetime.now(dt.UTC)
     return cluster, parse_instant(since, anchor, "since"), parse_instant(until, anchor, "until")
 
 
@@ -123,8 +151,7 @@ def load_offsets(
     until: str | dt.datetime | None = None,
     groups: Filter = None,
     topics: Filter = None,
-    lazy: bool = False,
-) -> pl.DataFrame | pl.LazyFrame:
+) -> pl.DataFrame:
     """Load the consumer-group offsets history with lag columns (see :func:`add_lag_columns`).
 
     Args:
@@ -133,16 +160,11 @@ def load_offsets(
         since, until: ISO 8601 instants, datetimes, or durations (``"7d"``) counted back from
             the newest snapshot. ``since=None`` loads everything.
         groups, topics: a regular expression (matched whole) or a list of exact names.
-        lazy: return a :class:`polars.LazyFrame` instead of a DataFrame.
 
-    Returns:
-        One row per snapshot, group, topic and partition, sorted by time, group, topic,
-        partition. ``.to_pandas()`` gives a pandas frame.
+    Returns one row per snapshot, group, topic and partition, sorted by time, group, topic, partition.
     """
-    lf = scan_offsets(data_dir, cluster, since, until, groups, topics).sort(
-        ["ts", "group", "topic", "partition"]
-    )
-    return lf if lazy else lf.collect()
+    lf = scan_offsets(data_dir, cluster, since, until, groups, topics)
+    return lf.sort(["ts", "group", "topic", "partition"]).collect()
 
 
 def scan_offsets(
@@ -153,14 +175,32 @@ def scan_offsets(
     groups: Filter = None,
     topics: Filter = None,
 ) -> pl.LazyFrame:
-    """:func:`load_offsets` as an unsorted lazy frame (the arguments are the same)."""
+    """:func:`load_offsets` as an unsorted :class:`polars.LazyFrame` (the arguments are the same)."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "offsets", cluster, since, until)
-    lf = store.scan("offsets", cluster=cluster, since=t0, until=t1)
+    lf = without_flagged(store, store.scan("offsets", cluster=cluster, since=t0, until=t1), cluster, t0)
     for expr in (_name_filter("group", groups), _name_filter("topic", topics)):
         if expr is not None:
             lf = lf.filter(expr)
     return add_lag_columns(lf)  # type: ignore[return-value]
+
+
+def load_latest_offsets(
+    data_dir: str | os.PathLike[str], cluster: str | None = None, groups: Filter = None
+) -> pl.DataFrame:
+    """The newest complete snapshot of ``cluster`` with lag columns (what ``workbench lag`` shows).
+
+    Reads one snapshot: the store finds its time from the table log's statistics, then reads
+    only the files whose date partition and time range hold it (a bad file: one warning, skipped).
+    """
+    store = Store(data_dir)
+    cluster, _, _ = resolve_window(store, "offsets", cluster, None, None)
+    newest = store.latest_ts("offsets", cluster)
+    if newest is None:
+        return add_lag_columns(store.scan("offsets").head(0)).collect()  # type: ignore[union-attr]
+    frame = store.read("offsets", cluster=cluster, since=newest, until=newest + dt.timedelta(microseconds=1))
+    expr = _name_filter("group", groups)
+    return add_lag_columns(frame if expr is None else frame.filter(expr))  # type: ignore[return-value]
 
 
 def load_partition_offsets(
@@ -169,14 +209,23 @@ def load_partition_offsets(
     since: str | dt.datetime | None = "7d",
     until: str | dt.datetime | None = None,
     topics: Filter = None,
-    lazy: bool = False,
-) -> pl.DataFrame | pl.LazyFrame:
+) -> pl.DataFrame:
     """Load log-start/log-end offsets of every topic partition over time (read or not)."""
+    lf = scan_partition_offsets(data_dir, cluster, since, until, topics)
+    return lf.sort(["ts", "topic", "partition"]).collect()
+
+
+def scan_partition_offsets(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | dt.datetime | None = "7d",
+    until: str | dt.datetime | None = None,
+    topics: Filter = None,
+) -> pl.LazyFrame:
+    """:func:`load_partition_offsets` as an unsorted :class:`polars.LazyFrame`."""
     store = Store(data_dir)
     cluster, t0, t1 = resolve_window(store, "partition_offsets", cluster, since, until)
     lf = store.scan("partition_offsets", cluster=cluster, since=t0, until=t1)
+    lf = without_flagged(store, lf, cluster, t0)
     expr = _name_filter("topic", topics)
-    if expr is not None:
-        lf = lf.filter(expr)
-    lf = lf.sort(["ts", "topic", "partition"])
-    return lf if lazy else lf.collect()
+    return lf if expr is None else lf.filter(expr)

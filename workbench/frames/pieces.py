@@ -11,6 +11,8 @@ import polars as pl
 from workbench.errors import ConfigError
 from workbench.frames.offsets import Filter, scan_offsets
 
+__all__ = ["offsets_in_pieces", "pack", "reading_sets"]
+
 
 def reading_sets(sizes: pl.DataFrame) -> list[tuple[list[str], int]]:
     """Groups that read a common topic, directly or through other groups (connected components of

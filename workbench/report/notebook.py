@@ -17,7 +17,25 @@ from typing import Any
 import polars as pl
 
 from workbench import units
-from workbench.frames.lag import load_log_ends  # noqa: F401 (old import path, removed in 0.3)
+from workbench.frames.lag import load_log_ends  # old import path, removed in 0.3
+
+__all__ = [
+    "find_data_dir",
+    "findings_markdown",
+    "load_log_ends",
+    "md_escape",
+    "scorecard_html",
+    "show_comparison",
+    "show_findings",
+    "show_json",
+    "show_runs_window",
+    "show_sentences",
+    "show_sweep",
+    "show_table",
+    "show_window",
+    "table_html",
+    "window_text",
+]
 
 #: Output metadata key under which :func:`show_findings` records its findings.
 FINDINGS_KEY = "workbench_findings"

@@ -41,6 +41,7 @@ class Parameter:
 
     @property
     def choices(self) -> tuple[str, ...]:
+        """The allowed values of a ``choice(a|b)`` kind; empty for other kinds."""
         match = _CHOICE_RE.match(self.kind)
         return tuple(match.group("values").split("|")) if match else ()
 

@@ -22,6 +22,7 @@ import nbformat
 
 import workbench
 from workbench.errors import ConfigError, ReportError
+from workbench.fsutil import atomic_write_text
 from workbench.report.catalog import ReportSpec, get_report
 from workbench.report.export import to_html
 from workbench.report.index import write_index
@@ -82,7 +83,7 @@ def render(
         raise
     page = _page(spec, effective, set(passed), now, executed)
     html_path = target / f"{stamp}.html"
-    _write_text(html_path, to_html(executed, page))
+    atomic_write_text(html_path, to_html(executed, page))
     meta_path = target / f"{stamp}.json"
     meta = {**page, "parameters": _jsonable(effective), "passed": _jsonable(passed), "format": fmt}
     meta |= {
@@ -93,10 +94,10 @@ def render(
     findings = notebook_findings(executed)
     meta["findings_file"] = f"{stamp}.findings.json"
     meta["cluster"] = effective.get("cluster")
-    _write_text(meta_path, json.dumps(meta, indent=2, default=str))
+    atomic_write_text(meta_path, json.dumps(meta, indent=2, default=str))
     findings_path = target / f"{stamp}.findings.json"
     figures = notebook_findings(executed, FIGURES_KEY)
-    _write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings, figures))
+    atomic_write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings, figures))
     write_index(Path(out_dir), catalog)
     return Rendered(
         spec.name,
@@ -158,7 +159,7 @@ def _execute(
             out.replace(failed)
         message = _failure_message(spec, exc, failed)
         meta = {"name": spec.name, "failed": True, "error": message, "passed": _jsonable(params)}
-        _write_text(target / f"{stamp}.json", json.dumps(meta, indent=2, default=str))
+        atomic_write_text(target / f"{stamp}.json", json.dumps(meta, indent=2, default=str))
         raise ReportError(message) from None
     except Exception as exc:  # papermill/nbclient errors: kernel died, timeout, unreadable notebook
         raise ReportError(f"report {spec.name}: could not run {spec.path}: {exc}") from exc
@@ -276,10 +277,3 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: v if isinstance(v, str | int | float | bool | None | list) else str(v) for k, v in values.items()
     }
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write atomically: a reader (or the index) never sees half a page."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +26,8 @@ from workbench.simulate.rows import (
 )
 from workbench.simulate.topology import Topology, build_topology
 from workbench.simulate.traffic import Clock, log_start, produce
-from workbench.store import Store, cluster_dirname
-from workbench.timeparse import parse_duration
+from workbench.store import Store
+from workbench.units import parse_duration
 
 #: The default end of the window: fixed, so the same seed always writes the same bytes of data.
 DEFAULT_END = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
@@ -224,4 +223,4 @@ def clear_cluster(store: Store, cluster: str, force: bool) -> None:
                     "not only simulated data: --force replaces simulated data only; choose another --cluster"
                 )
     for ds in present:
-        shutil.rmtree(store.root / ds / cluster_dirname(cluster))
+        store.delete_cluster(ds, cluster)

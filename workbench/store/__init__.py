@@ -1,17 +1,15 @@
-"""The only code that touches the data directory: partitioned Parquet, atomic writes, scans.
+"""The only code that touches the data directory: one Delta Lake table per dataset.
 
-Layout::
+Layout (see ``docs/store.md``)::
 
-    DATA_DIR/<dataset>/cluster=<name>/date=<YYYY-MM-DD>/<part>.parquet
+    DATA_DIR/<dataset>/_delta_log/            the table's commits and checkpoints
+    DATA_DIR/<dataset>/cluster=<name>/date=<YYYY-MM-DD>/part-*.parquet
 
-Each write adds new files (one per date the frame spans), written to a temporary name in the
-same directory, fsynced and renamed, so a reader never sees half a file and a crash never
-leaves one behind. Each file carries the dataset's schema version in its Parquet metadata.
+``DATA_DIR`` is a local directory or an object-store URI (``s3://bucket/prefix``). Each append
+is one atomic commit; readers see one table version; a collector's snapshot shows once its
+``collections`` row (the completion marker) is committed.
 """
 
-from workbench.store.parquet import (
-    Store,
-    cluster_dirname,
-)
+from workbench.store.delta import Store
 
-__all__ = ["Store", "cluster_dirname"]
+__all__ = ["Store"]

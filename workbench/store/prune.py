@@ -1,28 +1,25 @@
 """Retention for the data directory: find and delete day partitions older than a cutoff.
 
 Only the store touches ``data/``, so this is where collected history is deleted. A day partition
-``DATA_DIR/<dataset>/cluster=<name>/date=<YYYY-MM-DD>/`` is old when its whole day ends at or
-before the cutoff. Only the known datasets directly under the data directory are considered:
-other directories (``data/sample`` with its shipped history, a README) are never descended
-into, so shipped data is deleted only when the data directory points at it explicitly.
+(``cluster=<name>/date=<YYYY-MM-DD>`` of a dataset's table) is old when its whole day ends at or
+before the cutoff. Only the known datasets' tables directly under the data directory are
+considered: other directories (``data/sample`` with its shipped history, a README) are never
+descended into, so shipped data is deleted only when the data directory points at it explicitly.
 
-Planning (:func:`plan_data_prune`) never deletes; :func:`delete_partitions` does.
+Planning (:func:`plan_data_prune`) never deletes; :func:`delete_partitions` deletes in one commit
+per dataset (a Delta ``DELETE`` of whole partitions), then removes the files and vacuums.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import shutil
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
-from urllib.parse import unquote
 
-from workbench.errors import StoreError
 from workbench.schema import DATASETS
-
-_DATE_RE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
+from workbench.store.delta import Store
 
 
 @dataclass(frozen=True)
@@ -32,9 +29,10 @@ class OldPartition:
     dataset: str
     cluster: str
     day: dt.date
-    path: Path
+    path: Path | str
     files: int
     size: int
+    root: str = ""
 
 
 def plan_data_prune(data_dir: str | os.PathLike[str], cutoff: dt.datetime) -> list[OldPartition]:
@@ -42,31 +40,23 @@ def plan_data_prune(data_dir: str | os.PathLike[str], cutoff: dt.datetime) -> li
 
     Deletes nothing. A missing data directory has nothing to prune.
     """
-    root = Path(data_dir)
+    store = Store(data_dir)
+    if store.location.local and not os.path.isdir(store.location.uri):
+        return []
     found: list[OldPartition] = []
     for dataset in sorted(DATASETS):
-        base = root / dataset
-        if not base.is_dir():
+        table = store.table(dataset)
+        if table is None:
             continue
-        for cdir in sorted(p for p in base.iterdir() if p.is_dir() and p.name.startswith("cluster=")):
-            found.extend(_old_days(dataset, cdir, cutoff))
+        old = [f for f in store._live(table, dataset) if _day_end(f.day) <= cutoff]
+        key = lambda f: (f.cluster, f.day)  # noqa: E731
+        for (cluster, day), group in groupby(sorted(old, key=key), key=key):
+            members = list(group)
+            where = store.location.join(dataset, members[0].relpath.rsplit("/", 1)[0])
+            path = Path(where) if store.location.local else where
+            size = sum(f.size for f in members)
+            found.append(OldPartition(dataset, cluster, day, path, len(members), size, store.location.uri))
     return sorted(found, key=lambda p: (p.day, p.dataset, p.cluster))
-
-
-def _old_days(dataset: str, cdir: Path, cutoff: dt.datetime) -> list[OldPartition]:
-    cluster = unquote(cdir.name[len("cluster=") :])
-    out = []
-    for ddir in sorted(cdir.iterdir()):
-        m = _DATE_RE.match(ddir.name)
-        if not m or not ddir.is_dir():
-            continue
-        day = dt.date.fromisoformat(m.group(1))
-        if _day_end(day) <= cutoff:
-            files = [f for f in ddir.rglob("*") if f.is_file()]
-            out.append(
-                OldPartition(dataset, cluster, day, ddir, len(files), sum(f.stat().st_size for f in files))
-            )
-    return out
 
 
 def _day_end(day: dt.date) -> dt.datetime:
@@ -74,25 +64,21 @@ def _day_end(day: dt.date) -> dt.datetime:
 
 
 def delete_partitions(partitions: list[OldPartition]) -> int:
-    """Delete the given day partitions (and cluster directories left empty); returns how many.
+    """Delete the given day partitions (one commit per dataset), then vacuum; returns how many.
 
     A partition already gone is skipped, so a re-run after a crash finishes the job.
     """
     deleted = 0
-    for part in partitions:
-        if not part.path.exists():
+    key = lambda p: (p.root, p.dataset)  # noqa: E731
+    for (root, dataset), group in groupby(sorted(partitions, key=key), key=key):
+        parts = list(group)
+        store = Store(root)
+        table = store.table(dataset)
+        if table is None:
             continue
-        try:
-            shutil.rmtree(part.path)
-        except OSError as exc:
-            raise StoreError(f"cannot delete {part.path}: {exc.strerror}; check permissions") from exc
-        deleted += 1
-        _remove_if_empty(part.path.parent)
+        present = {(f.cluster, f.day) for f in store._live(table, dataset)}
+        newest = max(p.day for p in parts)
+        store.delete(dataset, f"date <= '{newest.isoformat()}'")
+        store.tidy(dataset)
+        deleted += sum((p.cluster, p.day) in present for p in parts)
     return deleted
-
-
-def _remove_if_empty(directory: Path) -> None:
-    try:
-        directory.rmdir()
-    except OSError:
-        pass  # not empty (or already gone): keep it

@@ -2,6 +2,12 @@
 vectorized), their evaluation over a history, and the scalar reference the tests compare with.
 """
 
+from workbench.analyze.burrow.commits import (
+    commits_from_snapshots,
+    group_status_on_commits,
+    partition_status_on_commits,
+    with_commit_status,
+)
 from workbench.analyze.burrow.reference import (
     EPOCH,
     Ring,
@@ -45,6 +51,7 @@ __all__ = [
     "BurrowConfig",
     "Ring",
     "Slot",
+    "commits_from_snapshots",
     "decide",
     "evaluate_window",
     "evaluate_windows",
@@ -57,8 +64,10 @@ __all__ = [
     "expr_rule4_stalled",
     "expr_rule5_lag_not_decreasing",
     "group_status",
+    "group_status_on_commits",
     "lag_never_within_allowed",
     "partition_status",
+    "partition_status_on_commits",
     "reference_partition_status",
     "rule1_zero_lag",
     "rule2_rewinding",
@@ -66,4 +75,5 @@ __all__ = [
     "rule4_stalled",
     "rule5_lag_not_decreasing",
     "running_columns",
+    "with_commit_status",
 ]

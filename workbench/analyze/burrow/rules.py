@@ -1,27 +1,11 @@
-"""Burrow's consumer-lag evaluation (lag.md §1.2–1.3), evaluated at every snapshot.
+"""Burrow's consumer-lag evaluation (docs/lag.md §1.2–1.3), evaluated at every snapshot.
 
 Burrow keeps, per consumer partition, a ring of the last ``intervals`` commits and decides a status
 with small rules (``core/internal/evaluator/caching.go``). Each rule exists here twice, with the
 same name and number: a scalar function over one window (used by the reference,
 :mod:`workbench.analyze.burrow.reference`) and an expression over a window held as ``intervals``
 shifted columns (applied to every snapshot at once by :mod:`workbench.analyze.burrow.status`).
-The table-driven tests check one against the other.
-
-From snapshots to Burrow's commits. A snapshot records *which* offset is committed, not when it was
-committed. Every snapshot with a committed offset is a commit slot. While a live member owns the
-partition, the slot's timestamp is the snapshot's (a live consumer keeps committing, even the same
-offset: a consumer stuck on one message goes STALL, as in Burrow). Without an owner, the timestamp
-is the first snapshot at which that offset was seen (an unchanged offset is an old commit,
-re-observed): so a consumer that stopped goes STOP once the time since its offset last moved
-exceeds the window's span, as in Burrow. Its lag is the snapshot's ``lag`` (log end −
-max(committed, log start), floored at 0). The broker ring is the log end at the last
-``intervals`` snapshots. ``min-distance`` merging then applies to the slot timestamps as in
-Burrow (``mergeFrequentCommitIntoPrevious``).
-
-Evaluation order (Burrow's comment numbers in brackets): no commits → OK; complete <
-minimum-complete → OK; [1] current lag ≤ allowed-lag → OK; [3] stopped → STOP; [2] rewinding →
-REWIND; only if no slot has lag ≤ allowed-lag: [4] stalled → STALL, [5] lag never decreasing →
-WARN; else OK.
+How snapshots become commit slots, and the evaluation order, are in docs/lag.md §1.2 and §1.3.
 """
 
 from __future__ import annotations

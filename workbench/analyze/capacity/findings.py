@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from workbench import units as hz
+from workbench import units
 from workbench.analyze.capacity import plan as cap
 from workbench.analyze.capacity import sizing as sz
 from workbench.analyze.config.history import topic_table
@@ -177,7 +177,7 @@ def _topic_crossing(r: dict, params: cap.CapacityParams) -> str:
     return (
         f"{r['topic']}: its hottest partition (p{r['hottest']}) reaches the measured "
         f"{_mb(params.producer.bytes_per_s)} per partition in {r['days_until_full']:.0f} days "
-        f"({hz.instant(r['full_at'])}); {r['partitions_at_horizon']} partitions keep "
+        f"({units.instant(r['full_at'])}); {r['partitions_at_horizon']} partitions keep "
         f"{params.headroom:g}× headroom at the {params.horizon_days:g}-day peak."
     )
 
@@ -220,7 +220,7 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
                     f"Broker {r['broker']} holds {_gb(used)} ({pct:.0%}); its forecast reaches "
                     f"the {params.fill_target:.0%} fill target ({_gb(limit)}{basis}) in "
                     f"{r['days_until_fill']:.0f} days "
-                    f"({hz.instant(r['fill_at'])}).",
+                    f"({units.instant(r['fill_at'])}).",
                 )
             )
     if not out and plan.disk_forecasts is None:
@@ -267,9 +267,9 @@ def consumer_sentences(plan: cap.CapacityPlan) -> list[Finding]:
         out.append(
             (
                 "warning",
-                f"{r['group']} on {r['topic']} tops out at {hz.rate(r['max_msg_per_s'])} and falls "
+                f"{r['group']} on {r['topic']} tops out at {units.rate(r['max_msg_per_s'])} and falls "
                 f"{r['behind']:.0%} short of the p99 ingress of its partitions "
-                f"({hz.rate(r['p99_in'])}){extra}{capped}.",
+                f"({units.rate(r['p99_in'])}){extra}{capped}.",
             )
         )
     return out

@@ -1,17 +1,8 @@
-"""Sizing math: partitions, consumers, disk, network, brokers (docs/benchmarks section 4).
+"""Sizing math: partitions, consumers, disk, network, brokers (docs/capacity-sizing.md §1).
 
 Units, everywhere: bytes and bytes per second (``MB`` in names is 10⁶ bytes, the unit of the
 published examples), messages per second, seconds; ``headroom`` and ``overhead`` are factors.
-
-* **Partitions** ``= ceil(max(T/P, T/C) × headroom)``: ``T`` target throughput, ``P`` producer and
-  ``C`` consumer throughput of one partition, all in the same unit (bytes/s or msg/s). Example:
-  ``max(250/50, 250/25) = 10``.
-* **Disk** ``= ingress_B/s × retention_s × RF × (1 + overhead) / fill_target``. Example:
-  9.6 MB/s × 604,800 s × 3 × 1.15 ≈ 20.0 TB (fill target 1.0); keep brokers below ~70 % full.
-* **Network** per cluster: ``NW_IN = ingress × RF`` (producers plus replica fetches),
-  ``NW_OUT = ingress × (RF − 1) + ingress × consumer_groups`` (replica fetches plus consumers).
-* **Consumers**: ``ceil(T × headroom / per_instance)``, capped at the partition count (a group's
-  parallelism cannot exceed its partitions).
+The formulas, with worked examples, are in docs/capacity-sizing.md §1.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench import units as hz
+from workbench import units
 from workbench.analyze.config.model import RuleSettings
 from workbench.analyze.config.settings import parse_rule_settings
 
@@ -24,13 +24,13 @@ def rule_settings(text: str | None, where: str = "rule file") -> RuleSettings:
 def headline(findings: pl.DataFrame, changes: pl.DataFrame, ts: object) -> list[Finding]:
     """(level, sentence) pairs: the verdict, then what appeared and cleared in the window."""
     if findings.is_empty() and changes.is_empty():
-        return [("ok", f"No findings at {hz.instant(ts)}: every rule passes.")]  # type: ignore[arg-type]
+        return [("ok", f"No findings at {units.instant(ts)}: every rule passes.")]  # type: ignore[arg-type]
     counts = dict(findings.group_by("severity").len().iter_rows()) if findings.height else {}
     level = "critical" if counts.get("critical") else "warning" if counts.get("warning") else "ok"
     out = [
         (
             level,
-            f"At {hz.instant(ts)}: {counts.get('critical', 0)} critical, {counts.get('warning', 0)} "  # type: ignore[arg-type]
+            f"At {units.instant(ts)}: {counts.get('critical', 0)} critical, {counts.get('warning', 0)} "  # type: ignore[arg-type]
             f"warning and {counts.get('info', 0)} info findings.",
         )
     ]
@@ -57,7 +57,7 @@ def change_sentences(changes: pl.DataFrame, max_names: int = 4) -> list[Finding]
             shown = ", ".join(names[:max_names]) + (
                 f" and {len(names) - max_names} more" if len(names) > max_names else ""
             )
-            span = f"{hz.instant(row['first_seen'])} to {hz.instant(row['last_seen'])}"
+            span = f"{units.instant(row['first_seen'])} to {units.instant(row['last_seen'])}"
             level = row["severity"] if status == "new" else "info"
             out.append((level, f"{row['rule_id']} {verb} during the window on {shown} (seen {span})."))
     return out

@@ -1,22 +1,10 @@
-"""Config health rules: the engine. Frames of one snapshot in, a ranked findings frame out.
+"""Config health: the model every rule shares (rules import only this module; no cycle).
 
-Each rule is a small named function in :mod:`workbench.analyze.config.broker_rules` registered with an
-id (``broker.unclean-leader-election``), a category and a one-line description. A rule reads a
-:class:`ConfigView` (the snapshot's frames, with configs as dictionaries) and the thresholds, and
-returns :class:`Finding` records: severity ``critical``, ``warning`` or ``info``, the entity it is
-about, a message, a recommendation, the observed value and the threshold it broke.
-
-Rule settings come from TOML (parsed here, read by the caller)::
-
-    disable = ["broker.auto-create-topics"]      # rule ids
-    drift_ignore = ["log.dirs"]                   # more per-broker keys for the drift rule
-
-    [thresholds]
-    min_brokers = 3
-    max_leader_skew = 1.5
-
-An unknown rule id, threshold key or top-level key is a :class:`~workbench.errors.ConfigError`
-that names it. Nothing here does I/O.
+A rule is a small named function (:mod:`~workbench.analyze.config.broker_rules`,
+:mod:`~workbench.analyze.config.topic_rules`) registered in :mod:`~workbench.analyze.config.registry`
+with an id, a category and a description. It reads a :class:`ConfigView` and the thresholds
+(:class:`RuleSettings`, parsed by :mod:`~workbench.analyze.config.settings`) and yields
+:class:`Finding` records (severity ``critical``, ``warning`` or ``info``). Nothing here does I/O.
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
 """Config rule settings: which rules run and with which thresholds, parsed from TOML.
 
-Rule settings come from TOML (parsed here, read by the caller)::
-
-    disable = ["broker.auto-create-topics"]      # rule ids
-    drift_ignore = ["log.dirs"]                   # more per-broker keys for the drift rule
-
-    [thresholds]
-    min_brokers = 3
-
+TOML keys: ``disable`` (rule ids), ``drift_ignore`` (more per-broker keys for the drift rule),
+``[thresholds]`` (name = number; see docs/config-health.md).
 An unknown rule id, threshold key or top-level key is a :class:`~workbench.errors.ConfigError`.
 """
 

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from workbench import units as hz
+from workbench import units
 from workbench.analyze.lag.analysis import LagAnalysis
 from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
+from workbench.analyze.lag.recurring import peak_time_lag, recurring_findings, snapshot_levels
+from workbench.analyze.lag.transactions import hanging_findings
 from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
 
 Finding = tuple[str, str]
@@ -32,11 +34,11 @@ def unevaluated_finding(analysis: LagAnalysis) -> Finding | None:
         return None
     pending = gs.filter(~pl.col("evaluated"))
     first_ok = gs.filter(pl.col("evaluated"))["ts"].min()
-    until = f"before {hz.instant(first_ok)}" if first_ok is not None else "anywhere in the window"  # type: ignore[arg-type]
+    until = f"before {units.instant(first_ok)}" if first_ok is not None else "anywhere in the window"  # type: ignore[arg-type]
     return "info", (
         f"Burrow status is not evaluated {until} ({pending['ts'].n_unique()} snapshots; light grey in "
         f"the timeline where a time bucket holds only those): the stored history begins at "
-        f"{hz.instant(gs['ts'].min())}, and its rules need "  # type: ignore[arg-type]
+        f"{units.instant(gs['ts'].min())}, and its rules need "  # type: ignore[arg-type]
         f"{analysis.config.intervals} commits per partition to judge."
     )
 
@@ -60,7 +62,11 @@ def classify_groups(incidents: pl.DataFrame, levels: LagLevels, detail: dict[str
 
 
 def headline_findings(
-    analysis: LagAnalysis, incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10
+    analysis: LagAnalysis,
+    incidents: pl.DataFrame,
+    levels: LagLevels,
+    top_n: int = 10,
+    hanging: pl.DataFrame | None = None,
 ) -> list[Finding]:
     """(level, sentence) pairs, most important first: the classification (which criterion fired
     for which group), every group in ERR, the other groups behind or in WARN, groups that were in
@@ -78,7 +84,7 @@ def headline_findings(
         level, text = error_finding(row, detail.get(row["group"], "ERR"), start, label)
         if lost.get(row["group"]):
             text += (
-                f" Retention has already deleted {hz.count(lost[row['group']])} messages it never read "
+                f" Retention has already deleted {units.count(lost[row['group']])} messages it never read "
                 "(not counted in its lag)."
             )
         findings.append((level, text))
@@ -87,9 +93,105 @@ def headline_findings(
             ("critical", f"{errors.height - top_n} more groups are in error (see the tables below).")
         )
     findings += behind_findings(incidents, classes, top_n)
+    findings += window_findings(analysis, incidents, levels, top_n, hanging)
     findings += recovered_findings(analysis, incidents, top_n)
     pending = unevaluated_finding(analysis)
-    return findings + ([pending] if pending else [])
+    return findings + ([pending] if pending else []) + [source_finding(analysis)]
+
+
+def window_findings(
+    analysis: LagAnalysis,
+    incidents: pl.DataFrame,
+    levels: LagLevels,
+    top_n: int = 10,
+    hanging: pl.DataFrame | None = None,
+) -> list[Finding]:
+    """Over the whole window, not only its last snapshot: recurring lag spells, the peak time lag
+    of the groups behind, drain times over the critical time lag, offset flags, hanging
+    transactions."""
+
+    def level_of(status: str | None, time_lag_s: float | None, lag: float | None) -> str:
+        return classify(levels, status, time_lag_s, lag)[0]
+
+    snaps = snapshot_levels(analysis.groups, analysis.group_status, level_of)
+    out = recurring_findings(snaps, top_n)
+    peaks = peak_time_lag(snaps.filter(pl.col("level") != "ok")).head(top_n)
+    if peaks.height:
+        names = ", ".join(
+            f"{r['group']} {units.duration(r['peak_time_lag_s'])} ({units.instant(r['peak_at'])})"
+            for r in peaks.to_dicts()
+        )
+        out.append(("info", f"Peak time lag in the window of the groups that fell behind: {names}."))
+    out += drain_findings(incidents, levels, top_n)
+    out += flag_findings(analysis, incidents)
+    out += hanging_findings(hanging, top_n)
+    return out
+
+
+def drain_findings(incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10) -> list[Finding]:
+    """Groups behind (time lag at least the warning) whose time to drain at the current consume
+    rate exceeds the critical time lag."""
+    limit = levels.crit_time_lag_s
+    if limit is None or "time_to_drain_s" not in incidents.columns:
+        return []
+    behind = pl.col("max_time_lag_s") >= (levels.warn_time_lag_s or 0.0)  # keeping up is not draining
+    slow = incidents.filter((pl.col("time_to_drain_s") > limit) & behind).sort(
+        "time_to_drain_s", descending=True
+    )
+    return [
+        (
+            "warning",
+            f"{r['group']} needs {units.duration(r['time_to_drain_s'])} to drain its "
+            f"{units.count(r['totallag'])} "
+            f"messages of lag at its current consume rate (more than the critical {units.duration(limit)}).",
+        )
+        for r in slow.head(top_n).to_dicts()
+    ]
+
+
+def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Finding]:
+    """At each group's newest snapshot: committed above the log end (will be reset), and
+    partitions never committed. (Below the log start: :func:`retention_losses`.)"""
+    parts = analysis.partitions
+    if "ahead_of_log_end" not in parts.columns or incidents.is_empty():
+        return []
+    latest = parts.join(
+        incidents.select("group", "as_of"), left_on=["group", "ts"], right_on=["group", "as_of"]
+    )
+    ahead = latest.filter(pl.col("ahead_of_log_end").fill_null(False))
+    out = []
+    for (group,), rows in ahead.group_by(["group"], maintain_order=True):
+        where = ", ".join(f"{t} partition {p}" for t, p in rows.select("topic", "partition").head(5).rows())
+        out.append(
+            (
+                "critical",
+                f"{group} committed above the log end on {rows.height} partition(s) ({where}): the topic was "
+                "recreated or truncated; its consumers will be reset by auto.offset.reset.",
+            )
+        )
+    never = latest.filter(pl.col("committed_offset").is_null()).group_by("group").len().sort("group")
+    if never.height:
+        names = ", ".join(f"{g} ({n})" for g, n in never.rows())
+        out.append(("info", f"Partitions never committed (not counted as lag 0), by group: {names}."))
+    return out
+
+
+def source_finding(analysis: LagAnalysis) -> Finding:
+    """Where Burrow's status came from: commits read from ``__consumer_offsets`` or the snapshots."""
+    gs = analysis.group_status
+    groups = gs.select("group", "status_source").unique() if "status_source" in gs.columns else None
+    by_commits = 0 if groups is None else groups.filter(pl.col("status_source") == "commits").height
+    total = gs["group"].n_unique()
+    if by_commits == 0:
+        return "info", (
+            "Burrow status is computed from the offsets snapshots (no commit history in the data directory: "
+            "`workbench collect commits` reads every commit from __consumer_offsets where it is readable)."
+        )
+    rest = f"; the other {total - by_commits} from the offsets snapshots" if by_commits < total else ""
+    return "info", (
+        f"Burrow status of {by_commits} of {total} groups is computed from their offset commits read from "
+        f"__consumer_offsets, with the lag at each commit from the log-end history{rest}."
+    )
 
 
 def retention_losses(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, int]:
@@ -116,13 +218,13 @@ def level_finding(incidents: pl.DataFrame, classes: pl.DataFrame, levels: LagLev
     names = "; ".join(f"{g}: {' and '.join(r)}" for g, r in flagged.select("group", "reasons").iter_rows())
     text = (
         f"{crit} of {incidents.height} groups are critical and {warn} warning at "
-        f"{hz.instant(as_of)}, judged by {levels.describe()}"  # type: ignore[arg-type]
+        f"{units.instant(as_of)}, judged by {levels.describe()}"  # type: ignore[arg-type]
     )
     text += f": {names}" if names else ""
     ok = incidents.join(classes.filter(pl.col("level") == "ok"), on="group")
     if ok.height:
         worst = ok["max_time_lag_s"].max()
-        behind = f"at most {hz.duration(worst)} behind" if worst is not None else "of unknown time lag"  # type: ignore[arg-type]
+        behind = f"at most {units.duration(worst)} behind" if worst is not None else "of unknown time lag"  # type: ignore[arg-type]
         text += f". The other {ok.height} {'is' if ok.height == 1 else 'are'} {behind}"
     level = "critical" if crit else "warning" if warn else "ok"
     return level, text + "."
@@ -138,7 +240,7 @@ def behind_findings(incidents: pl.DataFrame, classes: pl.DataFrame, limit: int) 
     for row in flagged.head(limit).iter_rows(named=True):
         text = (
             f"{row['group']} is {row['level']}: {' and '.join(row['reasons'])}, with "
-            f"{hz.count(row['totallag'])} messages of lag; {_growth(row['lag_growth_rate_since'])} and "
+            f"{units.count(row['totallag'])} messages of lag; {_growth(row['lag_growth_rate_since'])} and "
             f"{_drain(row['time_to_drain_s'])}."
         )
         out.append((row["level"], text))
@@ -165,14 +267,14 @@ def error_finding(
     """``"orders-svc has been stalled since 14:05 on 4 partitions; its lag grows by 120 msg/s ..."``."""
     verb = STATUS_VERBS.get(partition_status, "in error")
     parts = row["error_partitions"] or 0
-    since = f"{hz.instant(row['since'], row['as_of'])} ({hz.duration(row['status_duration_s'])})"
+    since = f"{units.instant(row['since'], row['as_of'])} ({units.duration(row['status_duration_s'])})"
     if window_start is not None and row["since"] <= window_start:
-        start = hz.instant(row["since"])
-        since = f"at least {start}, {start_label} ({hz.duration(row['status_duration_s'])})"
+        start = units.instant(row["since"])
+        since = f"at least {start}, {start_label} ({units.duration(row['status_duration_s'])})"
     text = (
         f"{row['group']} has been {verb} since {since} on {parts} partition{'s' if parts != 1 else ''}; "
-        f"{_growth(row['lag_growth_rate_since'])}, it is {hz.duration(row['max_time_lag_s'])} behind with "
-        f"{hz.count(row['totallag'])} messages of lag (most on {row['maxlag_topic']} partition "
+        f"{_growth(row['lag_growth_rate_since'])}, it is {units.duration(row['max_time_lag_s'])} behind with "
+        f"{units.count(row['totallag'])} messages of lag (most on {row['maxlag_topic']} partition "
         f"{row['maxlag_partition']}), and {_drain(row['time_to_drain_s'])}."
     )
     return "critical", text
@@ -182,9 +284,9 @@ def _growth(rate: float | None) -> str:
     if rate is None:
         return "its lag trend is unknown"
     if rate >= 0.05:
-        return f"its lag grows by {hz.rate(rate)}"
+        return f"its lag grows by {units.rate(rate)}"
     if rate <= -0.05:
-        return f"its lag shrinks by {hz.rate(-rate)}"
+        return f"its lag shrinks by {units.rate(-rate)}"
     return "its lag is flat"
 
 
@@ -193,7 +295,7 @@ def _drain(seconds: float | None) -> str:
         return "at the current rates it will not catch up"
     if seconds == 0:
         return "it has nothing left to read"
-    return f"at the current rates it catches up in {hz.duration(seconds)}"
+    return f"at the current rates it catches up in {units.duration(seconds)}"
 
 
 def recovered_findings(
@@ -209,8 +311,9 @@ def recovered_findings(
 
 def _recovered_sentence(row: dict) -> str:
     return (
-        f"{row['group']} was in ERR from {hz.instant(row['start'])} to {hz.instant(row['end'])} "
-        f"({hz.duration(row['seconds'])}, peak lag {hz.count(row['peak_lag'])} messages) and has recovered."
+        f"{row['group']} was in ERR from {units.instant(row['start'])} to {units.instant(row['end'])} "
+        f"({units.duration(row['seconds'])}, peak lag {units.count(row['peak_lag'])} messages) "
+        "and has recovered."
     )
 
 
@@ -255,9 +358,9 @@ def current_lag(incidents: pl.DataFrame) -> pl.DataFrame:
         "group", "status", lag=pl.col("totallag"), time_lag_min=pl.col("max_time_lag_s") / 60.0
     )
     return frame.with_columns(
-        lag_text=pl.Series([hz.count(v) for v in frame["lag"].to_list()], dtype=pl.String),
+        lag_text=pl.Series([units.count(v) for v in frame["lag"].to_list()], dtype=pl.String),
         time_lag_text=pl.Series(
-            [hz.duration(v) for v in incidents["max_time_lag_s"].to_list()], dtype=pl.String
+            [units.duration(v) for v in incidents["max_time_lag_s"].to_list()], dtype=pl.String
         ),
     )
 
@@ -297,16 +400,16 @@ def drain_table(incidents: pl.DataFrame, levels: LagLevels | None = None) -> pl.
             "status": rows["status"],
             "lag (messages)": rows["totallag"],
             "lag trend (msg/s)": rows["_trend"],
-            "behind by": [hz.duration(v) for v in rows["max_time_lag_s"].to_list()],
+            "behind by": [units.duration(v) for v in rows["max_time_lag_s"].to_list()],
             "time to drain": drain,
-            "status since": [hz.instant(v) for v in rows["since"].to_list()],
+            "status since": [units.instant(v) for v in rows["since"].to_list()],
         },
         schema_overrides={"lag (messages)": pl.Int64, "lag trend (msg/s)": pl.Float64},
     )
 
 
 def _drain_cell(seconds: float | None) -> str:
-    return "not draining" if seconds is None else hz.duration(seconds)
+    return "not draining" if seconds is None else units.duration(seconds)
 
 
 def consume_by_topic(analysis: LagAnalysis) -> pl.DataFrame:

@@ -1,13 +1,10 @@
 """The one severity rule of lag: when a consumer group is ``ok``, ``warning`` or ``critical``.
 
-Used by ``workbench lag`` (terminal and JSON) and by the lag report's findings, so the words mean
-the same everywhere. Rules, in order (the worst that fires wins):
-
-1. Burrow status ERR: critical; WARN: warning (only where the status is known).
-2. Time lag at least ``crit_time_lag_s``: critical; at least ``warn_time_lag_s``: warning.
-3. Offset lag (messages) at least ``crit_lag``: critical; at least ``warn_lag``: warning. Off by
-   default in the report (a busy topic is many messages behind while seconds behind);
-   ``workbench lag --warn/--crit`` set them, as it sees one snapshot and no time lag.
+Used by ``workbench lag`` (terminal and JSON) and the lag report, so the words mean the same
+everywhere. The worst rule that fires wins: 1. Burrow status ERR critical, WARN warning; 2. time
+lag at ``crit_time_lag_s`` / ``warn_time_lag_s``; 3. offset lag at ``crit_lag`` / ``warn_lag``
+(off by default in the report: a busy topic is many messages yet seconds behind; ``workbench lag
+--warn/--crit`` set them, as one snapshot has no time lag).
 """
 
 from __future__ import annotations

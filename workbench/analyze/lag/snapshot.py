@@ -29,6 +29,7 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
         pl.col("member_id").drop_nulls().n_unique().alias("members").cast(pl.Int64),
         pl.col("topic").unique().sort().str.join(",").alias("topics"),
         pl.col("retention_gap").fill_null(False).any().alias("retention_gap"),
+        *_flag_counts(),
     )
     rank = pl.col("level").replace_strict({v: i for i, v in enumerate(LEVELS)}, return_dtype=pl.Int8)
     frame = summary.with_columns(
@@ -40,9 +41,72 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
         level=pl.Series([j[0] for j in judged], dtype=pl.String),
         reasons=pl.Series([j[1] for j in judged], dtype=pl.List(pl.String)),
     )
+    frame = frame.with_columns(_flags(frame))
     return frame.sort([rank, "total_lag", "group"], descending=[True, True, False])
+
+
+#: Offset flags (lag.md section 5): count column -> what it means for the group.
+FLAGS = {
+    "ahead_partitions": "committed above the log end on {} (will be reset)",
+    "below_start_partitions": "committed below the log start on {} (retention deleted unread data)",
+    "never_committed_partitions": "never committed on {}",
+}
+
+
+def _flag_counts() -> list[pl.Expr]:
+    return [
+        pl.col("ahead_of_log_end").fill_null(False).sum().cast(pl.Int64).alias("ahead_partitions"),
+        pl.col("retention_gap").fill_null(False).sum().cast(pl.Int64).alias("below_start_partitions"),
+        pl.col("committed_offset").is_null().sum().cast(pl.Int64).alias("never_committed_partitions"),
+    ]
+
+
+def _flags(frame: pl.DataFrame) -> pl.Series:
+    """Each group's offset flags as sentences (empty list: none)."""
+    rows = frame.select(list(FLAGS)).rows()
+    texts = [
+        [
+            text.format(f"{n} partition{'s' if n != 1 else ''}")
+            for text, n in zip(FLAGS.values(), row, strict=True)
+            if n
+        ]
+        for row in rows
+    ]
+    return pl.Series("flags", texts, dtype=pl.List(pl.String))
 
 
 def worst_level(summary: pl.DataFrame) -> str:
     """The most severe level in a :func:`latest_group_lag` frame (``ok`` when empty)."""
     return worst(summary["level"].to_list() if summary.height else [])
+
+
+def _newest(offsets: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    lf = offsets.lazy()
+    return lf.filter(pl.col("ts") == pl.col("ts").max().over("group"))
+
+
+def latest_partitions(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Per group and partition at the group's newest snapshot: offsets, lag, owner and flags."""
+    lf = _newest(offsets)
+    flags = [c for c in ("retention_gap", "ahead_of_log_end", "never_committed") if c in lf.collect_schema()]
+    cols = ["group", "topic", "partition", "committed_offset", "log_end_offset", "lag", "client_id", "host"]
+    return lf.select(*cols, *flags, pl.col("ts").alias("as_of")).sort("group", "topic", "partition").collect()
+
+
+def latest_members(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Per group member at the group's newest snapshot: client, host, partitions owned and their lag."""
+    return (
+        _newest(offsets)
+        .filter(pl.col("member_id").is_not_null())
+        .group_by("group", "member_id")
+        .agg(
+            pl.col("client_id").first(),
+            pl.col("host").first(),
+            pl.len().cast(pl.Int64).alias("partitions"),
+            pl.col("lag").sum().alias("lag"),
+            pl.col("lag").max().alias("max_partition_lag"),
+            pl.col("ts").first().alias("as_of"),
+        )
+        .sort("group", pl.col("lag"), descending=[False, True])
+        .collect()
+    )

@@ -1,32 +1,9 @@
 """Time lag: how long ago the log end was where the group's committed offset is now.
 
-kafka-lag-exporter's method (lag.md §2.3) over the *whole* persisted (ts, log end) history
-instead of its 30-minute table:
-
-* The history of each topic partition is the union of the offsets frame's own log-end readings and
-  the optional ``partition_offsets`` frame (denser: every partition, every snapshot).
-* It is cut into *segments* wherever the log end decreases (a re-created or truncated topic; KLE
-  rejects such points and stalls); within a segment the log end never decreases.
-* A flat stretch keeps only its first point: the time the log end first *reached* an offset. So an
-  idle producer never gives a zero-width interval (no division by zero, KLE's latent bug).
-* For committed offset C (raised to the log start when retention deleted data, like ``lag``) at
-  snapshot t: C ≥ log end → 0 s (``zero``); else r = the first point of the segment with
-  log end ≥ C and l the point before it; t̂ interpolates linearly between them
-  (``interpolated``). When C is below the segment's first point, t̂ extrapolates on the slope from
-  the first point to the log end at t (``extrapolated``, KLE's whole-window slope); with a single
-  distinct log end known at t there is no slope (``too_few_points``, null). No commit → null
-  (``no_commit``). ``time_lag_s = t − t̂``, never clamped.
-
-The snapshot's own log end is part of the history, so C < log end always has a point at or before
-t with log end ≥ C: extrapolation happens only off the oldest edge, never into the future.
-Vectorized, no loop over rows: the per-partition as-of lookups ("last point at or before t", then
-"first point with log end ≥ C") search integer keys that increase across the whole sorted history
-(partition then time; segment then offset): an as-of join without ``by`` groups. The first is a
-merge (``join_asof``) when the offsets rows come in history order, as they usually do, else a
-binary search (``search_sorted``); the second is a binary search. Without ``log_end_history``, when
-the offsets rows are themselves the history (sorted, one row per partition and time, every log end
-known: the usual case), the first lookup is a running count and the rest runs as numpy passes over
-flat arrays (:func:`_time_lag_in_order`; same results, bit for bit).
+kafka-lag-exporter's method (docs/lag.md §2.3) over the *whole* persisted (ts, log end) history
+instead of its 30-minute table: per partition, interpolate the time the log end first reached the
+committed offset (``zero``, ``interpolated``, ``extrapolated``, ``too_few_points``, ``no_commit``).
+Vectorized as-of lookups, no loop over rows (docs/lag.md §2.4).
 """
 
 from __future__ import annotations

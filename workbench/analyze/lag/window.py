@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from workbench.analyze.burrow.commits import with_commit_status
 from workbench.analyze.burrow.rules import BurrowConfig
 from workbench.analyze.lag.analysis import LagAnalysis, analyze_lag, summarize_incidents
 
@@ -40,6 +41,7 @@ def analyze_window(
     log_ends: pl.DataFrame | None,
     shown_from: dt.datetime | None,
     config: BurrowConfig,
+    commits: pl.DataFrame | None = None,
 ) -> LagWindow:
     """Analyze the window plus its warm-up (from :func:`workbench.frames.lag.load_lag_window`),
     then trim to the window shown.
@@ -47,9 +49,21 @@ def analyze_window(
     Burrow's rules judge the last ``intervals`` commits: at the first snapshot of a bare window they
     see a single commit and say STALL. With the warm-up every snapshot shown is judged on a full
     window; where the stored history begins later than that, :func:`trim_to_window` marks the
-    snapshots with too little history as not evaluated.
+    snapshots with too little history as not evaluated. With ``commits`` (and log ends), groups
+    that have commits take Burrow's status from them (``group_status.status_source``).
     """
     analysis = analyze_lag(offsets, log_ends, config)
+    commits = (
+        commits if commits is not None and log_ends is not None else pl.DataFrame(schema={"group": pl.String})
+    )
+    ps, gs = with_commit_status(
+        analysis.partition_status,
+        analysis.group_status,
+        commits,
+        log_ends,
+        config,  # type: ignore[arg-type]
+    )
+    analysis = dataclasses.replace(analysis, partition_status=ps, group_status=gs)
     shown = offsets if shown_from is None else offsets.filter(pl.col("ts") >= shown_from)
     return LagWindow(shown, trim_to_window(analysis, shown_from), shown_from)
 

@@ -1,0 +1,169 @@
+"""The data files of one table version: selection by partition and statistics, cheap checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_log = logging.getLogger("workbench.store")
+_warned: set[str] = set()
+_MAGIC = b"PAR1"
+#: Delta's log keeps timestamp statistics at millisecond precision: widen them by that much.
+_STATS_SLACK = dt.timedelta(milliseconds=1)
+#: Footers are checked only when a scan reads at most this many files (a compacted week).
+FOOTER_CHECK_MAX = 256
+#: uri -> (size, mtime_ns) of files whose footer was read and matched, this process.
+_footer_ok: dict[str, tuple[int, int]] = {}
+#: uri -> why, of files found bad in this process (skipped by every later scan).
+known_bad: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One live data file of a table version, as its log entry describes it."""
+
+    uri: str
+    relpath: str
+    cluster: str
+    day: dt.date
+    size: int
+    rows: int | None
+    ts_min: dt.datetime | None
+    ts_max: dt.datetime | None
+    sources: tuple[str | None, str | None] = (None, None)
+
+
+def live_files(table: object, root: str) -> list[DataFile]:
+    """Every live file of a loaded ``DeltaTable`` version, with its partition values and stats."""
+    actions = pl.from_arrow(pa.table(table.get_add_actions(flatten=True)))  # type: ignore[attr-defined]
+    assert isinstance(actions, pl.DataFrame)
+    has_stats = "min.ts" in actions.columns
+    has_source = "min.source" in actions.columns
+    out = []
+    for row in actions.iter_rows(named=True):
+        rel = unquote(row["path"])
+        out.append(
+            DataFile(
+                uri=f"{root}/{rel}",
+                relpath=rel,
+                cluster=row["partition.cluster"],
+                day=row["partition.date"],
+                size=row["size_bytes"],
+                rows=row.get("num_records"),
+                ts_min=row["min.ts"] if has_stats else None,
+                ts_max=row["max.ts"] if has_stats else None,
+                sources=(row["min.source"], row["max.source"]) if has_source else (None, None),
+            )
+        )
+    return out
+
+
+def select(
+    files: list[DataFile], cluster: str | None, since: dt.datetime | None, until: dt.datetime | None
+) -> list[DataFile]:
+    """Files of ``cluster`` whose date partition and ``ts`` statistics overlap [since, until)."""
+    lo = since.astimezone(dt.UTC).date() if since is not None else None
+    hi = until.astimezone(dt.UTC).date() if until is not None else None
+    out = []
+    for f in files:
+        if cluster is not None and f.cluster != cluster:
+            continue
+        if (lo is not None and f.day < lo) or (hi is not None and f.day > hi):
+            continue
+        if since is not None and f.ts_max is not None and f.ts_max + _STATS_SLACK < since:
+            continue
+        if until is not None and f.ts_min is not None and f.ts_min - _STATS_SLACK >= until:
+            continue
+        out.append(f)
+    return sorted(out, key=lambda f: (f.cluster, f.day, f.ts_min or dt.datetime.min.replace(tzinfo=dt.UTC)))
+
+
+def may_hold(f: DataFile, source: str) -> bool:
+    """False only when the file's ``source`` statistics rule out rows from ``source``."""
+    lo, hi = f.sources
+    return lo is None or hi is None or lo <= source <= hi
+
+
+def cheap_problem(f: DataFile) -> str | None:
+    """Why a local file cannot be read (missing, size differs from its log entry, no Parquet magic).
+
+    Costs one ``stat`` and two 4-byte reads; None when the file looks whole.
+    """
+    try:
+        size = os.stat(f.uri).st_size
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"cannot stat ({exc.strerror})"
+    if size != f.size:
+        return f"{size} bytes where the table log says {f.size} (truncated or replaced)"
+    try:
+        with open(f.uri, "rb") as fh:
+            head = fh.read(4)
+            fh.seek(-4, os.SEEK_END)
+            tail = fh.read(4)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    if head != _MAGIC or tail != _MAGIC:
+        return "not a Parquet file (bad magic bytes)"
+    return None
+
+
+def footer_problem(f: DataFile, want: pl.Schema) -> str | None:
+    """Why the Parquet footer of ``f`` is unreadable or of another schema (cached per file)."""
+    try:
+        st = os.stat(f.uri)
+    except OSError as exc:
+        return f"cannot stat ({exc.strerror})"
+    stamp = (st.st_size, st.st_mtime_ns)
+    if _footer_ok.get(f.uri) == stamp:
+        return None
+    try:
+        meta = pq.read_metadata(f.uri)
+        got = pl.Schema(pl.from_arrow(meta.schema.to_arrow_schema().empty_table()).schema)
+    except Exception as exc:
+        return "unreadable footer: " + _first_line(exc)
+    if dict(got) != dict(want):
+        return "foreign schema (columns or types differ from the dataset's)"
+    if f.rows is not None and meta.num_rows != f.rows:
+        return f"{meta.num_rows} rows where the table log says {f.rows}"
+    _footer_ok[f.uri] = stamp
+    return None
+
+
+def deep_problem(f: DataFile, want: pl.Schema) -> str | None:
+    """Why ``f`` cannot be read whole (reads and validates every column), or None."""
+    why = cheap_problem(f) or footer_problem(f, want)
+    if why is not None:
+        return why
+    try:
+        pq.read_table(f.uri).validate(full=True)
+    except Exception as exc:
+        return "corrupt data: " + _first_line(exc)
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
+
+
+def warn_skipped(dataset: str, f: DataFile, why: str) -> None:
+    """One warning line per bad file and process, naming it and the command that quarantines it."""
+    known_bad[f.uri] = why
+    if f.uri in _warned:
+        return
+    _warned.add(f.uri)
+    _log.warning(
+        "skipping %s file %s: %s; run `workbench check --quarantine` to move it aside",
+        dataset,
+        f.uri,
+        why,
+    )
