@@ -71,7 +71,8 @@ def test_cli_sweep_stores_runs_and_masks_secrets(kafka, topic_factory, tmp_path:
             "--sweep", "acks=1,all", "--data-dir", str(data), "--json", "--run-id", "sw"]  # fmt: skip
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
+    out = json.loads(res.stdout)
+    assert "benchmark runs filed under cluster 'bench' (no cluster in the data directory yet)" in res.stderr
     assert [r["run_id"] for r in out] == ["sw-1", "sw-2"] and all(r["records"] == 500 for r in out)
     runs = Store(data).read("bench_runs").sort("run_id")
     assert runs["label"].to_list() == ["acks=1", "acks=all"] and set(runs["sweep_id"]) == {"sw"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import threading
 import time
 from pathlib import Path
@@ -87,8 +88,9 @@ BYTES = {"a": 500.0, "b": 2000.0}
 RETAIN_S = 6 * 3600
 
 
-def _history(days: float = 2.0, step_s: int = 60) -> dict[str, pl.DataFrame]:
-    """Offsets every ``step_s``, log dirs hourly, with hourly segment deletion (6 h retention)."""
+def _history(days: float = 2.0, step_s: int = 60, dirs_every_s: int = 3600) -> dict[str, pl.DataFrame]:
+    """Offsets every ``step_s``, log dirs every ``dirs_every_s``, with hourly segment deletion
+    (6 h retention)."""
     n = int(days * 86400 / step_s) + 1
     po, ld = [], []
     for (topic, part), rate in RATES.items():
@@ -108,7 +110,7 @@ def _history(days: float = 2.0, step_s: int = 60) -> dict[str, pl.DataFrame]:
                     "source": "test",
                 }
             )
-            if t % 3600 == 0:
+            if t % dirs_every_s == 0:
                 ld.append(
                     {
                         "ts": ts,
@@ -201,6 +203,36 @@ def test_days_until_crossing() -> None:
     assert fc.days_until(out, 500.0).already
 
 
+@pytest.mark.parametrize(
+    ("history_days", "horizon", "allowed"),
+    [
+        (0.002, 90, None),  # 3 minutes: no forecast at all
+        (0.9, 90, None),  # under a day: the daily profile is not seen once
+        (7, 90, 21.0),  # a week: at most 3 weeks ahead
+        (7, 10, 10.0),  # a horizon within 3× the history stays as asked
+        (60, 90, 90.0),
+    ],
+)
+def test_allowed_horizon(history_days: float, horizon: float, allowed: float | None) -> None:
+    ts = pl.Series([T0, T0 + dt.timedelta(days=history_days)])
+    assert fc.allowed_horizon(ts, horizon) == (None if allowed is None else pytest.approx(allowed))
+
+
+def test_band_widens_with_the_horizon_and_long_forecasts_are_daily() -> None:
+    """A level that wanders from day to day: the band at 60 days is far wider than at one day;
+    past two weeks there is one point per day (the peak hour), so no hourly sawtooth."""
+    frame = _seasonal(28, slope=0.0)
+    walk = np.repeat(np.cumsum(np.random.default_rng(2).normal(0, 20, 28)), 24)
+    frame = frame.with_columns(pl.col("v") + walk)
+    out, model = fc.forecast(frame, "v", horizon_days=60)
+    ahead = out.filter(pl.col("kind") == "forecast")
+    width = (ahead["upper"] - ahead["lower"]).to_numpy()
+    assert model.drift == pytest.approx(20 * np.sqrt(2), rel=0.4)  # std of differences of a N(0, 20) walk
+    assert width[-1] > 3 * width[0]
+    assert ahead["ts"].dt.truncate("1d").n_unique() == ahead.height  # daily
+    assert set(ahead["ts"].dt.hour().to_list()) == {6}  # the profile's peak hour each day
+
+
 def test_growth_override_fixes_the_trend() -> None:
     frame = _seasonal(7, slope=0.0)
     _, model = fc.forecast(frame, "v", 10, growth_per_week=0.07)
@@ -209,9 +241,10 @@ def test_growth_override_fixes_the_trend() -> None:
 
 
 # -- the report -------------------------------------------------------------------------------------
-def _write_store(root: Path) -> None:
-    """A two-day cluster with a group named like an HTML script, bound by its consume rate."""
-    h = _history(days=2, step_s=300)
+def _write_store(root: Path, days: float = 2, step_s: int = 300, dirs_every_s: int = 3600) -> None:
+    """A cluster (two days by default) with a group named like an HTML script, bound by its
+    consume rate; a config snapshot at every log-dir snapshot."""
+    h = _history(days=days, step_s=step_s, dirs_every_s=dirs_every_s)
     po = h["partition_offsets"]
     last = po.group_by("ts", "topic", "partition").agg(pl.col("log_end_offset").first())
     offsets = last.filter(pl.col("topic") == "a").with_columns(
@@ -283,10 +316,17 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
         "-p",
         "horizon_days",
         "30",
+        "-p",
+        "broker_disk_gb",
+        "1000",
+        "-p",
+        "broker_nic_mb_s",
+        "125",
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert "1,000 GB (given by you)" in html
     assert "<script src=" not in html and "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for text in ("Headroom per topic", "Ingress forecast", "Disk per broker", "brokerCapacities", "What if"):
@@ -295,14 +335,81 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
 
 
 def test_report_renders_on_the_sample(tmp_path: Path) -> None:
+    """No disk or NIC given: no disk verdict, no capacity.json, and every figure states its basis."""
     result = CliRunner().invoke(
         main, ["report", "capacity", "--data-dir", str(SAMPLE), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
     assert "analytics-etl on clickstream tops out" in html
-    assert "Broker 1 holds" in html
+    assert "Broker disk capacity unknown" in html and "16,000" not in html
+    assert "No capacity.json" in html and "brokerCapacities" not in html
     assert html.count('<div id="altair-viz-') >= 8
+    doc = json.loads(next(tmp_path.glob("capacity/*.findings.json")).read_text())
+    basis = {f["quantity"]: f["basis"] for f in doc["figures"]}
+    assert basis["broker disk capacity"] == "unknown" and basis["broker NIC capacity"] == "unknown"
+    assert basis["P: producer throughput per partition"] == "measured"  # the sample's benchmark runs
+    assert basis["disk overhead"] == "assumed"
+    assert {"ok"} != {f["level"] for f in doc["findings"] if "disk" in f["text"]}
+
+
+@pytest.mark.slow
+def test_report_renders_from_three_minutes_of_history(tmp_path: Path) -> None:
+    """Three minutes of offsets, two config snapshots: every section renders or says why not."""
+    _write_store(tmp_path / "data", days=3 / 1440, step_s=30, dirs_every_s=150)
+    args = ["report", "capacity", "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    assert re.search(r"No ingress forecast: [23] min of history, under the 1 d minimum", html)
+    assert re.search(r"No disk forecast: [23] min of history", html)
+    assert "No disk forecast yet (too little history)" in html or "Broker disk capacity unknown" in html
+    assert "Broker disk capacity unknown" in html
+
+
+@pytest.mark.parametrize(
+    ("volumes", "given_gb", "disk", "basis"),
+    [
+        (
+            [(1, "/a", 4e12), (2, "/b", 2e12), (2, "/c", 1e12)],
+            None,
+            3e12,
+            "measured",
+        ),  # smallest broker, Σ dirs
+        ([(1, "/a", 4e12), (2, "/b", 2e12)], 9000, 2e12, "measured"),  # measured wins over given
+        ([(1, "/a", 4e12)], 9000, 9000e9, "given by you"),  # broker 2 did not say: the given value
+        ([(1, "/a", 4e12), (2, "/b", None)], None, None, "unknown"),  # Kafka < 3.3: -1 -> unknown
+        ([], None, None, "unknown"),
+    ],
+)
+def test_measured_disk(volumes: list, given_gb: float | None, disk: float | None, basis: str) -> None:
+    from workbench.analyze import capacity
+
+    frame = pl.DataFrame(
+        volumes, schema={"broker": pl.Int32, "log_dir": pl.String, "total_bytes": pl.Int64}, orient="row"
+    )
+    inputs = capacity.CapacityInputs(
+        pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [1, 2], frame
+    )
+    producer = sz.PartitionCapacity(None, None, "no benchmark runs")
+    params = capacity.make_params(
+        producer, None, 30, 1.5, None, None, 0.7, given_gb, None, capacity.measured_disk(inputs)
+    )
+    assert params.broker_disk_bytes == disk and params.disk_basis == basis
+
+
+def test_cruise_control_json_refuses_unknown_values() -> None:
+    from workbench.analyze import capacity
+    from workbench.errors import ConfigError
+
+    producer = sz.PartitionCapacity(None, None, "no benchmark runs")
+    params = capacity.make_params(producer, None, 30, 1.5, None, None, 0.7, None, 125)
+    inputs = capacity.CapacityInputs(
+        pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), [1]
+    )
+    with pytest.raises(ConfigError, match=r"unknown: broker disk capacity \(broker_disk_gb"):
+        capacity.cruise_control_json(None, inputs, params)  # type: ignore[arg-type]
+    assert params.nic_basis == "given by you" and params.disk_basis == "unknown"
 
 
 def test_report_bad_parameter(tmp_path: Path) -> None:
@@ -399,3 +506,78 @@ def test_measured_ingress_on_a_real_broker(kafka, topic_factory) -> None:
     # on disk a record is SIZE plus a few bytes of overhead; offsets and log-dir sizes are read a few
     # milliseconds apart while 2 MB/s arrive, so the estimate may land a little under SIZE
     assert math.isfinite(bpm) and SIZE * 0.98 <= bpm < SIZE * 1.05
+
+
+# -- consumer state: one scenario per row -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("members", "last_msg_per_s", "max_msg_per_s", "p99_in", "state"),
+    [
+        (0, 0.0, 500.0, 1000.0, "stopped"),  # no members, no progress: stopped, not bound
+        (None, None, 500.0, 1000.0, "stopped"),  # never seen in the newest interval
+        (2, 0.0, 500.0, 1000.0, "bound"),  # members but stalled below the p99: capacity-limited
+        (0, 400.0, 500.0, 1000.0, "bound"),  # still committing (static members): bound
+        (2, 900.0, 990.0, 1000.0, "keeps up"),  # within 5 % of the p99
+    ],
+)
+def test_consumer_state(
+    members: int | None, last_msg_per_s: float | None, max_msg_per_s: float, p99_in: float, state: str
+) -> None:
+    from workbench.analyze.capacity.plan import _consumer_state
+
+    row = pl.DataFrame(
+        {
+            "members": [members],
+            "last_msg_per_s": [last_msg_per_s],
+            "max_msg_per_s": [max_msg_per_s],
+            "p99_in": [p99_in],
+        },
+        schema={
+            "members": pl.Int64,
+            "last_msg_per_s": pl.Float64,
+            "max_msg_per_s": pl.Float64,
+            "p99_in": pl.Float64,
+        },
+    )
+    assert row.select(_consumer_state()).to_series().item() == state
+
+
+# -- benchmark runs the report considered: one scenario per row ------------------------------------
+@pytest.mark.parametrize(
+    ("cluster", "kind", "partitions", "run_ids", "p_source", "verdict"),
+    [
+        (
+            "other",
+            "producer",
+            12,
+            None,
+            "producer run r (x, 12 partitions)",
+            "skipped: other cluster (other)",
+        ),
+        ("t", "producer", 12, ["q"], "producer run r (x, 12 partitions)", "skipped: not in bench_run_ids"),
+        ("t", "producer", None, None, "no producer benchmark runs", "skipped: no partition count"),
+        ("t", "e2e", 1, None, "no producer benchmark runs", "skipped: a e2e run gives no throughput"),
+        (
+            "t",
+            "producer",
+            12,
+            None,
+            "parameter producer_mb_s_per_partition = 5 MB/s",
+            "not used: P given by you",
+        ),
+        ("t", "producer", 12, None, "producer run r (x, 12 partitions)", "used: gives P"),
+        ("t", "producer", 12, None, "producer run s (x, 12 partitions)", "not used: a faster producer run"),
+        ("t", "consumer", 12, None, "producer run s (x, 12 partitions)", "not used: a faster consumer run"),
+    ],
+)
+def test_bench_runs_considered(
+    cluster: str, kind: str, partitions: int | None, run_ids: list[str] | None, p_source: str, verdict: str
+) -> None:
+    from workbench.analyze import capacity
+
+    runs = pl.DataFrame(
+        {"run_id": ["r"], "cluster": [cluster], "kind": [kind], "partitions": [partitions], "ts": [T0]},
+        schema_overrides={"partitions": pl.Int32},
+    )
+    params = capacity.CapacityParams(sz.PartitionCapacity(1e6, None, p_source))
+    table = capacity.bench_runs_considered(runs, "t", run_ids, params)
+    assert table["verdict"].item().startswith(verdict)

@@ -8,6 +8,7 @@ config is reported as set but its value never reaches the data files, the logs o
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import polars as pl
@@ -63,6 +64,12 @@ def test_collect_then_validate_from_history(kafka, topic_factory, tmp_path: Path
     for name in ("cluster_info", "brokers", "configs", "topic_partitions", "log_dirs", "collections"):
         assert store.read(name, cluster="one").height > 0, name
     assert store.read("collections", cluster="one")["kind"].to_list() == ["configs"]
+    # DescribeLogDirs v4 (KIP-827): the broker's own volume, as the filesystem reports it
+    volumes = store.read("log_dir_volumes", cluster="one")
+    assert volumes.height == 1 and Path(volumes["log_dir"].item()).is_dir()
+    fs = os.statvfs(volumes["log_dir"].item())
+    assert volumes["total_bytes"].item() == fs.f_blocks * fs.f_frsize
+    assert 0 < volumes["usable_bytes"].item() <= volumes["total_bytes"].item()
     code, out = _validate("--data-dir", str(tmp_path), "--cluster", "one")
     assert code == 1 and "CRITICAL" in out and "topic.replication-factor" in out, out
     code, out = _validate("--data-dir", str(tmp_path), "--cluster", "one", "--at", "2000-01-01T00:00Z")

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
@@ -268,6 +269,8 @@ def test_failing_cell_keeps_notebook_and_names_the_cell(tmp_path: Path) -> None:
     nb = nbformat.read(failed[0], as_version=4)
     assert any(o.get("ename") == "ValueError" for c in nb.cells for o in c.get("outputs", []))
     assert not list((tmp_path / "tiny").glob("*.html"))
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")  # the failed run, with its error
+    assert "failed run" in index and "ValueError: asked to fail with 7 rows" in index
 
 
 # -- escaping ------------------------------------------------------------------------------------
@@ -304,6 +307,9 @@ def test_index_lists_reports_newest_first_and_escapes(tmp_path: Path) -> None:
             json.dumps({"passed": {"groups": group}, "window": group})
         )
     (tmp_path / "tiny" / "20240103T000000Z.failed.ipynb").write_text("{}")
+    (tmp_path / "tiny" / "20240103T000000Z.json").write_text(json.dumps({"error": f"boom {EVIL[0]}"}))
+    counts = {"ok": 1, "info": 0, "warning": 2, "critical": 3}
+    (tmp_path / "tiny" / "20240102T000000Z.findings.json").write_text(json.dumps({"counts": counts}))
     entries = collect_entries(tmp_path)
     assert [e.stamp for e in entries] == ["20240103T000000Z", "20240102T000000Z", "20240101T000000Z"]
     assert entries[0].failed
@@ -311,6 +317,8 @@ def test_index_lists_reports_newest_first_and_escapes(tmp_path: Path) -> None:
     assert "<script>alert" not in html and "<img src=x" not in html
     assert html.index("20240102T000000Z.html") < html.index("20240101T000000Z.html")
     assert "Tiny report" in html and "failed run" in html
+    assert f"boom {html_escape(EVIL[0])}" in html
+    assert re.search(r"3 critical</span>, <span[^>]*>2 warning</span>, <span[^>]*>1 ok", html)
 
 
 def test_lag_trend_escapes_cluster_text(evil_dir: Path, tmp_path: Path) -> None:

@@ -213,6 +213,20 @@ LOG_DIRS = pl.Schema(
     }
 )
 
+#: DescribeLogDirs v4+ (KIP-827, Kafka 3.3+): one row per (snapshot, broker, log dir) with the
+#: volume's total and usable bytes (null when the broker is older and does not say).
+LOG_DIR_VOLUMES = pl.Schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "broker": pl.Int32,
+        "log_dir": pl.String,
+        "total_bytes": pl.Int64,
+        "usable_bytes": pl.Int64,
+        "source": pl.String,
+    }
+)
+
 #: One row per benchmark run (``workbench bench`` or an imported tool output). ``params``,
 #: ``client_config`` and ``sweep`` are JSON objects; ``client_config`` is masked
 #: (:meth:`workbench.config.ClientSettings.describe`): it never holds a secret. ``ts`` is the
@@ -295,6 +309,7 @@ DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "configs": (CONFIGS, 1),
     "topic_partitions": (TOPIC_PARTITIONS, 1),
     "log_dirs": (LOG_DIRS, 1),
+    "log_dir_volumes": (LOG_DIR_VOLUMES, 1),
     "bench_runs": (BENCH_RUNS, 1),
     "bench_intervals": (BENCH_INTERVALS, 1),
 }

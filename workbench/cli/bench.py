@@ -79,7 +79,10 @@ def _bench_options(props_name: str) -> Callable[[F], F]:
                 "--label", help="Label for the run in reports (default: the sweep values or the kind)."
             ),
             click.option(
-                "--cluster", default="bench", show_default=True, help="Name to file the runs under."
+                "--cluster",
+                default=None,
+                help="Cluster to file the runs under (default: the data directory's one cluster, said "
+                "on stderr; the capacity report uses runs of its own cluster only).",
             ),
             click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON."),
             click.option(
@@ -130,6 +133,7 @@ def _run(kind: str, **kw: Any) -> None:
         raise ConfigError("give --warmup-records or --warmup-seconds, not both")
     props = parse_props(_prop_items(kw["props"], kw["more_props"], kind))
     settings = load_settings(kw["bootstrap_server"], kw["command_config"])
+    kw["cluster"] = _bench_cluster(Store(kw["data_dir"]), kw["cluster"])
     base = BenchSpec(
         kind, kw["topic"], kw["num_records"], kw["record_size"], kw["throughput"], props,
         kw["warmup_records"], kw["warmup_seconds"], _seconds(kw["interval"], "--interval"),
@@ -178,6 +182,23 @@ def _with_progress(fn: Callable[[Any], Any], spec: Any, quiet: bool) -> Any:
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(spec.label or spec.kind, total=spec.num_records)
         return fn(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _bench_cluster(store: Any, given: str | None) -> str:
+    """``--cluster``, else the data directory's one cluster (said on stderr), else ``bench`` (said)."""
+    from workbench.errors import ConfigError
+
+    if given:
+        return given
+    names = sorted({c for ds in ("partition_offsets", "cluster_info") for c in store.clusters(ds)})
+    if len(names) > 1:
+        raise ConfigError(
+            f"{store.root} holds clusters {', '.join(names)}: say which one was benchmarked with --cluster"
+        )
+    name = names[0] if names else "bench"
+    why = "the data directory's cluster" if names else "no cluster in the data directory yet"
+    click.echo(f"benchmark runs filed under cluster {name!r} ({why}); --cluster to choose", err=True)
+    return name
 
 
 def _echo_result(result: Any, data_dir: str) -> None:

@@ -92,6 +92,12 @@ _RECORD_SIZE = click.option(
 @_BENCH_LABEL
 @_BENCH_AT
 @_RECORD_SIZE
+@click.option(
+    "--partitions",
+    type=click.IntRange(1, 1_000_000),
+    help="Partitions of the topic the run wrote to (the output does not say; the capacity report "
+    "needs it to turn the run into throughput per partition).",
+)
 @data_dir_option
 def perf_test(
     files: tuple[str, ...],
@@ -99,6 +105,7 @@ def perf_test(
     label: str | None,
     at: dt.datetime | None,
     record_size: int | None,
+    partitions: int | None,
     data_dir: str,
 ) -> None:
     """Import kafka-producer-perf-test output (window and summary lines, steady-state variant).
@@ -106,13 +113,22 @@ def perf_test(
     Latencies are ms (send() -> callback), MB is MiB. The output has no timestamps: the run
     ends at --at (default: the file's modification time).
     """
+    import dataclasses
+
+    import polars as pl
+
     from workbench.cli.bench import run_bench_import
+    from workbench.importers.bench_frames import BenchImport
     from workbench.importers.perf_test import read_producer_perf
 
-    when = at
-    run_bench_import(
-        files, lambda source: read_producer_perf(source, cluster, when, label, record_size), data_dir
-    )
+    def read(source: Source) -> BenchImport:
+        result = read_producer_perf(source, cluster, at, label, record_size)
+        if partitions is None:
+            return result
+        runs = result.runs.with_columns(partitions=pl.lit(partitions, result.runs.schema["partitions"]))
+        return dataclasses.replace(result, runs=runs)
+
+    run_bench_import(files, read, data_dir)
 
 
 @import_group.command("consumer-perf-test")

@@ -20,7 +20,13 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from workbench.collect.kafka import ClusterInfo, ConfigInfo, KafkaAdmin, PartitionInfo
-from workbench.collect.logdirs import LogDirsClient, ReplicaDir
+from workbench.collect.logdirs import (
+    LogDirsClient,
+    LogDirVolume,
+    ReplicaDir,
+    parse_log_dirs,
+    parse_log_volumes,
+)
 from workbench.collect.loop import LoopPlan, LoopResult, run_schedule
 from workbench.errors import WorkbenchError
 from workbench.schema import DATASETS, conform
@@ -30,7 +36,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = "collect"
 #: The datasets one snapshot writes, in the order they are written.
-CONFIG_DATASETS = ("cluster_info", "brokers", "configs", "topic_partitions", "log_dirs")
+CONFIG_DATASETS = ("cluster_info", "brokers", "configs", "topic_partitions", "log_dirs", "log_dir_volumes")
 
 
 @dataclass(frozen=True)
@@ -76,17 +82,18 @@ def snapshot_configs(
         topics_f = admin.submit_describe_topics(names)
         configs = admin.resolve_configs(configs_f)
         partitions = admin.resolve_topics(topics_f)
-        replicas = disk.result() if disk is not None else []
+        answers = disk.result() if disk is not None else []
+    replicas, volumes = parse_log_dirs(answers), parse_log_volumes(answers)
     if topics is not None:
         replicas = [r for r in replicas if r.topic in set(names)]
-    frames = snapshot_frames(ts, cluster, info, configs, partitions, replicas)
+    frames = snapshot_frames(ts, cluster, info, configs, partitions, replicas, volumes=volumes)
     return ConfigSnapshot(ts, frames, time.monotonic() - started)
 
 
-def _log_dirs(client: LogDirsClient, brokers: list[int]) -> list[ReplicaDir]:
-    """Log dirs of every broker, or none (logged) when kafka-python cannot get them."""
+def _log_dirs(client: LogDirsClient, brokers: list[int]) -> list:
+    """Log dirs of every broker (kafka-python's answers), or none (logged) when it cannot get them."""
     try:
-        return client.describe(brokers)
+        return client.answers(brokers)
     except WorkbenchError as exc:
         log.warning("log dirs unavailable, disk rules will have no data: %s", exc)
         return []
@@ -100,8 +107,9 @@ def snapshot_frames(
     partitions: list[PartitionInfo],
     replicas: list[ReplicaDir],
     source: str = SOURCE,
+    volumes: list[LogDirVolume] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """The five datasets of one snapshot from the seam's plain records."""
+    """The six datasets of one snapshot from the seam's plain records."""
     stamp = {"ts": ts, "cluster": cluster, "source": source}
     cluster_row = {
         "cluster_id": info.cluster_id,
@@ -124,6 +132,7 @@ def snapshot_frames(
         "configs": config_rows,
         "topic_partitions": part_rows,
         "log_dirs": disk_rows,
+        "log_dir_volumes": [{**asdict(v), **stamp} for v in volumes or []],
     }
     return {name: _frame(rows[name], name) for name in CONFIG_DATASETS}
 

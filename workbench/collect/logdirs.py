@@ -3,8 +3,10 @@
 librdkafka has no DescribeLogDirs API (confluentinc/librdkafka#5192, PR #5333 unmerged), so
 per-replica sizes come from kafka-python 3.x, whose ``KafkaAdminClient.describe_log_dirs(
 topic_partitions=None, brokers=None)`` asks each broker in turn and returns
-``[{"broker": id, "log_dirs": [{"error_code", "log_dir", "topics": [{"name", "partitions":
-[{"partition_index", "partition_size", "offset_lag", "is_future_key"}]}]}]}]``.
+``[{"broker": id, "log_dirs": [{"error_code", "log_dir", "total_bytes", "usable_bytes", "topics":
+[{"name", "partitions": [{"partition_index", "partition_size", "offset_lag", "is_future_key"}]}]}]}]``
+(it negotiates DescribeLogDirs v4+ with Kafka 3.3+, so the volume sizes of KIP-827 are there; -1
+from older brokers).
 
 Only this module imports kafka-python. The same :class:`~workbench.config.ClientSettings` are
 mapped to kafka-python's keyword names; its errors become the workbench's own. kafka-python logs
@@ -53,6 +55,16 @@ class ReplicaDir:
     size_bytes: int
     offset_lag: int
     is_future: bool
+
+
+@dataclass(frozen=True)
+class LogDirVolume:
+    """One log directory's volume (DescribeLogDirs v4+, KIP-827): None where the broker does not say."""
+
+    broker: int
+    log_dir: str
+    total_bytes: int | None
+    usable_bytes: int | None
 
 
 def kafka_python_config(settings: ClientSettings, timeout_s: float) -> dict[str, Any]:
@@ -113,8 +125,13 @@ class LogDirsClient:
 
     def describe(self, brokers: Iterable[int]) -> list[ReplicaDir]:
         """Every replica's log dir and size on ``brokers``; a broker that fails is logged and skipped."""
+        return parse_log_dirs(self.answers(brokers))
+
+    def answers(self, brokers: Iterable[int]) -> list[Mapping[str, Any]]:
+        """kafka-python's answer per broker (replicas and, from Kafka 3.3, volume sizes); a broker
+        that fails is logged and skipped."""
         admin = self._admin()
-        out: list[ReplicaDir] = []
+        out: list[Mapping[str, Any]] = []
         for broker in brokers:
             try:
                 with no_kafka_deprecations():
@@ -125,7 +142,7 @@ class LogDirsClient:
                     raise err from exc
                 log.warning("%s", err)
                 continue
-            out.extend(parse_log_dirs(answer))
+            out.extend(answer)
         return out
 
     def close(self) -> None:
@@ -151,6 +168,22 @@ class LogDirsClient:
                 f"{self.timeout_s:g}s ({name}); check that the brokers are up"
             )
         return KafkaRequestError(f"{what} failed: {name}: {exc}")
+
+
+def parse_log_volumes(answer: Iterable[Mapping[str, Any]]) -> list[LogDirVolume]:
+    """Each healthy log dir's total and usable bytes (-1 or absent: not known, before Kafka 3.3)."""
+
+    def known(value: object) -> int | None:
+        return int(value) if isinstance(value, int) and value >= 0 else None
+
+    return [
+        LogDirVolume(
+            int(b["broker"]), str(d.get("log_dir")), known(d.get("total_bytes")), known(d.get("usable_bytes"))
+        )
+        for b in answer
+        for d in b.get("log_dirs", [])
+        if not d.get("error_code", 0)
+    ]
 
 
 def parse_log_dirs(answer: Iterable[Mapping[str, Any]]) -> list[ReplicaDir]:

@@ -56,6 +56,14 @@ def load_runs(
     return runs.sort("ts"), intervals
 
 
+def load_all_runs(data_dir: str | os.PathLike[str]) -> pl.DataFrame:
+    """Every stored benchmark run of every cluster (``bench_runs`` rows), for the capacity report's
+    list of runs it considered."""
+    store = Store(data_dir)
+    frames = [store.read("bench_runs", cluster=c) for c in store.clusters("bench_runs")]
+    return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+
+
 def load_capacity_runs(
     data_dir: str | os.PathLike[str], cluster: str, run_ids: str | Sequence[str] | None
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:

@@ -25,6 +25,8 @@ class CapacityFrames:
     log_dirs: pl.DataFrame
     newest: dict[str, pl.DataFrame]
     """The newest config snapshot's frames (``cluster_info``, ``brokers``, ``configs``, ...)."""
+    volumes: pl.DataFrame | None = None
+    """The newest log-dir volume sizes (``log_dir_volumes``; empty before Kafka 3.3 or older data)."""
 
 
 def load_capacity_frames(
@@ -41,4 +43,6 @@ def load_capacity_frames(
     if history is None:
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
     newest = split_snapshot(history, history["cluster_info"]["ts"].max())
-    return CapacityFrames(name, po, offsets, history["log_dirs"], newest)  # type: ignore[arg-type]
+    volumes = store.scan("log_dir_volumes", cluster=name).collect()
+    volumes = volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
+    return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes)  # type: ignore[arg-type]

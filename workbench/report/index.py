@@ -1,7 +1,8 @@
 """``reports/index.html``: every rendered report, newest first, with its parameters.
 
 Built from the ``<stamp>.json`` file written beside each report (an HTML page without one is
-still listed, by its file name). Failed runs are listed with their kept notebook. The page is a
+still listed, by its file name) and its ``<stamp>.findings.json`` (findings by severity). Failed
+runs are listed with their kept notebook and their error. The page is a
 Jinja2 template with autoescape: every value is HTML-escaped, and every link URL-quoted.
 """
 
@@ -36,6 +37,8 @@ class Entry:
     failed: bool = False
     parameters: Mapping[str, Any] = field(default_factory=dict)
     window: str = ""
+    error: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 def collect_entries(out_dir: Path) -> list[Entry]:
@@ -59,8 +62,13 @@ def _entry(name: str, path: Path) -> Entry | None:
     stem = path.name.split(".")[0]
     when = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
     meta = _read_meta(path.with_name(f"{stem}.json"))
+    counts = _read_meta(path.with_name(f"{stem}.findings.json")).get("counts", {})
     href = f"{quote(name)}/{quote(path.name)}"
-    return Entry(name, stem, when, href, bool(m.group(2)), meta.get("passed", {}), meta.get("window", ""))
+    failed = bool(m.group(2))
+    error = str(meta.get("error", "")) if failed else ""
+    return Entry(
+        name, stem, when, href, failed, meta.get("passed", {}), meta.get("window", ""), error, counts
+    )
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -96,7 +104,17 @@ def _row(entry: Entry, catalog: Mapping[str, ReportSpec]) -> dict[str, object]:
         "when": entry.when.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "params": ", ".join(f"{k}={v!r}" for k, v in entry.parameters.items()) or "defaults",
         "window": entry.window,
+        "error": entry.error,
+        "counts": [] if entry.failed else _counts(entry),
+        "no_findings": "no findings" if entry.counts and not entry.failed else "",
     }
+
+
+def _counts(entry: Entry) -> list[tuple[str, int]]:
+    """Findings by severity (from ``<stamp>.findings.json``), most severe first, zeros left out."""
+    found = [(str(k), int(v)) for k, v in entry.counts.items() if isinstance(v, int) and v]
+    order = {k: i for i, k in enumerate(("critical", "warning", "info", "ok"))}
+    return sorted(found, key=lambda kv: order.get(kv[0], len(order)))
 
 
 def write_index(out_dir: Path, catalog: Mapping[str, ReportSpec] | None = None) -> Path:

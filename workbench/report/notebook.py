@@ -39,6 +39,8 @@ __all__ = [
 
 #: Output metadata key under which :func:`show_findings` records its findings.
 FINDINGS_KEY = "workbench_findings"
+#: Output metadata key under which :func:`show_figures` records its figures and their basis.
+FIGURES_KEY = "workbench_figures"
 _MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
@@ -73,6 +75,17 @@ def show_findings(findings: Iterable[tuple[str, str]]) -> None:
     pairs = [(str(level), str(sentence)) for level, sentence in findings]
     recorded = [{"level": level, "text": sentence} for level, sentence in pairs]
     display(Markdown(findings_markdown(pairs)), metadata={FINDINGS_KEY: recorded})
+
+
+def show_figures(figures: Sequence[Mapping[str, Any]]) -> None:
+    """Show ``quantity, value, unit, basis`` rows as a table and record them (output metadata
+    ``workbench_figures``) for the report's findings file."""
+    from IPython.display import HTML, display
+
+    rows = [{k: f.get(k) for k in ("quantity", "value", "unit", "basis")} for f in figures]
+    schema = {"quantity": pl.String, "value": pl.Float64, "unit": pl.String, "basis": pl.String}
+    page = table_html(pl.DataFrame(rows, schema=schema), {"value": ",.2f"}, max_rows=200)
+    display(HTML(page), metadata={FIGURES_KEY: rows})
 
 
 def table_html(frame: pl.DataFrame, formats: Mapping[str, str] | None = None, max_rows: int = 50) -> str:

@@ -177,8 +177,13 @@ def _mail(
         smtp.send_message(msg)
 
 
-def findings_document(summary: Mapping[str, Any], findings: Sequence[Mapping[str, Any]]) -> str:
-    """The ``<stamp>.findings.json`` written beside every report, for other tools."""
+def findings_document(
+    summary: Mapping[str, Any],
+    findings: Sequence[Mapping[str, Any]],
+    figures: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """The ``<stamp>.findings.json`` written beside every report, for other tools; ``figures``
+    (value, unit and basis: measured / given by you / assumed / unknown) when the report shows any."""
     counts = {level: sum(1 for f in findings if f.get("level") == level) for level in LEVELS}
     doc = {
         "report": summary.get("name"),
@@ -190,4 +195,6 @@ def findings_document(summary: Mapping[str, Any], findings: Sequence[Mapping[str
         "counts": counts,
         "findings": list(findings),
     }
+    if figures:
+        doc["figures"] = list(figures)
     return json.dumps(doc, indent=2, default=str)

@@ -26,7 +26,7 @@ from workbench.fsutil import atomic_write_text
 from workbench.report.catalog import ReportSpec, get_report
 from workbench.report.export import to_html
 from workbench.report.index import write_index
-from workbench.report.notebook import FINDINGS_KEY
+from workbench.report.notebook import FIGURES_KEY, FINDINGS_KEY
 from workbench.report.notify import findings_document
 from workbench.report.parameters import check_parameters, read_defaults
 
@@ -76,7 +76,11 @@ def render(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     target = _target_dir(Path(out_dir), spec.name)
     stamp = _free_stamp(target, now)
-    executed = _execute(spec, passed, target, stamp, fmt, progress)
+    try:
+        executed = _execute(spec, passed, target, stamp, fmt, progress)
+    except ReportError:
+        write_index(Path(out_dir), catalog)  # the failed run is listed, with its error
+        raise
     page = _page(spec, effective, set(passed), now, executed)
     html_path = target / f"{stamp}.html"
     atomic_write_text(html_path, to_html(executed, page))
@@ -92,7 +96,8 @@ def render(
     meta["cluster"] = effective.get("cluster")
     atomic_write_text(meta_path, json.dumps(meta, indent=2, default=str))
     findings_path = target / f"{stamp}.findings.json"
-    atomic_write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings))
+    figures = notebook_findings(executed, FIGURES_KEY)
+    atomic_write_text(findings_path, findings_document({**meta, "html": str(html_path)}, findings, figures))
     write_index(Path(out_dir), catalog)
     return Rendered(
         spec.name,
@@ -152,7 +157,10 @@ def _execute(
         failed = out.with_name(f"{stamp}.failed.ipynb")
         if out.exists():
             out.replace(failed)
-        raise ReportError(_failure_message(spec, exc, failed)) from None
+        message = _failure_message(spec, exc, failed)
+        meta = {"name": spec.name, "failed": True, "error": message, "passed": _jsonable(params)}
+        atomic_write_text(target / f"{stamp}.json", json.dumps(meta, indent=2, default=str))
+        raise ReportError(message) from None
     except Exception as exc:  # papermill/nbclient errors: kernel died, timeout, unreadable notebook
         raise ReportError(f"report {spec.name}: could not run {spec.path}: {exc}") from exc
     return nbformat.read(str(out), as_version=4)
@@ -255,12 +263,13 @@ def notebook_info(nb: Any) -> dict[str, Any]:
     return info
 
 
-def notebook_findings(nb: Any) -> list[dict[str, Any]]:
-    """Every finding the notebook showed (:func:`workbench.report.notebook.show_findings`), in order."""
+def notebook_findings(nb: Any, key: str = FINDINGS_KEY) -> list[dict[str, Any]]:
+    """Every finding the notebook showed (:func:`workbench.report.notebook.show_findings`), in order;
+    with ``key=FIGURES_KEY`` every figure (:func:`workbench.report.notebook.show_figures`)."""
     found: list[dict[str, Any]] = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            found.extend(output.get("metadata", {}).get(FINDINGS_KEY, []))
+            found.extend(output.get("metadata", {}).get(key, []))
     return found
 
 

@@ -1,7 +1,10 @@
 """Capacity: ingress rates, forecasts, sizing, the plan, and the report's findings and tables."""
 
 from workbench.analyze.capacity.findings import (
+    GIVEN,
     bench_capacities,
+    bench_runs_considered,
+    capacity_basis,
     capacity_inputs,
     capacity_note,
     consumer_findings,
@@ -10,6 +13,8 @@ from workbench.analyze.capacity.findings import (
     disk_sentences,
     headline,
     make_params,
+    measured_disk,
+    section_notes,
     what_if_sentences,
 )
 from workbench.analyze.capacity.forecast import (
@@ -21,6 +26,7 @@ from workbench.analyze.capacity.forecast import (
     fit,
 )
 from workbench.analyze.capacity.plan import (
+    BASES,
     CapacityInputs,
     CapacityParams,
     CapacityPlan,
@@ -65,15 +71,19 @@ from workbench.analyze.capacity.tables import (
     cluster_table,
     consumer_display,
     cruise_control_json,
+    cruise_control_or_missing,
+    figures,
     formula_table,
     partition_recommendations,
     topic_display,
 )
 
 __all__ = [
+    "BASES",
     "BROKER_FORMATS",
     "CONSUMER_FORMATS",
     "GB",
+    "GIVEN",
     "MB",
     "MIB",
     "SKEW_FORMATS",
@@ -87,10 +97,12 @@ __all__ = [
     "SeasonalTrend",
     "bench_capacities",
     "bench_capacity",
+    "bench_runs_considered",
     "broker_display",
     "broker_needs",
     "brokers_needed",
     "bytes_per_message",
+    "capacity_basis",
     "capacity_inputs",
     "capacity_note",
     "choose_seasonality",
@@ -104,10 +116,12 @@ __all__ = [
     "consumers_needed",
     "cruise_control_capacity",
     "cruise_control_json",
+    "cruise_control_or_missing",
     "days_until",
     "disk_bytes",
     "disk_limit",
     "disk_sentences",
+    "figures",
     "fit",
     "formula_table",
     "given_capacity",
@@ -117,12 +131,14 @@ __all__ = [
     "ingress_rates",
     "make_params",
     "mean_rate",
+    "measured_disk",
     "partition_ingress",
     "partition_recommendations",
     "partition_skew",
     "partitions_needed",
     "peaks",
     "plan_capacity",
+    "section_notes",
     "topic_display",
     "topic_forecasts",
     "topic_headroom",

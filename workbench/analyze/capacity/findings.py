@@ -38,7 +38,20 @@ def capacity_inputs(frames: CapacityFrames) -> cap.CapacityInputs:
         topic_table(view),
         frames.newest["topic_partitions"],
         brokers,
+        frames.volumes,
     )
+
+
+def measured_disk(inputs: cap.CapacityInputs) -> float | None:
+    """The smallest broker's disk (Σ total bytes of its log-dir volumes, DescribeLogDirs v4) when every
+    broker reported one; None otherwise (then only a given ``broker_disk_gb`` counts)."""
+    v = inputs.volumes
+    if v is None or v.is_empty() or v["total_bytes"].null_count():
+        return None
+    per = v.unique(["broker", "log_dir"]).group_by("broker").agg(pl.col("total_bytes").sum())
+    if set(per["broker"].to_list()) < set(inputs.brokers):
+        return None
+    return float(per["total_bytes"].min())  # type: ignore[arg-type]
 
 
 def bench_capacities(
@@ -77,8 +90,10 @@ def make_params(
     fill_target: float,
     broker_disk_gb: float | None,
     broker_nic_mb_s: float | None,
+    measured_disk_bytes: float | None = None,
 ) -> cap.CapacityParams:
-    """Check the report parameters (errors name them) and build :class:`CapacityParams`."""
+    """Check the report parameters (errors name them) and build :class:`CapacityParams`. A measured
+    disk size (:func:`measured_disk`) wins over ``broker_disk_gb``, which counts only without one."""
     growth_override = _float("growth_override", growth_override)
     retention_override_h = _float("retention_override_h", retention_override_h)
     broker_disk_gb = _float("broker_disk_gb", broker_disk_gb)
@@ -93,6 +108,9 @@ def make_params(
             raise ConfigError(f"parameter {name}: {value} is outside [{low}, {high}]")
     if retention_override_h is not None and retention_override_h <= 0:
         raise ConfigError("parameter retention_override_h: must be positive hours")
+    for name, given in (("broker_disk_gb", broker_disk_gb), ("broker_nic_mb_s", broker_nic_mb_s)):
+        if given is not None and given <= 0:
+            raise ConfigError(f"parameter {name}: must be positive (leave it out when unknown)")
     return cap.CapacityParams(
         producer,
         consumer,
@@ -101,9 +119,21 @@ def make_params(
         growth_override,
         retention_override_h,
         fill_target,
-        broker_disk_bytes=broker_disk_gb * sz.GB if broker_disk_gb else None,
+        broker_disk_bytes=measured_disk_bytes or (broker_disk_gb * sz.GB if broker_disk_gb else None),
         broker_nic_bytes_per_s=broker_nic_mb_s * sz.MB if broker_nic_mb_s else None,
+        disk_basis="measured" if measured_disk_bytes else (GIVEN if broker_disk_gb else "unknown"),
+        nic_basis=GIVEN if broker_nic_mb_s else "unknown",
     )
+
+
+GIVEN = "given by you"
+
+
+def capacity_basis(capacity: sz.PartitionCapacity | None) -> str:
+    """Where P or C comes from: ``given by you``, ``measured`` (a benchmark run) or ``unknown``."""
+    if capacity is None or not capacity.known:
+        return "unknown"
+    return GIVEN if capacity.source.startswith("parameter ") else "measured"
 
 
 def _float(name: str, value: object) -> float | None:
@@ -162,8 +192,15 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
     out: list[Finding] = []
     b = plan.brokers
     if params.broker_disk_bytes is None:
-        return [("info", "Broker disk capacity unknown (set broker_disk_gb): disk shows need, not headroom.")]
+        return [
+            (
+                "info",
+                "Broker disk capacity unknown (not measured: collect log dirs from Kafka 3.3+, "
+                "or set broker_disk_gb): no disk verdict, the table shows need, not headroom.",
+            )
+        ]
     limit = params.broker_disk_bytes * params.fill_target
+    basis = f" ({params.disk_basis})"
     for r in b.iter_rows(named=True):
         used = r["used_bytes"] or 0
         pct = used / params.broker_disk_bytes
@@ -171,7 +208,8 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
             out.append(
                 (
                     "critical",
-                    f"Broker {r['broker']} holds {_gb(used)} ({pct:.0%} of {_gb(params.broker_disk_bytes)}), "
+                    f"Broker {r['broker']} holds {_gb(used)} "
+                    f"({pct:.0%} of {_gb(params.broker_disk_bytes)}{basis}), "
                     f"above the {params.fill_target:.0%} fill target.",
                 )
             )
@@ -180,17 +218,27 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
                 (
                     "warning",
                     f"Broker {r['broker']} holds {_gb(used)} ({pct:.0%}); its forecast reaches "
-                    f"the {params.fill_target:.0%} fill target ({_gb(limit)}) in "
+                    f"the {params.fill_target:.0%} fill target ({_gb(limit)}{basis}) in "
                     f"{r['days_until_fill']:.0f} days "
                     f"({units.instant(r['fill_at'])}).",
                 )
             )
+    if not out and plan.disk_forecasts is None:
+        used = max((r["used_bytes"] or 0 for r in b.iter_rows(named=True)), default=0)
+        out.append(
+            (
+                "info",
+                f"No disk forecast yet (too little history): the fullest broker holds {_gb(used)} of "
+                f"{_gb(params.broker_disk_bytes)}{basis}; "
+                f"no verdict on the {params.horizon_days:g} days ahead.",
+            )
+        )
     if not out:
         out.append(
             (
                 "ok",
                 f"No broker's disk forecast reaches {params.fill_target:.0%} of "
-                f"{_gb(params.broker_disk_bytes)} within {params.horizon_days:g} days.",
+                f"{_gb(params.broker_disk_bytes)}{basis} within {params.horizon_days:g} days.",
             )
         )
     return out
@@ -202,6 +250,14 @@ def consumer_sentences(plan: cap.CapacityPlan) -> list[Finding]:
     if c.is_empty():
         return []
     out: list[Finding] = []
+    for r in c.filter(pl.col("state") == "stopped").iter_rows(named=True):
+        out.append(
+            (
+                "info",
+                f"{r['group']} on {r['topic']} is stopped (no members, no progress in the newest "
+                "interval): its consume rate says nothing about capacity.",
+            )
+        )
     for r in c.filter(pl.col("bound")).iter_rows(named=True):
         need = r["instances_needed"]
         extra = f"; {need} instances (now {r['members']}) keep up with the forecast peak" if need else ""
@@ -224,16 +280,73 @@ def consumer_findings(plan: cap.CapacityPlan) -> list[Finding]:
     return consumer_sentences(plan) or [("ok", "No consumer group is bound by its own consume rate.")]
 
 
+def section_notes(plan: cap.CapacityPlan, section: str) -> list[str]:
+    """The sentence saying a section has too little data (or a shortened horizon), if any."""
+    if section == "ingress" and plan.topic_rates.is_empty():
+        return ["No ingress rates yet: they need two offset snapshots of a topic."]
+    note = plan.notes.get(section)
+    return [note] if note else []
+
+
+def bench_runs_considered(
+    runs: pl.DataFrame, cluster: str, run_ids: list[str] | None, params: cap.CapacityParams
+) -> pl.DataFrame:
+    """Every stored benchmark run and why it gave P or C or was skipped (other cluster, not in
+    ``bench_run_ids``, no partition count, a given value instead, not the best run of its kind)."""
+    schema = {
+        "run": pl.String,
+        "cluster": pl.String,
+        "kind": pl.String,
+        "partitions": pl.Int64,
+        "verdict": pl.String,
+    }
+    if runs.is_empty():
+        return pl.DataFrame(schema=schema)
+    sources = {"producer": params.producer, "consumer": params.consumer}
+    rows = []
+    for r in runs.sort("ts").iter_rows(named=True):
+        rows.append(
+            {
+                "run": r["run_id"],
+                "cluster": r["cluster"],
+                "kind": r["kind"],
+                "partitions": r["partitions"],
+                "verdict": _run_verdict(r, cluster, run_ids, sources.get(str(r["kind"]))),
+            }
+        )
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _run_verdict(r: dict, cluster: str, run_ids: list[str] | None, used: sz.PartitionCapacity | None) -> str:
+    """Why one run gave a per-partition capacity or not, in a few words."""
+    letter = "P" if r["kind"] == "producer" else "C"
+    if r["cluster"] != cluster:
+        return f"skipped: other cluster ({r['cluster']})"
+    if run_ids is not None and r["run_id"] not in run_ids:
+        return "skipped: not in bench_run_ids"
+    if r["kind"] not in ("producer", "consumer"):
+        return f"skipped: a {r['kind']} run gives no throughput per partition"
+    if not r["partitions"]:
+        return "skipped: no partition count (import perf-test runs with --partitions)"
+    if used is not None and capacity_basis(used) == GIVEN:
+        return f"not used: {letter} given by you"
+    if used is not None and f"run {r['run_id']} (" in used.source:
+        return f"used: gives {letter}"
+    return f"not used: a faster {r['kind']} run gives {letter}"
+
+
 def capacity_note(params: cap.CapacityParams) -> str:
     """Where P and C come from, in one sentence."""
     p, c = params.producer, params.consumer
-    text = f"P = {_mb(p.bytes_per_s)} per partition from {p.source}"
+    text = f"P = {_mb(p.bytes_per_s)} per partition ({capacity_basis(p)}) from {p.source}"
     if p.lower_bound:
         text += (
             " (a lower bound: that run kept up with its target rate; 'above tested' means: benchmark higher)"
         )
     text += (
-        f"; C = {_mb(c.bytes_per_s)} from {c.source}" if c is not None else "; C unknown (producer side only)"
+        f"; C = {_mb(c.bytes_per_s)} ({capacity_basis(c)}) from {c.source}"
+        if c is not None
+        else "; C unknown (producer side only)"
     )
     return text + "."
 

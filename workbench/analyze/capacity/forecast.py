@@ -10,9 +10,13 @@ The model of a series ``y(t)`` (a rate, a disk size) is additive::
   offset. With one week of history an hour-of-week profile would absorb the trend (every
   hour of the week is seen once), hence the fallback. The first level of each profile is the
   baseline (dummy coding), so the design has full rank.
-* ``ε`` is the residual. The band is ``fitted ± z·σ·sqrt(1 + x(XᵀX)⁻¹xᵀ)`` with ``σ`` the
-  residual standard deviation and ``z = 1.96`` (about 95 % for normal residuals): it widens as the
-  forecast leaves the history because the trend's uncertainty grows.
+* ``ε`` is the residual. The band is ``fitted ± z·sqrt(σ²(1 + x(XᵀX)⁻¹xᵀ) + δ²·h)`` with ``σ`` the
+  residual standard deviation, ``h`` days past the last observation, ``δ`` how far the daily mean
+  residual wanders from one day to the next (std of its day-to-day differences; ``σ`` until three
+  days are seen) and ``z = 1.96``: the band widens with the horizon (the level may drift).
+* Honesty limits (docs/capacity.md): no forecast from under ``MIN_HISTORY_DAYS`` of history, and
+  none further ahead than ``HORIZON_PER_HISTORY`` × the history (:func:`allowed_horizon`). Past
+  ``DAILY_AFTER_DAYS`` the forecast is one point per day, the day's peak hour (no hourly sawtooth).
 
 ``growth_per_week`` replaces the fitted trend by a stated growth: ``b = mean(y) × growth / 7``
 (``0.03`` = +3 % of the current mean a week), the profile then fitted to ``y − b·t``.
@@ -26,8 +30,47 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from workbench import units
+
 Z95 = 1.96
 _DAY_S = 86400.0
+#: No forecast from less history than this (the daily profile needs a whole day).
+MIN_HISTORY_DAYS = 1.0
+#: A forecast looks at most this many times the history's span ahead.
+HORIZON_PER_HISTORY = 3.0
+#: Forecasts reaching further than this many days show each day's peak hour, not every hour.
+DAILY_AFTER_DAYS = 14.0
+
+
+def allowed_horizon(ts: pl.Series, horizon_days: float) -> float | None:
+    """How far ahead a history of instants ``ts`` may be forecast: None under ``MIN_HISTORY_DAYS``,
+    else ``min(horizon_days, HORIZON_PER_HISTORY × span)``."""
+    span = _span_days(ts)
+    if span < MIN_HISTORY_DAYS:
+        return None
+    return min(float(horizon_days), HORIZON_PER_HISTORY * span)
+
+
+def history_note(what: str, ts: pl.Series | None, horizon_days: float) -> str:
+    """One sentence when the history of ``what`` is too short for the horizon, else empty."""
+    span = _span_days(ts) if ts is not None else 0.0
+    allowed = allowed_horizon(ts, horizon_days) if ts is not None else None
+    if allowed is None:
+        return (
+            f"No {what} forecast: {units.duration(span * _DAY_S)} of history, under the "
+            f"{units.duration(MIN_HISTORY_DAYS * _DAY_S)} "
+            "minimum (a daily profile needs a whole day); it appears once more history is collected."
+        )
+    if allowed < horizon_days:
+        return (
+            f"The {what} forecast reaches {allowed:.1f} days ahead, not {horizon_days:g}: at most "
+            f"{HORIZON_PER_HISTORY:g}× the {span:.1f} days of history."
+        )
+    return ""
+
+
+def _span_days(ts: pl.Series) -> float:
+    return (ts.max() - ts.min()).total_seconds() / _DAY_S if ts.len() else 0.0  # type: ignore[operator, union-attr]
 
 
 @dataclass(frozen=True)
@@ -42,6 +85,8 @@ class SeasonalTrend:
     level: float
     slope: float
     fixed_slope: bool
+    last: dt.datetime | None = None
+    drift: float = 0.0
 
     def design(self, ts: pl.Series) -> np.ndarray:
         """The design matrix of instants ``ts`` (without the trend column when it is fixed)."""
@@ -53,8 +98,9 @@ class SeasonalTrend:
         fitted = x @ self.coef
         if self.fixed_slope:
             fitted = fitted + self.slope * _days(ts, self.origin)
-        spread = np.sqrt(1.0 + np.einsum("ij,jk,ik->i", x, self.xtx_inv, x))
-        half = z * self.sigma * spread
+        leverage = np.einsum("ij,jk,ik->i", x, self.xtx_inv, x)
+        ahead = np.clip(_days(ts, self.last), 0.0, None) if self.last is not None else 0.0
+        half = z * np.sqrt(self.sigma**2 * (1.0 + leverage) + self.drift**2 * ahead)
         return pl.DataFrame({"ts": ts, "fitted": fitted, "lower": fitted - half, "upper": fitted + half})
 
 
@@ -110,7 +156,22 @@ def fit(
     if not fixed:
         slope = float(coef[1])
     level = float(coef[0])
-    return SeasonalTrend(origin, season, coef, sigma, xtx_inv, level, slope, fixed)  # type: ignore[arg-type]
+    drift = _daily_drift(ts, resid, sigma)
+    return SeasonalTrend(origin, season, coef, sigma, xtx_inv, level, slope, fixed, ts.max(), drift)  # type: ignore[arg-type]
+
+
+def _daily_drift(ts: pl.Series, resid: np.ndarray, sigma: float) -> float:
+    """Std of the day-to-day differences of the daily mean residual; ``sigma`` under three days."""
+    daily = (
+        pl.DataFrame({"day": ts.dt.truncate("1d"), "r": resid})
+        .group_by("day")
+        .agg(pl.col("r").mean())
+        .sort("day")["r"]
+        .to_numpy()
+    )
+    if len(daily) < 3:
+        return sigma
+    return float(np.std(np.diff(daily), ddof=1))
 
 
 def forecast(
@@ -138,11 +199,24 @@ def forecast(
     ahead = model.predict(future.alias("ts")).with_columns(
         kind=pl.lit("forecast"), actual=pl.lit(None, pl.Float64)
     )
+    if horizon_days > DAILY_AFTER_DAYS:
+        ahead = _daily_peaks(ahead)
     cols = ["ts", "kind", "actual", "fitted", "lower", "upper"]
     out = pl.concat([hist.select(cols), ahead.select(cols)])
     if nonnegative:
         out = out.with_columns(pl.col("fitted", "lower", "upper").clip(lower_bound=0.0))
     return out, model
+
+
+def _daily_peaks(ahead: pl.DataFrame) -> pl.DataFrame:
+    """One row per day: the day's peak fitted hour, with that hour's band."""
+    return (
+        ahead.sort("fitted", descending=True)
+        .group_by(pl.col("ts").dt.truncate("1d").alias("day"), maintain_order=True)
+        .first()
+        .sort("ts")
+        .drop("day")
+    )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class CapacityInputs:
     topics: pl.DataFrame  # workbench.analyze.config.history.topic_table: partitions, rf, retention_h, ...
     placement: pl.DataFrame  # newest topic_partitions: topic, partition, leader, replicas
     brokers: list[int]
+    volumes: pl.DataFrame | None = None  # newest log_dir_volumes per broker: total_bytes, usable_bytes
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,12 @@ class CapacityParams:
     overhead: float = 0.15
     broker_disk_bytes: float | None = None
     broker_nic_bytes_per_s: float | None = None
+    disk_basis: str = "unknown"  # one of BASES: where broker_disk_bytes comes from
+    nic_basis: str = "unknown"
+
+
+#: Where a figure comes from, said beside it in the report and the JSON.
+BASES = ("measured", "given by you", "assumed", "unknown")
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class CapacityPlan:
     disk_forecasts: pl.DataFrame | None = None
     cluster: dict[str, float] = field(default_factory=dict)
     skew: pl.DataFrame | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+    """Sections with too little data, or a shortened horizon, in one sentence each (``ingress``, ``disk``)."""
 
 
 def plan_capacity(inputs: CapacityInputs, params: CapacityParams) -> CapacityPlan:
@@ -65,24 +74,33 @@ def plan_capacity(inputs: CapacityInputs, params: CapacityParams) -> CapacityPla
     part = cr.partition_ingress(inputs.partition_offsets, inputs.log_dirs)
     rates = cr.topic_ingress(part)
     forecasts = topic_forecasts(rates, params)
+    notes = {
+        "ingress": fc.history_note("ingress", rates["ts"] if rates.height else None, params.horizon_days)
+    }
     topics = topic_headroom(part, rates, inputs.topics, forecasts, params)
     egress = cr.group_egress(inputs.offsets, per_partition=True) if inputs.offsets.height else None
     consumers = consumer_needs(egress, part, inputs.offsets, topics, params)
     brokers, disk_fc = broker_needs(part, inputs, topics, consumers, params)
     cluster = cluster_totals(topics, brokers, params)
     skew = cr.partition_skew(part)
-    return CapacityPlan(rates, topics, consumers, brokers, forecasts, disk_fc, cluster, skew)
+    notes["disk"] = fc.history_note(
+        "disk", inputs.log_dirs["ts"] if inputs.log_dirs.height else None, params.horizon_days
+    )
+    notes = {k: v for k, v in notes.items() if v}
+    return CapacityPlan(rates, topics, consumers, brokers, forecasts, disk_fc, cluster, skew, notes)
 
 
 def topic_forecasts(rates: pl.DataFrame, params: CapacityParams) -> dict[str, pl.DataFrame]:
-    """Per topic with traffic: the forecast frame of ``bytes_per_s`` (see :func:`forecast.forecast`)."""
+    """Per topic with traffic: the forecast frame of ``bytes_per_s`` (see :func:`forecast.forecast`),
+    as far ahead as :func:`forecast.allowed_horizon` lets its history reach."""
     out = {}
     for (topic,), frame in rates.group_by("topic"):
         series = frame.sort("ts").filter(pl.col("bytes_per_s").is_not_null())
-        if series.height < 24 or float(series["bytes_per_s"].max() or 0) <= 0:
+        horizon = fc.allowed_horizon(series["ts"], params.horizon_days)
+        if horizon is None or series.height < 24 or float(series["bytes_per_s"].max() or 0) <= 0:
             continue
         out[str(topic)], _ = fc.forecast(
-            series, "bytes_per_s", params.horizon_days, "1h", growth_per_week=params.growth_per_week
+            series, "bytes_per_s", horizon, "1h", growth_per_week=params.growth_per_week
         )
     return out
 
@@ -120,7 +138,35 @@ def topic_headroom(
         pl.col("partitions").fill_null(pl.col("seen")).cast(pl.Int64), pl.col("skew").fill_null(1.0)
     )
     rows = [_headroom_row(r, forecasts.get(r["topic"]), params) for r in table.iter_rows(named=True)]
+    if not rows:  # under two snapshots: no rates yet, the same columns
+        return pl.DataFrame(schema=_TOPIC_SCHEMA)
     return pl.DataFrame(rows, infer_schema_length=None).sort("utilization", descending=True, nulls_last=True)
+
+
+_TOPIC_SCHEMA = {
+    **{k: pl.String for k in ("topic", "cleanup_policy", "status")},
+    **{k: pl.Int64 for k in ("partitions", "rf", "size_bytes", "hottest", "partitions_now")},
+    "partitions_at_horizon": pl.Int64,
+    "full_at": pl.Datetime("us", "UTC"),
+    **{
+        k: pl.Float64
+        for k in (
+            "retention_h",
+            "bytes_per_msg",
+            "mean_msg_per_s",
+            "p99_msg_per_s",
+            "mean_bytes_per_s",
+            "p99_bytes_per_s",
+            "max_bytes_per_s",
+            "skew",
+            "forecast_peak_bytes_per_s",
+            "capacity_bytes_per_s",
+            "limit_bytes_per_s",
+            "utilization",
+            "days_until_full",
+        )
+    },
+}
 
 
 def _headroom_row(r: dict, forecast: pl.DataFrame | None, params: CapacityParams) -> dict:
@@ -175,13 +221,14 @@ def consumer_needs(
     params: CapacityParams,
 ) -> pl.DataFrame:
     """Per group and topic: members, measured max consume rate (msg/s, over the partitions it
-    commits), the p99 ingress of those same partitions, whether the group is bound by its own
-    rate (its fastest interval stays below 95 % of that p99: it never kept up with the peak) and,
-    when bound, the instances needed for the forecast peak × headroom (capped at the partitions)."""
+    commits), the p99 ingress of those same partitions, its ``state`` (:func:`_consumer_state`) and,
+    when ``bound``, the instances needed for the forecast peak × headroom (capped at the partitions)."""
     if egress is None or egress.is_empty():
         return pl.DataFrame()
     last = offsets.filter(pl.col("ts") == offsets["ts"].max())
     members = last.group_by("group", "topic").agg(members=pl.col("member_id").drop_nulls().n_unique())
+    newest = egress.filter(pl.col("ts") == egress["ts"].max())
+    recent = newest.group_by("group", "topic").agg(last_msg_per_s=pl.col("msg_per_s").sum())
     ingress = part.select("ts", "topic", "partition", pl.col("msg_per_s").alias("in"))
     per_ts = (
         egress.join(ingress, on=["ts", "topic", "partition"])
@@ -196,14 +243,31 @@ def consumer_needs(
     info = topics.select("topic", "partitions", "forecast_peak_bytes_per_s", "p99_bytes_per_s")
     growth = (pl.col("forecast_peak_bytes_per_s") / pl.col("p99_bytes_per_s")).fill_null(1.0).fill_nan(1.0)
     table = table.join(members, on=["group", "topic"], how="left").join(info, on="topic", how="left")
+    table = table.join(recent, on=["group", "topic"], how="left")
     return (
         table.with_columns(
-            bound=pl.col("max_msg_per_s") < 0.95 * pl.col("p99_in"),
+            state=_consumer_state(),
             behind=1 - pl.col("max_msg_per_s") / pl.col("p99_in"),
             forecast_peak_msg_per_s=pl.col("p99_in") * growth.clip(lower_bound=1.0),
         )
+        .with_columns(bound=pl.col("state") == "bound")
         .pipe(_instances, params.headroom)
         .sort("bound", "group", descending=[True, False])
+    )
+
+
+def _consumer_state() -> pl.Expr:
+    """``stopped`` (no member and no commit progress in the newest interval: capacity says nothing
+    about it), ``bound`` (its fastest interval stays below 95 % of the p99 ingress it reads: it never
+    kept up with the peak), else ``keeps up``."""
+    idle = pl.col("last_msg_per_s").fill_null(0.0) <= 0
+    stopped = idle & (pl.col("members").fill_null(0) == 0)
+    return (
+        pl.when(stopped)
+        .then(pl.lit("stopped"))
+        .when(pl.col("max_msg_per_s") < 0.95 * pl.col("p99_in"))
+        .then(pl.lit("bound"))
+        .otherwise(pl.lit("keeps up"))
     )
 
 
@@ -332,11 +396,10 @@ def _disk_crossings(
     limit = params.broker_disk_bytes * params.fill_target if params.broker_disk_bytes else None
     frames, days, when = [], {}, {}
     for (broker,), frame in history.group_by("broker"):
-        if frame.height < 3:
+        horizon = fc.allowed_horizon(frame["ts"], params.horizon_days)
+        if frame.height < 3 or horizon is None:
             continue
-        f, _ = fc.forecast(
-            frame.sort("ts"), "bytes", params.horizon_days, "6h", growth_per_week=params.growth_per_week
-        )
+        f, _ = fc.forecast(frame.sort("ts"), "bytes", horizon, "6h", growth_per_week=params.growth_per_week)
         frames.append(f.with_columns(broker=pl.lit(broker, pl.Int32)))
         if limit:
             hit = fc.days_until(f, limit)

@@ -9,6 +9,7 @@ import polars as pl
 
 from workbench.analyze.capacity import plan as cap
 from workbench.analyze.capacity import sizing as sz
+from workbench.analyze.capacity.findings import capacity_basis
 from workbench.errors import ConfigError
 
 
@@ -116,35 +117,55 @@ def consumer_display(consumers: pl.DataFrame) -> pl.DataFrame:
         pl.col("max_msg_per_s").alias("max consume msg/s"),
         pl.col("p99_in").alias("ingress p99 msg/s"),
         pl.col("forecast_peak_msg_per_s").alias("forecast peak msg/s"),
-        "bound",
+        "state",
         pl.col("instances_needed").alias("instances needed"),
     )
 
 
-def cluster_table(plan: cap.CapacityPlan, params: cap.CapacityParams) -> pl.DataFrame:
-    """Inputs and cluster totals with units (for the what-if section)."""
-    c = plan.cluster
+def figures(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[dict]:
+    """Inputs and cluster totals: ``quantity, value, unit, basis`` (measured / given by you /
+    assumed / unknown), for the what-if table and the report's JSON."""
+    c, consumer = plan.cluster, params.consumer
+    measured = "measured"
     rows = [
-        ("P: producer throughput per partition", params.producer.bytes_per_s, sz.MB, "MB/s"),
         (
-            "C: consumer throughput per partition",
-            params.consumer.bytes_per_s if params.consumer else None,
+            "P: producer throughput per partition",
+            params.producer.bytes_per_s,
             sz.MB,
             "MB/s",
+            capacity_basis(params.producer),
         ),
-        ("broker disk capacity", params.broker_disk_bytes, sz.GB, "GB"),
-        ("broker NIC capacity", params.broker_nic_bytes_per_s, sz.MB, "MB/s"),
-        ("cluster ingress, mean", c["ingress_mean"], sz.MB, "MB/s"),
-        ("cluster ingress, Σ topic p99", c["ingress_peak"], sz.MB, "MB/s"),
-        ("NW_IN at peak, all brokers", c["nw_in"], sz.MB, "MB/s"),
-        ("NW_OUT at peak, all brokers", c["nw_out"], sz.MB, "MB/s"),
-        ("bytes to hold at the horizon", c["disk_to_hold"], sz.GB, "GB"),
+        (
+            "C: consumer throughput per partition",
+            consumer.bytes_per_s if consumer else None,
+            sz.MB,
+            "MB/s",
+            capacity_basis(consumer),
+        ),
+        ("broker disk capacity", params.broker_disk_bytes, sz.GB, "GB", params.disk_basis),
+        ("broker NIC capacity", params.broker_nic_bytes_per_s, sz.MB, "MB/s", params.nic_basis),
+        ("disk overhead", params.overhead * 100, 1.0, "%", "assumed"),
+        ("cluster ingress, mean", c.get("ingress_mean"), sz.MB, "MB/s", measured),
+        ("cluster ingress, Σ topic p99", c.get("ingress_peak"), sz.MB, "MB/s", measured),
+        ("NW_IN at peak, all brokers", c.get("nw_in"), sz.MB, "MB/s", measured),
+        ("NW_OUT at peak, all brokers", c.get("nw_out"), sz.MB, "MB/s", measured),
+        ("bytes to hold at the horizon", c.get("disk_to_hold"), sz.GB, "GB", measured),
     ]
-    return pl.DataFrame(
-        [(name, None if v is None else v / unit, u) for name, v, unit, u in rows],
-        schema={"quantity": pl.String, "value": pl.Float64, "unit": pl.String},
-        orient="row",
-    )
+    return [
+        {
+            "quantity": q,
+            "value": None if v is None else v / unit,
+            "unit": u,
+            "basis": b if v is not None else "unknown",
+        }
+        for q, v, unit, u, b in rows
+    ]
+
+
+def cluster_table(plan: cap.CapacityPlan, params: cap.CapacityParams) -> pl.DataFrame:
+    """:func:`figures` as a table (for the what-if section)."""
+    schema = {"quantity": pl.String, "value": pl.Float64, "unit": pl.String, "basis": pl.String}
+    return pl.DataFrame(figures(plan, params), schema=schema)
 
 
 def partition_recommendations(topics: pl.DataFrame) -> pl.DataFrame:
@@ -166,16 +187,29 @@ def cruise_control_json(
     plan: cap.CapacityPlan, inputs: cap.CapacityInputs, params: cap.CapacityParams
 ) -> dict:
     """``capacity.json`` for Cruise Control from the brokers, their log dirs and the capacity parameters."""
-    if params.broker_disk_bytes is None or params.broker_nic_bytes_per_s is None:
-        raise ConfigError("Cruise Control export needs broker_disk_gb and broker_nic_mb_s")
+    missing = [
+        name
+        for name, value in (
+            (
+                "broker disk capacity (broker_disk_gb, or log-dir volume sizes from Kafka 3.3+)",
+                params.broker_disk_bytes,
+            ),
+            ("broker NIC capacity (broker_nic_mb_s)", params.broker_nic_bytes_per_s),
+        )
+        if value is None
+    ]
+    if missing:
+        raise ConfigError(
+            f"Cruise Control capacity.json needs measured or given values; unknown: {'; '.join(missing)}"
+        )
     dirs: dict[int, list[str]] = {}
     if inputs.log_dirs.height:
         last = inputs.log_dirs.filter(pl.col("ts") == inputs.log_dirs["ts"].max())
         for broker, frame in last.group_by("broker"):
             dirs[int(broker[0])] = sorted(frame["log_dir"].unique().to_list())
     doc = (
-        f"disk {params.broker_disk_bytes / sz.GB:g} GB, NIC {params.broker_nic_bytes_per_s / sz.MB:g} MB/s "
-        "per broker (kafka-capacity-workbench parameters)"
+        f"disk {params.broker_disk_bytes / sz.GB:g} GB ({params.disk_basis}), "
+        f"NIC {params.broker_nic_bytes_per_s / sz.MB:g} MB/s ({params.nic_basis}) per broker"
     )
     return sz.cruise_control_capacity(
         inputs.brokers,
@@ -185,6 +219,16 @@ def cruise_control_json(
         params.broker_nic_bytes_per_s,
         doc=doc,
     )
+
+
+def cruise_control_or_missing(
+    plan: cap.CapacityPlan, inputs: cap.CapacityInputs, params: cap.CapacityParams
+) -> dict | str:
+    """:func:`cruise_control_json`, or the one sentence naming the unknown value it needs."""
+    try:
+        return cruise_control_json(plan, inputs, params)
+    except ConfigError as exc:
+        return f"No capacity.json: {exc}."
 
 
 BROKER_FORMATS = {
