@@ -163,3 +163,25 @@ def test_history_without_cluster_column_takes_the_offsets_cluster() -> None:
     )
     # 300 reached between (0, 0) and (10, 500) at 6 s → 54 s
     assert result(frame, history)[-1] == (54.0, "interpolated")
+
+
+def test_history_without_any_log_end_gives_null_time_lag_not_an_error() -> None:
+    """An import that carries no log ends at all: time lag unknown (null), never a crash."""
+    import datetime as dt
+
+    from workbench.analyze import lag as lag_domain
+    from workbench.frames import add_lag_columns
+    from workbench.schema import conform
+
+    t0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    rows = [
+        {"ts": t0 + dt.timedelta(minutes=i), "cluster": "c", "group": "g", "group_state": "Stable",
+         "topic": "t", "partition": 0, "committed_offset": None if i == 0 else 10 * i,
+         "log_start_offset": None, "log_end_offset": None}
+        for i in range(20)
+    ]  # fmt: skip
+    offsets = add_lag_columns(conform(pl.DataFrame(rows), "offsets"))
+    out = lag_domain.time_lag(offsets)
+    assert out["time_lag_s"].null_count() == out.height
+    assert out["time_lag_method"].to_list() == ["no_commit"] + ["too_few_points"] * 19
+    assert lag_domain.analyze_lag(offsets).groups.height == 1

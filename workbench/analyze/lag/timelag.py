@@ -195,6 +195,12 @@ def time_lag(
         if fast is not None:
             return fast
     hist = _history(frame, log_end_history)
+    if hist.is_empty():  # no log end known anywhere (e.g. an import without log ends): nothing to place
+        no_commit = pl.col("committed_offset").is_null()
+        return frame.with_columns(
+            time_lag_s=pl.lit(None, pl.Float64),
+            time_lag_method=pl.when(no_commit).then(pl.lit(METHODS[4])).otherwise(pl.lit(METHODS[3])),
+        )
     located = _locate(frame, first_reach_points(hist), hist, keys)
     c = pl.col("_c")
     log_end = pl.coalesce("log_end_offset", "_t_end")
