@@ -184,4 +184,5 @@ def test_history_without_any_log_end_gives_null_time_lag_not_an_error() -> None:
     out = lag_domain.time_lag(offsets)
     assert out["time_lag_s"].null_count() == out.height
     assert out["time_lag_method"].to_list() == ["no_commit"] + ["too_few_points"] * 19
-    assert lag_domain.analyze_lag(offsets).groups.height == 1
+    groups = lag_domain.analyze_lag(offsets).groups  # one row per group and snapshot
+    assert groups.height == 20 and groups["group"].unique().to_list() == ["g"]
