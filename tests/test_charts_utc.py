@@ -13,7 +13,7 @@ import altair as alt
 import polars as pl
 import pytest
 
-from workbench.charts.utc import INSTANT_FORMAT, TIME_FORMATS, to_utc
+from workbench.charts.utc import AXIS, INSTANT_FORMAT, TIME_FORMATS, to_utc
 
 T0 = dt.datetime(2026, 11, 17, 10, 0, tzinfo=dt.UTC)
 
@@ -22,9 +22,9 @@ T0 = dt.datetime(2026, 11, 17, 10, 0, tzinfo=dt.UTC)
     ("encoding", "expected"),
     [
         ({"x": {"field": "ts", "type": "temporal"}}, {"x": {"field": "ts", "type": "temporal",
-         "scale": {"type": "utc"}, "axis": {"format": TIME_FORMATS}}}),
+         "scale": {"type": "utc"}, "axis": {**AXIS, "format": TIME_FORMATS}}}),
         ({"x": {"field": "ts", "type": "temporal", "timeUnit": "hours"}}, {"x": {"field": "ts",
-         "type": "temporal", "timeUnit": "utchours", "axis": {"format": TIME_FORMATS}}}),
+         "type": "temporal", "timeUnit": "utchours", "axis": {**AXIS, "format": TIME_FORMATS}}}),
         ({"x": {"field": "ts", "type": "temporal", "axis": None}}, {"x": {"field": "ts",
          "type": "temporal", "axis": None, "scale": {"type": "utc"}}}),  # a hidden axis stays hidden
         ({"x": {"field": "ts", "type": "temporal", "axis": {"format": "%d"}}}, {"x": {"field": "ts",
@@ -34,7 +34,7 @@ T0 = dt.datetime(2026, 11, 17, 10, 0, tzinfo=dt.UTC)
                       {"field": "v", "type": "quantitative"}]}),
         ({"y": {"field": "v", "type": "quantitative"}}, {"y": {"field": "v", "type": "quantitative"}}),
         ({"x": {"field": "ts", "type": "temporal", "timeUnit": "utchours"}}, {"x": {"field": "ts",
-         "type": "temporal", "timeUnit": "utchours", "axis": {"format": TIME_FORMATS}}}),
+         "type": "temporal", "timeUnit": "utchours", "axis": {**AXIS, "format": TIME_FORMATS}}}),
     ],
 )  # fmt: skip
 def test_to_utc_rewrites_temporal_encodings(encoding: dict, expected: dict) -> None:

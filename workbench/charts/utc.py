@@ -22,6 +22,8 @@ TIME_FORMATS: dict[str, str] = {
     "seconds": "%H:%M:%S",
     "milliseconds": "%H:%M:%S.%L",
 }
+#: Temporal axes drop labels that would touch ("Mon Nov 1612:00" never shows).
+AXIS: dict[str, Any] = {"labelOverlap": "greedy", "labelSeparation": 8}
 #: Tooltips and text marks: the full instant, labelled UTC.
 INSTANT_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 _POSITION = {"x", "y", "x2", "y2"}
@@ -65,7 +67,7 @@ def _field(channel: str, field: Any) -> Any:
             field["scale"] = {**(field.get("scale") or {}), "type": "utc"}
         axis = field.get("axis", {})
         if isinstance(axis, dict) and "format" not in axis:  # None: the chart hides the axis
-            field["axis"] = {**axis, "format": TIME_FORMATS}  # a utc scale formats its labels in UTC
+            field["axis"] = {**AXIS, **axis, "format": TIME_FORMATS}  # a utc scale formats in UTC
     if channel in _TEXT and "format" not in field:
         field["format"], field["formatType"] = INSTANT_FORMAT, "utc"
     return field
