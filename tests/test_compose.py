@@ -186,7 +186,7 @@ def test_collector_commands_are_accepted_by_the_cli(
     assert offsets[0] == "offsets" and "interval=0:00:30" in offsets and "cluster=local" in offsets  # parsed
     assert "data_dir=/work/data/collected" in offsets and "bootstrap_server=kafka:9092" in offsets
     configs = _cli_args(compose["services"]["collect-configs"]["command"])
-    assert configs[0] == "configs" and "forever=True" in configs and "interval=1h" in configs
+    assert configs[0] == "configs" and "forever=True" in configs and "interval=1:00:00" in configs
 
 
 def test_jupyter_service(compose: dict[str, Any]) -> None:
