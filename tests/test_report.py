@@ -393,7 +393,7 @@ def test_cli_list() -> None:
         "-p since (duration back from the newest snapshot (7d) or ISO 8601 instant, default '7d'): "
         in result.output
     )
-    assert "-p latency (one of send_to_ack," in result.output
+    assert "-p latency (one of auto, send_to_ack," in result.output
 
 
 @pytest.mark.parametrize(
