@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.fleet)
         if item.get_closest_marker("fleet") and os.environ.get("WORKBENCH_FLEET_TESTS") != "1":
             item.add_marker(
-                pytest.mark.skip(reason="parts not in CI yet (S3, Spark, klag-exporter): WORKBENCH_FLEET_TESTS=1")
+                pytest.mark.skip(reason="not in CI yet (S3, Spark, klag-exporter): WORKBENCH_FLEET_TESTS=1")
             )
 
 

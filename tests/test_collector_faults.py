@@ -148,7 +148,8 @@ def test_disk_full_is_recorded_and_retried_without_traceback(groups1, tmpfs: Pat
     try:
         col.wait_for(lambda c: c.ok_lines(), 120, "a first snapshot")
         _fill(tmpfs)
-        col.wait_for(lambda c: [ln for ln in c.failed_lines() if "no space left" in ln.lower()], 120, "ENOSPC line")
+        full = "no space left"
+        col.wait_for(lambda c: [ln for ln in c.failed_lines() if full in ln.lower()], 120, "ENOSPC line")
         written = len(col.ok_lines())
         (tmpfs / "filler").unlink()
         col.wait_for(lambda c: len(c.ok_lines()) > written, 120, "a snapshot after space returns")
@@ -166,7 +167,8 @@ def test_read_only_dir_is_recorded_and_retried(groups1, tmpfs: Path):
     try:
         col.wait_for(lambda c: c.ok_lines(), 120, "a first snapshot")
         subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
-        col.wait_for(lambda c: [ln for ln in c.failed_lines() if "read-only" in ln.lower()], 120, "EROFS line")
+        ro = "read-only"
+        col.wait_for(lambda c: [ln for ln in c.failed_lines() if ro in ln.lower()], 120, "EROFS line")
         written = len(col.ok_lines())
         subprocess.run(["mount", "-o", "remount,rw", str(tmpfs)], check=True)
         col.wait_for(lambda c: len(c.ok_lines()) > written, 120, "a snapshot after rw again")
