@@ -16,20 +16,21 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
     ``offsets`` must carry the lag columns of :func:`workbench.frames.add_lag_columns`.
     Sorted by level (critical first), then total lag.
     """
-    lf = offsets.lazy()
-    newest = lf.group_by("group").agg(pl.col("ts").max().alias("_newest"))
-    latest = lf.join(newest, on="group").filter(pl.col("ts") == pl.col("_newest"))
-    summary = latest.group_by("group").agg(
-        pl.col("ts").first().alias("as_of"),
-        pl.col("group_state").first().alias("state"),
-        pl.len().alias("partitions").cast(pl.Int64),
-        pl.col("committed_offset").is_not_null().sum().alias("committed_partitions").cast(pl.Int64),
-        pl.col("lag").sum().alias("total_lag"),
-        pl.col("lag").max().alias("max_partition_lag"),
-        pl.col("member_id").drop_nulls().n_unique().alias("members").cast(pl.Int64),
-        pl.col("topic").unique().sort().str.join(",").alias("topics"),
-        pl.col("retention_gap").fill_null(False).any().alias("retention_gap"),
-        *_flag_counts(),
+    summary = (
+        _newest(offsets)
+        .group_by("group")
+        .agg(
+            pl.col("ts").first().alias("as_of"),
+            pl.col("group_state").first().alias("state"),
+            pl.len().alias("partitions").cast(pl.Int64),
+            pl.col("committed_offset").is_not_null().sum().alias("committed_partitions").cast(pl.Int64),
+            pl.col("lag").sum().alias("total_lag"),
+            pl.col("lag").max().alias("max_partition_lag"),
+            pl.col("member_id").drop_nulls().n_unique().alias("members").cast(pl.Int64),
+            pl.col("topic").unique().sort().str.join(",").alias("topics"),
+            pl.col("retention_gap").fill_null(False).any().alias("retention_gap"),
+            *_flag_counts(),
+        )
     )
     rank = pl.col("level").replace_strict({v: i for i, v in enumerate(LEVELS)}, return_dtype=pl.Int8)
     frame = summary.with_columns(
