@@ -26,7 +26,15 @@ __all__ = [
 SEVERITY_ORDER = ("critical", "warning", "info")
 SEVERITY_COLORS = {"critical": "#8e0000", "warning": "#f0a202", "info": "#4e79a7"}
 _TS = alt.X("bucket:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))
-_BYTES = "datum.value == 0 ? '0' : format(datum.value, '.3~s') + 'B'"
+_IEC = ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
+
+
+def _in_iec(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, str]:
+    """``frame`` with ``size`` = ``column`` in the IEC unit of its largest value, and that unit:
+    every byte axis reads in the same units as the tables (TiB, GiB...), never SI TB."""
+    top = float(frame[column].max() or 0) if frame.height else 0.0
+    size, unit = next(((s, u) for s, u in _IEC if top >= s), (1, "B"))
+    return frame.with_columns(size=pl.col(column) / size), unit
 
 
 def severity_scale() -> alt.Scale:
@@ -66,7 +74,9 @@ def replication_over_time(history: pl.DataFrame) -> alt.Chart:
 
     ``history``: one row per ``ts`` with ``under_replicated`` and ``offline``.
     """
-    long = history.unpivot(index="ts", on=["under_replicated", "offline"], variable_name="state")
+    long = history.unpivot(
+        index="ts", on=["under_replicated", "offline"], variable_name="state"
+    ).with_columns(pl.col("state").replace({"under_replicated": "under-replicated"}))
     frame, step = add_bucket(long, 2, MAX_ROWS)
     data = frame.group_by("bucket", "state").agg(pl.col("value").max()).sort("bucket", "state")
     check_rows(data, "replication_over_time")
@@ -78,7 +88,7 @@ def replication_over_time(history: pl.DataFrame) -> alt.Chart:
             y=alt.Y("value:Q", title="partitions"),
             color=alt.Color(
                 "state:N",
-                scale=alt.Scale(domain=["under_replicated", "offline"], range=["#f0a202", "#8e0000"]),
+                scale=alt.Scale(domain=["under-replicated", "offline"], range=["#f0a202", "#8e0000"]),
                 title=None,
             ),
             tooltip=[
@@ -129,12 +139,13 @@ def disk_per_broker(history: pl.DataFrame) -> alt.Chart:
     frame, step = add_bucket(history.with_columns(pl.col("broker").cast(pl.String)), n, MAX_ROWS)
     data = frame.group_by("bucket", "broker").agg(pl.col("size_bytes").max()).sort("bucket", "broker")
     check_rows(data, "disk_per_broker")
+    data, unit = _in_iec(data, "size_bytes")
     chart = (
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=12))
         .encode(
             x=_TS,
-            y=alt.Y("size_bytes:Q", title="bytes on disk", axis=alt.Axis(labelExpr=_BYTES)),
+            y=alt.Y("size:Q", title=f"{unit} on disk", axis=alt.Axis(format=",.3~f")),
             color=alt.Color("broker:N", scale=alt.Scale(scheme=SERIES_SCHEME), title="broker"),
             tooltip=[
                 alt.Tooltip("bucket:T", title="time", format="%Y-%m-%d %H:%M"),
@@ -159,11 +170,12 @@ def disk_per_topic(topics: pl.DataFrame, top_n: int = 15) -> alt.Chart:
         .head(top_n)
     )
     check_rows(data, "disk_per_topic")
+    data, unit = _in_iec(data, "size_bytes")
     chart = (
         alt.Chart(data)
         .mark_bar(color="#2f6fae")
         .encode(
-            x=alt.X("size_bytes:Q", title="bytes on disk, all replicas", axis=alt.Axis(labelExpr=_BYTES)),
+            x=alt.X("size:Q", title=f"{unit} on disk, all replicas", axis=alt.Axis(format=",.3~f")),
             y=alt.Y("topic:N", sort=data["topic"].to_list(), title=None),
             tooltip=["topic:N", alt.Tooltip("size_bytes:Q", title="bytes", format=",.0f")],
         )
