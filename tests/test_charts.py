@@ -79,7 +79,8 @@ def test_status_timeline_aggregates_a_week_of_minutes() -> None:
     assert cells["encoding"]["tooltip"]
     # STALL, STOP and ERR differ by shape as well as colour (colour-blind readers)
     assert glyphs["encoding"]["shape"]["scale"] == {
-        "domain": ["STALL", "STOP", "ERR"], "range": ["triangle-up", "square", "cross"]
+        "domain": ["STALL", "STOP", "ERR"],
+        "range": ["triangle-up", "square", "cross"],
     }
 
 

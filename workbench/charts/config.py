@@ -11,6 +11,7 @@ import polars as pl
 
 from workbench.charts.bucket import add_bucket, step_label
 from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, finish
+from workbench.scalars import as_float
 
 __all__ = [
     "SEVERITY_COLORS",
@@ -32,7 +33,7 @@ _IEC = ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
 def _in_iec(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, str]:
     """``frame`` with ``size`` = ``column`` in the IEC unit of its largest value, and that unit:
     every byte axis reads in the same units as the tables (TiB, GiB...), never SI TB."""
-    top = float(frame[column].max() or 0) if frame.height else 0.0
+    top = (as_float(frame[column].max()) or 0.0) if frame.height else 0.0
     size, unit = next(((s, u) for s, u in _IEC if top >= s), (1, "B"))
     return frame.with_columns(size=pl.col(column) / size), unit
 

@@ -23,6 +23,7 @@ from workbench.charts.theme import (
     status_scale,
     status_shape_scale,
 )
+from workbench.scalars import as_float
 
 __all__ = [
     "SI_LABEL",
@@ -57,7 +58,7 @@ def _severity(column: str = "status") -> pl.Expr:
     )
 
 
-def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.Chart:
+def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.LayerChart:
     """Groups × time, each cell coloured by the group's worst Burrow status in that time bucket.
 
     ``group_status``: one row per (``ts``, ``group``) with ``status``. The ``max_groups`` most
@@ -105,7 +106,9 @@ def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.Cha
             ),
         )
     )
-    chart = alt.layer(cells, glyphs, data=data).properties(width=WIDTH, height=max(60, 18 * len(ranked)))
+    chart = alt.LayerChart(layer=[cells, glyphs], data=data).properties(
+        width=WIDTH, height=max(60, 18 * len(ranked))
+    )
     subtitle = f"worst Burrow status per {step_label(step)}; STALL ▲, STOP ■ and ERR ✕ also marked by shape"
     return finish(chart, "Group status over time", subtitle)
 
@@ -151,7 +154,8 @@ def top_bars(
         pl.col(label) if label and label in data.columns
         else pl.col(value).map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String)
     )  # fmt: skip
-    data = data.with_columns(bar_text=shown + (" · " + pl.col(status) if has_status else pl.lit("")))  # type: ignore[operator]
+    word = pl.lit(" · ") + pl.col(status) if has_status and status else pl.lit("")
+    data = data.with_columns(bar_text=shown + word)
     color = (
         alt.Color(f"{status}:N", scale=status_scale(), title="status") if has_status else alt.value("#2f6fae")
     )
@@ -164,7 +168,9 @@ def top_bars(
     if floor is not None:  # a log axis has no 0: bars start at the axis' first tick
         bars = bars.encode(x2=alt.datum(floor))
     labels = base.mark_text(align="left", dx=4, fontSize=12, color="#1f2933").encode(x=x, text="bar_text:N")
-    chart = alt.layer(bars, labels).properties(width=WIDTH - 250, height=max(40, 24 * data.height))
+    chart = alt.LayerChart(layer=[bars, labels]).properties(
+        width=WIDTH - 250, height=max(40, 24 * data.height)
+    )
     note = f"{unknown} group(s) with unknown {unit} (never committed) not drawn" if unknown else None
     return finish(chart, title, "; ".join(t for t in (subtitle, note) if t) or None)
 
@@ -174,8 +180,8 @@ def _bar_axis(
 ) -> tuple[alt.X, float | None]:
     """Linear from 0, or a log axis starting one tick below the smallest bar (and that start)
     when the bars span more than 100x."""
-    top = float(values.max() or 1) if values.len() else 1.0
-    low = float(values.filter(values > 0).min() or top) if values.len() else top
+    top = (as_float(values.max()) or 1.0) if values.len() else 1.0
+    low = (as_float(values.filter(values > 0).min()) or top) if values.len() else top
     if top / max(low, 1e-9) <= 100:
         axis = alt.Axis(tickCount=6, labelExpr=SI_LABEL)
         return alt.X(f"{value}:Q", title=unit, scale=alt.Scale(domain=[0, top * 1.3]), axis=axis), None
@@ -210,8 +216,8 @@ def top_time_bars(
     largest bar's unit (days, hours, minutes, seconds), or, when the bars span more than 100x,
     a log axis ticked 1 s, 1 min, 1 h, 1 d."""
     values = frame[seconds].drop_nulls()
-    top = float(values.max() or 0) if values.len() else 0.0
-    low = float(values.filter(values > 0).min() or top) if values.len() else top
+    top = (as_float(values.max()) or 0.0) if values.len() else 0.0
+    low = (as_float(values.filter(values > 0).min()) or top) if values.len() else top
     if top / max(low, 1e-9) > 100:
         return top_bars(frame, seconds, title, "time behind", top_n, log_ticks=_TIME_TICKS, **kw)  # type: ignore[arg-type]
     size, name = next(((f, n) for f, n in _TIME_UNITS if top >= 2 * f), (1.0, "seconds"))
@@ -241,7 +247,7 @@ def lag_over_time(
         .mark_line(interpolate="step-after")
         .encode(
             x=_TS,
-            y=_lag_axis(value, unit, data[value].max() if log and data.height else None),
+            y=_lag_axis(value, unit, as_float(data[value].max()) if log and data.height else None),
             color=alt.Color(
                 "group:N", scale=alt.Scale(scheme=SERIES_SCHEME), sort=list(groups), title="group"
             ),

@@ -8,6 +8,7 @@ import polars as pl
 
 from workbench.analyze.latency.findings import METRIC_NAMES
 from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
+from workbench.scalars import as_float
 
 __all__ = [
     "comparison_bars",
@@ -72,7 +73,7 @@ KIND_COLORS = {
 }
 
 
-def _per_run(chart: alt.Chart, columns: int = 2) -> alt.FacetChart:
+def _per_run(chart: alt.Chart | alt.LayerChart, columns: int = 2) -> alt.FacetChart:
     """One panel per run (``run``: label and run id), so two runs with one label never merge."""
     return chart.facet(
         facet=alt.Facet("run:N", title=None, sort=alt.SortField("run_id"), header=alt.Header(labelLimit=420)),
@@ -140,7 +141,7 @@ def throughput_over_time(series: pl.DataFrame) -> alt.FacetChart:
         .mark_rule(color="#52606d", strokeDash=[6, 4], strokeWidth=1.5)
         .encode(y="max(target_per_s):Q", tooltip=[alt.Tooltip("max(target_per_s):Q", title="target msg/s")])
     )
-    chart = alt.layer(line, target, data=data).properties(width=(WIDTH - 160) // 2, height=120)
+    chart = alt.LayerChart(layer=[line, target], data=data).properties(width=(WIDTH - 160) // 2, height=120)
     return finish(
         _per_run(chart), "Throughput over time, per run", "records/s per interval; dashed: the target rate"
     )
@@ -184,7 +185,7 @@ def comparison_bars(comparison: pl.DataFrame, threshold_pct: float = 10.0) -> al
         ),
         "comparison_bars",
     )
-    span = max(2 * threshold_pct, float(data["diff_pct"].abs().max() or 0) * 1.1)
+    span = max(2 * threshold_pct, (as_float(data["diff_pct"].abs().max()) or 0.0) * 1.1)
     chart = (
         alt.Chart(data)
         .mark_bar()

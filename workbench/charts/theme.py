@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Final, TypeVar
 
 import altair as alt
 import polars as pl
@@ -32,7 +32,10 @@ STATUS_COLORS: dict[str, str] = {
 #: Shapes that tell the severe statuses apart without colour (charts draw them over the colour).
 STATUS_SHAPES: dict[str, str] = {"STALL": "triangle-up", "STOP": "square", "ERR": "cross"}
 #: A categorical palette for series (groups, topics) that avoids the status colours' meaning.
-SERIES_SCHEME = "tableau10"
+SERIES_SCHEME: Final = "tableau10"
+
+#: Any top-level chart: :func:`finish` returns the kind it was given.
+ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
 
 CONFIG: dict[str, Any] = {
     "font": FONT,
@@ -70,10 +73,10 @@ def status_shape_scale() -> alt.Scale:
     return alt.Scale(domain=list(STATUS_SHAPES), range=list(STATUS_SHAPES.values()))
 
 
-def finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -> alt.TopLevelMixin:
+def finish(chart: ChartT, title: str, subtitle: str | None = None) -> ChartT:
     """Apply the title and the theme to a top-level chart."""
-    params = {"text": title, **({"subtitle": subtitle} if subtitle else {})}
-    return chart.properties(title=alt.TitleParams(**params)).configure(**CONFIG)
+    heading = alt.TitleParams(text=title, subtitle=subtitle) if subtitle else alt.TitleParams(text=title)
+    return chart.properties(title=heading).configure(**CONFIG)
 
 
 def check_rows(frame: pl.DataFrame, what: str) -> pl.DataFrame:
