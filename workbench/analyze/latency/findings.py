@@ -181,7 +181,7 @@ def _behind_schedule(
     for d, a, s in rows:
         if d["p99_ms"] is None or s["p99_ms"] is None or d["p99_ms"] <= max(a["p99_ms"] or 0.0, 10.0):
             continue
-        shown = s["latency"]
+        shown = s["latency"].replace("_", "-")
         if shown.startswith("intended"):  # measured from the intended time: the wait is in it
             out.append(
                 (
