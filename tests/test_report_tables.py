@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from workbench.analyze.config.findings import change_sentences, changes_table
 from workbench.report.notebook import table_html
+from workbench.report.render import shown_value
 from workbench.report.tables import cell_text, human_name
 
 T0 = dt.datetime(2026, 11, 18, 2, tzinfo=dt.UTC)
@@ -87,3 +89,17 @@ def test_near_identical_change_rows_collapse_to_one() -> None:
 def test_a_cleared_finding_keeps_its_severity_in_the_summary() -> None:
     levels = dict((sentence.split(" ")[0], level) for level, sentence in change_sentences(_changes(2)))
     assert levels == {"drift.broker-config": "warning", "replication.under-replicated": "critical (resolved)"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [
+        ("data_dir", str(Path.cwd() / "data" / "sample"), "data/sample"),  # relative, never absolute
+        ("data_dir", "/srv/kafka/history", "…/kafka/history"),  # outside the working directory
+        ("cluster", None, "not set"),
+        ("since", "7d", "'7d'"),
+        ("top_n", 10, "10"),
+    ],
+)
+def test_report_header_values(key: str, value: object, shown: str) -> None:
+    assert shown_value(key, value) == shown
