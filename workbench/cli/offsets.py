@@ -15,6 +15,7 @@ from workbench.cli.options import (
     Duration,
     connection_options,
     data_dir_option,
+    format_option,
     interval_option,
 )
 from workbench.errors import ConfigError
@@ -127,14 +128,7 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
 @click.option("--warn", "warn_lag", type=click.IntRange(0, INT64_MAX), default=1000, show_default=True)
 @click.option("--crit", "crit_lag", type=click.IntRange(0, INT64_MAX), default=10000, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (same as --format json).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "tsv", "json"]),
-    default="table",
-    show_default=True,
-    help="table: aligned columns (no boxes or colour when piped); tsv: tab-separated with a header; json.",
-)
+@format_option
 @click.option("--partitions", "view", flag_value="partitions", help="One row per group and partition.")
 @click.option("--members", "view", flag_value="members", help="One row per group member (client, host).")
 @click.option(
@@ -159,7 +153,9 @@ def lag(
     """Per-group lag now: live with --bootstrap-server, else from the stored history.
 
     Levels are by the group's total lag: ok < --warn <= warning < --crit <= critical
-    (the rule of workbench.analyze.lag.levels, shared with the lag report).
+    (the rule of workbench.analyze.lag.levels, shared with the lag report). "to LSO" is the
+    lag to the last stable offsets: what a read_committed consumer can read while a transaction
+    is open (the rest is flagged "behind an open transaction").
     """
     from workbench.analyze.lag import LEVELS, LagLevels, latest_group_lag, worst_level
     from workbench.cli.render import frame_table, lag_table, tsv
@@ -203,11 +199,11 @@ def _view(offsets: Any, view: str) -> Any:
 
 def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
     from workbench.collect.offsets import GroupFilter, snapshot_offsets
-    from workbench.frames import add_lag_columns
+    from workbench.frames import add_lag_columns, add_stable_lag
 
     admin = _admin(bootstrap_server, command_config, timeout)
     snap = snapshot_offsets(admin, cluster or "live", GroupFilter(include=groups, flag="--group"))
-    return add_lag_columns(snap.offsets)
+    return add_stable_lag(add_lag_columns(snap.offsets), snap.stable)  # type: ignore[arg-type]
 
 
 def _stored_offsets(data_dir, cluster, groups):

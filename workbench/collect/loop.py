@@ -189,6 +189,8 @@ def _write(store: Store, cluster: str, snap: OffsetsSnapshot, note: str | None) 
     _guarded(store, lambda: store.append("partition_offsets", snap.partitions))
     if snap.stable is not None:
         _guarded(store, lambda: store.append("stable_offsets", snap.stable))
+    if snap.open_transactions is not None and snap.open_transactions.height:
+        _guarded(store, lambda: store.append("open_transactions", snap.open_transactions))
     _record(store, cluster, snap, snap.ts, note)
 
 

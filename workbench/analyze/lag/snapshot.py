@@ -30,6 +30,7 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
             pl.col("topic").unique().sort().str.join(",").alias("topics"),
             pl.col("retention_gap").fill_null(False).any().alias("retention_gap"),
             *_flag_counts(),
+            *_stable_sums(offsets),
         )
     )
     rank = pl.col("level").replace_strict({v: i for i, v in enumerate(LEVELS)}, return_dtype=pl.Int8)
@@ -51,7 +52,22 @@ FLAGS = {
     "ahead_partitions": "committed above the log end on {} (will be reset)",
     "below_start_partitions": "committed below the log start on {} (retention deleted unread data)",
     "never_committed_partitions": "never committed on {}",
+    "held_partitions": "behind an open transaction on {} (read_committed consumers wait for it)",
 }
+
+
+def _stable_sums(offsets: pl.DataFrame | pl.LazyFrame) -> list[pl.Expr]:
+    """``readable_lag`` (total lag to the last stable offsets: what a read_committed consumer
+    can read; null where no LSO is known) and ``held_partitions`` (LSO below the log end with
+    lag past the LSO), when the offsets carry :func:`workbench.frames.add_stable_lag` columns."""
+    if "readable_lag" not in offsets.lazy().collect_schema():
+        return [pl.lit(None, pl.Int64).alias("readable_lag"), pl.lit(0, pl.Int64).alias("held_partitions")]
+    held = pl.col("readable_lag").is_not_null() & (pl.col("lag") > pl.col("readable_lag"))
+    known = pl.col("readable_lag").is_not_null().any()
+    return [
+        pl.when(known).then(pl.col("readable_lag").sum()).alias("readable_lag"),
+        held.fill_null(False).sum().cast(pl.Int64).alias("held_partitions"),
+    ]
 
 
 def _flag_counts() -> list[pl.Expr]:
@@ -89,8 +105,10 @@ def _newest(offsets: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
 def latest_partitions(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Per group and partition at the group's newest snapshot: offsets, lag, owner and flags."""
     lf = _newest(offsets)
-    flags = [c for c in ("retention_gap", "ahead_of_log_end", "never_committed") if c in lf.collect_schema()]
+    schema = lf.collect_schema()
+    flags = [c for c in ("retention_gap", "ahead_of_log_end", "never_committed") if c in schema]
     cols = ["group", "topic", "partition", "committed_offset", "log_end_offset", "lag", "client_id", "host"]
+    cols[6:6] = [c for c in ("last_stable_offset", "readable_lag") if c in schema]
     return lf.select(*cols, *flags, pl.col("ts").alias("as_of")).sort("group", "topic", "partition").collect()
 
 
