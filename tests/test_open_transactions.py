@@ -17,13 +17,14 @@ import polars as pl
 import pytest
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
-from workbench.analyze.lag import hanging_findings, hanging_over
+from workbench.analyze.lag import hanging_findings, hanging_over, held_findings, held_groups
 from workbench.collect.kafka import KafkaAdmin
 from workbench.collect.offsets import snapshot_offsets
 from workbench.collect.open_transactions import StuckWatch, stuck_partitions
 from workbench.config import load_settings
+from workbench.frames import add_lag_columns, load_partition_offsets
 from workbench.frames import lag as lag_frames
-from workbench.frames import load_partition_offsets
+from workbench.report import render
 
 WORKBENCH = [sys.executable, "-m", "workbench"]
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -80,7 +81,8 @@ def _commit(bootstrap: str, group: str, tps: list[TopicPartition]) -> None:
                 consumer.commit(offsets=tps, asynchronous=False)
                 return
             except KafkaException as exc:
-                retry = exc.args[0].retriable() or exc.args[0].code() == KafkaError.NOT_COORDINATOR
+                busy = (KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS)
+                retry = exc.args[0].retriable() or exc.args[0].code() in busy
                 if not retry or time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
@@ -97,7 +99,8 @@ def open_txn(kafka, topic_factory) -> Iterator[Open]:
     for i in range(10):
         plain.produce(topic, str(i).encode(), partition=0)
     plain.flush(30)
-    tx = Producer({"bootstrap.servers": kafka.bootstrap, "transactional.id": f"tx-{topic}"})
+    conf = {"bootstrap.servers": kafka.bootstrap, "transactional.id": f"tx-{topic}"}
+    tx = Producer(conf | {"transaction.timeout.ms": 600_000})  # outlives a slow test run
     tx.init_transactions(60)
     tx.begin_transaction()
     tx.produce(topic, b"in-flight", partition=0)
@@ -211,3 +214,37 @@ def test_collector_records_them_lag_and_report_name_them(open_txn: Open, tmp_pat
     ]
     (level, text), *_ = hanging_findings(hanging)
     assert level == "critical" and f"Held by tx-{open_txn.topic} (producer id" in text and "Ongoing" in text
+
+    # the rendered lag-trend report and its findings JSON carry both findings
+    rendered = render(
+        "lag-trend",
+        {"data_dir": str(data), "since": "None", "crit_time_lag_s": 0.001, "warn_time_lag_s": 0.0005},
+        out_dir=tmp_path / "r",
+    )
+    doc = json.loads(next((tmp_path / "r" / "lag-trend").glob("*.findings.json")).read_text())
+    texts = [f["text"] for f in doc["findings"]]
+    assert any(f"Held by tx-{open_txn.topic}" in t for t in texts), texts
+    assert any(
+        t.startswith(f"{open_txn.group}: 12 messages behind") and "can read 2 now" in t for t in texts
+    ), texts
+    assert f"tx-{open_txn.topic}" in rendered.html.read_text()
+
+
+def test_held_groups_and_their_finding() -> None:
+    key = {"cluster": "c", "topic": "t", "log_start_offset": 0}
+    offsets = pl.DataFrame(
+        [
+            {"ts": T0, "group": "g", "partition": 0, "committed_offset": 8, "log_end_offset": 16} | key,
+            {"ts": T0, "group": "g", "partition": 1, "committed_offset": 5, "log_end_offset": 9} | key,
+            {"ts": T0, "group": "idle", "partition": 1, "committed_offset": 9, "log_end_offset": 9} | key,
+        ]
+    ).with_columns(pl.col("partition").cast(pl.Int32))
+    stable = pl.DataFrame(
+        {"ts": [T0, T0], "cluster": "c", "topic": "t", "partition": [0, 1], "last_stable_offset": [10, 9]}
+    ).with_columns(pl.col("partition").cast(pl.Int32))
+    held = held_groups(add_lag_columns(offsets), stable)
+    assert held is not None
+    assert held.select("group", "lag", "readable_lag", "held_partitions").rows() == [("g", 12, 6, 1)]
+    [(level, text)] = held_findings(held)
+    assert level == "info" and "g: 12 messages behind the log end" in text and "can read 6 now" in text
+    assert held_groups(add_lag_columns(offsets), None) is None

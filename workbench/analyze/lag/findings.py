@@ -18,7 +18,7 @@ from workbench import units
 from workbench.analyze.lag.analysis import LagAnalysis
 from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
 from workbench.analyze.lag.recurring import peak_time_lag, recurring_findings, snapshot_levels
-from workbench.analyze.lag.transactions import hanging_findings
+from workbench.analyze.lag.transactions import hanging_findings, held_findings
 from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
 
 Finding = tuple[str, str]
@@ -67,6 +67,7 @@ def headline_findings(
     levels: LagLevels,
     top_n: int = 10,
     hanging: pl.DataFrame | None = None,
+    held: pl.DataFrame | None = None,
 ) -> list[Finding]:
     """(level, sentence) pairs, most important first: the classification (which criterion fired
     for which group), every group in ERR, the other groups behind or in WARN, groups that were in
@@ -93,7 +94,7 @@ def headline_findings(
             ("critical", f"{errors.height - top_n} more groups are in error (see the tables below).")
         )
     findings += behind_findings(incidents, classes, top_n)
-    findings += window_findings(analysis, incidents, levels, top_n, hanging)
+    findings += window_findings(analysis, incidents, levels, top_n, hanging, held)
     findings += recovered_findings(analysis, incidents, top_n)
     pending = unevaluated_finding(analysis)
     return findings + ([pending] if pending else []) + [source_finding(analysis)]
@@ -105,10 +106,11 @@ def window_findings(
     levels: LagLevels,
     top_n: int = 10,
     hanging: pl.DataFrame | None = None,
+    held: pl.DataFrame | None = None,
 ) -> list[Finding]:
     """Over the whole window, not only its last snapshot: recurring lag spells, the peak time lag
     of the groups behind, drain times over the critical time lag, offset flags, hanging
-    transactions."""
+    transactions and the groups waiting behind them (``held``: :func:`.transactions.held_groups`)."""
 
     def level_of(status: str | None, time_lag_s: float | None, lag: float | None) -> str:
         return classify(levels, status, time_lag_s, lag)[0]
@@ -125,6 +127,7 @@ def window_findings(
     out += drain_findings(incidents, levels, top_n)
     out += flag_findings(analysis, incidents)
     out += hanging_findings(hanging, top_n)
+    out += held_findings(held, top_n)
     return out
 
 

@@ -15,7 +15,15 @@ import polars as pl
 from workbench import units as hz
 from workbench.frames.offsets import add_stable_lag
 
-__all__ = ["add_stable_lag", "hanging_findings", "hanging_over", "hanging_transactions", "name_hanging"]
+__all__ = [
+    "add_stable_lag",
+    "hanging_findings",
+    "hanging_over",
+    "hanging_transactions",
+    "held_findings",
+    "held_groups",
+    "name_hanging",
+]
 
 _KEY = ["cluster", "topic", "partition"]
 
@@ -129,3 +137,40 @@ def hanging_findings(hanging: pl.DataFrame | None, top_n: int = 10) -> list[tupl
             )
         )
     return out
+
+
+def held_groups(offsets: pl.DataFrame, stable: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Per group at its newest snapshot with a known LSO: ``lag`` (to the log end),
+    ``readable_lag`` (to the last stable offsets: what a read_committed consumer can read) and
+    ``held_partitions``; only groups with lag waiting behind an open transaction. None: no LSOs."""
+    if stable is None or offsets.is_empty():
+        return None
+    newest = offsets.filter(pl.col("ts") == pl.col("ts").max().over("group"))
+    lagged = add_stable_lag(newest, stable).filter(pl.col("readable_lag").is_not_null())
+    return (
+        lagged.group_by("group")
+        .agg(
+            pl.col("ts").first(),
+            pl.col("lag").sum(),
+            pl.col("readable_lag").sum(),
+            (pl.col("lag") > pl.col("readable_lag")).sum().cast(pl.Int64).alias("held_partitions"),
+        )
+        .filter(pl.col("held_partitions") > 0)
+        .sort("lag", "group", descending=[True, False])
+    )
+
+
+def held_findings(held: pl.DataFrame | None, top_n: int = 10) -> list[tuple[str, str]]:
+    """Groups whose lag is partly behind an open transaction: lag to the log end and to the LSO."""
+    if held is None or held.is_empty():
+        return []
+    return [
+        (
+            "info",
+            f"{r['group']}: {hz.count(r['lag'])} messages behind the log end at {hz.instant(r['ts'])}, "
+            f"{hz.count(r['lag'] - r['readable_lag'])} of them behind an open transaction on "
+            f"{r['held_partitions']} partition{'s' if r['held_partitions'] != 1 else ''}: a read_committed "
+            f"consumer can read {hz.count(r['readable_lag'])} now (lag to the last stable offset).",
+        )
+        for r in held.head(top_n).to_dicts()
+    ]
