@@ -180,21 +180,29 @@ def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Findin
 
 
 def source_finding(analysis: LagAnalysis) -> Finding:
-    """Where Burrow's status came from: commits read from ``__consumer_offsets`` or the snapshots."""
+    """Where Burrow's status came from: commits read from ``__consumer_offsets``, commits
+    estimated from the snapshots, or the snapshots themselves (lag at each snapshot)."""
     gs = analysis.group_status
     groups = gs.select("group", "status_source").unique() if "status_source" in gs.columns else None
-    by_commits = 0 if groups is None else groups.filter(pl.col("status_source") == "commits").height
+    counts = {} if groups is None else dict(groups.group_by("status_source").len().rows())
     total = gs["group"].n_unique()
-    if by_commits == 0:
-        return "info", (
-            "Burrow status is computed from the offsets snapshots (no commit history in the data directory: "
-            "`workbench collect commits` reads every commit from __consumer_offsets where it is readable)."
-        )
-    rest = f"; the other {total - by_commits} from the offsets snapshots" if by_commits < total else ""
-    return "info", (
-        f"Burrow status of {by_commits} of {total} groups is computed from their offset commits read from "
-        f"__consumer_offsets, with the lag at each commit from the log-end history{rest}."
+    said = {
+        "commits": "from their offset commits read from __consumer_offsets, with the lag at each commit "
+        "from the log-end history",
+        "estimated": "from commits estimated from the offsets snapshots (no commit history in the data "
+        "directory: each change of committed offset timed halfway between two snapshots, the lag at it "
+        "from the log-end history; a re-commit of an unchanged offset is not seen)",
+        "snapshots": "from the offsets snapshots, judging the lag at each snapshot",
+    }
+    parts = [f"{counts[k]} of {total} groups {said[k]}" for k in said if counts.get(k)]
+    if set(counts) <= {"snapshots"}:
+        parts = [f"all {total} groups {said['snapshots']}"]
+    hint = (
+        ""
+        if counts.get("commits")
+        else " `workbench collect commits` reads every commit from __consumer_offsets where it is readable."
     )
+    return "info", f"Burrow status: {'; '.join(parts)}.{hint}"
 
 
 def retention_losses(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, int]:
