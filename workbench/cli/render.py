@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from workbench import units
+
 _STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 
 
@@ -39,6 +41,7 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
         ("level", "left"),
         ("total lag", "right"),
         ("to LSO", "right"),
+        ("time lag", "right"),
         ("max lag", "right"),
         ("parts", "right"),
         ("committed", "right"),
@@ -56,6 +59,7 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
             f"[{style}]{row['level']}[/]",
             f"{row['total_lag']:,}",
             "-" if row.get("readable_lag") is None else f"{row['readable_lag']:,}",
+            "-" if row.get("time_lag_s") is None else units.duration(row["time_lag_s"]),
             "-" if row["max_partition_lag"] is None else f"{row['max_partition_lag']:,}",
             str(row["partitions"]),
             str(row["committed_partitions"]),

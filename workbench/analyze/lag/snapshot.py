@@ -9,9 +9,10 @@ from workbench.analyze.lag.levels import LEVELS, LagLevels, classify, worst
 
 def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) -> pl.DataFrame:
     """Per group at its newest snapshot: state, partitions, committed partitions, coverage,
-    total and max partition lag (over partitions with a commit only), members, ``level`` and
-    ``reasons`` by :func:`workbench.analyze.lag.levels.classify` on the total lag (one snapshot:
-    no time lag, no Burrow status).
+    total and max partition lag (over partitions with a commit only), members, time lag (where
+    the offsets carry ``time_lag_s``), ``level`` and ``reasons`` by
+    :func:`workbench.analyze.lag.levels.classify` on the time lag and the total lag (one
+    snapshot: no Burrow status).
 
     ``offsets`` must carry the lag columns of :func:`workbench.frames.add_lag_columns`.
     Sorted by level (critical first), then total lag.
@@ -31,6 +32,7 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
             pl.col("retention_gap").fill_null(False).any().alias("retention_gap"),
             *_flag_counts(),
             *_stable_sums(offsets),
+            *_time_lag(offsets),
         )
     )
     rank = pl.col("level").replace_strict({v: i for i, v in enumerate(LEVELS)}, return_dtype=pl.Int8)
@@ -38,7 +40,10 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
         coverage=pl.col("committed_partitions") / pl.col("partitions"),
         total_lag=pl.col("total_lag").fill_null(0),
     ).collect()
-    judged = [classify(levels, lag=lag) for lag in frame["total_lag"].to_list()]
+    judged = [
+        classify(levels, time_lag_s=tl, lag=lag)
+        for lag, tl in zip(frame["total_lag"].to_list(), frame["time_lag_s"].to_list(), strict=True)
+    ]
     frame = frame.with_columns(
         level=pl.Series([j[0] for j in judged], dtype=pl.String),
         reasons=pl.Series([j[1] for j in judged], dtype=pl.List(pl.String)),
@@ -54,6 +59,14 @@ FLAGS = {
     "never_committed_partitions": "never committed on {}",
     "held_partitions": "behind an open transaction on {} (read_committed consumers wait for it)",
 }
+
+
+def _time_lag(offsets: pl.DataFrame | pl.LazyFrame) -> list[pl.Expr]:
+    """The group's time lag (its most-behind partition, as the lag report) when the offsets carry
+    ``time_lag_s`` (:func:`workbench.analyze.lag.time_lag`), else null."""
+    if "time_lag_s" in offsets.lazy().collect_schema():
+        return [pl.col("time_lag_s").max().alias("time_lag_s")]
+    return [pl.lit(None, pl.Float64).alias("time_lag_s")]
 
 
 def _stable_sums(offsets: pl.DataFrame | pl.LazyFrame) -> list[pl.Expr]:
