@@ -34,7 +34,7 @@ _EXPORTERS = ("kafka-lag-exporter", "kafka_exporter", "kminion")
 @click.option("--cluster", required=True, help="Name to file the rows under.")
 @click.option(
     "--since",
-    type=Duration(dt.timedelta(minutes=1)),
+    type=Duration(dt.timedelta(seconds=1)),
     default="90d",
     show_default=True,
     help="History to import, back from now.",
