@@ -12,7 +12,7 @@ from workbench.frames.configs import load_config_history, split_snapshot
 from workbench.frames.offsets import load_offsets, load_partition_offsets
 from workbench.store import Store
 
-__all__ = ["CapacityFrames", "load_capacity_frames"]
+__all__ = ["CapacityFrames", "load_capacity_frames", "newest_volumes"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,13 @@ def load_capacity_frames(
     if history is None:
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
     newest = split_snapshot(history, history["cluster_info"]["ts"].max())
-    volumes = store.scan("log_dir_volumes", cluster=name).collect()
-    volumes = volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
+    volumes = newest_volumes(store, name)
     return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes)  # type: ignore[arg-type]
+
+
+def newest_volumes(store: Store, cluster: str) -> pl.DataFrame:
+    """Each broker's newest log-dir volume sizes (``log_dir_volumes``; empty before Kafka 3.3)."""
+    if cluster not in store.clusters("log_dir_volumes"):
+        return pl.DataFrame(schema=store.scan("log_dir_volumes").collect_schema())
+    volumes = store.scan("log_dir_volumes", cluster=cluster).collect()
+    return volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))

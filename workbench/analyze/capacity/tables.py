@@ -211,6 +211,7 @@ def cruise_control_json(
         f"disk {params.broker_disk_bytes / sz.GB:g} GB ({params.disk_basis}), "
         f"NIC {params.broker_nic_bytes_per_s / sz.MB:g} MB/s ({params.nic_basis}) per broker"
     )
+    measured = sz.measured_disks(inputs.volumes) if params.disk_basis == "measured" else {}
     return sz.cruise_control_capacity(
         inputs.brokers,
         dirs,
@@ -218,6 +219,7 @@ def cruise_control_json(
         params.broker_nic_bytes_per_s,
         params.broker_nic_bytes_per_s,
         doc=doc,
+        measured=measured,
     )
 
 
