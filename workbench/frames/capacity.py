@@ -9,10 +9,10 @@ import polars as pl
 
 from workbench.errors import NotFoundError
 from workbench.frames.configs import load_config_history, split_snapshot
-from workbench.frames.offsets import load_offsets, load_partition_offsets
+from workbench.frames.offsets import load_offsets, load_partition_offsets, resolve_window
 from workbench.store import Store
 
-__all__ = ["CapacityFrames", "load_capacity_frames", "newest_volumes"]
+__all__ = ["CapacityFrames", "load_broker_metrics", "load_capacity_frames", "newest_volumes"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,15 @@ def newest_volumes(store: Store, cluster: str) -> pl.DataFrame:
         return pl.DataFrame(schema=store.scan("log_dir_volumes").collect_schema())
     volumes = store.scan("log_dir_volumes", cluster=cluster).collect()
     return volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
+
+
+def load_broker_metrics(
+    data_dir: str | os.PathLike[str], cluster: str, since: str | None = "7d"
+) -> pl.DataFrame | None:
+    """The cluster's ``broker_metrics`` of the window (``since`` back from its newest row), or None
+    when there are none (imported with ``workbench import prometheus``)."""
+    store = Store(data_dir)
+    if cluster not in store.clusters("broker_metrics"):
+        return None
+    _, t0, _ = resolve_window(store, "broker_metrics", cluster, since, None)
+    return store.scan("broker_metrics", cluster=cluster, since=t0).collect()

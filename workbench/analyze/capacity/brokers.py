@@ -1,0 +1,207 @@
+"""Broker resources: network in/out and request-handler idle per broker, against limits the user
+gave, and when each broker's forecast reaches them (the capacity report's broker section).
+
+Input: the ``broker_metrics`` dataset (``workbench import prometheus``). Network is node_exporter's
+NIC traffic when the broker's host has exactly one broker and node metrics, else the JMX
+exporter's BytesIn/BytesOut (client traffic; replication not included, said). Request-handler
+idle is turned into busy (1 − idle) so every resource reaches its limit from below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from workbench.analyze.capacity import forecast as fc
+from workbench.analyze.capacity.sizing import MB
+from workbench.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ResourceLimits:
+    """Per-broker limits and where they come from (``given by you``, ``measured``, ``unknown``)."""
+
+    nic_bytes_per_s: float | None
+    nic_basis: str
+    idle_min: float | None  # the lowest request-handler idle ratio the user accepts
+    idle_basis: str
+
+
+#: (resource, node_exporter metric, JMX metric): network from the NIC when known, else JMX.
+NETWORK = (
+    ("network in", "network_receive_bytes_per_s", "bytes_in_per_s"),
+    ("network out", "network_transmit_bytes_per_s", "bytes_out_per_s"),
+)
+IDLE = "request-handler busy"
+_TS = pl.Datetime("us", "UTC")
+_TABLE = {"broker": pl.String, "resource": pl.String, "source": pl.String, "p99": pl.Float64,
+          "limit": pl.Float64, "basis": pl.String, "utilization": pl.Float64, "reached_at": _TS,
+          "days": pl.Float64, "forecast": pl.String}  # fmt: skip
+_COLS = {
+    "broker": pl.String,
+    "resource": pl.String,
+    "source": pl.String,
+    "ts": pl.Datetime("us", "UTC"),
+    "value": pl.Float64,
+}
+
+
+def resource_series(metrics: pl.DataFrame | None) -> pl.DataFrame:
+    """Hourly peaks per (broker, resource): ``broker, resource, source, ts, value`` (busy as 0..1)."""
+    if metrics is None or metrics.is_empty():
+        return pl.DataFrame(schema=_COLS)
+    jmx = metrics.filter(pl.col("source") == "prometheus:jmx")
+    brokers = jmx.select("instance", "host").unique()
+    single = brokers.group_by("host").agg(pl.len()).filter(pl.col("len") == 1)["host"]
+    parts = []
+    for resource, node_metric, jmx_metric in NETWORK:
+        node = metrics.filter((pl.col("metric") == node_metric) & pl.col("host").is_in(single.implode()))
+        node = node.group_by("host", "ts").agg(pl.col("value").sum()).join(brokers, on="host")
+        node = node.with_columns(source=pl.lit("NIC (node_exporter)"))
+        via_jmx = jmx.filter(
+            (pl.col("metric") == jmx_metric) & ~pl.col("instance").is_in(node["instance"].implode())
+        )
+        via_jmx = via_jmx.with_columns(source=pl.lit("JMX BytesIn/Out (clients, no replication)"))
+        cols = ["instance", "ts", "value", "source"]
+        parts.append(
+            pl.concat([node.select(cols), via_jmx.select(cols)]).with_columns(resource=pl.lit(resource))
+        )
+    busy = jmx.filter(pl.col("metric") == "request_handler_idle").with_columns(
+        value=1.0 - pl.col("value"), source=pl.lit("JMX RequestHandlerAvgIdlePercent"), resource=pl.lit(IDLE)
+    )
+    parts.append(busy.select("instance", "ts", "value", "source", "resource"))
+    frame = pl.concat(parts).rename({"instance": "broker"})
+    hourly = frame.group_by("broker", "resource", "source", pl.col("ts").dt.truncate("1h")).agg(
+        pl.col("value").max()
+    )
+    return hourly.select(list(_COLS)).sort("broker", "resource", "ts")
+
+
+def resource_limits(nic_bytes_per_s: float | None, nic_basis: str, idle_min: float | None) -> ResourceLimits:
+    """The limits from the report parameters; ``idle_min`` must lie in (0, 1) when given."""
+    if idle_min is not None and not 0 < float(idle_min) < 1:
+        raise ConfigError(f"parameter request_handler_idle_min: {idle_min} is outside (0, 1)")
+    idle_basis = "given by you" if idle_min is not None else "unknown"
+    idle = None if idle_min is None else float(idle_min)
+    return ResourceLimits(nic_bytes_per_s, nic_basis, idle, idle_basis)
+
+
+def _limit(resource: str, limits: ResourceLimits) -> tuple[float | None, str]:
+    if resource == IDLE:
+        return (None if limits.idle_min is None else 1.0 - limits.idle_min), limits.idle_basis
+    return limits.nic_bytes_per_s, limits.nic_basis
+
+
+def broker_resources(series: pl.DataFrame, limits: ResourceLimits, horizon_days: float) -> pl.DataFrame:
+    """One row per (broker, resource): p99 now, limit and basis, utilization, when it is reached."""
+    rows = []
+    for (broker, resource, source), frame in series.group_by(
+        "broker", "resource", "source", maintain_order=True
+    ):
+        limit, basis = _limit(str(resource), limits)
+        frame = frame.sort("ts")
+        now = float(frame["value"].quantile(0.99) or 0.0)
+        row = {
+            "broker": broker,
+            "resource": resource,
+            "source": source,
+            "p99": now,
+            "limit": limit,
+            "basis": basis if limit is not None else "unknown",
+            "utilization": now / limit if limit else None,
+        }
+        row.update(_crossing(frame, limit, horizon_days))
+        rows.append(row)
+    return pl.DataFrame(rows, schema=_TABLE)
+
+
+def _crossing(frame: pl.DataFrame, limit: float | None, horizon_days: float) -> dict[str, object]:
+    """When the forecast of ``frame`` reaches ``limit``: reached_at, days, and what was done."""
+    if limit is None:
+        return {"reached_at": None, "days": None, "forecast": "limit unknown"}
+    allowed = fc.allowed_horizon(frame["ts"], horizon_days)
+    if allowed is None or frame.height < 3:
+        return {"reached_at": None, "days": None, "forecast": "history too short"}
+    projected, _ = fc.forecast(frame, "value", allowed)
+    hit = fc.days_until(projected, limit)
+    note = (
+        "already at the limit"
+        if hit.already
+        else (f"within {allowed:.0f} d" if hit.at else f"not within {allowed:.0f} d")
+    )
+    return {"reached_at": hit.at, "days": hit.days, "forecast": note}
+
+
+def first_to_run_out(table: pl.DataFrame) -> dict | None:
+    """The (broker, resource) row whose limit is reached soonest, or None."""
+    hits = table.filter(pl.col("days").is_not_null()).sort("days")
+    return hits.row(0, named=True) if hits.height else None
+
+
+def resource_sentences(
+    table: pl.DataFrame, limits: ResourceLimits, horizon_days: float
+) -> list[tuple[str, str]]:
+    """The section's findings: which broker runs out first and when, or why that is unknown."""
+    if table.is_empty():
+        return [("info", "No broker metrics in the window: import them from Prometheus with `workbench "
+                 "import prometheus` (JMX exporter, node_exporter; docs/prometheus.md).")]  # fmt: skip
+    out: list[tuple[str, str]] = []
+    if limits.nic_bytes_per_s is None:
+        out.append(("info", "Network limit unknown: set broker_nic_mb_s; network shows load, not headroom."))
+    if limits.idle_min is None:
+        out.append(("info", "Request-handler limit unknown: set request_handler_idle_min (e.g. the idle "
+                    "ratio below which you add brokers); it shows load, not headroom."))  # fmt: skip
+    first = first_to_run_out(table)
+    if first is not None:
+        level = "critical" if first["days"] == 0 else "warning"
+        when = (
+            "now"
+            if first["days"] == 0
+            else f"around {first['reached_at']:%Y-%m-%d} (in {first['days']:.0f} days)"
+        )
+        out.append((level, f"Broker {first['broker']} runs out first: its {first['resource']} reaches "
+                    f"{_limit_text(first)} ({first['basis']}) {when}."))  # fmt: skip
+        return out
+    known = table.filter(pl.col("limit").is_not_null())
+    if known.filter(pl.col("forecast") != "history too short").height:
+        out.append(("ok", f"No broker's forecast reaches a known limit within {horizon_days:g} days "
+                    "(or as far as the history allows: see the table)."))  # fmt: skip
+    elif known.height:
+        out.append(("info", "No broker-resource forecast: under a day of broker metrics "
+                    f"(at least {fc.MIN_HISTORY_DAYS:g} day needed); the table shows load now."))  # fmt: skip
+    return out
+
+
+def _limit_text(row: dict) -> str:
+    if row["resource"] == IDLE:
+        return f"{row['limit']:.0%} busy (idle {1 - row['limit']:.0%})"
+    return f"{row['limit'] / MB:,.1f} MB/s"
+
+
+RESOURCE_FORMATS = {
+    "p99 hourly peak (MB/s or % busy)": ",.2f",
+    "limit": ",.1f",
+    "utilization %": ",.1f",
+}
+
+
+def resource_display(table: pl.DataFrame) -> pl.DataFrame:
+    """The table as the report shows it: MB/s (10⁶ bytes) for network, percent for busy."""
+    is_idle = pl.col("resource") == IDLE
+    scale = pl.when(is_idle).then(100.0).otherwise(1 / MB)
+    return table.select(
+        "broker", "resource",
+        (pl.col("p99") * scale).alias("p99 hourly peak (MB/s or % busy)"),
+        (pl.col("limit") * scale).alias("limit"),
+        "basis",
+        (pl.col("utilization") * 100).alias("utilization %"),
+        pl.col("reached_at").dt.strftime("%Y-%m-%d").alias("limit reached"),
+        "forecast", pl.col("source").alias("measured by"),
+    )  # fmt: skip
+
+
+def window_of(series: pl.DataFrame) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """First and last hour of the broker series (None, None when empty)."""
+    return (series["ts"].min(), series["ts"].max()) if series.height else (None, None)  # type: ignore[return-value]
