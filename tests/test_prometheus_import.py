@@ -164,7 +164,8 @@ def test_bad_urls_and_options_are_one_line_errors(tmp_path, args, env, message) 
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], res.output
     assert "s3cret" not in res.output
-    assert not (tmp_path / "d").exists() or not any((tmp_path / "d").iterdir())
+    stored = [p.name for p in (tmp_path / "d").iterdir()] if (tmp_path / "d").exists() else []
+    assert stored in ([], [".locks"])  # nothing written but the import lock
 
 
 def test_unreachable_server_names_the_failure(tmp_path) -> None:
@@ -181,3 +182,15 @@ def test_broker_metrics_dataset_is_declared() -> None:
 
     schema, version = DATASETS["broker_metrics"]
     assert version == 1 and schema["value"] == pl.Float64
+
+
+def test_a_second_import_into_the_same_cluster_is_refused(tmp_path) -> None:
+    from workbench.collect.lock import collector_lock
+
+    url = f"http://127.0.0.1:{_closed_port()}"
+    with collector_lock(tmp_path, "c", "prometheus-import"):
+        res = CliRunner().invoke(
+            main, ["import", "prometheus", "--url", url, "--cluster", "c", "--data-dir", str(tmp_path)]
+        )
+    assert res.exit_code == 2
+    assert res.output.startswith("error: another collector (pid ") and "prometheus-import" in res.output

@@ -88,7 +88,11 @@ def prometheus(url: str, cluster: str, data_dir: str, **opts: Any) -> None:
 
     auth = _auth(opts)
     verify: Any = opts["ca_file"] or True
-    with PrometheusClient(url, auth, opts["timeout"].total_seconds(), verify) as client:
+    store = Store(data_dir)
+    with (
+        PrometheusClient(url, auth, opts["timeout"].total_seconds(), verify) as client,
+        _one_import(store, cluster),
+    ):
         plan = plan_import(
             client, cluster, opts["since"], opts["step"], opts["rate_window"], opts["exporter"],
             opts["match_lag"], opts["match_brokers"],
@@ -98,8 +102,19 @@ def prometheus(url: str, cluster: str, data_dir: str, **opts: Any) -> None:
                 f"{client.display}: holds no lag exporter or Kafka broker metrics (docs/prometheus.md)"
             )
             return
-        written = _run(client, plan, Store(data_dir))
+        written = _run(client, plan, store)
     click.echo(_summary_line(client.display, plan, written, data_dir))
+
+
+def _one_import(store: Any, cluster: str) -> Any:
+    """One import per (local data directory, cluster) at a time: the collectors' lock."""
+    import contextlib
+
+    from workbench.collect.lock import collector_lock
+
+    if not store.location.local:
+        return contextlib.nullcontext()
+    return collector_lock(store.root, cluster, "prometheus-import")
 
 
 def _auth(opts: dict[str, Any]) -> Auth:
