@@ -76,3 +76,42 @@ def test_long_history_is_read_in_chunks_under_the_point_limit(history_prometheus
     assert (got["committed_offset"] == 10 * got["i"] - got["i"] % 100).all()
     parts = Store(tmp_path).scan("partition_offsets").collect()
     assert parts.height == offsets.height and set(parts["source"]) == {"prometheus:kafka-lag-exporter"}
+
+
+def test_progress_bar_on_a_terminal_and_one_line_when_piped(history_prometheus, tmp_path) -> None:
+    import os
+    import pty
+    import sys
+
+    server, _ = history_prometheus
+    args = [
+        sys.executable,
+        "-m",
+        "workbench",
+        "import",
+        "prometheus",
+        "--url",
+        server.url,
+        "--cluster",
+        "tty",
+    ]
+    args += ["--since", "3d", "--step", "15s", "--data-dir", str(tmp_path)]  # 17,281 points: 2 chunks
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1]), "COLUMNS": "100"}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    terminal = b""
+    while True:  # read the terminal until the command closes it
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        terminal += chunk
+    out = proc.communicate(timeout=300)[0].decode()
+    os.close(leader)
+    assert proc.returncode == 0, terminal.decode(errors="replace")
+    assert "prometheus → tty" in terminal.decode(errors="replace")  # the bar's label on stderr
+    assert "4/4" in terminal.decode(errors="replace")  # 2 chunks x 2 queries, counted
+    assert len(out.strip().splitlines()) == 1 and "2 windows" in out  # piped stdout: one summary line

@@ -35,6 +35,8 @@ class ImportPlan:
     brokers: tuple[BrokerQuery, ...]
     match_lag: str = ""
     match_brokers: str = ""
+    #: the lag family's metrics the server holds (the others are not asked for)
+    lag_present: frozenset[str] = frozenset()
 
     @property
     def windows(self) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -42,7 +44,7 @@ class ImportPlan:
 
     @property
     def queries_per_window(self) -> int:
-        lag = 0 if self.lag is None else sum(m is not None for m in _lag_metrics(self.lag))
+        lag = 0 if self.lag is None else sum(m in self.lag_present for m in _lag_metrics(self.lag))
         return lag + len(self.brokers)
 
 
@@ -81,16 +83,18 @@ def plan_import(
     seconds = step.total_seconds()
     end = dt.datetime.fromtimestamp(end.timestamp() // seconds * seconds, dt.UTC)  # aligned instants
     window = rate_window or max(2 * step, dt.timedelta(minutes=2))
+    lag = choose_lag_family(names, exporter)
     return ImportPlan(
         cluster=cluster,
         start=end - since,
         end=end,
         step=step,
         rate_window=window,
-        lag=choose_lag_family(names, exporter),
+        lag=lag,
         brokers=tuple(q for q in BROKER_QUERIES if q.present(names)),
         match_lag=match_lag,
         match_brokers=match_brokers,
+        lag_present=frozenset(m for m in _lag_metrics(lag) if m in names) if lag else frozenset(),
     )
 
 
@@ -131,7 +135,7 @@ def _lag_window(
     plan: ImportPlan, family: LagFamily, ask: Callable[[str], frames.Matrix]
 ) -> list[ImportResult]:
     def series(metric: str | None, per_partition: bool = False) -> frames.Matrix | None:
-        if metric is None:
+        if metric is None or metric not in plan.lag_present:
             return None
         if per_partition:
             return ask(family.partition_expr(metric, plan.match_lag))
