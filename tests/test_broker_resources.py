@@ -78,6 +78,30 @@ def test_node_exporter_nic_replaces_jmx_when_the_host_runs_one_broker() -> None:
     ]
 
 
+def test_an_unthrottled_benchmark_measures_the_network_limit() -> None:
+    metrics = _metrics({("a:7071", "bytes_in_per_s", "jmx"): (50 * MB, 10 * MB)})
+    runs = pl.DataFrame(
+        {"ts": [T0 + dt.timedelta(hours=h) for h in (10, 30, 40)], "cluster": ["c", "c", "other"],
+         "kind": ["producer"] * 3, "label": ["full", "throttled", "x"], "run_id": ["r1", "r2", "r3"],
+         "target_throughput": [-1.0, 1000.0, -1.0], "duration_s": [600.0] * 3}
+    )  # fmt: skip
+    bench = cap.bench_limits(runs, metrics, "c")
+    # r1 (unthrottled, this cluster) spans 10:00 to 10:11: the 10 h point; r2 is throttled, r3 elsewhere
+    assert bench.rows() == [
+        ("a:7071", "network in", 50 * MB + 10 * MB * 10 / 24, "measured (benchmark full)")
+    ]
+    limits = cap.resource_limits(None, "unknown", None, bench)
+    table = cap.broker_resources(cap.resource_series(metrics), limits, 90)
+    row = table.filter(pl.col("resource") == "network in").row(0, named=True)
+    assert row["basis"] == "measured (benchmark full)" and row["forecast"] == "already at the limit"
+    given = cap.broker_resources(
+        cap.resource_series(metrics), cap.resource_limits(125 * MB, "given by you", None, bench), 90
+    )
+    assert given.filter(pl.col("resource") == "network in")["basis"].to_list() == [
+        "given by you"
+    ]  # given wins
+
+
 def test_short_history_says_so_and_bad_limit_is_refused() -> None:
     short = _metrics(TWO_BROKERS).filter(pl.col("ts") < T0 + dt.timedelta(hours=6))
     limits = cap.resource_limits(125 * MB, "given by you", 0.3)

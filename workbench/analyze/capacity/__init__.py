@@ -3,6 +3,7 @@
 from workbench.analyze.capacity.brokers import (
     RESOURCE_FORMATS,
     ResourceLimits,
+    bench_limits,
     broker_resources,
     first_to_run_out,
     resource_display,
@@ -109,6 +110,7 @@ __all__ = [
     "SeasonalTrend",
     "bench_capacities",
     "bench_capacity",
+    "bench_limits",
     "bench_runs_considered",
     "broker_display",
     "broker_needs",

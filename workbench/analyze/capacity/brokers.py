@@ -27,6 +27,8 @@ class ResourceLimits:
     nic_basis: str
     idle_min: float | None  # the lowest request-handler idle ratio the user accepts
     idle_basis: str
+    #: network limits measured by benchmarks: broker, resource, limit, basis (see bench_limits)
+    bench: pl.DataFrame | None = None
 
 
 #: (resource, node_exporter metric, JMX metric): network from the NIC when known, else JMX.
@@ -79,18 +81,54 @@ def resource_series(metrics: pl.DataFrame | None) -> pl.DataFrame:
     return hourly.select(list(_COLS)).sort("broker", "resource", "ts")
 
 
-def resource_limits(nic_bytes_per_s: float | None, nic_basis: str, idle_min: float | None) -> ResourceLimits:
-    """The limits from the report parameters; ``idle_min`` must lie in (0, 1) when given."""
+def resource_limits(
+    nic_bytes_per_s: float | None, nic_basis: str, idle_min: float | None, bench: pl.DataFrame | None = None
+) -> ResourceLimits:
+    """The limits from the report parameters (``idle_min`` in (0, 1) when given) and, for network
+    without a given NIC capacity, from benchmarks (:func:`bench_limits`)."""
     if idle_min is not None and not 0 < float(idle_min) < 1:
         raise ConfigError(f"parameter request_handler_idle_min: {idle_min} is outside (0, 1)")
     idle_basis = "given by you" if idle_min is not None else "unknown"
     idle = None if idle_min is None else float(idle_min)
-    return ResourceLimits(nic_bytes_per_s, nic_basis, idle, idle_basis)
+    return ResourceLimits(nic_bytes_per_s, nic_basis, idle, idle_basis, bench)
 
 
-def _limit(resource: str, limits: ResourceLimits) -> tuple[float | None, str]:
+#: benchmark kind -> (resource it measures, JMX metric)
+_BENCH = {"producer": ("network in", "bytes_in_per_s"), "consumer": ("network out", "bytes_out_per_s")}
+
+
+def bench_limits(runs: pl.DataFrame | None, metrics: pl.DataFrame | None, cluster: str) -> pl.DataFrame:
+    """Per broker, the highest JMX bytes in (producer runs) or out (consumer runs) during an
+    unthrottled benchmark run of ``cluster`` (its start to its end plus a minute, the rate window's
+    lag): what the broker carried at full load. ``broker, resource, limit, basis``."""
+    schema = {"broker": pl.String, "resource": pl.String, "limit": pl.Float64, "basis": pl.String}
+    if runs is None or metrics is None or runs.is_empty() or metrics.is_empty():
+        return pl.DataFrame(schema=schema)
+    full = runs.filter(
+        (pl.col("cluster") == cluster)
+        & pl.col("kind").is_in(list(_BENCH))
+        & (pl.col("target_throughput").is_null() | (pl.col("target_throughput") <= 0))
+        & pl.col("duration_s").is_not_null()
+    )
+    rows = []
+    for run in full.iter_rows(named=True):
+        resource, metric = _BENCH[run["kind"]]
+        end = run["ts"] + dt.timedelta(seconds=run["duration_s"] + 60)
+        seen = metrics.filter((pl.col("metric") == metric) & pl.col("ts").is_between(run["ts"], end))
+        for broker, peak in seen.group_by("instance").agg(pl.col("value").max()).iter_rows():
+            rows.append({"broker": broker, "resource": resource, "limit": peak,
+                         "basis": f"measured (benchmark {run['label'] or run['run_id']})"})  # fmt: skip
+    frame = pl.DataFrame(rows, schema=schema)
+    return frame.sort("limit", descending=True).unique(["broker", "resource"], keep="first").sort("broker")
+
+
+def _limit(broker: str, resource: str, limits: ResourceLimits) -> tuple[float | None, str]:
     if resource == IDLE:
         return (None if limits.idle_min is None else 1.0 - limits.idle_min), limits.idle_basis
+    if limits.nic_bytes_per_s is None and limits.bench is not None:
+        found = limits.bench.filter((pl.col("broker") == broker) & (pl.col("resource") == resource))
+        if found.height and found["limit"][0] > 0:
+            return float(found["limit"][0]), str(found["basis"][0])
     return limits.nic_bytes_per_s, limits.nic_basis
 
 
@@ -100,7 +138,7 @@ def broker_resources(series: pl.DataFrame, limits: ResourceLimits, horizon_days:
     for (broker, resource, source), frame in series.group_by(
         "broker", "resource", "source", maintain_order=True
     ):
-        limit, basis = _limit(str(resource), limits)
+        limit, basis = _limit(str(broker), str(resource), limits)
         frame = frame.sort("ts")
         now = float(frame["value"].quantile(0.99) or 0.0)
         row = {
@@ -148,8 +186,10 @@ def resource_sentences(
         return [("info", "No broker metrics in the window: import them from Prometheus with `workbench "
                  "import prometheus` (JMX exporter, node_exporter; docs/prometheus.md).")]  # fmt: skip
     out: list[tuple[str, str]] = []
-    if limits.nic_bytes_per_s is None:
-        out.append(("info", "Network limit unknown: set broker_nic_mb_s; network shows load, not headroom."))
+    net = table.filter(pl.col("resource") != IDLE)
+    if net.filter(pl.col("limit").is_null()).height:
+        out.append(("info", "Network limit unknown (no broker_nic_mb_s, no unthrottled benchmark run seen "
+                    "in the broker metrics): network shows load, not headroom."))  # fmt: skip
     if limits.idle_min is None:
         out.append(("info", "Request-handler limit unknown: set request_handler_idle_min (e.g. the idle "
                     "ratio below which you add brokers); it shows load, not headroom."))  # fmt: skip
