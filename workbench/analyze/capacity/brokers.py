@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -38,16 +39,12 @@ NETWORK = (
 )
 IDLE = "request-handler busy"
 _TS = pl.Datetime("us", "UTC")
-_TABLE = {"broker": pl.String, "resource": pl.String, "source": pl.String, "p99": pl.Float64,
-          "limit": pl.Float64, "basis": pl.String, "utilization": pl.Float64, "reached_at": _TS,
-          "days": pl.Float64, "forecast": pl.String}  # fmt: skip
-_COLS = {
-    "broker": pl.String,
-    "resource": pl.String,
-    "source": pl.String,
-    "ts": pl.Datetime("us", "UTC"),
-    "value": pl.Float64,
-}
+_TABLE = pl.Schema({"broker": pl.String(), "resource": pl.String(), "source": pl.String(), "p99": pl.Float64(),
+          "limit": pl.Float64(), "basis": pl.String(), "utilization": pl.Float64(), "reached_at": _TS,
+          "days": pl.Float64(), "forecast": pl.String()})  # fmt: skip
+_COLS = pl.Schema(
+    {"broker": pl.String(), "resource": pl.String(), "source": pl.String(), "ts": _TS, "value": pl.Float64()}
+)
 
 
 def resource_series(metrics: pl.DataFrame | None) -> pl.DataFrame:
@@ -101,7 +98,7 @@ def bench_limits(runs: pl.DataFrame | None, metrics: pl.DataFrame | None, cluste
     """Per broker, the highest JMX bytes in (producer runs) or out (consumer runs) during an
     unthrottled benchmark run of ``cluster`` (its start to its end plus a minute, the rate window's
     lag): what the broker carried at full load. ``broker, resource, limit, basis``."""
-    schema = {"broker": pl.String, "resource": pl.String, "limit": pl.Float64, "basis": pl.String}
+    schema = pl.Schema({"broker": pl.String, "resource": pl.String, "limit": pl.Float64, "basis": pl.String})
     if runs is None or metrics is None or runs.is_empty() or metrics.is_empty():
         return pl.DataFrame(schema=schema)
     full = runs.filter(
@@ -172,7 +169,7 @@ def _crossing(frame: pl.DataFrame, limit: float | None, horizon_days: float) -> 
     return {"reached_at": hit.at, "days": hit.days, "forecast": note}
 
 
-def first_to_run_out(table: pl.DataFrame) -> dict | None:
+def first_to_run_out(table: pl.DataFrame) -> dict[str, Any] | None:
     """The (broker, resource) row whose limit is reached soonest, or None."""
     hits = table.filter(pl.col("days").is_not_null()).sort("days")
     return hits.row(0, named=True) if hits.height else None
@@ -214,7 +211,7 @@ def resource_sentences(
     return out
 
 
-def _limit_text(row: dict) -> str:
+def _limit_text(row: dict[str, Any]) -> str:
     if row["resource"] == IDLE:
         return f"{row['limit']:.0%} busy (idle {1 - row['limit']:.0%})"
     return f"{row['limit'] / MB:,.1f} MB/s"

@@ -9,6 +9,7 @@ keeps what it stored; a rerun skips stored rows).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -117,7 +118,7 @@ def import_windows(
     for first, last in windows:
         results = []
         if plan.lag is not None:
-            results += _lag_window(plan, plan.lag, lambda e, a=first, b=last: ask(e, a, b))
+            results += _lag_window(plan, plan.lag, functools.partial(ask, first=first, last=last))
         broker = [
             frames.broker_metrics(
                 q, ask(q.expr(plan.match_brokers, _promql(plan.rate_window)), first, last), plan.cluster
