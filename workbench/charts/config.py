@@ -9,9 +9,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from workbench import units
 from workbench.charts.bucket import add_bucket, step_label
 from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, finish
-from workbench.scalars import as_float
 
 __all__ = [
     "SEVERITY_COLORS",
@@ -27,15 +27,24 @@ __all__ = [
 SEVERITY_ORDER = ("critical", "warning", "info")
 SEVERITY_COLORS = {"critical": "#8e0000", "warning": "#f0a202", "info": "#4e79a7"}
 _TS = alt.X("bucket:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))
-_IEC = ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
 
 
-def _in_iec(frame: pl.DataFrame, column: str) -> tuple[pl.DataFrame, str]:
-    """``frame`` with ``size`` = ``column`` in the IEC unit of its largest value, and that unit:
-    every byte axis reads in the same units as the tables (TiB, GiB...), never SI TB."""
-    top = (as_float(frame[column].max()) or 0.0) if frame.height else 0.0
-    size, unit = next(((s, u) for s, u in _IEC if top >= s), (1, "B"))
-    return frame.with_columns(size=pl.col(column) / size), unit
+def _iec_label_expr() -> str:
+    """A Vega label expression spelling bytes as :func:`workbench.units.bytes_iec` does (IEC)."""
+    expr = "format(datum.value, '.0f') + ' B'"
+    for unit, size in (("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40)):
+        expr = f"abs(datum.value) >= {size} ? format(datum.value / {size}, '.1f') + ' {unit}' : {expr}"
+    return expr
+
+
+_BYTES = _iec_label_expr()
+
+
+def _with_size_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``size``: ``size_bytes`` in IEC units as text, for tooltips."""
+    return frame.with_columns(
+        size=pl.col("size_bytes").map_elements(units.bytes_iec, return_dtype=pl.String, skip_nulls=True)
+    )
 
 
 def severity_scale() -> alt.Scale:
@@ -75,9 +84,8 @@ def replication_over_time(history: pl.DataFrame) -> alt.Chart:
 
     ``history``: one row per ``ts`` with ``under_replicated`` and ``offline``.
     """
-    long = history.unpivot(
-        index="ts", on=["under_replicated", "offline"], variable_name="state"
-    ).with_columns(pl.col("state").replace({"under_replicated": "under-replicated"}))
+    long = history.unpivot(index="ts", on=["under_replicated", "offline"], variable_name="state")
+    long = long.with_columns(pl.col("state").replace({"under_replicated": "under-replicated"}))
     frame, step = add_bucket(long, 2, MAX_ROWS)
     data = frame.group_by("bucket", "state").agg(pl.col("value").max()).sort("bucket", "state")
     check_rows(data, "replication_over_time")
@@ -139,19 +147,19 @@ def disk_per_broker(history: pl.DataFrame) -> alt.Chart:
     n = max(history["broker"].n_unique(), 1) if history.height else 1
     frame, step = add_bucket(history.with_columns(pl.col("broker").cast(pl.String)), n, MAX_ROWS)
     data = frame.group_by("bucket", "broker").agg(pl.col("size_bytes").max()).sort("bucket", "broker")
+    data = _with_size_text(data)
     check_rows(data, "disk_per_broker")
-    data, unit = _in_iec(data, "size_bytes")
     chart = (
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=12))
         .encode(
             x=_TS,
-            y=alt.Y("size:Q", title=f"{unit} on disk", axis=alt.Axis(format=",.3~f")),
+            y=alt.Y("size_bytes:Q", title="bytes on disk", axis=alt.Axis(labelExpr=_BYTES)),
             color=alt.Color("broker:N", scale=alt.Scale(scheme=SERIES_SCHEME), title="broker"),
             tooltip=[
                 alt.Tooltip("bucket:T", title="time", format="%Y-%m-%d %H:%M"),
                 "broker:N",
-                alt.Tooltip("size_bytes:Q", title="bytes", format=",.0f"),
+                alt.Tooltip("size:N", title="on disk"),
             ],
         )
         .properties(width=WIDTH - 150, height=220)
@@ -169,16 +177,16 @@ def disk_per_topic(topics: pl.DataFrame, top_n: int = 15) -> alt.Chart:
         .drop_nulls()
         .sort(["size_bytes", "topic"], descending=[True, False])
         .head(top_n)
+        .pipe(_with_size_text)
     )
     check_rows(data, "disk_per_topic")
-    data, unit = _in_iec(data, "size_bytes")
     chart = (
         alt.Chart(data)
         .mark_bar(color="#2f6fae")
         .encode(
-            x=alt.X("size:Q", title=f"{unit} on disk, all replicas", axis=alt.Axis(format=",.3~f")),
+            x=alt.X("size_bytes:Q", title="bytes on disk, all replicas", axis=alt.Axis(labelExpr=_BYTES)),
             y=alt.Y("topic:N", sort=data["topic"].to_list(), title=None),
-            tooltip=["topic:N", alt.Tooltip("size_bytes:Q", title="bytes", format=",.0f")],
+            tooltip=["topic:N", alt.Tooltip("size:N", title="on disk")],
         )
         .properties(width=WIDTH - 250, height=max(40, 22 * data.height))
     )
