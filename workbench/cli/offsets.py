@@ -184,8 +184,13 @@ def lag(
         raise ConfigError(
             f"thresholds need warn <= crit (got --warn-time {warn_time}, --crit-time {crit_time})"
         )
-    times = (None, None) if bootstrap_server else (warn_time.total_seconds(), crit_time.total_seconds())
-    levels = LagLevels(*times, warn_lag, crit_lag)
+    live = bool(bootstrap_server)
+    levels = LagLevels(
+        None if live else warn_time.total_seconds(),
+        None if live else crit_time.total_seconds(),
+        warn_lag,
+        crit_lag,
+    )
     offsets = (
         _live_offsets(bootstrap_server, command_config, timeout, cluster, groups)
         if bootstrap_server
@@ -226,7 +231,7 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 
     admin = _admin(bootstrap_server, command_config, timeout)
     snap = snapshot_offsets(admin, cluster or "live", GroupFilter(include=groups, flag="--group"))
-    return add_stable_lag(add_lag_columns(snap.offsets), snap.stable)  # type: ignore[arg-type]
+    return add_stable_lag(add_lag_columns(snap.offsets), snap.stable)
 
 
 def _stored_offsets(data_dir, cluster, groups):

@@ -70,7 +70,7 @@ def analyze_window(
         analysis.partition_status,
         analysis.group_status,
         commits if commits is not None else pl.DataFrame(schema={"group": pl.String}),
-        log_ends,  # type: ignore[arg-type]
+        log_ends if log_ends is not None else pl.DataFrame(),
         config,
         source=source,
     )
