@@ -31,6 +31,31 @@ STATUS_COLORS: dict[str, str] = {
 }
 #: A categorical palette for series (groups, topics) that avoids the status colours' meaning.
 SERIES_SCHEME = "tableau10"
+#: Its colours: a chart shows at most this many coloured series, the rest as one grey "others".
+SERIES_COLORS: tuple[str, ...] = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+OTHERS_COLOR = "#9aa5b1"
+#: Where a chart's left-out series are (the sentence under a chart that shows the top N).
+EXPLORE = "the explore notebook (notebooks/explore.ipynb)"
+
+
+def left_out(shown: int, total: int, what: str, by: str) -> str:
+    """``"10 of 40 groups shown (most lag now); the other 30 are in the explore notebook ..."``,
+    or ``""`` when nothing is left out."""
+    if total <= shown:
+        return ""
+    return f"{shown} of {total} {what} shown ({by}); the other {total - shown} are in {EXPLORE}"
+
 
 CONFIG: dict[str, Any] = {
     "font": FONT,

@@ -75,6 +75,8 @@ def simulate(
     seed: int = 0,
     end: dt.datetime | str | None = DEFAULT_END,
     force: bool = False,
+    partitions: int | None = None,
+    groups: int | None = None,
 ) -> SimulationSummary:
     """Write a deterministic synthetic history of a Kafka cluster into a data directory.
 
@@ -88,6 +90,8 @@ def simulate(
         seed: random seed; the same seed, window and scale give identical data.
         end: end of the window (UTC datetime or ISO text), or ``"now"``; default a fixed instant.
         force: replace this cluster's earlier simulated data instead of refusing.
+        partitions, groups: resize the scale's cluster to about this many partitions and
+            exactly this many groups (:func:`workbench.simulate.topology.resized`).
 
     Returns:
         A :class:`SimulationSummary`. Incidents and their times are in ``summary.incidents``.
@@ -97,7 +101,7 @@ def simulate(
     if scale not in DEFAULT_INTERVAL:
         raise ConfigError(f"unknown scale {scale!r}: use one of {', '.join(DEFAULT_INTERVAL)}")
     clock, timeline = make_window(days, interval or DEFAULT_INTERVAL[scale], end)
-    topo = build_topology(scale, seed, timeline.growth)
+    topo = build_topology(scale, seed, timeline.growth, partitions, groups)
     if clock.n_steps * topo.n_partitions > _MAX_CELLS:
         raise ConfigError(
             f"window too large ({clock.n_steps:,} snapshots × {topo.n_partitions} partitions): "
