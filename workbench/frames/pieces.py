@@ -77,6 +77,7 @@ def offsets_in_pieces(
     *,
     split_sets: bool = False,
     columns: Sequence[str] | None = None,
+    dataset: str = "offsets",
 ) -> Iterator[pl.DataFrame]:
     """:func:`~workbench.frames.load_offsets` in pieces of whole groups of about ``rows_per_piece``
     rows each, sorted by group, topic, partition, ts (the analysis's order).
@@ -89,7 +90,7 @@ def offsets_in_pieces(
     """
     if rows_per_piece < 1:
         raise ConfigError(f"rows_per_piece must be at least 1, got {rows_per_piece}")
-    lf = scan_offsets(data_dir, cluster, since, until, groups, topics)
+    lf = scan_offsets(data_dir, cluster, since, until, groups, topics, dataset)
     if columns is not None:
         lf = lf.select(columns)
     sizes = lf.group_by("group", "topic").len().collect()

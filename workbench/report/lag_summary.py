@@ -9,6 +9,7 @@ groups x buckets, never the window's partition frames. Design: ``docs/scale.md``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import os
@@ -24,6 +25,7 @@ from workbench.charts.bucket import bucket_seconds, snapshot_interval
 from workbench.charts.theme import STATUS_ORDER
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.frames import load_partition_offsets, offsets_in_pieces, scan_offsets, warmup_start
+from workbench.frames.rollups import pick_resolution
 from workbench.report import lag_findings as lf
 from workbench.report.lag_window import summarize_window, trim_to_window
 from workbench.store import Store
@@ -79,6 +81,7 @@ class LagSummary:
     window: pl.DataFrame  # ts (every snapshot shown), cluster: for the data-window line
     step_s: int
     config: BurrowConfig = field(default_factory=BurrowConfig)
+    source: str = ""  # which snapshots the figures come from (raw or a rollup), as a sentence
 
 
 def summary_step(start: dt.datetime, end: dt.datetime, interval_s: float) -> int:
@@ -229,13 +232,14 @@ def _extra_log_ends(
     until: str | dt.datetime | None,
     topics: Filter,
     offsets: pl.LazyFrame,
+    dataset: str = "partition_offsets",
 ) -> pl.LazyFrame | None:
     """The ``partition_offsets`` rows at snapshot times the offsets do not have (None when there
     are none): the time lag's history is the union of both, and where both have a snapshot their
     log ends are the same reading, so only the other times add points."""
-    if not Store(data_dir).clusters("partition_offsets"):
+    if not Store(data_dir).clusters(dataset):
         return None
-    ends = load_partition_offsets(data_dir, cluster, since, until, topics, lazy=True)
+    ends = load_partition_offsets(data_dir, cluster, since, until, topics, lazy=True, dataset=dataset)
     seen = offsets.select(pl.col("ts").unique())
     extra = ends.join(seen, on="ts", how="anti")  # type: ignore[union-attr]
     return None if extra.select(pl.len()).collect().item() == 0 else extra
@@ -250,19 +254,32 @@ def summarize_history(
     topics: Filter,
     config: BurrowConfig,
     rows_per_piece: int = ROWS_PER_PIECE,
+    resolution: str = "auto",
 ) -> LagSummary:
-    """:func:`summarize_pieces` of a stored window: ``config.intervals`` warm-up snapshots before
-    it (as :func:`lag_window.analyze_window`), read in pieces of whole groups."""
-    load_from, shown_from = warmup_start(data_dir, cluster, since, config.intervals)
-    scan = scan_offsets(data_dir, cluster, load_from, until, groups, topics)
+    """:func:`summarize_pieces` of a stored window at the resolution :func:`pick_resolution`
+    chooses (``summary.source`` says which): ``config.intervals`` warm-up snapshots before it
+    (as :func:`lag_window.analyze_window`), read in pieces of whole groups."""
+    res = pick_resolution(data_dir, cluster, since, until, resolution)
+    load_from, shown_from = warmup_start(data_dir, cluster, res.since, config.intervals, res.offsets)
+    scan = scan_offsets(data_dir, cluster, load_from, res.until, groups, topics, res.offsets)
     bounds = scan.select(lo=pl.col("ts").min(), hi=pl.col("ts").max()).collect()
     if bounds["lo"][0] is None:
         raise NotFoundError(f"{data_dir}: no consumer-group offsets in the selected window")
     pieces = offsets_in_pieces(
-        data_dir, cluster, load_from, until, groups, topics, rows_per_piece, split_sets=True, columns=COLUMNS
+        data_dir,
+        cluster,
+        load_from,
+        res.until,
+        groups,
+        topics,
+        rows_per_piece,
+        split_sets=True,
+        columns=COLUMNS,
+        dataset=res.offsets,
     )
     first = next(pieces)
     start = shown_from or bounds["lo"][0]
     step = summary_step(start, bounds["hi"][0], snapshot_interval(first["ts"]))
-    ends = _extra_log_ends(data_dir, cluster, load_from, until, topics, scan)
-    return summarize_pieces(itertools.chain([first], pieces), step, config, shown_from, ends)  # type: ignore[arg-type]
+    ends = _extra_log_ends(data_dir, cluster, load_from, res.until, topics, scan, res.partition_offsets)
+    summary = summarize_pieces(itertools.chain([first], pieces), step, config, shown_from, ends)  # type: ignore[arg-type]
+    return dataclasses.replace(summary, source=res.note)

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from workbench.errors import ConfigError
+from workbench.schema import ROLLUPS
 from workbench.simulate.configs import CONFIG_DATASETS, write_config_history
 from workbench.simulate.consumers import commit, plan_groups
 from workbench.simulate.incidents import Incident, Timeline
@@ -34,6 +35,7 @@ DEFAULT_END = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 #: Snapshot interval per scale when none is given.
 DEFAULT_INTERVAL = {"full": "1m", "sample": "5m"}
 DATASETS = ("offsets", "partition_offsets", "collections")
+ROLLUP_DATASETS = tuple(f"{ds}_{r}" for ds in DATASETS[:2] for r in ROLLUPS)
 _MAX_CHUNK_ROWS = 6_000_000
 _MAX_CELLS = 400_000_000  # snapshots × partitions held in memory as log-end history
 
@@ -226,5 +228,5 @@ def clear_cluster(store: Store, cluster: str, force: bool) -> None:
                     f"cluster {cluster!r} in {store.root} holds {ds} from {', '.join(map(str, others))}, "
                     "not only simulated data: --force replaces simulated data only; choose another --cluster"
                 )
-    for ds in present:
+    for ds in (*present, *ROLLUP_DATASETS):  # rollups are derived from the data just deleted
         store.delete_cluster(ds, cluster)
