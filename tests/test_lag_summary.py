@@ -11,11 +11,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from workbench.analyze import BurrowConfig
+from workbench.analyze import lag as lf
+from workbench.analyze import lag as lw
+from workbench.analyze.burrow import BurrowConfig
+from workbench.analyze.lag import LagLevels, LagSummary, summarize_pieces, summary_findings
+from workbench.frames.lag import load_lag_pieces, load_lag_window
 from workbench.frames.rollups import pick_resolution, rebuild_rollups
-from workbench.report import lag_findings as lf
-from workbench.report import lag_window as lw
-from workbench.report.lag_summary import LagSummary, summarize_history
 from workbench.simulate import simulate
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -29,6 +30,20 @@ def mid(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("mid")
     simulate(root, cluster="mid", days=2, interval="1m", scale="sample")
     return root
+
+
+def summarize_history(
+    data: Path, cluster: str | None, since: str, rows_per_piece: int = 1_000_000, resolution: str = "auto"
+) -> LagSummary:
+    src = load_lag_pieces(
+        data, cluster, since, None, None, None, CONFIG.intervals, resolution, rows_per_piece
+    )
+    return summarize_pieces(src.pieces, CONFIG, src.span, src.shown_from, src.log_ends, src.source)
+
+
+def whole_window(data: Path, cluster: str | None, since: str) -> lw.LagWindow:
+    offsets, log_ends, shown_from = load_lag_window(data, cluster, since, None, None, None, CONFIG.intervals)
+    return lw.analyze_window(offsets, log_ends, shown_from, CONFIG)
 
 
 def bucketed(frame: pl.DataFrame, step_s: int, keys: list[str], agg: pl.Expr) -> pl.DataFrame:
@@ -67,21 +82,23 @@ def assert_same_figures(summary: LagSummary, window: lw.LagWindow) -> None:
         check_column_order=False,
         rel_tol=1e-9,
     )
-    assert summary.evaluation.first_evaluated == lw.evaluated_start(analysis)
+    assert (summary.evaluation.first_evaluated or summary.evaluation.first) == lw.evaluated_start(analysis)
     assert summary.window["ts"].n_unique() == window.offsets["ts"].n_unique()
+    levels = LagLevels()
+    assert summary_findings(summary, levels, 5) == lf.headline_findings(analysis, incidents, levels, 5)
 
 
 @pytest.mark.parametrize("rows_per_piece", [10**9, 40_000])  # one piece; pieces splitting reading sets
 def test_summary_of_the_sample_equals_the_whole_window_analysis(rows_per_piece: int) -> None:
-    window = lw.analyze_window(SAMPLE, None, "7d", None, None, None, CONFIG)
-    summary = summarize_history(SAMPLE, None, "7d", None, None, None, CONFIG, rows_per_piece, "raw")
+    window = whole_window(SAMPLE, None, "7d")
+    summary = summarize_history(SAMPLE, None, "7d", rows_per_piece, "raw")
     assert summary.source == "Computed from raw snapshots."
     assert_same_figures(summary, window)
 
 
 def test_summary_of_a_mid_size_history_equals_the_whole_window_analysis(mid: Path) -> None:
-    window = lw.analyze_window(mid, "mid", "1d", None, None, None, CONFIG)
-    summary = summarize_history(mid, "mid", "1d", None, None, None, CONFIG, 100_000, "auto")
+    window = whole_window(mid, "mid", "1d")
+    summary = summarize_history(mid, "mid", "1d", 100_000, "auto")
     assert summary.source.startswith("Computed from raw snapshots (window 1 days")
     assert_same_figures(summary, window)
     assert summary.groups.height <= summary.incidents.height * 400  # groups x buckets, not snapshots
@@ -97,8 +114,8 @@ def test_figures_from_rollups_equal_raw_within_bounds(mid: Path, tmp_path: Path)
     shutil.copytree(mid, data)
     assert pick_resolution(data, "mid", "1d", None, "5m").name == "raw"  # not rolled up yet
     rebuild_rollups(data, "mid")
-    raw = summarize_history(data, "mid", "1d", None, None, None, CONFIG, resolution="raw")
-    rolled = summarize_history(data, "mid", "1d", None, None, None, CONFIG, resolution="5m")
+    raw = summarize_history(data, "mid", "1d", resolution="raw")
+    rolled = summarize_history(data, "mid", "1d", resolution="5m")
     assert rolled.source == "Computed from 5-minute rollups."
     both = raw.incidents.join(rolled.incidents, on="group", suffix="_5m")
     assert both.height == raw.incidents.height

@@ -9,6 +9,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+from workbench.analyze.lag.window import TIMELINE_ORDER
+
 #: A chart never gets more rows than this: aggregate in Polars first (Altair refuses > 5,000).
 MAX_ROWS = 5000
 WIDTH = 900
@@ -18,7 +20,7 @@ FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
 #: (OK bluish green, WARN orange, REWIND sky blue, STALL reddish purple, STOP vermillion, ERR black),
 #: greys for "not evaluated" (too little history for Burrow's window, see
 #: :mod:`workbench.analyze.lag.window`) and NOTFOUND. STALL, STOP and ERR also differ in lightness.
-STATUS_ORDER: tuple[str, ...] = ("not evaluated", "NOTFOUND", "OK", "WARN", "REWIND", "STALL", "STOP", "ERR")
+STATUS_ORDER: tuple[str, ...] = TIMELINE_ORDER
 STATUS_COLORS: dict[str, str] = {
     "not evaluated": "#e6e6e6",
     "NOTFOUND": "#b3b3b3",
