@@ -109,9 +109,25 @@ def main() -> None:
     write(runs, args)
 
 
+def merge_previous(runs: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Keep earlier results of reports not run this time (``--reports`` runs a subset)."""
+    path = RESULTS / "reports.json"
+    if not path.exists():
+        return runs
+    old = json.loads(path.read_text())
+    for kind, rows in runs.items():
+        done = {(r["report"], json.dumps(r["params"], sort_keys=True)) for r in rows}
+        keep = [
+            r for r in old.get(kind, []) if (r["report"], json.dumps(r["params"], sort_keys=True)) not in done
+        ]
+        runs[kind] = keep + rows
+    return runs
+
+
 def write(runs: dict[str, list[dict]], args: argparse.Namespace) -> None:
     """``reports.json`` and ``reports.txt`` with the ratios against the baseline."""
     RESULTS.mkdir(parents=True, exist_ok=True)
+    runs = merge_previous(runs)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()}
     base = {r["report"]: r for r in runs["baseline"]}
     lines = [f"machine: {machine}", "", f"7-day --scale full history ({args.week}):"]
@@ -119,12 +135,16 @@ def write(runs: dict[str, list[dict]], args: argparse.Namespace) -> None:
         lines.append(line(r))
         old = base.get(r["report"])
         if old:
-            bound = "at least " if old["stopped"] else ""
-            lines.append(
-                f"    baseline (old code) {line(old).split(maxsplit=1)[1]}; "
-                f"time ratio {bound}{old['seconds'] / max(r['seconds'], 0.1):.1f}x, "
-                f"memory ratio {bound}{old['peak_rss_mb'] / max(r['peak_rss_mb'], 1):.1f}x"
-            )
+            lines.append(f"    baseline (old code) {line(old).split(maxsplit=1)[1]}")
+            if old["stopped"]:  # the old run never finished: only its memory gives a bound
+                bound = old["peak_rss_mb"] / max(r["peak_rss_mb"], 1)
+                ratio = f"memory ratio at least {bound:.1f}x (old run stopped)"
+            else:
+                ratio = (
+                    f"time ratio {old['seconds'] / max(r['seconds'], 0.1):.1f}x, "
+                    f"memory ratio {old['peak_rss_mb'] / max(r['peak_rss_mb'], 1):.1f}x"
+                )
+            lines.append(f"    {ratio}")
     if runs["month"]:
         lines += ["", f"30-day history ({args.month}):", *(line(r) for r in runs["month"])]
     text = "\n".join(lines) + "\n"

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
 from workbench.errors import NotFoundError
 from workbench.frames.configs import load_config_history, split_snapshot
-from workbench.frames.offsets import load_offsets, load_partition_offsets
+from workbench.frames.offsets import scan_partition_offsets
+from workbench.frames.pieces import offsets_in_pieces
 from workbench.store import Store
 
 __all__ = ["CapacityFrames", "load_capacity_frames"]
+
+#: Offsets rows per piece of whole groups (the consumer table reads the window one piece at a time).
+ROWS_PER_PIECE = 2_000_000
+_COLUMNS = ("ts", "group", "topic", "partition", "committed_offset", "member_id")
 
 
 @dataclass(frozen=True)
@@ -21,7 +27,8 @@ class CapacityFrames:
 
     cluster: str
     partition_offsets: pl.DataFrame
-    offsets: pl.DataFrame
+    offsets: pl.DataFrame | Iterator[pl.DataFrame]
+    """Pieces of whole groups, read when iterated (an empty frame without offsets)."""
     log_dirs: pl.DataFrame
     newest: dict[str, pl.DataFrame]
     """The newest config snapshot's frames (``cluster_info``, ``brokers``, ``configs``, ...)."""
@@ -32,13 +39,23 @@ class CapacityFrames:
 def load_capacity_frames(
     data_dir: str | os.PathLike[str], cluster: str | None = None, since: str | None = "7d"
 ) -> CapacityFrames:
-    """The frames of the window: partition offsets, offsets, log dirs, the newest config snapshot."""
+    """The frames of the window: partition offsets, offsets (pieces of whole groups, read when the
+    plan iterates them), log dirs, the newest config snapshot."""
     store = Store(data_dir)
     if not store.clusters("partition_offsets"):
         raise NotFoundError(f"{data_dir}: no partition_offsets: collect with `workbench collect offsets`")
-    po = load_partition_offsets(data_dir, cluster, since)
-    name = str(po["cluster"][0]) if po.height else str(cluster)  # type: ignore[index]
-    offsets = load_offsets(data_dir, name, since) if store.clusters("offsets") else pl.DataFrame()
+    po = (
+        scan_partition_offsets(data_dir, cluster, since)
+        .drop("source")
+        .sort(["ts", "topic", "partition"])
+        .collect()
+    )
+    name = str(po["cluster"][0]) if po.height else str(cluster)
+    offsets: pl.DataFrame | Iterator[pl.DataFrame] = pl.DataFrame()
+    if name in store.clusters("offsets"):
+        offsets = offsets_in_pieces(
+            data_dir, name, since, None, rows_per_piece=ROWS_PER_PIECE, split_sets=True, columns=_COLUMNS
+        )
     history = load_config_history(data_dir, name, since) if name in store.clusters("cluster_info") else None
     if history is None:
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
