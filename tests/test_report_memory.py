@@ -21,6 +21,7 @@ CEILING_MB = 1500
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_lag_trend_report_on_millions_of_rows_stays_under_the_memory_ceiling(tmp_path: Path) -> None:
     data = tmp_path / "data"
     summary = simulate(data, cluster="big", days=1, scale="full")  # about 4.6 M offsets rows

@@ -27,7 +27,13 @@ from workbench.store import Store
 #: Datasets only a live collector writes (commits and group metadata from __consumer_offsets, last
 #: stable offsets, log-dir volumes): the simulator leaves them empty.
 LIVE_ONLY = {"commits", "group_members", "offsets_topic_positions", "stable_offsets", "log_dir_volumes"}
-SIMULATED = [name for name in DATASETS if not name.startswith("bench_") and name not in LIVE_ONLY]
+SIMULATED = [
+    name
+    for name in DATASETS
+    if not name.startswith("bench_")
+    and name not in LIVE_ONLY
+    and not name.endswith(("_5m", "_1h"))  # rollups: written by compact, not by simulate
+]
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 UTC = dt.UTC
