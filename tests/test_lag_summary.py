@@ -1,4 +1,4 @@
-"""The lag-trend figures reduced piece by piece (report.lag_summary) equal those of the whole-window
+"""The lag-trend figures reduced piece by piece (analyze.lag.summary) equal those of the whole-window
 analysis, on the sample and on a mid-size simulated history of 1-minute snapshots; figures from
 rollups equal those from raw snapshots within the stated bounds."""
 
@@ -38,7 +38,17 @@ def summarize_history(
     src = load_lag_pieces(
         data, cluster, since, None, None, None, CONFIG.intervals, resolution, rows_per_piece
     )
-    return summarize_pieces(src.pieces, CONFIG, src.span, src.shown_from, src.log_ends, src.source)
+    return summarize_pieces(
+        src.pieces,
+        CONFIG,
+        LagLevels(),
+        src.span,
+        src.shown_from,
+        log_ends=src.log_ends,
+        commits=src.commits,
+        history=src.history,
+        source=src.source,
+    )
 
 
 def whole_window(data: Path, cluster: str | None, since: str) -> lw.LagWindow:
@@ -55,9 +65,13 @@ def assert_same_figures(summary: LagSummary, window: lw.LagWindow) -> None:
     analysis = window.analysis
     incidents = lw.summarize_window(analysis)
     assert_frame_equal(summary.incidents, incidents)
-    assert summary.detail == lf.current_partition_status(analysis, incidents)
-    assert summary.lost == lf.retention_losses(analysis, incidents)
-    assert_frame_equal(summary.error_runs, lf.error_runs(analysis.group_status))
+    facts = lf.window_facts(analysis, incidents, LagLevels())
+    assert summary.facts.detail == facts.detail
+    assert summary.facts.lost == facts.lost
+    assert_frame_equal(summary.facts.runs, facts.runs)
+    assert_frame_equal(summary.facts.spells, facts.spells)
+    assert_frame_equal(summary.facts.peaks, facts.peaks)
+    assert summary.facts.pending == facts.pending
     skew = lf.partition_skew_frame(analysis, incidents)
     assert_frame_equal(summary.skew, skew, check_column_order=False, check_dtypes=False, rel_tol=1e-9)
     step, order = summary.step_s, ["ts"]
@@ -82,7 +96,7 @@ def assert_same_figures(summary: LagSummary, window: lw.LagWindow) -> None:
         check_column_order=False,
         rel_tol=1e-9,
     )
-    assert (summary.evaluation.first_evaluated or summary.evaluation.first) == lw.evaluated_start(analysis)
+    assert summary.facts.first_evaluated == lw.evaluated_start(analysis)
     assert summary.window["ts"].n_unique() == window.offsets["ts"].n_unique()
     levels = LagLevels()
     assert summary_findings(summary, levels, 5) == lf.headline_findings(analysis, incidents, levels, 5)

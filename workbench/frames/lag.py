@@ -141,6 +141,8 @@ LAG_COLUMNS = (
     "lag_raw",
     "retention_gap",
     "lost_messages",
+    "ahead_of_log_end",
+    "never_committed",
 )
 
 
