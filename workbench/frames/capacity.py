@@ -12,6 +12,8 @@ from workbench.errors import NotFoundError
 from workbench.frames.configs import load_config_history, split_snapshot
 from workbench.frames.offsets import scan_partition_offsets
 from workbench.frames.pieces import offsets_in_pieces
+from workbench.frames.rollups import pick_resolution
+from workbench.schema import PARTITION_OFFSETS
 from workbench.store import Store
 
 __all__ = ["CapacityFrames", "load_capacity_frames"]
@@ -34,27 +36,39 @@ class CapacityFrames:
     """The newest config snapshot's frames (``cluster_info``, ``brokers``, ``configs``, ...)."""
     volumes: pl.DataFrame | None = None
     """The newest log-dir volume sizes (``log_dir_volumes``; empty before Kafka 3.3 or older data)."""
+    source: str = ""
+    """Which snapshots the rates come from (raw or a rollup), as a sentence."""
 
 
 def load_capacity_frames(
-    data_dir: str | os.PathLike[str], cluster: str | None = None, since: str | None = "7d"
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | None = "7d",
+    resolution: str = "auto",
 ) -> CapacityFrames:
     """The frames of the window: partition offsets, offsets (pieces of whole groups, read when the
-    plan iterates them), log dirs, the newest config snapshot."""
+    plan iterates them), log dirs, the newest config snapshot; offsets and partition offsets at the
+    ``resolution`` :func:`~workbench.frames.rollups.pick_resolution` picks (``source`` says which)."""
     store = Store(data_dir)
     if not store.clusters("partition_offsets"):
         raise NotFoundError(f"{data_dir}: no partition_offsets: collect with `workbench collect offsets`")
-    po = (
-        scan_partition_offsets(data_dir, cluster, since)
-        .drop("source")
-        .sort(["ts", "topic", "partition"])
-        .collect()
+    res = pick_resolution(data_dir, cluster, since, None, resolution) if store.clusters("offsets") else None
+    po = scan_partition_offsets(
+        data_dir, cluster, since, dataset=res.partition_offsets if res else "partition_offsets"
     )
+    po = po.select(PARTITION_OFFSETS.names()).drop("source").sort(["ts", "topic", "partition"]).collect()
     name = str(po["cluster"][0]) if po.height else str(cluster)
     offsets: pl.DataFrame | Iterator[pl.DataFrame] = pl.DataFrame()
-    if name in store.clusters("offsets"):
+    if res is not None and name in store.clusters(res.offsets):
         offsets = offsets_in_pieces(
-            data_dir, name, since, None, rows_per_piece=ROWS_PER_PIECE, split_sets=True, columns=_COLUMNS
+            data_dir,
+            name,
+            since,
+            None,
+            rows_per_piece=ROWS_PER_PIECE,
+            split_sets=True,
+            columns=_COLUMNS,
+            dataset=res.offsets,
         )
     history = load_config_history(data_dir, name, since) if name in store.clusters("cluster_info") else None
     if history is None:
@@ -62,4 +76,5 @@ def load_capacity_frames(
     newest = split_snapshot(history, history["cluster_info"]["ts"].max())
     volumes = store.scan("log_dir_volumes", cluster=name).collect()
     volumes = volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
-    return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes)  # type: ignore[arg-type]
+    note = res.note if res else "Computed from raw snapshots."
+    return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes, note)  # type: ignore[arg-type]
