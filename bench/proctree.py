@@ -8,6 +8,7 @@ ceiling test (``tests/test_report_memory.py``).
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,8 @@ class TreeRun:
     timed_out: bool
     stdout: str
     stderr: str
+    cpu_s: float = 0.0
+    """User + system CPU seconds of the whole tree (every process reaped), load-insensitive."""
 
 
 def tree_rss_mb(proc: psutil.Process) -> float:
@@ -50,6 +53,7 @@ def run_tree(
 ) -> TreeRun:
     """Run ``cmd``; kill its tree when the summed RSS passes ``cap_mb`` or after ``timeout_s``."""
     began = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     popen = subprocess.Popen(
         list(cmd), env=dict(env) if env else None, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -69,8 +73,10 @@ def run_tree(
             time.sleep(interval)
         popen.wait()
     seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     code = None if capped or timed_out else popen.returncode
-    return TreeRun(code, seconds, peak, capped, timed_out, out.stdout, out.stderr)
+    return TreeRun(code, seconds, peak, capped, timed_out, out.stdout, out.stderr, cpu)
 
 
 def _kill_tree(proc: psutil.Process) -> None:

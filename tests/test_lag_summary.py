@@ -11,10 +11,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from workbench.analyze import capacity as cap
 from workbench.analyze import lag as lf
 from workbench.analyze import lag as lw
 from workbench.analyze.burrow import BurrowConfig
+from workbench.analyze.capacity import sizing as sz
 from workbench.analyze.lag import LagLevels, LagSummary, summarize_pieces, summary_findings
+from workbench.frames.capacity import load_capacity_frames
 from workbench.frames.lag import load_lag_pieces, load_lag_window
 from workbench.frames.rollups import pick_resolution, rebuild_rollups
 from workbench.simulate import simulate
@@ -146,3 +149,34 @@ def test_figures_from_rollups_equal_raw_within_bounds(mid: Path, tmp_path: Path)
         1e-9
     )
     assert produce.height > 0 and ratio.max() <= 1e-3  # type: ignore[operator]
+
+
+def test_capacity_from_rollups_equals_raw_within_bounds(mid: Path, tmp_path: Path) -> None:
+    """Capacity over the whole history from 5-minute rollups: mean byte rates within 1 % (message
+    rates the same, sizes matched to raw snapshots at the log-dir times), p99 rates within 5 %
+    (5-minute means smooth 1-minute peaks), a group's max consume rate at most the raw one and
+    within 25 % (a 5-minute mean of a 1-minute burst); members and consumer states the same."""
+    data = tmp_path / "data"
+    shutil.copytree(mid, data)
+    rebuild_rollups(data, "mid")
+    params = cap.CapacityParams(sz.PartitionCapacity(5e6, 5e4, "given"))
+    plans = {}
+    for res in ("raw", "5m"):
+        frames = load_capacity_frames(data, "mid", None, res)
+        assert frames.source.startswith(f"Computed from {'raw snapshots' if res == 'raw' else '5-minute'}")
+        plans[res] = cap.plan_capacity(cap.capacity_inputs(frames), params)
+    topics = (
+        plans["raw"]
+        .topics.join(plans["5m"].topics, on="topic", suffix="_5m")
+        .filter(pl.col("mean_bytes_per_s") > 0)
+    )
+    assert topics.height == plans["raw"].topics.filter(pl.col("mean_bytes_per_s") > 0).height > 10
+    for col, bound in (("mean_bytes_per_s", 0.01), ("p99_bytes_per_s", 0.05)):
+        gap = ((topics[f"{col}_5m"] - topics[col]).abs() / topics[col]).max()
+        assert gap <= bound, col  # type: ignore[operator]
+    groups = plans["raw"].consumers.join(plans["5m"].consumers, on=["group", "topic"], suffix="_5m")
+    assert groups.height == plans["raw"].consumers.height
+    assert (groups["members"] == groups["members_5m"]).all()
+    assert (groups["state"] == groups["state_5m"]).all()
+    ratio = groups["max_msg_per_s_5m"] / groups["max_msg_per_s"]
+    assert ratio.max() <= 1.0 + 1e-9 and ratio.min() >= 0.75  # type: ignore[operator]

@@ -38,6 +38,8 @@ class CapacityFrames:
     """The newest log-dir volume sizes (``log_dir_volumes``; empty before Kafka 3.3 or older data)."""
     source: str = ""
     """Which snapshots the rates come from (raw or a rollup), as a sentence."""
+    size_marks: pl.DataFrame | None = None
+    """With a rollup: raw partition offsets at the log-dir snapshot times (bytes per message)."""
 
 
 def load_capacity_frames(
@@ -76,5 +78,16 @@ def load_capacity_frames(
     newest = split_snapshot(history, history["cluster_info"]["ts"].max())
     volumes = store.scan("log_dir_volumes", cluster=name).collect()
     volumes = volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
+    marks = None
+    if res is not None and res.name != "raw":
+        at = history["log_dirs"].select(pl.col("ts").unique()).lazy()
+        marks = scan_partition_offsets(data_dir, name, since).join(at, on="ts", how="semi")
+        marks = (
+            marks.select(PARTITION_OFFSETS.names())
+            .drop("source")
+            .sort(["ts", "topic", "partition"])
+            .collect()
+        )
     note = res.note if res else "Computed from raw snapshots."
-    return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes, note)  # type: ignore[arg-type]
+    log_dirs = history["log_dirs"]
+    return CapacityFrames(name, po, offsets, log_dirs, newest, volumes, note, marks)  # type: ignore[arg-type]

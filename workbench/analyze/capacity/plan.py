@@ -30,6 +30,7 @@ class CapacityInputs:
     placement: pl.DataFrame  # newest topic_partitions: topic, partition, leader, replicas
     brokers: list[int]
     volumes: pl.DataFrame | None = None  # newest log_dir_volumes per broker: total_bytes, usable_bytes
+    size_marks: pl.DataFrame | None = None  # raw partition offsets at log-dir times (rates from a rollup)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class CapacityPlan:
 
 def plan_capacity(inputs: CapacityInputs, params: CapacityParams) -> CapacityPlan:
     """Rates -> forecasts -> per-topic headroom, consumer needs, per-broker disk and network."""
-    part = cr.partition_ingress(inputs.partition_offsets, inputs.log_dirs)
+    part = cr.partition_ingress(inputs.partition_offsets, inputs.log_dirs, inputs.size_marks)
     rates = cr.topic_ingress(part)
     forecasts = topic_forecasts(rates, params)
     notes = {
