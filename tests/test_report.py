@@ -180,6 +180,7 @@ def test_lag_trend_parameters() -> None:
         "burrow_allowed_lag": 0,
         "burrow_minimum_complete": 0.0,
         "top_n": 10,
+        "resolution": "auto",
     }
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from workbench.errors import ConfigError
+from workbench.schema import ROLLUPS
 from workbench.simulate.configs import CONFIG_DATASETS, write_config_history
 from workbench.simulate.consumers import commit, plan_groups
 from workbench.simulate.incidents import Incident, Timeline
@@ -35,6 +36,7 @@ DEFAULT_END = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 #: Snapshot interval per scale when none is given.
 DEFAULT_INTERVAL = {"full": "1m", "sample": "5m"}
 DATASETS = ("offsets", "partition_offsets", "collections")
+ROLLUP_DATASETS = tuple(f"{ds}_{r}" for ds in DATASETS[:2] for r in ROLLUPS)
 _MAX_CHUNK_ROWS = 6_000_000
 _MAX_CELLS = 400_000_000  # snapshots × partitions held in memory as log-end history
 
@@ -77,6 +79,8 @@ def simulate(
     end: dt.datetime | str | None = DEFAULT_END,
     force: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    partitions: int | None = None,
+    groups: int | None = None,
 ) -> SimulationSummary:
     """Write a deterministic synthetic history of a Kafka cluster into a data directory.
 
@@ -91,6 +95,8 @@ def simulate(
         end: end of the window (UTC datetime or ISO text), or ``"now"``; default a fixed instant.
         force: replace this cluster's earlier simulated data instead of refusing.
         progress: called after each written chunk with (chunks done, chunks, "N rows").
+        partitions, groups: resize the scale's cluster to about this many partitions and
+            exactly this many groups (:func:`workbench.simulate.topology.resized`).
 
     Returns:
         A :class:`SimulationSummary`. Incidents and their times are in ``summary.incidents``.
@@ -100,7 +106,7 @@ def simulate(
     if scale not in DEFAULT_INTERVAL:
         raise ConfigError(f"unknown scale {scale!r}: use one of {', '.join(DEFAULT_INTERVAL)}")
     clock, timeline = make_window(days, interval or DEFAULT_INTERVAL[scale], end)
-    topo = build_topology(scale, seed, timeline.growth)
+    topo = build_topology(scale, seed, timeline.growth, partitions, groups)
     if clock.n_steps * topo.n_partitions > _MAX_CELLS:
         raise ConfigError(
             f"window too large ({clock.n_steps:,} snapshots × {topo.n_partitions} partitions): "
@@ -228,5 +234,5 @@ def clear_cluster(store: Store, cluster: str, force: bool) -> None:
                     f"cluster {cluster!r} in {store.root} holds {ds} from {', '.join(map(str, others))}, "
                     "not only simulated data: --force replaces simulated data only; choose another --cluster"
                 )
-    for ds in present:
+    for ds in (*present, *ROLLUP_DATASETS):  # rollups are derived from the data just deleted
         store.delete_cluster(ds, cluster)
