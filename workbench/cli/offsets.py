@@ -254,10 +254,10 @@ def _stored_offsets(data_dir, cluster, groups):
     if offsets.is_empty():
         return offsets
     from workbench.analyze.lag import time_lag
-    from workbench.frames.lag import load_log_ends
+    from workbench.frames.lag import load_log_ends_behind
 
-    # the log-end history of the report's default window: when each committed offset was produced
-    return time_lag(offsets, load_log_ends(data_dir, offsets["cluster"][0], "7d"))
+    # when each committed offset was produced: the last hour of log ends, a week for groups far behind
+    return time_lag(offsets, load_log_ends_behind(data_dir, offsets))
 
 
 def _json_default(value: object) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "load_lag_pieces",
     "load_lag_window",
     "load_log_ends",
+    "load_log_ends_behind",
     "load_open_transactions",
     "load_stable_offsets",
 ]
@@ -52,6 +53,43 @@ def load_log_ends(
     if not Store(data_dir).clusters("partition_offsets"):
         return None
     return load_partition_offsets(data_dir, cluster, since, until, topics)
+
+
+def load_log_ends_behind(
+    data_dir: str | os.PathLike[str], offsets: pl.DataFrame, recent: str = "1h", longest: str = "7d"
+) -> pl.DataFrame | None:
+    """The log-end history the time lag of one snapshot of ``offsets`` needs: the last ``recent``
+    of every partition, and up to ``longest`` back only for partitions where a committed offset
+    is older than that (a group far behind). Not the whole week of every partition."""
+    if offsets.is_empty() or not Store(data_dir).clusters("partition_offsets"):
+        return None
+    cluster = str(offsets["cluster"][0])
+    keys = ["topic", "partition"]
+    cols = ["ts", "cluster", *keys, "log_end_offset"]
+    near = load_partition_offsets(data_dir, cluster, recent).select(cols)
+    if near.is_empty():
+        return None
+    first = near.group_by(keys).agg(pl.col("log_end_offset").min().alias("_first"))
+    behind = (  # committed at or below the first reading (and not caught up): its reach is older
+        offsets.filter(
+            pl.col("committed_offset").is_not_null()
+            & (pl.col("committed_offset") < pl.col("log_end_offset")).fill_null(True)
+        )
+        .group_by(keys)
+        .agg(pl.col("committed_offset").min())
+        .join(first, on=keys, how="left")
+        .filter(pl.col("_first").is_null() | (pl.col("committed_offset") <= pl.col("_first")))
+    )
+    if behind.is_empty():
+        return near
+    far = (
+        scan_partition_offsets(data_dir, cluster, longest)
+        .filter(pl.col("ts") < near["ts"].min())
+        .join(behind.select(keys).lazy(), on=keys, how="semi")
+        .select(cols)
+        .collect()
+    )
+    return pl.concat([far, near]).sort(["ts", *keys])
 
 
 def load_lag_window(
