@@ -30,6 +30,9 @@ RATE_WINDOW_S = 15
 SETTLE_S = RATE_WINDOW_S + 2
 
 
+_MESSAGES_IN = 'kafka_server_brokertopicmetrics_messagesinpersec_total{topic=""}'
+
+
 def _instant(prometheus, expr: str, at: float) -> dict[tuple, float]:
     result = prometheus.api("query", query=expr, time=f"{at:.3f}")["result"]
     return {tuple(sorted(r["metric"].items())): float(r["value"][1]) for r in result}
@@ -43,18 +46,19 @@ def workload(prometheus, jmx_kafka) -> dict:
     prometheus.scrape("kafka-jmx", [jmx_kafka.jmx_exporter])
     started = time.time()
     topic = create_topic(jmx_kafka.admin(), unique_topic_name("prom-import"), partitions=2)
-    wait_until(  # two scrapes of the topic's empty partitions before any traffic: rates start at 0
-        lambda: (
-            len(
-                prometheus.query_range(
-                    f'kafka_log_log_logendoffset{{topic="{topic}"}}', started, time.time(), "1s"
-                )
-            )
-            == 2
-        ),
-        timeout=60,
-        message="the topic's partitions in Prometheus",
-    )
+
+    def scraped_twice_before_traffic() -> bool:
+        """Both empty partitions and the broker's MessagesIn counter in two scrapes each (raw samples)."""
+        span = f"{int(time.time() - started) + 1}s"
+        exprs = (f'kafka_log_log_logendoffset{{topic="{topic}"}}', _MESSAGES_IN)
+        counts = [_instant(prometheus, f"count_over_time({e}[{span}])", time.time()) for e in exprs]
+        return (
+            len(counts[0]) == 2
+            and len(counts[1]) == 1
+            and min([*counts[0].values(), *counts[1].values()]) >= 2
+        )
+
+    wait_until(scraped_twice_before_traffic, timeout=90, message="two scrapes before any traffic")
     producer = Producer(jmx_kafka.client_config())
     for partition, count in enumerate(PER_PARTITION):
         for _ in range(count):
