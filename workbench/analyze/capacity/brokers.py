@@ -39,9 +39,20 @@ NETWORK = (
 )
 IDLE = "request-handler busy"
 _TS = pl.Datetime("us", "UTC")
-_TABLE = pl.Schema({"broker": pl.String(), "resource": pl.String(), "source": pl.String(), "p99": pl.Float64(),
-          "limit": pl.Float64(), "basis": pl.String(), "utilization": pl.Float64(), "reached_at": _TS,
-          "days": pl.Float64(), "forecast": pl.String()})  # fmt: skip
+_TABLE = pl.Schema(
+    {
+        "broker": pl.String(),
+        "resource": pl.String(),
+        "source": pl.String(),
+        "p99": pl.Float64(),
+        "limit": pl.Float64(),
+        "basis": pl.String(),
+        "utilization": pl.Float64(),
+        "reached_at": _TS,
+        "days": pl.Float64(),
+        "forecast": pl.String(),
+    }
+)
 _COLS = pl.Schema(
     {"broker": pl.String(), "resource": pl.String(), "source": pl.String(), "ts": _TS, "value": pl.Float64()}
 )

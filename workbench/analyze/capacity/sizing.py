@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -146,7 +147,7 @@ def cruise_control_capacity(
     cpu_percent: float = 100.0,
     doc: str = "",
     measured: dict[int, dict[str, float]] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """A Cruise Control ``capacity.json``: ``{"brokerCapacities": [...]}``, a default entry
     (``brokerId`` ``"-1"``) and one per broker. DISK in MB, NW_IN/NW_OUT in KB/s, as Cruise
     Control counts them (MB = 2²⁰ bytes, KB = 2¹⁰ bytes); CPU in percent. A broker with several
@@ -155,7 +156,7 @@ def cruise_control_capacity(
 
     measured = measured or {}
 
-    def entry(broker: str, dirs: list[str] | None) -> dict:
+    def entry(broker: str, dirs: list[str] | None) -> dict[str, Any]:
         disk_mb = disk_bytes_per_broker / MIB
         disk: object = f"{disk_mb:.0f}"
         per_dir = measured.get(int(broker))
