@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`workbench import prometheus` on a backfilled history: CPU seconds, peak RSS, rows per CPU second.
 
-    python bench/bench_prometheus_import.py --days 30 --partitions 50      # needs scripts/parts prometheus
+    python bench/bench_prometheus_import.py --days 14 --partitions 20      # needs scripts/parts prometheus
 
 Writes --days of kafka-lag-exporter series (one group on --partitions partitions, one sample a
 minute) with promtool into a fresh Prometheus on 127.0.0.1, then runs the real command
@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -90,9 +91,10 @@ print(points)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--days", type=int, default=30)
-    ap.add_argument("--partitions", type=int, default=50)
+    ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--partitions", type=int, default=20)
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a killed run still stops its Prometheus
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory(prefix="bench-prom-") as tmp:
         directory = Path(tmp)

@@ -25,6 +25,7 @@ from parts_fixtures import (  # noqa: F401  (fixtures: real servers, docs/parts.
     jmx_kafka,
     kafka391,
     klag_exporter,
+    node_exporter,
     prometheus,
     s3_server,
     smtp_server,

@@ -198,6 +198,31 @@ def start_prometheus(directory: Path, scrape_interval: str = "1s") -> Prometheus
     return Prometheus(directory, scrape_interval)
 
 
+# --------------------------------------------------------------------------------- node_exporter
+
+
+class NodeExporter:
+    """node_exporter with the filesystem and netdev collectors only, on 127.0.0.1:`port`."""
+
+    def __init__(self, directory: Path):
+        self.port = free_port()
+        self.target = f"{HOST}:{self.port}"
+        cmd = [
+            part_path("node-exporter"), "--collector.disable-defaults", "--collector.filesystem",
+            "--collector.netdev", f"--web.listen-address={self.target}",
+        ]  # fmt: skip
+        self.process = Process("node-exporter", cmd, directory)
+        self.process.wait(lambda: http_ok(f"http://{self.target}/metrics"), "/metrics")
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def start_node_exporter(directory: Path) -> NodeExporter:
+    directory.mkdir(parents=True, exist_ok=True)
+    return NodeExporter(directory)
+
+
 # ------------------------------------------------------------------------------------ Alertmanager
 
 

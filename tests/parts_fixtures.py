@@ -10,13 +10,22 @@ from collections.abc import Iterator
 
 import pytest
 from kafka_local import KafkaLocal, require_prerequisites
-from parts import Alertmanager, Prometheus, SmtpServer, start_alertmanager, start_prometheus, start_smtp
+from parts import (
+    Alertmanager,
+    NodeExporter,
+    Prometheus,
+    SmtpServer,
+    start_alertmanager,
+    start_node_exporter,
+    start_prometheus,
+    start_smtp,
+)
 from parts_data import S3Server, SparkStandalone, start_s3, start_spark
 from parts_kafka import Burrow, KlagExporter, ZooKeeper, start_burrow, start_klag_exporter, start_zookeeper
 
 PART_FIXTURES = frozenset(
-    {"prometheus", "alertmanager", "smtp_server", "s3_server", "spark_standalone", "jmx_kafka",
-     "klag_exporter", "kafka391", "zookeeper", "burrow"}
+    {"prometheus", "node_exporter", "alertmanager", "smtp_server", "s3_server", "spark_standalone",
+     "jmx_kafka", "klag_exporter", "kafka391", "zookeeper", "burrow"}
 )  # fmt: skip
 BURROW_KAFKA_VERSION = "3.9.1"  # Burrow 1.2.1 cannot read Kafka 4.x (docs/parts.md)
 
@@ -25,6 +34,14 @@ BURROW_KAFKA_VERSION = "3.9.1"  # Burrow 1.2.1 cannot read Kafka 4.x (docs/parts
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
     """Prometheus 2.42 with no jobs; `prometheus.scrape(job, ["127.0.0.1:PORT"])` waits until they are up."""
     server = start_prometheus(tmp_path_factory.mktemp("prometheus"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def node_exporter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeExporter]:
+    """node_exporter (filesystem and netdev collectors) at `node_exporter.target` (127.0.0.1:PORT)."""
+    server = start_node_exporter(tmp_path_factory.mktemp("node-exporter"))
     yield server
     server.stop()
 

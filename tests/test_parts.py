@@ -42,7 +42,8 @@ def test_parts_versions_lists_every_part() -> None:
     assert proc.returncode == 0
     names = [line.split()[0] for line in proc.stdout.splitlines()]
     assert names == [
-        "prometheus", "alertmanager", "burrow", "jmx-exporter", "klag-exporter", "weed", "zookeeper",
+        "prometheus", "alertmanager", "node-exporter", "burrow", "jmx-exporter", "klag-exporter", "weed",
+        "zookeeper",
         "pyspark", "aiosmtpd",
     ]  # fmt: skip
 

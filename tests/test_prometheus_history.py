@@ -8,6 +8,7 @@ minute i, so every imported row is checked, including those at the chunk boundar
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from pathlib import Path
 
@@ -115,3 +116,27 @@ def test_progress_bar_on_a_terminal_and_one_line_when_piped(history_prometheus, 
     assert "prometheus → tty" in terminal.decode(errors="replace")  # the bar's label on stderr
     assert "4/4" in terminal.decode(errors="replace")  # 2 chunks x 2 queries, counted
     assert len(out.strip().splitlines()) == 1 and "2 windows" in out  # piped stdout: one summary line
+
+
+def test_lag_trend_report_renders_on_the_imported_history(history_prometheus, tmp_path) -> None:
+    server, _ = history_prometheus
+    data = tmp_path / "data"
+    args = ["import", "prometheus", "--url", server.url, "--cluster", "prod", "--data-dir", str(data)]
+    assert CliRunner().invoke(main, [*args, "--since", "3d", "--step", "5m"]).exit_code == 0
+    report = [
+        "report",
+        "lag-trend",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(tmp_path / "r"),
+        "-p",
+        "since",
+        "3d",
+    ]
+    res = CliRunner().invoke(main, report)
+    assert res.exit_code == 0, res.output
+    page = next((tmp_path / "r" / "lag-trend").glob("*.html")).read_text()
+    assert "(865 snapshots)" in page  # 3 days every 5 minutes, both ends included
+    # the lag is i % 100 messages at 10 a minute: up to 10 min behind, where in the sawtooth varies
+    assert re.search(r"g is (critical|warning): .* min behind", page), "no finding for group g"

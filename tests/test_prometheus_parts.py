@@ -24,10 +24,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.parts]
 PER_PARTITION = (400, 200)
 COMMITTED = (100, 150)
 RECORD = b"x" * 100
-#: rate() window: wide against scrapes that miss their 1 s slot on a loaded machine.
-RATE_WINDOW_S = 15
+#: rate() window: wide against 1 s scrapes that time out on a loaded machine (the JMX scrape can take
+#: longer than the interval; two samples must fall in one window around the traffic).
+RATE_WINDOW_S = 60
 #: How far the workload's end must lie behind "now" before importing: the rate window and two scrapes.
 SETTLE_S = RATE_WINDOW_S + 2
+
+
+_MESSAGES_IN = 'kafka_server_brokertopicmetrics_messagesinpersec_total{topic=""}'
 
 
 def _instant(prometheus, expr: str, at: float) -> dict[tuple, float]:
@@ -36,25 +40,27 @@ def _instant(prometheus, expr: str, at: float) -> dict[tuple, float]:
 
 
 @pytest.fixture(scope="module")
-def workload(prometheus, jmx_kafka) -> dict:
-    """Scrape the broker, then produce and commit; returns the topic, group and when it ended."""
+def workload(prometheus, jmx_kafka, node_exporter) -> dict:
+    """Scrape the broker and its host, then produce and commit; returns the topic, group, start."""
     from confluent_kafka import Consumer, Producer, TopicPartition
 
     prometheus.scrape("kafka-jmx", [jmx_kafka.jmx_exporter])
+    prometheus.scrape("node", [node_exporter.target])
     started = time.time()
     topic = create_topic(jmx_kafka.admin(), unique_topic_name("prom-import"), partitions=2)
-    wait_until(  # two scrapes of the topic's empty partitions before any traffic: rates start at 0
-        lambda: (
-            len(
-                prometheus.query_range(
-                    f'kafka_log_log_logendoffset{{topic="{topic}"}}', started, time.time(), "1s"
-                )
-            )
-            == 2
-        ),
-        timeout=60,
-        message="the topic's partitions in Prometheus",
-    )
+
+    def scraped_twice_before_traffic() -> bool:
+        """Both empty partitions and the broker's MessagesIn counter in two scrapes each (raw samples)."""
+        span = f"{int(time.time() - started) + 1}s"
+        exprs = (f'kafka_log_log_logendoffset{{topic="{topic}"}}', _MESSAGES_IN)
+        counts = [_instant(prometheus, f"count_over_time({e}[{span}])", time.time()) for e in exprs]
+        return (
+            len(counts[0]) == 2
+            and len(counts[1]) == 1
+            and min([*counts[0].values(), *counts[1].values()]) >= 2
+        )
+
+    wait_until(scraped_twice_before_traffic, timeout=90, message="two scrapes before any traffic")
     producer = Producer(jmx_kafka.client_config())
     for partition, count in enumerate(PER_PARTITION):
         for _ in range(count):
@@ -106,7 +112,7 @@ def _newest(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
 
 def test_jmx_history_gives_partition_offsets_and_broker_metrics(prometheus, workload, tmp_path) -> None:
     out = _import(
-        prometheus, tmp_path, time.time() - workload["started"], "--match-brokers", 'job="kafka-jmx"'
+        prometheus, tmp_path, time.time() - workload["started"], "--match-brokers", 'job=~"kafka-jmx|node"'
     )
     assert "broker_metrics rows written" in out and "windows)" in out
     store = Store(tmp_path)
@@ -128,6 +134,17 @@ def test_jmx_history_gives_partition_offsets_and_broker_metrics(prometheus, work
     assert produce_requests >= 0.7  # librdkafka batches the 600 records into a few requests
     p99 = metrics.filter((pl.col("metric") == "request_time_ms_p99") & (pl.col("detail") == "Produce"))
     assert p99.height > 0 and p99["value"].min() >= 0
+    node = metrics.filter(pl.col("source") == "prometheus:node")
+    sizes = node.filter(pl.col("metric") == "filesystem_size_bytes")
+    assert sizes.height > 0 and (sizes["value"] > 0).all() and (sizes["detail"] != "").all()  # mount points
+    avail = node.filter(pl.col("metric") == "filesystem_avail_bytes")
+    assert avail.height == sizes.height and (avail["value"] <= sizes["value"].max()).all()
+    assert node.filter(pl.col("metric") == "network_receive_bytes_per_s").height > 0
+    # the capacity report takes this host's NIC from node_exporter: one broker runs on it
+    from workbench.analyze import capacity
+
+    sources = capacity.resource_series(metrics).filter(pl.col("resource") == "network in")["source"]
+    assert set(sources) == {"NIC (node_exporter)"}
 
 
 def test_importing_twice_stores_each_row_once(prometheus, workload, tmp_path) -> None:
@@ -181,12 +198,12 @@ def klag(prometheus, jmx_kafka, workload, tmp_path_factory):
                 _instant(
                     prometheus,
                     f'max by (topic, partition) (kafka_consumergroup_group_lag{{group="{group}"}})',
-                    time.time(),
+                    time.time() - 2,  # an instant the import's whole-second range surely covers
                 )
                 == lags
             ),
             timeout=120,
-            message=f"klag-exporter's lag {lags} in Prometheus",
+            message=f"klag-exporter's lag {lags} in Prometheus 2 s ago",
         )
         yield server
     finally:
