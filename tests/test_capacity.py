@@ -334,6 +334,7 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
     assert "falls 50% short" in html  # the group reads half of what the topic produces
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_report_renders_on_the_sample(tmp_path: Path) -> None:
     """No disk or NIC given: no disk verdict, no capacity.json, and every figure states its basis."""
     result = CliRunner().invoke(
