@@ -252,14 +252,15 @@ def _kafka_local(*args: str) -> str:
 def wait_for_groups(bootstrap: str, groups: int, deadline_s: float = 600.0) -> None:
     """Until a restarted broker has loaded its groups (ListGroups sees all of them)."""
     from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     t0, seen = time.monotonic(), 0
     try:
         while time.monotonic() - t0 < deadline_s:
             try:
-                seen = len(admin.list_consumer_groups())
-            except Exception:
+                seen = len(admin.list_groups())
+            except KafkaError:  # CoordinatorLoadInProgress while the broker reads __consumer_offsets
                 seen = 0
             if seen >= groups:
                 return
