@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 KAFKA_LOCAL = ROOT / "scripts" / "kafka-local"
 CGC = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"
 CACHE = Path("~/.cache/workbench/bench-collector")
-BROKER_HEAP = "-Xmx1g -Xms256m"
-START_TIMEOUT_S = 900  # a restart reads every group's offsets back before it answers  # 100k groups' offsets live in the group coordinator's heap
+BROKER_HEAP = "-Xmx1g -Xms256m"  # 100k groups' offsets live in the group coordinator's heap
+START_TIMEOUT_S = 900  # a restart reads every group's offsets back before it answers
 TOPICS, PARTITIONS = 100, 10
 
 
