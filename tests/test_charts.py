@@ -74,9 +74,14 @@ def test_status_timeline_aggregates_a_week_of_minutes() -> None:
     frame = _group_status(groups=30, snapshots=7 * 1440)  # 302,400 rows in
     chart = charts.status_timeline(frame)
     assert _data_rows(chart) <= charts.MAX_ROWS
-    spec = chart.to_dict()
-    assert spec["encoding"]["color"]["scale"]["range"] == [STATUS_COLORS[s] for s in charts.STATUS_ORDER]
-    assert spec["encoding"]["tooltip"]
+    cells, glyphs = chart.to_dict()["layer"]
+    assert cells["encoding"]["color"]["scale"]["range"] == [STATUS_COLORS[s] for s in charts.STATUS_ORDER]
+    assert cells["encoding"]["tooltip"]
+    # STALL, STOP and ERR differ by shape as well as colour (colour-blind readers)
+    assert glyphs["encoding"]["shape"]["scale"] == {
+        "domain": ["STALL", "STOP", "ERR"],
+        "range": ["triangle-up", "square", "cross"],
+    }
 
 
 def test_status_timeline_keeps_the_worst_status_of_a_bucket() -> None:
@@ -92,7 +97,7 @@ def test_status_timeline_orders_worst_groups_first() -> None:
         {"ts": _ts(2) * 2, "group": ["a", "a", "b", "b"], "status": ["OK", "OK", "OK", "ERR"]}
     )
     spec = charts.status_timeline(frame).to_dict()
-    assert spec["encoding"]["y"]["sort"] == ["b", "a"]
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "a"]
 
 
 def test_top_bars_takes_top_n_and_colours_by_status() -> None:

@@ -260,6 +260,23 @@ LOG_DIR_VOLUMES = _schema(
     }
 )
 
+#: Broker and node metrics imported from Prometheus (``workbench import prometheus``), long format:
+#: one row per (ts, instance, metric, detail). ``instance`` is Prometheus' label (``host:port`` of
+#: the exporter), ``host`` its host part; ``metric`` a workbench name (``bytes_in_per_s``...,
+#: docs/prometheus.md), ``detail`` the request type or mount point/device, empty when none.
+BROKER_METRICS = _schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "instance": pl.String,
+        "host": pl.String,
+        "metric": pl.String,
+        "detail": pl.String,
+        "value": pl.Float64,
+        "source": pl.String,
+    }
+)
+
 #: One row per benchmark run (``workbench bench`` or an imported tool output). ``params``,
 #: ``client_config`` and ``sweep`` are JSON objects; ``client_config`` is masked
 #: (:meth:`workbench.config.ClientSettings.describe`): it never holds a secret. ``ts`` is the
@@ -344,6 +361,7 @@ DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "topic_partitions": (TOPIC_PARTITIONS, 1),
     "log_dirs": (LOG_DIRS, 1),
     "log_dir_volumes": (LOG_DIR_VOLUMES, 1),
+    "broker_metrics": (BROKER_METRICS, 1),
     "bench_runs": (BENCH_RUNS, 1),
     "bench_intervals": (BENCH_INTERVALS, 1),
 }

@@ -16,14 +16,24 @@ from workbench.charts.theme import (
     MAX_ROWS,
     SERIES_SCHEME,
     STATUS_ORDER,
+    STATUS_SHAPES,
     WIDTH,
     check_rows,
     finish,
     status_scale,
+    status_shape_scale,
 )
 from workbench.scalars import as_float
 
-__all__ = ["SI_LABEL", "lag_over_time", "partition_skew", "produce_vs_consume", "status_timeline", "top_bars"]
+__all__ = [
+    "SI_LABEL",
+    "lag_over_time",
+    "partition_skew",
+    "produce_vs_consume",
+    "status_timeline",
+    "top_bars",
+    "top_time_bars",
+]
 
 _PALETTE = (
     "#4e79a7",
@@ -48,7 +58,7 @@ def _severity(column: str = "status") -> pl.Expr:
     )
 
 
-def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.Chart:
+def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.LayerChart:
     """Groups × time, each cell coloured by the group's worst Burrow status in that time bucket.
 
     ``group_status``: one row per (``ts``, ``group``) with ``status``. The ``max_groups`` most
@@ -64,25 +74,43 @@ def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.Cha
         .sort("group", "bucket")
     )
     check_rows(data, "status_timeline")
-    chart = (
-        alt.Chart(data)
-        .mark_rect(strokeWidth=0)
-        .encode(
-            x=_TS,
-            x2=alt.X2("end:T"),
-            y=alt.Y("group:N", sort=ranked, title=None),
-            color=alt.Color("status:N", scale=status_scale(), title="status"),
-            tooltip=[
-                alt.Tooltip("group:N"),
-                alt.Tooltip("bucket:T", title="from", format="%Y-%m-%d %H:%M"),
-                alt.Tooltip("status:N", title="worst status"),
-                alt.Tooltip("snapshots:Q"),
-            ],
-        )
-        .transform_calculate(end=f"toDate(datum.bucket) + {step * 1000}")
-        .properties(width=WIDTH, height=max(60, 18 * len(ranked)))
+    base = alt.Chart().transform_calculate(
+        end=f"toDate(datum.bucket) + {step * 1000}", mid=f"toDate(datum.bucket) + {step * 500}"
     )
-    return finish(chart, "Group status over time", f"worst Burrow status per {step_label(step)}")
+    cells = base.mark_rect(strokeWidth=0).encode(
+        x=_TS,
+        x2=alt.X2("end:T"),
+        y=alt.Y("group:N", sort=ranked, title=None),
+        color=alt.Color("status:N", scale=status_scale(), title="status"),
+        tooltip=[
+            alt.Tooltip("group:N"),
+            alt.Tooltip("bucket:T", title="from", format="%Y-%m-%d %H:%M"),
+            alt.Tooltip("status:N", title="worst status"),
+            alt.Tooltip("snapshots:Q"),
+        ],
+    )
+    every = max(1, data["bucket"].n_unique() // 60)  # about 60 glyphs across a row
+    # STALL, STOP and ERR also carry a white glyph (shape per status): never colour alone
+    glyphs = (
+        base.transform_filter(alt.FieldOneOfPredicate(field="status", oneOf=list(STATUS_SHAPES)))
+        .transform_filter(f"floor(toDate(datum.bucket) / {step * 1000}) % {every} == 0")
+        .mark_point(filled=True, size=45, color="#ffffff", strokeWidth=0, opacity=0.95)
+        .encode(
+            x=alt.X("mid:T"),
+            y=alt.Y("group:N", sort=ranked),
+            shape=alt.Shape(
+                "status:N",
+                scale=status_shape_scale(),
+                title="shape",
+                legend=alt.Legend(symbolFillColor="#1a1a1a", symbolStrokeColor="#1a1a1a"),
+            ),
+        )
+    )
+    chart = alt.LayerChart(layer=[cells, glyphs], data=data).properties(
+        width=WIDTH, height=max(60, 18 * len(ranked))
+    )
+    subtitle = f"worst Burrow status per {step_label(step)}; STALL ▲, STOP ■ and ERR ✕ also marked by shape"
+    return finish(chart, "Group status over time", subtitle)
 
 
 def _worst_groups(group_status: pl.DataFrame, limit: int) -> list[str]:
@@ -105,41 +133,96 @@ def top_bars(
     top_n: int = 10,
     status: str | None = "status",
     label: str | None = None,
+    subtitle: str | None = None,
+    log_ticks: dict[float, str] | None = None,
 ) -> alt.LayerChart:
     """Horizontal bars of the ``top_n`` groups by ``value``, coloured by status when present, each
-    labelled (so a small bar next to a huge one still reads).
+    labelled with its value and status word (so a small bar next to a huge one still reads, and
+    STOP, STALL and ERR never rest on colour alone). Values spanning more than 100x get a log
+    axis (ticked at powers of ten, or at ``log_ticks``: value -> label), never a "0" tick.
 
-    ``frame``: one row per ``group`` with the ``value`` column, optionally ``status`` and a text
-    ``label`` column (default: the value with thousands separators).
+    ``frame``: one row per ``group`` with ``value``, optionally ``status`` and a text ``label``
+    column. Groups whose ``value`` is unknown (null) are not drawn; the subtitle counts them.
     """
     extra = [c for c in (status, label) if c and c in frame.columns]
     cols = ["group", value, *extra]
+    unknown = frame[value].null_count()
     data = frame.select(cols).drop_nulls(value).sort([value, "group"], descending=[True, False]).head(top_n)
     check_rows(data, "top_bars")
     has_status = bool(status and status in data.columns)
+    shown = (
+        pl.col(label) if label and label in data.columns
+        else pl.col(value).map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String)
+    )  # fmt: skip
+    word = pl.lit(" · ") + pl.col(status) if has_status and status else pl.lit("")
+    data = data.with_columns(bar_text=shown + word)
     color = (
         alt.Color(f"{status}:N", scale=status_scale(), title="status") if has_status else alt.value("#2f6fae")
     )
-    top = (as_float(data[value].max()) or 1.0) if data.height else 1.0
+    x, floor = _bar_axis(data[value], value, unit, log_ticks)
     base = alt.Chart(data).encode(
-        x=alt.X(
-            f"{value}:Q",
-            title=unit,
-            scale=alt.Scale(domain=[0, top * 1.15]),
-            axis=alt.Axis(tickCount=6, labelExpr=SI_LABEL),
-        ),
         y=alt.Y("group:N", sort=data["group"].to_list(), title=None),
-        tooltip=[alt.Tooltip(c, format=",.0f") if c == value else alt.Tooltip(c) for c in cols],
+        tooltip=[alt.Tooltip(c, format=",.1f") if c == value else alt.Tooltip(c) for c in cols],
     )
-    bars = base.mark_bar().encode(color=color)
-    text = (
-        alt.Text(f"{label}:N") if label and label in data.columns else alt.Text(f"{value}:Q", format=",.0f")
-    )
-    labels = base.mark_text(align="left", dx=4, fontSize=12, color="#1f2933").encode(text=text)
+    bars = base.mark_bar().encode(x=x, color=color)
+    if floor is not None:  # a log axis has no 0: bars start at the axis' first tick
+        bars = bars.encode(x2=alt.datum(floor))
+    labels = base.mark_text(align="left", dx=4, fontSize=12, color="#1f2933").encode(x=x, text="bar_text:N")
     chart = alt.LayerChart(layer=[bars, labels]).properties(
         width=WIDTH - 250, height=max(40, 24 * data.height)
     )
-    return finish(chart, title)
+    note = f"{unknown} group(s) with unknown {unit} (never committed) not drawn" if unknown else None
+    return finish(chart, title, "; ".join(t for t in (subtitle, note) if t) or None)
+
+
+def _bar_axis(
+    values: pl.Series, value: str, unit: str, log_ticks: dict[float, str] | None
+) -> tuple[alt.X, float | None]:
+    """Linear from 0, or a log axis starting one tick below the smallest bar (and that start)
+    when the bars span more than 100x."""
+    top = (as_float(values.max()) or 1.0) if values.len() else 1.0
+    low = (as_float(values.filter(values > 0).min()) or top) if values.len() else top
+    if top / max(low, 1e-9) <= 100:
+        axis = alt.Axis(tickCount=6, labelExpr=SI_LABEL)
+        return alt.X(f"{value}:Q", title=unit, scale=alt.Scale(domain=[0, top * 1.3]), axis=axis), None
+    named = log_ticks or {10.0**k: "" for k in range(-3, 16)}
+    ticks = sorted(t for t in named if t <= top * 10)
+    below = [t for t in ticks if t <= low]
+    floor = below[-1] if below else low / 2
+    ticks = [t for t in ticks if t >= floor]
+    expr = SI_LABEL if log_ticks is None else _tick_expr(log_ticks)
+    scale = alt.Scale(type="log", domain=[floor, top * 10])
+    x = alt.X(
+        f"{value}:Q", title=f"{unit} (log scale)", scale=scale, axis=alt.Axis(values=ticks, labelExpr=expr)
+    )
+    return x, floor
+
+
+def _tick_expr(labels: dict[float, str]) -> str:
+    return " : ".join(f"datum.value == {k} ? '{v}'" for k, v in labels.items()) + " : ''"
+
+
+#: Units a time axis may use, largest first: (seconds per unit, name).
+_TIME_UNITS = ((86400.0, "days"), (3600.0, "hours"), (60.0, "minutes"), (1.0, "seconds"))
+#: Log-axis ticks of a time in seconds, labelled in the duration words the bar labels use.
+_TIME_TICKS = {1.0: "1 s", 10.0: "10 s", 60.0: "1 min", 600.0: "10 min", 3600.0: "1 h", 36000.0: "10 h",
+               86400.0: "1 d", 864000.0: "10 d", 8640000.0: "100 d"}  # fmt: skip
+
+
+def top_time_bars(
+    frame: pl.DataFrame, seconds: str, title: str, top_n: int = 10, **kw: object
+) -> alt.LayerChart:
+    """:func:`top_bars` of a time in seconds, on an axis in the units of its bar labels: the
+    largest bar's unit (days, hours, minutes, seconds), or, when the bars span more than 100x,
+    a log axis ticked 1 s, 1 min, 1 h, 1 d."""
+    values = frame[seconds].drop_nulls()
+    top = (as_float(values.max()) or 0.0) if values.len() else 0.0
+    low = (as_float(values.filter(values > 0).min()) or top) if values.len() else top
+    if top / max(low, 1e-9) > 100:
+        return top_bars(frame, seconds, title, "time behind", top_n, log_ticks=_TIME_TICKS, **kw)  # type: ignore[arg-type]
+    size, name = next(((f, n) for f, n in _TIME_UNITS if top >= 2 * f), (1.0, "seconds"))
+    scaled = frame.with_columns((pl.col(seconds) / size).alias(f"behind_{name}"))
+    return top_bars(scaled, f"behind_{name}", title, f"{name} behind", top_n, **kw)  # type: ignore[arg-type]
 
 
 def lag_over_time(
@@ -183,10 +266,11 @@ def lag_over_time(
 
 
 def _lag_axis(value: str, unit: str, top: float | None) -> alt.Y:
-    """A y axis; with ``top`` a symmetric-log scale ticked at 0 and powers of ten up to ``top``."""
+    """A y axis; with ``top`` a symmetric-log scale ticked at powers of ten up to ``top`` (zero
+    stays drawable at the bottom, but no "0" tick sits on a log axis)."""
     if top is None:
         return alt.Y(f"{value}:Q", title=unit)
-    ticks = [0.0, *(10.0**k for k in range(1, 13) if 10.0 ** (k - 1) <= max(float(top), 10.0))]
+    ticks = [1.0, *(10.0**k for k in range(1, 13) if 10.0 ** (k - 1) <= max(float(top), 10.0))]
     return alt.Y(
         f"{value}:Q",
         title=f"{unit} (log scale)",

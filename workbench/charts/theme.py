@@ -29,6 +29,8 @@ STATUS_COLORS: dict[str, str] = {
     "STOP": "#d55e00",
     "ERR": "#1a1a1a",
 }
+#: Shapes that tell the severe statuses apart without colour (charts draw them over the colour).
+STATUS_SHAPES: dict[str, str] = {"STALL": "triangle-up", "STOP": "square", "ERR": "cross"}
 #: A categorical palette for series (groups, topics) that avoids the status colours' meaning.
 SERIES_SCHEME: Final = "tableau10"
 
@@ -64,6 +66,11 @@ CONFIG: dict[str, Any] = {
 def status_scale() -> alt.Scale:
     """The status colour scale (every status, in severity order)."""
     return alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER])
+
+
+def status_shape_scale() -> alt.Scale:
+    """The shape of each severe status (:data:`STATUS_SHAPES`)."""
+    return alt.Scale(domain=list(STATUS_SHAPES), range=list(STATUS_SHAPES.values()))
 
 
 def finish(chart: ChartT, title: str, subtitle: str | None = None) -> ChartT:

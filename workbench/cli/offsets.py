@@ -106,17 +106,21 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
 
     Safe while collectors append and reports read; two compactions take turns.
     """
+    from workbench.cli.progress import progress
     from workbench.schema import DATASETS
     from workbench.store import Store
 
     store = Store(data_dir)
     before = None if all_days else dt.datetime.now(dt.UTC).date()
     total = 0
-    for dataset in sorted(DATASETS):
-        merged = store.compact(dataset, cluster=cluster, before=before)
-        total += len(merged)
-        if merged:
-            click.echo(f"{dataset}: {len(merged)} day(s) compacted")
+    with progress("compact", "datasets") as update:
+        for done, dataset in enumerate(sorted(DATASETS), 1):
+            update(done - 1, len(DATASETS), dataset)
+            merged = store.compact(dataset, cluster=cluster, before=before)
+            total += len(merged)
+            if merged:
+                click.echo(f"{dataset}: {len(merged)} day(s) compacted")
+            update(done, len(DATASETS), f"{total} day(s) compacted")
     click.echo(f"compacted {total} day partition(s) in {data_dir}")
 
 

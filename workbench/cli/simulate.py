@@ -54,11 +54,14 @@ def simulate_cmd(
     partition expansion, a never-committed partition): see data/README.md for the timetable.
     Refuses to touch a cluster that already has data unless --force.
     """
+    from workbench.cli.progress import progress
     from workbench.simulate import simulate
 
-    summary = simulate(
-        data_dir, cluster=cluster, days=days, interval=interval, scale=scale, seed=seed, end=end, force=force
-    )
+    with progress(f"simulate {cluster}", "day chunks") as update:
+        summary = simulate(
+            data_dir, cluster=cluster, days=days, interval=interval, scale=scale, seed=seed, end=end,
+            force=force, progress=update,
+        )  # fmt: skip
     click.echo(summary.line())
 
 

@@ -248,10 +248,28 @@ def _page(
         "generated_at": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "generated_iso": now.isoformat(),
         "window": info.get("window", ""),
-        "parameters": [(key, repr(value), key in passed) for key, value in effective.items()],
+        "parameters": [(key, shown_value(key, value), key in passed) for key, value in effective.items()],
         "notebook": str(spec.notebook),
         "version": workbench.__version__,
     }
+
+
+#: Parameters that hold a path: the header shows them relative, never the absolute local path.
+PATH_PARAMETERS = frozenset({"data_dir", "rules_file"})
+
+
+def shown_value(key: str, value: Any) -> str:
+    """A parameter as the page header shows it: ``not set`` for None, a path relative to the
+    working directory (else ``…/parent/name``), other values as Python literals."""
+    if value is None:
+        return "not set"
+    if key in PATH_PARAMETERS:
+        path = Path(str(value))
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(Path("…", *path.parts[-2:])) if path.is_absolute() else str(path)
+    return repr(value)
 
 
 def notebook_info(nb: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Deterministic synthetic benchmark runs (``workbench bench simulate``): the sample's sweep.
 
 Eight producer runs against a made-up 3-broker cluster, 100-byte records, topic ``bench``
-(12 partitions, replication 3), open loop at a target of 80,000 msg/s, 3 s warm-up + 30 s:
+(12 partitions, replication 3), open loop at a target of 80,000 msg/s, 3 s warm-up + 30 s.
 
 Details: docs/simulate.md (`workbench.simulate.bench`).
 """
@@ -130,8 +130,10 @@ def _intervals(sim: SimRun, run_id: str, cluster: str, rng: np.random.Generator)
             "errors": 0,
             "backlog": int(target * (sec + 1) - achieved * (sec + 1)) or int(rate * sim.median_ms / 1000),
         }
-        kinds = [("send_to_ack", ack), ("schedule_delay", delays), ("end_to_end", e2e)]
-        for kind, values in kinds[::2] if sim.unthrottled else kinds:  # no schedule when unthrottled
+        kinds = [("send_to_ack", ack), ("end_to_end", e2e)]
+        if not sim.unthrottled:  # open loop: each record's wait for its turn, and that wait + its ack
+            kinds += [("schedule_delay", delays), ("intended_to_ack", delays + ack)]
+        for kind, values in kinds:
             hist = hdr.from_values(values)
             key = (phase, kind)
             cumulative.setdefault(key, hdr.new_histogram()).add(hist)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,8 +76,10 @@ def simulate(
     seed: int = 0,
     end: dt.datetime | str | None = DEFAULT_END,
     force: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> SimulationSummary:
-    """Write a deterministic synthetic history of a Kafka cluster into a data directory.
+    """Write a deterministic synthetic history of a Kafka cluster into a data directory; returns a
+    :class:`SimulationSummary` (incidents and their times in ``summary.incidents``).
 
     Args:
         store_or_dir, cluster: a :class:`~workbench.store.Store` or data directory; the cluster name.
@@ -84,8 +87,7 @@ def simulate(
         interval: between snapshots (``"1m"``, ``"5m"``, seconds; default 1m full, 5m sample).
         scale: ``"full"`` (about 1,000 partitions, 40 groups) or ``"sample"`` (~90, 20).
         seed, force: same seed, window and scale give identical data; replace earlier data.
-
-    Returns a :class:`SimulationSummary` (incidents and their times in ``summary.incidents``).
+        progress: called after each written chunk with (chunks done, chunks, "N rows").
     """
     began = time.perf_counter()
     store = store_or_dir if isinstance(store_or_dir, Store) else Store(store_or_dir)
@@ -100,7 +102,7 @@ def simulate(
         )
     clear_cluster(store, cluster, force)
     chunks = day_chunks(clock, max(1, _MAX_CHUNK_ROWS // max(len(topo.gp_group), 1)))
-    rows, files = _write_chunks(store, cluster, topo, clock, timeline, seed, chunks)
+    rows, files = _write_chunks(store, cluster, topo, clock, timeline, seed, chunks, progress)
     config_rows, config_files = write_config_history(store, cluster, topo, timeline)
     rows, files = {**rows, **config_rows}, files + config_files
     return SimulationSummary(
@@ -127,6 +129,7 @@ def _write_chunks(
     timeline: Timeline,
     seed: int,
     chunks: list[tuple[int, int]],
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[dict[str, int], int]:
     """Generate the produce side, then commit and write chunk by chunk. Returns (rows, files)."""
     hist = produce(topo, clock, seed, chunks)
@@ -134,7 +137,7 @@ def _write_chunks(
     rows = dict.fromkeys(DATASETS, 0)
     files = 0
     last_commit: np.ndarray | None = None
-    for t0, t1 in chunks:
+    for done, (t0, t1) in enumerate(chunks, 1):
         committed = commit(topo, timeline, plan, hist, last_commit, t0, t1, seed)
         last_commit = committed[-1]
         chunk = Chunk(t0, t1, hist.leo[t0:t1], log_start(topo, clock, hist, t0, t1), committed)
@@ -146,6 +149,8 @@ def _write_chunks(
         for name, frame in frames.items():
             files += len(store.append(name, frame))
             rows[name] += frame.height
+        if progress is not None:
+            progress(done, len(chunks), f"{sum(rows.values()):,} rows")
     return rows, files
 
 

@@ -65,8 +65,8 @@ TOPIC_FORMATS = {
     "capacity MB/s": ",.2f",
     "util %": ",.0f",
     "days to full": ",.0f",
-    "partitions now": ",",
-    "partitions at horizon": ",",
+    "partitions needed now": ",",
+    "partitions needed at horizon": ",",
 }
 
 
@@ -86,21 +86,21 @@ def topic_display(topics: pl.DataFrame) -> pl.DataFrame:
         (pl.col("utilization") * 100).alias("util %"),
         "status",
         pl.col("days_until_full").alias("days to full"),
-        pl.col("partitions_now").alias("partitions now"),
-        pl.col("partitions_at_horizon").alias("partitions at horizon"),
+        pl.col("partitions_now").alias("partitions needed now"),
+        pl.col("partitions_at_horizon").alias("partitions needed at horizon"),
     )
 
 
 def broker_display(brokers: pl.DataFrame) -> pl.DataFrame:
-    """The per-broker table: GB (10⁹ bytes) and MB/s."""
+    """The per-broker table: bytes (shown in IEC units by the report's tables) and MB/s."""
     return brokers.select(
         "broker",
         "replicas",
         "leaders",
-        (pl.col("used_bytes") / sz.GB).alias("GB used"),
-        (pl.col("retention_bytes") / sz.GB).alias("GB retention now"),
-        (pl.col("retention_bytes_horizon") / sz.GB).alias("GB retention at horizon"),
-        (pl.col("disk_needed") / sz.GB).alias("GB to provision"),
+        pl.col("used_bytes"),
+        pl.col("retention_bytes").alias("retention_now_bytes"),
+        pl.col("retention_bytes_horizon").alias("retention_at_horizon_bytes"),
+        pl.col("disk_needed").alias("to_provision_bytes"),
         (pl.col("nw_in") / sz.MB).alias("NW in MB/s"),
         (pl.col("nw_out") / sz.MB).alias("NW out MB/s"),
         pl.col("days_until_fill").alias("days to fill target"),
@@ -211,9 +211,20 @@ def cruise_control_json(
         last = inputs.log_dirs.filter(pl.col("ts") == inputs.log_dirs["ts"].max())
         for broker, frame in last.group_by("broker"):
             dirs[int(broker[0])] = sorted(frame["log_dir"].unique().to_list())
-    nic_doc = f"NIC {nic / sz.MB:g} MB/s ({params.nic_basis}) per broker"
-    doc = f"disk {disk / sz.GB:g} GB ({params.disk_basis}), {nic_doc}"
-    return sz.cruise_control_capacity(inputs.brokers, dirs, disk, nic, nic, doc=doc)
+    doc = (
+        f"disk {disk / sz.GB:g} GB ({params.disk_basis}), "
+        f"NIC {nic / sz.MB:g} MB/s ({params.nic_basis}) per broker"
+    )
+    measured = sz.measured_disks(inputs.volumes) if params.disk_basis == "measured" else {}
+    return sz.cruise_control_capacity(
+        inputs.brokers,
+        dirs,
+        disk,
+        nic,
+        nic,
+        doc=doc,
+        measured=measured,
+    )
 
 
 def cruise_control_or_missing(
@@ -229,10 +240,6 @@ def cruise_control_or_missing(
 BROKER_FORMATS = {
     c: ",.0f"
     for c in (
-        "GB used",
-        "GB retention now",
-        "GB retention at horizon",
-        "GB to provision",
         "NW in MB/s",
         "NW out MB/s",
         "days to fill target",

@@ -364,10 +364,15 @@ def status_frame(analysis: LagAnalysis) -> pl.DataFrame:
 
 
 def current_lag(incidents: pl.DataFrame) -> pl.DataFrame:
-    """Per group now: ``group``, ``status``, ``lag`` (messages), ``time_lag_min`` (minutes), and
+    """Per group now: ``group``, ``status``, ``lag`` (messages), ``time_lag_min`` (minutes),
+    ``time_lag_s``, and
     the same two as words (``lag_text``, ``time_lag_text``) for bar labels."""
     frame = incidents.select(
-        "group", "status", lag=pl.col("totallag"), time_lag_min=pl.col("max_time_lag_s") / 60.0
+        "group",
+        "status",
+        lag=pl.col("totallag"),
+        time_lag_min=pl.col("max_time_lag_s") / 60.0,
+        time_lag_s=pl.col("max_time_lag_s"),
     )
     return frame.with_columns(
         lag_text=pl.Series([units.count(v) for v in frame["lag"].to_list()], dtype=pl.String),
