@@ -104,9 +104,11 @@ def collect_offsets(
 def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     """Optimize every dataset's table: merge each day's small files, checkpoint, vacuum.
 
-    Safe while collectors append and reports read; two compactions take turns.
+    Safe while collectors append and reports read; two compactions take turns. Then rolls up
+    closed days not rolled up yet (offsets per 5 minutes and per hour: `workbench rollup`).
     """
     from workbench.cli.progress import progress
+    from workbench.frames.rollups import RAW, closed_days_to_roll_up, write_rollups
     from workbench.schema import DATASETS
     from workbench.store import Store
 
@@ -122,6 +124,11 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
                 click.echo(f"{dataset}: {len(merged)} day(s) compacted")
             update(done, len(DATASETS), f"{total} day(s) compacted")
     click.echo(f"compacted {total} day partition(s) in {data_dir}")
+    names = [cluster] if cluster else sorted({c for ds in RAW for c in store.clusters(ds)})
+    for name in names:
+        days = closed_days_to_roll_up(store, name, before)
+        if days:
+            click.echo(f"{name}: {write_rollups(store, name, days).line()}")
 
 
 @click.command("lag")

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from workbench.errors import ConfigError
+from workbench.schema import ROLLUPS
 from workbench.simulate.configs import CONFIG_DATASETS, write_config_history
 from workbench.simulate.consumers import commit, plan_groups
 from workbench.simulate.incidents import Incident, Timeline
@@ -35,6 +36,7 @@ DEFAULT_END = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 #: Snapshot interval per scale when none is given.
 DEFAULT_INTERVAL = {"full": "1m", "sample": "5m"}
 DATASETS = ("offsets", "partition_offsets", "collections")
+ROLLUP_DATASETS = tuple(f"{ds}_{r}" for ds in DATASETS[:2] for r in ROLLUPS)
 _MAX_CHUNK_ROWS = 6_000_000
 _MAX_CELLS = 400_000_000  # snapshots × partitions held in memory as log-end history
 
@@ -77,15 +79,17 @@ def simulate(
     end: dt.datetime | str | None = DEFAULT_END,
     force: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    partitions: int | None = None,
+    groups: int | None = None,
 ) -> SimulationSummary:
     """Write a deterministic synthetic history of a Kafka cluster into a data directory; returns a
-    :class:`SimulationSummary` (incidents and their times in ``summary.incidents``).
+    :class:`SimulationSummary` (incidents and their times in ``summary.incidents``). Arguments:
 
-    Args:
         store_or_dir, cluster: a :class:`~workbench.store.Store` or data directory; the cluster name.
         days, end: the window ``[end - days, end)``; ``end`` a UTC datetime, ISO text or ``"now"``.
         interval: between snapshots (``"1m"``, ``"5m"``, seconds; default 1m full, 5m sample).
-        scale: ``"full"`` (about 1,000 partitions, 40 groups) or ``"sample"`` (~90, 20).
+        scale, partitions, groups: ``"full"`` (~1,000 partitions, 40 groups) or ``"sample"`` (~90, 20);
+            resized to about ``partitions`` and exactly ``groups`` (``topology.resized``).
         seed, force: same seed, window and scale give identical data; replace earlier data.
         progress: called after each written chunk with (chunks done, chunks, "N rows").
     """
@@ -94,7 +98,7 @@ def simulate(
     if scale not in DEFAULT_INTERVAL:
         raise ConfigError(f"unknown scale {scale!r}: use one of {', '.join(DEFAULT_INTERVAL)}")
     clock, timeline = make_window(days, interval or DEFAULT_INTERVAL[scale], end)
-    topo = build_topology(scale, seed, timeline.growth)
+    topo = build_topology(scale, seed, timeline.growth, partitions, groups)
     if clock.n_steps * topo.n_partitions > _MAX_CELLS:
         raise ConfigError(
             f"window too large ({clock.n_steps:,} snapshots × {topo.n_partitions} partitions): "
@@ -222,5 +226,5 @@ def clear_cluster(store: Store, cluster: str, force: bool) -> None:
                     f"cluster {cluster!r} in {store.root} holds {ds} from {', '.join(map(str, others))}, "
                     "not only simulated data: --force replaces simulated data only; choose another --cluster"
                 )
-    for ds in present:
+    for ds in (*present, *ROLLUP_DATASETS):  # rollups are derived from the data just deleted
         store.delete_cluster(ds, cluster)

@@ -39,6 +39,7 @@ def capacity_inputs(frames: CapacityFrames) -> cap.CapacityInputs:
         frames.newest["topic_partitions"],
         brokers,
         frames.volumes,
+        frames.size_marks,
     )
 
 
