@@ -301,6 +301,7 @@ def _write_store(root: Path, days: float = 2, step_s: int = 300, dirs_every_s: i
         store.append(name, conform(pl.DataFrame(rows).with_columns(source=pl.lit("test")), name))
 
 
+@pytest.mark.slow  # renders a report (papermill): 19 s of CPU
 def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None:
     _write_store(tmp_path / "data")
     args = [
