@@ -39,6 +39,7 @@ KAFKA_LOCAL = ROOT / "scripts" / "kafka-local"
 CGC = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"
 CACHE = Path("~/.cache/workbench/bench-collector")
 BROKER_HEAP = "-Xmx1g -Xms256m"  # 100k groups' offsets live in the group coordinator's heap
+START_TIMEOUT_S = 900  # a restart reads every group's offsets back before it answers
 TOPICS, PARTITIONS = 100, 10
 
 
@@ -226,14 +227,16 @@ def cached_broker(state: str, rows: int) -> tuple[str, float | None]:
     if done.get("groups") == groups:
         status = subprocess.run([str(KAFKA_LOCAL), "status", "--dir", str(d)], capture_output=True, text=True)
         if status.returncode != 0:
-            _kafka_local("start-broker", "1", "--dir", str(d))
+            _kafka_local("start-broker", "1", "--dir", str(d), "--timeout", str(START_TIMEOUT_S))
         bootstrap = (d / "bootstrap").read_text().strip()
         wait_for_groups(bootstrap, groups)
         print(f"{rows:,} rows: cached broker in {d} ({groups:,} groups)", flush=True)
         return bootstrap, None
     subprocess.run([str(KAFKA_LOCAL), "stop", "--dir", str(d)], capture_output=True)
     marker.unlink(missing_ok=True)
-    bootstrap = _kafka_local("start", "--dir", str(d)).strip().splitlines()[-1]
+    bootstrap = (
+        _kafka_local("start", "--dir", str(d), "--timeout", str(START_TIMEOUT_S)).strip().splitlines()[-1]
+    )
     make_topics(bootstrap, "bc")
     setup_s = make_groups(bootstrap, 0, groups, "bc")
     marker.write_text(json.dumps({"groups": groups, "setup_s": round(setup_s, 1)}) + "\n")
@@ -252,14 +255,15 @@ def _kafka_local(*args: str) -> str:
 def wait_for_groups(bootstrap: str, groups: int, deadline_s: float = 600.0) -> None:
     """Until a restarted broker has loaded its groups (ListGroups sees all of them)."""
     from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     t0, seen = time.monotonic(), 0
     try:
         while time.monotonic() - t0 < deadline_s:
             try:
-                seen = len(admin.list_consumer_groups())
-            except Exception:
+                seen = len(admin.list_groups())
+            except KafkaError:  # CoordinatorLoadInProgress while the broker reads __consumer_offsets
                 seen = 0
             if seen >= groups:
                 return

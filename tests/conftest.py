@@ -37,7 +37,7 @@ from parts_fixtures import (  # noqa: F401  (fixtures: real servers, docs/parts.
 def pytest_collection_modifyitems(config, items):
     for item in items:
         names = getattr(item, "fixturenames", ())
-        if "kafka" in names:
+        if "kafka" in names or "kafka3" in names:  # `-m "not kafka"` leaves out every broker test
             item.add_marker(pytest.mark.kafka)
         if "kafka3" in names:
             item.add_marker(pytest.mark.kafka3)

@@ -301,6 +301,7 @@ def _write_store(root: Path, days: float = 2, step_s: int = 300, dirs_every_s: i
         store.append(name, conform(pl.DataFrame(rows).with_columns(source=pl.lit("test")), name))
 
 
+@pytest.mark.slow  # renders a report (papermill): 19 s of CPU
 def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None:
     _write_store(tmp_path / "data")
     args = [
@@ -334,6 +335,7 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
     assert "falls 50% short" in html  # the group reads half of what the topic produces
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_report_renders_on_the_sample(tmp_path: Path) -> None:
     """No disk or NIC given: no disk verdict, no capacity.json, and every figure states its basis."""
     result = CliRunner().invoke(

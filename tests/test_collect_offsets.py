@@ -212,6 +212,11 @@ def test_cli_collects_a_history_then_lag_and_compact_read_it(scenario, tmp_path:
     assert len(lines) == 3 and all("3 groups, 5 group partitions" in line for line in lines)
     history = load_offsets(data, cluster="it", since=None)
     assert history["ts"].n_unique() == 3 and history.height == 15
+    # each snapshot's duration is stored; every one over half the 0.2 s interval printed a warning
+    runs = Store(data).scan("collections", cluster="it").collect()
+    assert runs.height == 3 and runs["duration_ms"].min() > 0
+    slow = runs.filter(pl.col("duration_ms") > 100).height
+    assert out.stderr.count("over half the 0.2s interval") == slow, out.stderr
     assert load_partition_offsets(data, since=None).filter(pl.col("topic") == scenario.t_idle).height == 6
     lag = subprocess.run(
         [*WORKBENCH, "lag", "--data-dir", str(data), "--json", "--fail-on", "critical"],

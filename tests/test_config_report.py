@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from workbench.cli import main
@@ -34,6 +35,7 @@ def test_validate_at_the_outage_finds_under_replicated_partitions() -> None:
     assert {"replication.under-replicated", "replication.offline", "cluster.broker-count"} <= rules
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_report_renders_on_the_sample(tmp_path: Path) -> None:
     args = ["report", "config-health", "--data-dir", str(SAMPLE), "--out", str(tmp_path)]
     result = CliRunner().invoke(main, args)

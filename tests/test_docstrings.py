@@ -77,3 +77,19 @@ def test_every_public_name_has_a_docstring(package: str) -> None:
         and not _documented(obj)
     ]
     assert missing == [], f"add docstrings to: {', '.join(missing)}"
+
+
+def test_docstrings_are_ten_lines_or_fewer() -> None:
+    # long rationale belongs in docs/ (the docstring points there)
+    import ast
+    from pathlib import Path
+
+    root = Path(workbench.__file__).parent
+    long = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                doc = ast.get_docstring(node, clean=False)
+                if doc and len(doc.strip().splitlines()) > 10:
+                    long.append(f"{path.relative_to(root)}:{getattr(node, 'name', '<module>')}")
+    assert not long, long

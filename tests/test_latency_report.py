@@ -46,6 +46,7 @@ def test_bad_parameters(params: dict, message: str) -> None:
             load_runs(SAMPLE, run_ids=params.get("run_ids"), latency=params.get("latency", "send_to_ack"))
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_report_renders_on_sample(tmp_path: Path) -> None:
     rendered = render("latency-percentiles", {"data_dir": str(SAMPLE)}, out_dir=str(tmp_path))
     page = rendered.html.read_text()

@@ -64,6 +64,7 @@ def test_parameters_cell_is_plain(path: Path) -> None:
         assert name in inspected and inspected[name].help.strip(), f"no meaning after the kind: {line!r}"
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_papermill_command_line(sample_dir: Path, tmp_path: Path) -> None:
     """``papermill notebooks/lag_trend.ipynb out.ipynb -p since 3d`` from the repo root."""
     out = tmp_path / "out.ipynb"
@@ -93,6 +94,7 @@ def test_papermill_command_line(sample_dir: Path, tmp_path: Path) -> None:
     assert charts >= 6
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 @pytest.mark.skipif(not (SHIPPED_SAMPLE / "offsets").is_dir(), reason="needs the shipped data/sample")
 def test_nbval_lax_on_source_notebooks(tmp_path: Path) -> None:
     """What CI runs: ``pytest --nbval-lax notebooks/`` (default parameters, data/sample)."""

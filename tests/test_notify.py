@@ -178,6 +178,7 @@ def test_at_or_above(level: str, kept: list[str] | None) -> None:
     assert chosen == (kept if kept is not None else ["c", "w", "i", "o", "odd"])
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_render_writes_findings_file(tmp_path: Path) -> None:
     rendered = render("findings", {}, out_dir=tmp_path, catalog=CATALOG)
     doc = json.loads(rendered.findings_file.read_text())  # type: ignore[union-attr]
@@ -197,6 +198,7 @@ def test_bad_notify_url_fails_before_rendering(tmp_path: Path) -> None:
 # -- real receivers --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_alertmanager_receives_findings(quiet_alertmanager: str, tmp_path: Path) -> None:
     rendered = render("findings", {}, out_dir=tmp_path, catalog=CATALOG)
     chosen = at_or_above(rendered.findings, "warning")
@@ -209,6 +211,7 @@ def test_alertmanager_receives_findings(quiet_alertmanager: str, tmp_path: Path)
     assert {a["annotations"]["summary"] for a in alerts} >= {"group <b>evil</b> is 3 h behind"}
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_mail_carries_findings_and_report(mailbox_server: tuple[int, _Mailbox], tmp_path: Path) -> None:
     port, mailbox = mailbox_server
     rendered = render("findings", {}, out_dir=tmp_path, catalog=CATALOG)
@@ -222,6 +225,7 @@ def test_mail_carries_findings_and_report(mailbox_server: tuple[int, _Mailbox], 
     assert parts[rendered.html.name].get_payload(decode=True) == rendered.html.read_bytes()
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_webhook_gets_slack_text(webhook: tuple[str, list[dict[str, Any]]], tmp_path: Path) -> None:
     url, bodies = webhook
     rendered = render("findings", {}, out_dir=tmp_path, catalog=CATALOG)

@@ -72,6 +72,7 @@ def test_pieces_cover_the_history_once_and_keep_topic_readers_together() -> None
     assert all(p.equals(p.sort(keys)) for p in pieces)  # the analysis's order
 
 
+@pytest.mark.slow  # 12 s of CPU
 @needs_sample
 def test_analysis_in_pieces_equals_the_whole_analysis() -> None:
     whole = analyze_lag(load_offsets(SAMPLE, since=None))

@@ -210,6 +210,7 @@ def test_unknown_report() -> None:
 # -- rendering the tiny notebook -----------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_render_is_quiet(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     """The kernel talks IPC, so ipykernel prints no "running over TCP without encryption" warning."""
     render("tiny", {"rows": "2"}, out_dir=tmp_path, catalog=TINY_CATALOG)
@@ -225,6 +226,7 @@ def test_kernel_config_uses_ipc() -> None:
         assert kernel_config().KernelManager.transport == "ipc"
 
 
+@pytest.mark.slow  # starts two Jupyter kernels
 @pytest.mark.skipif(sys.platform.startswith("win"), reason="no IPC transport on Windows")
 def test_two_kernels_started_at_once_in_one_directory_do_not_share_sockets(tmp_path, monkeypatch) -> None:
     """Two renders started together in one working directory each talk to their own kernel
@@ -254,6 +256,7 @@ def test_two_kernels_started_at_once_in_one_directory_do_not_share_sockets(tmp_p
     assert not a.exists() and not b.exists()
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_render_tiny(tmp_path: Path) -> None:
     rendered = render("tiny", {"rows": "4", "label": EVIL[0]}, out_dir=tmp_path, catalog=TINY_CATALOG)
     assert re.fullmatch(r"\d{8}T\d{6}Z\.html", rendered.html.name)
@@ -280,6 +283,7 @@ def test_two_renders_in_one_second_do_not_collide(tmp_path: Path) -> None:
     assert _free_stamp(tmp_path, now) == "20240501T120000Z-3"
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_svg_static_has_no_script(tmp_path: Path) -> None:
     rendered = render("tiny", {}, out_dir=tmp_path, fmt="svg-static", catalog=TINY_CATALOG)
     html = rendered.html.read_text(encoding="utf-8")
@@ -287,6 +291,7 @@ def test_svg_static_has_no_script(tmp_path: Path) -> None:
     assert len(re.findall(r'<img [^>]*src="data:image/svg\+xml', html)) == 2
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_failing_cell_keeps_notebook_and_names_the_cell(tmp_path: Path) -> None:
     with pytest.raises(ReportError) as info:
         render("tiny", {"fail": "yes", "rows": "7"}, out_dir=tmp_path, catalog=TINY_CATALOG)
@@ -351,6 +356,7 @@ def test_index_lists_reports_newest_first_and_escapes(tmp_path: Path) -> None:
     assert re.search(r"3 critical</span>, <span[^>]*>2 warning</span>, <span[^>]*>1 ok", html)
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_lag_trend_escapes_cluster_text(evil_dir: Path, tmp_path: Path) -> None:
     rendered = render("lag-trend", {"data_dir": str(evil_dir), "since": "None"}, out_dir=tmp_path)
     html = rendered.html.read_text(encoding="utf-8")
@@ -370,6 +376,7 @@ def test_lag_trend_escapes_cluster_text(evil_dir: Path, tmp_path: Path) -> None:
 # -- the lag-trend report on the sample ----------------------------------------------------------
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_lag_trend_default(lag_report: Path) -> None:
     html = lag_report.read_text(encoding="utf-8")
     assert "<script src=" not in html and 'src="http' not in html
@@ -381,6 +388,7 @@ def test_lag_trend_default(lag_report: Path) -> None:
     assert f"lag-trend/{lag_report.name}" in index
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_lag_trend_with_filters(sample_dir: Path, tmp_path: Path) -> None:
     params = {
         "data_dir": str(sample_dir),
@@ -395,6 +403,7 @@ def test_lag_trend_with_filters(sample_dir: Path, tmp_path: Path) -> None:
     assert meta["passed"]["top_n"] == 3 and meta["passed"]["since"] == "2d"
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_lag_trend_bad_value_fails_a_cell(sample_dir: Path, tmp_path: Path) -> None:
     """A value that passes its kind's check but not the data (an unknown cluster) fails in a cell."""
     with pytest.raises(ReportError, match=r"failed in cell \d+, line \d+ \(`.+`\): \w+Error: .*nope") as info:
@@ -403,6 +412,7 @@ def test_lag_trend_bad_value_fails_a_cell(sample_dir: Path, tmp_path: Path) -> N
     assert "failed notebook kept at" in str(info.value)
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install chromium)")
 def test_lag_trend_draws_every_chart_offline(lag_report: Path, tmp_path: Path) -> None:
     html = lag_report.read_text(encoding="utf-8")
@@ -509,6 +519,7 @@ def test_every_catalog_parameter_is_declared_with_a_meaning() -> None:
             ), (spec.name, param)
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_cli_demo(sample_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--data-dir", str(sample_dir)])
     assert result.exit_code == 0, result.output

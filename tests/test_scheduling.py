@@ -179,6 +179,7 @@ def test_cron_field_checker(field: str, index: int, valid: bool) -> None:
     assert _valid_field(field, *_FIELD_RANGES[index]) is valid
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_crontab_entries_are_valid_and_run_real_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     for line in CRONTAB.read_text().splitlines():
         if re.match(r"^WORKBENCH_\w+=", line):
@@ -257,6 +258,7 @@ def test_airflow_dag_shape() -> None:
     assert not any(m and m.startswith("workbench") for m in imports)  # the DAG only shells out
 
 
+@pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 def test_airflow_papermill_task_matches_the_notebook() -> None:
     call = _calls(_dag_tree(), "PapermillOperator")[0]
     input_nb = ast.unparse(_kw(call, "input_nb"))

@@ -3,20 +3,7 @@
 Kafka's own CLI tools take ``--command-config client.properties`` with Java client keys. The
 workbench reads the same file and maps it to librdkafka's keys:
 
-* the file is read as Java's ``Properties.load`` reads it (``javaproperties``: every separator,
-  escape and continuation rule), from UTF-8;
-* ``sasl.jaas.config`` (PlainLoginModule / ScramLoginModule ``username=... password=...``,
-  read as Kafka's JaasConfig reads it: :mod:`workbench.jaas`) becomes ``sasl.username`` /
-  ``sasl.password``; OAuthBearerLoginModule ``clientId``/``clientSecret``/``scope`` become
-  librdkafka's OIDC keys;
-* ``ssl.truststore.location`` (JKS/PKCS12 trust stores) is refused with the fix to use
-  ``ssl.ca.location`` (PEM) instead; ``ssl.endpoint.identification.algorithm=`` (empty, Java's
-  "disable") becomes ``none``;
-* ``${env:NAME}`` or ``${NAME}`` anywhere in a value is replaced by that environment variable,
-  and ``${file:/path}`` by the file's contents, so secrets need not sit in the file.
-
-Secrets are held in :class:`ClientSettings` but never printed. :func:`mask_props` and
-:func:`mask_text` (both deciding by :func:`is_secret`) are the one masking path of the workbench.
+Details: docs/connecting.md (`workbench.config`).
 """
 
 from __future__ import annotations

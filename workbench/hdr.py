@@ -6,10 +6,7 @@ tracking **microseconds** from 1 µs to 1 hour with 3 significant digits (values
 ``Histogram.encodeIntoCompressedByteBuffer`` and ``.hlog`` files use. Histograms are merged by
 adding counts, never by averaging percentiles.
 
-This module sits beside :mod:`workbench.schema` (not in a pipeline stage) because the
-encoding is part of the record contract: ``collect``, ``importers`` and ``analyze`` all use it.
-Percentiles follow HdrHistogram's value-at-percentile definition, stated in full in
-:mod:`workbench.analyze.latency.percentiles`.
+Details: docs/latency.md (`workbench.hdr`).
 """
 
 from __future__ import annotations

@@ -5,14 +5,7 @@
 waits for an ack, so a stall shows up as schedule delay and in the latency measured from the
 intended time (no coordinated omission). The latencies (see ``docs/benchmark-floor.md``):
 
-* ``send_to_ack``: produce() -> delivery report (``Message.latency()``, evaluated inside poll());
-* ``schedule_delay`` and ``intended_to_ack`` (open loop only): intended time -> produce(), and
-  intended time -> delivery report of the same record (its delay plus its send-to-ack);
-* ``end_to_end`` / ``intended_end_to_end`` (``e2e``): produce() / intended time -> consumed.
-
-Payloads are pre-generated; a full local queue (``BufferError``) is counted and the record
-retried after ``poll``. Samples go to the :class:`Recorder`'s buffers (an append per sample);
-histograms are built off the send path.
+Details: docs/benchmarks.md (`workbench.collect.bench_loop`).
 """
 
 from __future__ import annotations

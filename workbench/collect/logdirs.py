@@ -1,17 +1,6 @@
 """The seam around kafka-python for the one request confluent-kafka lacks: DescribeLogDirs.
 
-librdkafka has no DescribeLogDirs API (confluentinc/librdkafka#5192, PR #5333 unmerged), so
-per-replica sizes come from kafka-python 3.x, whose ``KafkaAdminClient.describe_log_dirs(
-topic_partitions=None, brokers=None)`` asks each broker in turn and returns
-``[{"broker": id, "log_dirs": [{"error_code", "log_dir", "total_bytes", "usable_bytes", "topics":
-[{"name", "partitions": [{"partition_index", "partition_size", "offset_lag", "is_future_key"}]}]}]}]``
-(it negotiates DescribeLogDirs v4+ with Kafka 3.3+, so the volume sizes of KIP-827 are there; -1
-from older brokers).
-
-Only this module imports kafka-python. The same :class:`~workbench.config.ClientSettings` are
-mapped to kafka-python's keyword names; its errors become the workbench's own. kafka-python logs
-its whole configuration (passwords included) at DEBUG when a client starts, so its loggers are
-kept at WARNING or quieter.
+Details: docs/collector.md (`workbench.collect.logdirs`).
 """
 
 from __future__ import annotations

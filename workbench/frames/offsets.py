@@ -31,15 +31,14 @@ Filter = str | Sequence[str] | None
 
 
 def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
-    """Add the lag columns to an offsets frame.
+    """Add the lag columns to an offsets frame:
 
     * ``lag``: ``max(0, log_end - max(committed, log_start))``: what the group still has to
       read. Null where the group never committed or the log end is unknown (never 0).
     * ``lag_raw``: ``log_end - committed``, unclamped, as ``kafka-consumer-groups`` prints it.
     * ``retention_gap``: True where ``committed < log_start``: retention deleted messages the
       group never read (``lag`` then counts only what is still on disk).
-    * ``lost_messages``: ``log_start - committed`` where that is positive, else 0 (null
-      without a commit).
+    * ``lost_messages``: ``log_start - committed`` where positive, else 0 (null without a commit).
     * ``ahead_of_log_end``: True where ``committed > log_end`` (topic recreated or truncated):
       the consumer will be reset by ``auto.offset.reset``; ``never_committed``: no commit.
     """

@@ -5,14 +5,7 @@ Each importer parses one foreign format completely, in memory, and returns an
 skipped. Nothing here touches the data directory; the CLI appends the frames to the store only
 after every input parsed, so a bad file writes nothing.
 
-* :func:`parse_consumer_groups` / :func:`read_consumer_groups`: ``kafka-consumer-groups.sh
-  --describe`` text (Kafka 3.x and 4.x layouts, ``--all-groups``, ``--verbose``).
-* :func:`parse_burrow` / :func:`read_burrow`: Burrow ``/v3/kafka/<cluster>/consumer/<group>/lag``
-  (or ``/status``) JSON: one object, an array of them, or JSON lines.
-
-An input is a path (:class:`os.PathLike`, or a ``str`` naming one), text (a ``str`` that
-contains a newline, as tool output does, or starts with ``{`` or ``[``), or an
-:class:`InputText` naming where the text came from.
+Details: docs/importers.md (`workbench.importers`).
 """
 
 from __future__ import annotations

@@ -1,36 +1,6 @@
 """Burrow consumer-group JSON -> the ``offsets`` dataset.
 
-Reads the responses of Burrow's ``GET /v3/kafka/<cluster>/consumer/<group>/lag`` (every
-partition) and ``.../status`` (only partitions that are not OK, so a partial picture: the import
-says so when ``request.url`` shows it). A file may hold one response, a JSON array of them, or
-several concatenated (JSON lines, or ``curl`` output appended one after another); a bare
-``status`` object (``jq .status``) is accepted too. Responses with ``"error": true`` (Burrow's
-404 for an unknown or expired group) and groups whose status is ``NOTFOUND`` are skipped with a
-note. Unknown keys are ignored.
-
-One row per partition:
-
-* ``committed_offset`` = ``end.offset``, the newest commit Burrow holds (null when ``end`` is
-  null: the group never committed that partition);
-* ``log_end_offset`` = ``end.offset + current_lag``. Burrow computes ``current_lag`` when it
-  answers, as its latest log-end reading minus the last commit, **floored at 0**, so this is
-  the log end Burrow last read, except that a commit ahead of that reading (snapshot skew)
-  yields the commit itself rather than the smaller log end;
-* ``log_start_offset`` and ``member_id`` are null (Burrow reports neither); ``owner`` ->
-  ``host``, ``client_id`` -> ``client_id`` (empty -> null);
-* ``cluster`` = ``status.cluster`` unless ``cluster`` is given;
-* ``group_state`` = ``Stable`` when some partition has an owner (Burrow saw members in the
-  group's metadata), else ``Unknown``: Burrow clears owners when a group empties, but it cannot
-  decode every metadata version (nor KIP-848 groups), so no owner does not prove ``Empty``.
-  Burrow's own verdict (OK/WARN/ERR) is not a Kafka group state and is not stored; the
-  workbench evaluates lag itself.
-
-**Snapshot time.** ``current_lag`` and the log end are as of the moment Burrow answered, and a
-response does not record that moment. The rows are stamped ``at`` if given, else the file's
-mtime (when ``curl`` saved it), else now (stdin). ``end.timestamp`` is *not* used: it is when the
-consumer last committed, which for a stopped consumer can be hours before the log end Burrow
-reports, and pairing that old time with today's log end would invent lag history. A note warns
-when the chosen time is earlier than the newest commit in the response.
+Details: docs/importers.md (`workbench.importers.burrow`).
 """
 
 from __future__ import annotations

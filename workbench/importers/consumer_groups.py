@@ -4,25 +4,7 @@ Handles what ``ConsumerGroupCommand`` prints for ``--describe [--offsets]`` with
 (repeatable) or ``--all-groups``, Kafka 3.x (Scala) and 4.x (Java) alike, with or without
 ``--verbose`` (adds ``LEADER-EPOCH``):
 
-* one table per group: a header line (``GROUP TOPIC PARTITION [LEADER-EPOCH] CURRENT-OFFSET
-  LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID``) preceded by a blank line, then one row per
-  partition. Columns are read by the header's names, split on whitespace; ``-`` is a missing
-  value; CLIENT-ID is last and may be empty. A group id containing spaces is recovered from the
-  header's column positions;
-* the state messages, on stderr (capture it with ``2>&1``; the messages name their group, so
-  their position does not matter): ``Consumer group 'G' has no active members.`` -> ``Empty``,
-  ``Warning: Consumer group 'G' is rebalancing.`` -> ``PreparingRebalance`` (the tool prints it
-  for every rebalancing state), ``Error: [The] consumer group 'G' does not exist.`` (Kafka 3.x)
-  -> the group is skipped with a note. Without a message a group is ``Stable`` when a row names
-  a member, else ``Unknown``;
-* a failed run, ``Error: Executing consumer group command failed due to ...`` plus a stack
-  trace, is refused (exit code 0 nonetheless). Kafka 4.x fails the whole run this way when any
-  ``--group`` does not exist (``GroupIdNotFoundException``), so no group's offsets are printed.
-
-The tool does not print log-start offsets, so ``log_start_offset`` is null. ``CURRENT-OFFSET
--`` (no commit) is a null ``committed_offset``, never 0. A member row without a partition (old
-versions print members with empty assignments as ``- -``) adds no row but shows the group has
-members. ``--members`` and ``--state`` output are refused: they hold no offsets.
+Details: docs/importers.md (`workbench.importers.consumer_groups`).
 """
 
 from __future__ import annotations

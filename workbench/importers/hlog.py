@@ -2,17 +2,7 @@
 
 The format (HdrHistogram ``HistogramLogWriter``; jHiccup, OMB forks, wrk2, ``hdrh.log``)::
 
-    #[Histogram log format version 1.3]
-    #[StartTime: 1441812123.123 (seconds since epoch), Wed Sep 09 ...]
-    "StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"
-    0.127,1.007,2.769,HISTFAAAAEV42pNpmSz...
-    Tag=A,1.134,0.999,0.442,HISTFAAAAEF42pNpmSz...
-
-Timestamps are seconds, relative to ``StartTime`` (or ``BaseTime``) when one is given and
-smaller than a year; absolute otherwise. The log does not say what unit its values are in, so
-the caller must (``unit``: ``ns``, ``us`` or ``ms``); each source bucket is moved whole to the
-workbench's µs histograms (:func:`workbench.hdr.scaled`: bucketed once, not twice). Each tag
-becomes its own run. Every recorded value is one record.
+Details: docs/importers.md (`workbench.importers.hlog`).
 """
 
 from __future__ import annotations

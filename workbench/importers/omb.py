@@ -7,10 +7,7 @@ OMB samples every 10 s; each array is one value per sample. Rates (``publishRate
 * ``publishLatency*`` and ``endToEndLatency*``: **milliseconds** -> ``send_to_ack`` / ``end_to_end``;
 * ``publishDelayLatency*``: **microseconds** (intended -> actual send) -> ``schedule_delay`` (ms).
 
-The ``aggregated*`` fields become the cumulative (summary) rows. Unknown fields are ignored and
-missing ones become nulls (old results lack ``publishDelay*``; some add ``*99999pct``). OMB
-results carry no start time: the file name's ``yyyy-MM-dd-HH-mm-ss`` stamp when present, else
-``at`` (default: the file's mtime) minus the run's length.
+Details: docs/importers.md (`workbench.importers.omb`).
 """
 
 from __future__ import annotations

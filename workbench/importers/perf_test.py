@@ -1,21 +1,6 @@
 """Kafka's own perf tools -> ``bench_runs`` / ``bench_intervals``.
 
-* :func:`read_producer_perf` -- ``kafka-producer-perf-test`` (ProducerPerformance) stdout:
-  window lines ``N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency.``
-  and summary lines ``... A ms avg latency, X ms max latency, P ms 50th, ... 99.9th.``, the rate
-  with one decimal (Kafka >= 3.9) or six (older, and 4.x with warm-up), optional ``ms`` before
-  ``max latency`` (very old), and the warm-up variant: ``Warmup first N records...``, ``In
-  steady state.``, and a second ``N steady state records sent`` summary. Latency is ms
-  (send() -> callback, integer-ms percentiles); MB is MiB. No timestamps in the output: the
-  run ends at ``at`` (default: the file's mtime) and windows are laid out by records / rate.
-* :func:`read_consumer_perf` -- ``kafka-consumer-perf-test`` CSV, with or without
-  ``--show-detailed-stats`` (and ``--hide-header``). Its times are the JVM's local time without
-  a zone: read as UTC unless ``utc_offset_h`` says otherwise. Throughput only (``latency`` none).
-* :func:`read_e2e_latency` -- EndToEndLatency: ``Avg latency: A ms`` and ``Percentiles: 50th =
-  P, 99th = Q, 99.9th = R`` (integer ms), as latency ``end_to_end``.
-
-A line that starts like a result line but does not parse raises :class:`InputFileError`
-naming the file and line; other lines (log output on the same stream) are skipped.
+Details: docs/importers.md (`workbench.importers.perf_test`).
 """
 
 from __future__ import annotations

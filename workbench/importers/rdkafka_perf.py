@@ -1,14 +1,6 @@
 """librdkafka ``rdkafka_performance`` output (``-u`` tables) -> ``bench_runs`` / ``bench_intervals``.
 
-Producer table (``-P -u``): ``| elapsed | msgs | bytes | rtt | dr | dr_m/s | dr_MB/s | dr_err |
-tx_err | outq | offset`` (plus ``lat_curr lat_avg lat_lo lat_hi`` with ``-l``); consumer table
-(``-C -u``): ``| elapsed | msgs | bytes | rtt | m/s | MB/s | rx_err | offset`` (+ latency). Counts
-are totals since the start and ``elapsed`` is ms, so each row minus the one before is an
-interval. Latency columns are ms (delivery-report latency for a producer, end-to-end for a
-consumer) and are averages since the start: they become the run's summary only. MB/s there is
-decimal (10^6 bytes); the workbench stores bytes, so nothing depends on it. The ``% N messages
-produced ... in Tms`` / ``% N messages (B bytes) consumed in Tms`` summary lines fill the
-run's totals. No wall-clock times: the run ends at ``at`` (default: the file's mtime).
+Details: docs/importers.md (`workbench.importers.rdkafka_perf`).
 """
 
 from __future__ import annotations

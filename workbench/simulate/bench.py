@@ -1,21 +1,9 @@
 """Deterministic synthetic benchmark runs (``workbench bench simulate``): the sample's sweep.
 
 Eight producer runs against a made-up 3-broker cluster, 100-byte records, topic ``bench``
-(12 partitions, replication 3), open loop at a target of 80,000 msg/s, 3 s warm-up + 30 s:
+(12 partitions, replication 3), open loop at a target of 80,000 msg/s, 3 s warm-up + 30 s.
 
-* a sweep ``linger.ms`` = 0, 5, 20 x ``acks`` = 1, all (2026-11-18 from 09:00 UTC, 2 min apart).
-  Batching raises capacity and adds about ``linger.ms`` to the latency. ``linger.ms=0 acks=all``
-  cannot keep up (capacity ~62,000 msg/s): its backlog and schedule delay grow through the run
-  while its send->ack latency looks only moderately worse -- the coordinated-omission lesson;
-* a rerun of ``linger.ms=5 acks=all`` on 2026-11-19 10:00 UTC with a slower tail (p99.9 about
-  +55 %, max about 2x; e.g. after a broker upgrade): what the run-vs-run comparison flags;
-* a maximum-throughput run (2026-11-18 09:30 UTC): unthrottled, 1 KiB records, ``linger.ms=20
-  acks=all``, about 90,000 msg/s (~7.7 MB/s per partition): the per-partition producer capacity P
-  that the capacity report sizes partitions with (the throttled sweep only shows a lower bound).
-
-Latencies are lognormal around a per-configuration median with a 1 % slow tail; end-to-end
-adds a consumer fetch delay. The throttled (open-loop) runs also record schedule delay and
-intended-to-ack (each record's schedule delay plus its send->ack). Same seed, same frames.
+Details: docs/simulate.md (`workbench.simulate.bench`).
 """
 
 from __future__ import annotations

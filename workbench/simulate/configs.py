@@ -4,17 +4,7 @@
 Three brokers in three racks, realistic broker and topic configs, and a few deliberate problems
 (hour marks refer to the 7-day reference window and scale with it, as the lag incidents do):
 
-* ``exchange-rates`` has replication factor 1 (its one replica on broker 2, min.insync.replicas 1);
-* ``clickstream`` has RF 2 with every partition on broker 1 (placed by hand): broker 1 holds
-  far more bytes than the others (disk skew);
-* ``metrics-raw`` overrides ``unclean.leader.election.enable=true``;
-* from hour 106 broker 3 lacks the dynamic ``num.replica.fetchers=4`` the others have (drift);
-* hours 122-124 broker 2 is down: its partitions are under-replicated, ``exchange-rates`` is
-  offline, broker 2 is missing from the brokers, configs and log dirs;
-* ``orders`` partition 3 holds about 2.2× the topic's mean partition (a hot key).
-
-Every broker has a sensitive ``listener.name.internal.ssl.key.password`` whose value is null,
-as Kafka reports it. Nothing here is random: the same window always gives the same rows.
+Details: docs/simulate.md (`workbench.simulate.configs`).
 """
 
 from __future__ import annotations

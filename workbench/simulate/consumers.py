@@ -1,19 +1,6 @@
 """The consume side: committed offsets, group membership and state per snapshot.
 
-A keeping-up consumer's lag at a snapshot is what a real one shows: the messages produced since
-its last commit, plus the few it has fetched but not yet processed. Each group commits at its own
-cadence (every 2 to 30 seconds) that is not aligned to the snapshot clock, so the time since the
-last commit is effectively uniform over the cadence at each snapshot; its processing backlog
-breathes slowly (a second or a few, varying over hours). The lag is a Poisson draw around
-``rate × (time since commit + backlog)``, so low-traffic partitions sometimes show exactly 0.
-Snapshot lags therefore jitter, and Burrow's "lag never decreases over the window" does not
-hold for a healthy group.
-
-Every group-partition follows one rule per step: the consumer moves its committed offset
-towards that jittered target, but by at most its capacity per interval. A normal group has three
-times the partition's peak rate in capacity, so it keeps up and catches up quickly after a pause;
-the capacity-bound group has less than its peak; stalled, stopped and empty groups have none.
-The rewind moves the committed offset back once. Committed offsets otherwise never decrease.
+Details: docs/simulate.md (`workbench.simulate.consumers`).
 """
 
 from __future__ import annotations

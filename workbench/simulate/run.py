@@ -82,24 +82,16 @@ def simulate(
     partitions: int | None = None,
     groups: int | None = None,
 ) -> SimulationSummary:
-    """Write a deterministic synthetic history of a Kafka cluster into a data directory.
+    """Write a deterministic synthetic history of a Kafka cluster into a data directory; returns a
+    :class:`SimulationSummary` (incidents and their times in ``summary.incidents``). Arguments:
 
-    Args:
-        store_or_dir: a :class:`~workbench.store.Store` or a data directory.
-        cluster: cluster name to write under.
-        days: window length; snapshots run from ``end - days`` (inclusive) to ``end`` (exclusive).
-        interval: time between snapshots (``"1m"``, ``"5m"``, seconds); default ``"1m"`` at full
-            scale and ``"5m"`` for the sample.
-        scale: ``"full"`` (about 1,000 partitions, 40 groups) or ``"sample"`` (~90, 20).
-        seed: random seed; the same seed, window and scale give identical data.
-        end: end of the window (UTC datetime or ISO text), or ``"now"``; default a fixed instant.
-        force: replace this cluster's earlier simulated data instead of refusing.
+        store_or_dir, cluster: a :class:`~workbench.store.Store` or data directory; the cluster name.
+        days, end: the window ``[end - days, end)``; ``end`` a UTC datetime, ISO text or ``"now"``.
+        interval: between snapshots (``"1m"``, ``"5m"``, seconds; default 1m full, 5m sample).
+        scale, partitions, groups: ``"full"`` (~1,000 partitions, 40 groups) or ``"sample"`` (~90, 20);
+            resized to about ``partitions`` and exactly ``groups`` (``topology.resized``).
+        seed, force: same seed, window and scale give identical data; replace earlier data.
         progress: called after each written chunk with (chunks done, chunks, "N rows").
-        partitions, groups: resize the scale's cluster to about this many partitions and
-            exactly this many groups (:func:`workbench.simulate.topology.resized`).
-
-    Returns:
-        A :class:`SimulationSummary`. Incidents and their times are in ``summary.incidents``.
     """
     began = time.perf_counter()
     store = store_or_dir if isinstance(store_or_dir, Store) else Store(store_or_dir)

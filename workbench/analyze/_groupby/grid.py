@@ -1,20 +1,6 @@
 """Group-bys on a snapshot grid: aggregates per (group, ts[, member]) without hashing.
 
-A collected history samples every partition of a group at the same snapshots (one ts per
-collection): within a group, each partition's rows carry the same sequence of timestamps. The
-rows of a group, sorted by partition then time, are then a (partitions × snapshots) block, and an
-aggregate per (group, ts) is a numpy reduction along the block's first axis: sequential passes
-over memory, no hash table, no gathering of rows scattered one partition-length apart. Per
-(group, ts, member), the partitions are ordered by member for each stretch of snapshots in which
-no partition changed owner, and each member's partitions reduce as one slice (``reduceat``).
-
-A partition added (or last seen) mid-window makes its group *ragged*: its rows are placed in a
-padded block over the group's timeline. :func:`grid_bins` recognises the layout (None when the
-history is not on a grid: a partition that missed a snapshot in the middle of its run, partitions
-on their own clocks, unsorted rows; for members also a ragged group, or owners changing so often
-that the stretches are tiny) and callers then use the hash group-by. :class:`Agg` declares
-an aggregate once for both engines; :func:`aggregate` evaluates a list of them and returns
-exactly the columns and types a Polars group-by would.
+Details: docs/lag.md (`workbench.analyze._groupby.grid`).
 """
 
 from __future__ import annotations

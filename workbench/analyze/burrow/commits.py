@@ -7,11 +7,7 @@ its partition is dropped (Burrow's ``addConsumerOffset``). Commits closer than `
 to the previous slot overwrite it, keeping its timestamp. At each evaluation time the ring holds
 the last ``intervals`` commits made by then, the broker ring the last ``intervals`` readings.
 
-``rules="current"`` is Burrow's current rule set (:func:`workbench.analyze.burrow.decide`);
-``rules="1.2.1"`` the Debian package's: no allowed-lag, and rewind, stall and not-decreasing are
-all gated by "lag never zero", with no exemption for a rewind that recovered
-(``docs/burrow-status.md``). Without a readable ``__consumer_offsets``,
-:func:`commits_from_snapshots` estimates commits from the offsets snapshots.
+Details: docs/lag.md (`workbench.analyze.burrow.commits`).
 """
 
 from __future__ import annotations

@@ -4,22 +4,7 @@ The model of a series ``y(t)`` (a rate, a disk size) is additive::
 
     y(t) = a + b·t + s(t) + ε
 
-* ``t`` is days since the first observation, so ``b`` is the trend in units per day.
-* ``s(t)`` is a seasonal profile: one coefficient per UTC **hour of week** (168) when the history
-  covers at least two weeks, else one per UTC **hour of day** (24) plus one **weekend** (Sat/Sun)
-  offset. With one week of history an hour-of-week profile would absorb the trend (every
-  hour of the week is seen once), hence the fallback. The first level of each profile is the
-  baseline (dummy coding), so the design has full rank.
-* ``ε`` is the residual. The band is ``fitted ± z·sqrt(σ²(1 + x(XᵀX)⁻¹xᵀ) + δ²·h)`` with ``σ`` the
-  residual standard deviation, ``h`` days past the last observation, ``δ`` how far the daily mean
-  residual wanders from one day to the next (std of its day-to-day differences; ``σ`` until three
-  days are seen) and ``z = 1.96``: the band widens with the horizon (the level may drift).
-* Honesty limits (docs/capacity.md): no forecast from under ``MIN_HISTORY_DAYS`` of history, and
-  none further ahead than ``HORIZON_PER_HISTORY`` × the history (:func:`allowed_horizon`). Past
-  ``DAILY_AFTER_DAYS`` the forecast is one point per day, the day's peak hour (no hourly sawtooth).
-
-``growth_per_week`` replaces the fitted trend by a stated growth: ``b = mean(y) × growth / 7``
-(``0.03`` = +3 % of the current mean a week), the profile then fitted to ``y − b·t``.
+Details: docs/capacity-sizing.md (`workbench.analyze.capacity.forecast`).
 """
 
 from __future__ import annotations

@@ -5,13 +5,7 @@ after the producer's compression), timestamps UTC. A rate belongs to the interva
 ``ts`` and lasts ``dt_s`` seconds (one snapshot interval: 5 min in the sample; per-minute with a
 1-minute collector).
 
-* Ingress in messages: the log-end offset delta of each partition over each snapshot interval
-  (``partition_offsets``). A log end that goes backwards (topic deleted and re-created) gives no
-  rate for that interval; a partition that appears (expansion) starts a series at its next snapshot.
-* Ingress in bytes: messages × bytes per message of the partition, estimated from ``log_dirs``
-  (DescribeLogDirs replica sizes) against the offsets, see :func:`bytes_per_message`.
-* Egress: committed-offset deltas per group, topic and partition (``offsets``); a commit that
-  goes backwards (an offset reset, a rewind) or a missing commit gives no rate.
+Details: docs/capacity-sizing.md (`workbench.analyze.capacity.rates`).
 """
 
 from __future__ import annotations
@@ -41,25 +35,11 @@ def ingress_rates(partition_offsets: pl.DataFrame) -> pl.DataFrame:
 def bytes_per_message(log_dirs: pl.DataFrame, partition_offsets: pl.DataFrame) -> pl.DataFrame:
     """Bytes on disk per message, per partition: ``topic, partition, bytes_per_msg, method, windows``.
 
-    The replica sizes of each log-dir snapshot (the largest non-future replica of a partition)
-    are matched to the nearest offsets snapshot, and each window between two log-dir snapshots
-    is used as follows:
-
-    * **growth** windows (log end grows, log start does not move, size grows): bytes written =
-      size delta, so bytes/msg = Δsize / Δlog_end. This is exact without deletion.
-    * **retention** windows (log start moved: segments were deleted): the size delta
-      under-counts, so the deleted bytes are added back, estimated as Δlog_start × the bytes per
-      *retained* message at the window's start (size / (log_end − log_start)).
-    * windows where the size shrinks while log start stays (**compaction**, or a replica move)
-      are left out: compaction removes superseded keys without moving log start, so sizes there
-      say nothing about what producers write. A compacted topic's estimate therefore comes from
-      its growth windows; with none left it falls back to the retained average, which is the
-      *compacted* size per offset and so under-estimates ingress bytes.
-
-    The estimate is Σ bytes written / Σ messages over the usable windows (``method`` is
-    ``delta``); a partition without any falls back to the retained average at its newest
-    snapshot (``method`` ``retained``), or null when the log is empty. An estimate more than 2×
-    off the topic's median partition uses that median (``topic median``).
+    Σ bytes written / Σ messages over the windows between log-dir snapshots where the log grew
+    (``method`` ``delta``; deleted bytes added back where retention moved log start; compaction
+    windows left out); else the retained average (``retained``); an estimate over 2× off the
+    topic's median partition uses that median (``topic median``). How: docs/capacity-sizing.md
+    (`bytes_per_message`).
     """
     joined = _sizes_with_offsets(log_dirs, partition_offsets)
     windows = _size_windows(joined)

@@ -4,11 +4,7 @@ Pure Polars: frames in, frames out. The input is an offsets frame (schema
 :data:`workbench.schema.OFFSETS`) with one row per (ts, group, topic, partition); the lag columns of
 :func:`workbench.frames.add_lag_columns` are added when missing.
 
-Rates are differences between a partition's consecutive *known* values divided by the time between
-them, so a snapshot without a commit neither gets a rate nor breaks the next one (it is bridged).
-A negative difference (offset reset, re-created topic) gives a null rate, never a negative one.
-Aggregates only ever sum or max non-null values and report a ``coverage`` fraction instead
-(kafka-lag-exporter #125, #265: one NaN must not poison a group's total).
+Details: docs/lag.md (`workbench.analyze.lag.aggregates`).
 """
 
 from __future__ import annotations
@@ -79,18 +75,13 @@ def drain_time(lag: pl.Expr, consume: pl.Expr, produce: pl.Expr) -> pl.Expr:
 
 
 def partition_lag(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Lag, rates and time to drain per (ts, group, topic, partition).
+    """Lag, rates and time to drain per (ts, group, topic, partition), sorted in that order.
 
-    Adds to the offsets columns (and the lag columns):
-
-    * ``consume_rate``: msg/s, committed-offset delta since the partition's previous commit.
-    * ``produce_rate``: msg/s, log-end delta since the previous known log end.
-    * ``lag_growth_rate``: msg/s, ``lag`` delta since the previous known lag (may be negative).
-    * ``time_to_drain_s``: see :func:`drain_time`.
-
-    The first snapshot of a partition (a new partition, or a new group) has null rates; so does a
-    snapshot without a commit (consume) or log end (produce); a decreasing offset (reset, rewind,
-    re-created topic) gives a null rate, never a negative one. Sorted by group, topic, partition, ts.
+    Adds to the offsets (and lag) columns, in msg/s since the partition's previous known value:
+    ``consume_rate`` (committed offset), ``produce_rate`` (log end), ``lag_growth_rate`` (lag, may
+    be negative); and ``time_to_drain_s`` (:func:`drain_time`). A partition's first snapshot, a
+    snapshot without a commit (consume) or log end (produce), and a decreasing offset (reset,
+    rewind, re-created topic) give a null rate, never a negative one.
     """
     return _partition_lag_prepared(prepare(offsets))
 

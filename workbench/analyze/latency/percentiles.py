@@ -1,21 +1,6 @@
 """Latency percentiles of benchmark runs: pure functions over ``bench_runs``/``bench_intervals``.
 
-**Percentile definition.** Every percentile here is HdrHistogram's *value at percentile*: for
-``p`` in (0, 100] over ``N`` recorded values, take the rank ``r = max(1, round(p/100 * N))``
-(half up) and report the smallest recorded value ``v`` with at least ``r`` values ``<= v``, as
-the highest value equivalent to ``v`` in the histogram (its bucket's upper edge; buckets are
-0.1 % wide at 3 significant digits). On the raw samples that is numpy's
-``np.percentile(values, p, method="inverted_cdf")`` (rank ``ceil(p/100 * N)``) whenever
-``p/100 * N`` is a whole number; otherwise (and when floating point makes ``99.9/100 * 1000``
-``999.0000000000001``) the two may pick neighbouring samples.
-:func:`exact_percentile` is that numpy reference; the tests check both agree within the
-histogram's precision. Kafka's perf tools use ``floor(p * N)`` on sorted samples (integer ms).
-
-**Merging.** Percentiles of several intervals or runs come from the histogram holding all of
-their counts (:func:`workbench.hdr.merge`), never from averaging their percentiles. Rows without
-a histogram (imported summaries) keep the percentiles the tool printed.
-
-Units: histograms hold microseconds; every ``*_ms`` column is milliseconds.
+Details: docs/latency.md (`workbench.analyze.latency.percentiles`).
 """
 
 from __future__ import annotations
