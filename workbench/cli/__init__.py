@@ -56,6 +56,7 @@ from workbench.cli import offsets as _offsets  # noqa: E402
 from workbench.cli import prune as _prune  # noqa: E402
 from workbench.cli import report as _report  # noqa: E402
 from workbench.cli import simulate as _simulate  # noqa: E402
+from workbench.cli import spark as _spark  # noqa: E402
 from workbench.cli import store as _store  # noqa: E402
 
 _offsets.register(main)
@@ -68,3 +69,4 @@ _prune.register(main)
 _capacity.register(main)
 _commits.register(main)
 _store.register(main)
+_spark.register(main)
