@@ -87,12 +87,25 @@ def session(master: str, app_name: str = "workbench-lag", conf: dict[str, str] |
         "spark.pyspark.python": os.environ.get("PYSPARK_PYTHON", _python()),
     }
     if master.startswith("local") or "127.0.0.1" in master or "localhost" in master:
-        settings |= {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
+        settings |= {
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            # executors on this host import the same workbench as the driver (a source tree too)
+            "spark.executorEnv.PYTHONPATH": os.pathsep.join(
+                p for p in (_source_root(), os.environ.get("PYTHONPATH")) if p
+            ),
+        }
     for key, value in {**settings, **(conf or {})}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _source_root() -> str:
+    import workbench
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(workbench.__file__)))
 
 
 def _python() -> str:
