@@ -63,3 +63,12 @@ def test_spark_sql_reads_the_tables(tmp_path: Path) -> None:
         spark.stop()
     frame = Store(root).read("offsets", complete_only=False)
     assert got == [("sample", frame.height, frame["group"].n_unique())]
+
+
+def test_the_schema_contract_in_docs_names_every_column() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "fleet.md").read_text()
+    for dataset, (schema, version) in DATASETS.items():
+        line = next((x for x in text.splitlines() if x.startswith(f"| `{dataset}` |")), None)
+        assert line is not None, f"docs/fleet.md lacks {dataset}"
+        assert f"| {version} |" in line
+        assert all(f"{name} " in line for name in schema), dataset
