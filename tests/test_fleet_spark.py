@@ -24,7 +24,7 @@ CLUSTERS = {"east": 1, "west": 2}  # name -> seed
 
 def _history(root: Path) -> Path:
     for name, seed in CLUSTERS.items():
-        simulate(root, cluster=name, days=1, interval="30m", scale="sample", seed=seed)
+        simulate(root, cluster=name, days=1, interval="1h", scale="sample", seed=seed)
     return root
 
 
@@ -34,6 +34,7 @@ def in_process(root: Path, cluster: str) -> pl.DataFrame:
     return group_table(analyze_lag(offsets, load_log_ends(root, cluster, None)))
 
 
+@pytest.mark.slow  # two simulated clusters: ~6 s
 def test_pieces_of_whole_groups_equal_the_whole_history(tmp_path: Path) -> None:
     """What each Spark task computes (one group with its topics' log ends) adds up to the whole."""
     root = _history(tmp_path / "data")
