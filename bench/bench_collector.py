@@ -3,21 +3,25 @@
 at 1k / 10k / 100k / 1M group-partition rows, vs ``kafka-consumer-groups --describe --all-groups``
 (ConsumerGroupCommand from the same jars) on the same broker in the same run.
 
-    python bench/bench_collector.py                       # own broker (scripts/kafka-local)
+    python bench/bench_collector.py --setup-only          # set up the cached brokers (long, once)
+    python bench/bench_collector.py                       # measure (sets up what is not cached)
     python bench/bench_collector.py --sizes 1000,10000    # smaller run
-    python bench/bench_collector.py --bootstrap-server 127.0.0.1:9092
+    python bench/bench_collector.py --stop                # stop the cached brokers, data kept
+    python bench/bench_collector.py --bootstrap-server 127.0.0.1:9092  # cumulative, own broker
 
 Each group commits the 10 partitions of one of 100 topics (groups = rows / 10), created with
-batched OffsetCommit requests (no consumer per group). Sizes are cumulative: groups are added
-between measurements. Peak RSS is summed over the command's whole process tree (sampled every
-20 ms). Writes bench/results/collector.json and prints ratios. Goals (issue 11): 100k rows in a
-snapshot of at most 3 s; 1M rows within a 60 s interval under 1 GB.
+batched OffsetCommit requests (no consumer per group). Each size has its own kafka-local broker
+under --state, set up once, stopped after its size and restarted with its data on later runs.
+Peak RSS is summed over the command's whole process tree (sampled every 20 ms). Writes
+bench/results/collector.json and prints ratios. Goals (issue 11): 100k rows in a snapshot of at
+most 3 s; 1M rows within a 60 s interval under 1 GB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import resource
@@ -33,6 +37,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_LOCAL = ROOT / "scripts" / "kafka-local"
 CGC = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"
+CACHE = Path("~/.cache/workbench/bench-collector")
+BROKER_HEAP = "-Xmx1g -Xms256m"  # 100k groups' offsets live in the group coordinator's heap
 TOPICS, PARTITIONS = 100, 10
 
 
@@ -171,54 +177,123 @@ def measure(bootstrap: str, rows: int, tool_timeout: float) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bootstrap-server")
+    ap.add_argument("--bootstrap-server", help="an existing broker: sizes are set up cumulatively on it")
     ap.add_argument("--sizes", default="1000,10000,100000,1000000", help="group-partition rows, ascending")
+    ap.add_argument("--state", default=str(CACHE), help="cached brokers, one per size (default %(default)s)")
+    ap.add_argument("--setup-only", action="store_true", help="set up (or check) the cached brokers only")
+    ap.add_argument("--stop", action="store_true", help="stop the cached brokers (their data is kept)")
     ap.add_argument(
         "--tool-timeout", type=float, default=900.0, help="seconds before the baseline is cut off"
     )
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "collector.json"))
     args = ap.parse_args()
-    state = Path(tempfile.mkdtemp(prefix="wb-bench-kafka-"))
-    bootstrap = args.bootstrap_server
-    if not bootstrap:
-        start = subprocess.run(
-            [str(KAFKA_LOCAL), "start", "--dir", str(state)], capture_output=True, text=True
-        )
-        if start.returncode != 0:
-            print(start.stderr, file=sys.stderr)
-            return 2
-        bootstrap = start.stdout.strip().splitlines()[-1]
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the broker below is stopped
+    sizes = [int(s) for s in args.sizes.split(",")]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.bootstrap_server:
+        return run_cumulative(args, sizes)
+    if args.stop:
+        for rows in sizes:
+            subprocess.run([str(KAFKA_LOCAL), "stop", "--dir", str(broker_dir(args.state, rows))])
+        return 0
+    results = []
+    for rows in sizes:
+        bootstrap, setup_s = cached_broker(args.state, rows)
+        try:
+            if args.setup_only:
+                continue
+            res = measure(bootstrap, rows, args.tool_timeout)
+        finally:  # one broker at a time: the others would share the CPU being measured
+            subprocess.run([str(KAFKA_LOCAL), "stop", "--dir", str(broker_dir(args.state, rows))])
+        res["setup_s"] = setup_s
+        results.append(res)
+        _report(res)
+        _write(args.out, results)
+    if not args.setup_only:
+        print(f"written to {args.out}")
+    return 0
+
+
+def broker_dir(state: str, rows: int) -> Path:
+    return Path(state).expanduser() / f"rows-{rows}"
+
+
+def cached_broker(state: str, rows: int) -> tuple[str, float | None]:
+    """A broker holding ``rows // 10`` groups: reused (restarted with its data) when the cache has
+    one, else started fresh and set up (minutes at 100k groups). Returns (bootstrap, setup seconds)."""
+    d, groups = broker_dir(state, rows), rows // PARTITIONS
+    marker = d / "groups.json"
+    done = json.loads(marker.read_text()) if marker.exists() else {}
+    if done.get("groups") == groups:
+        status = subprocess.run([str(KAFKA_LOCAL), "status", "--dir", str(d)], capture_output=True, text=True)
+        if status.returncode != 0:
+            _kafka_local("start-broker", "1", "--dir", str(d))
+        bootstrap = (d / "bootstrap").read_text().strip()
+        wait_for_groups(bootstrap, groups)
+        print(f"{rows:,} rows: cached broker in {d} ({groups:,} groups)", flush=True)
+        return bootstrap, None
+    subprocess.run([str(KAFKA_LOCAL), "stop", "--dir", str(d)], capture_output=True)
+    marker.unlink(missing_ok=True)
+    bootstrap = _kafka_local("start", "--dir", str(d)).strip().splitlines()[-1]
+    make_topics(bootstrap, "bc")
+    setup_s = make_groups(bootstrap, 0, groups, "bc")
+    marker.write_text(json.dumps({"groups": groups, "setup_s": round(setup_s, 1)}) + "\n")
+    print(f"{rows:,} rows: {groups:,} groups set up in {setup_s:.0f}s ({d})", flush=True)
+    return bootstrap, round(setup_s, 1)
+
+
+def _kafka_local(*args: str) -> str:
+    env = {**os.environ, "KAFKA_LOCAL_HEAP": os.environ.get("KAFKA_LOCAL_HEAP", BROKER_HEAP)}
+    proc = subprocess.run([str(KAFKA_LOCAL), *args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"kafka-local {args[0]} failed: {proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+def wait_for_groups(bootstrap: str, groups: int, deadline_s: float = 600.0) -> None:
+    """Until a restarted broker has loaded its groups (ListGroups sees all of them)."""
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    t0, seen = time.monotonic(), 0
     try:
-        return run(args, bootstrap)
+        while time.monotonic() - t0 < deadline_s:
+            try:
+                seen = len(admin.list_consumer_groups())
+            except Exception:
+                seen = 0
+            if seen >= groups:
+                return
+            time.sleep(2)
     finally:
-        if not args.bootstrap_server:
-            subprocess.run([str(KAFKA_LOCAL), "stop", "--dir", str(state)], capture_output=True)
+        admin.close()
+    raise SystemExit(f"the broker lists {seen} of {groups} groups after {deadline_s:.0f}s")
 
 
-def run(args: argparse.Namespace, bootstrap: str) -> int:
+def run_cumulative(args: argparse.Namespace, sizes: list[int]) -> int:
     prefix = f"bc{int(time.time()) % 100000}"
-    make_topics(bootstrap, prefix)
-    print(f"{TOPICS} topics created", flush=True)
+    make_topics(args.bootstrap_server, prefix)
     results, made = [], 0
-    for rows in (int(s) for s in args.sizes.split(",")):
-        setup_s = make_groups(bootstrap, made, rows // PARTITIONS, prefix)
+    for rows in sizes:
+        setup_s = make_groups(args.bootstrap_server, made, rows // PARTITIONS, prefix)
         made = rows // PARTITIONS
-        print(f"{made:,} groups ready ({setup_s:.0f}s)", flush=True)
-        res = measure(bootstrap, rows, args.tool_timeout)
+        res = measure(args.bootstrap_server, rows, args.tool_timeout)
         res["setup_s"] = round(setup_s, 1)
         results.append(res)
-        wb, base = res["workbench_command"], res["kafka_consumer_groups"]
-        print(
-            f"{rows:>9,} rows: workbench {wb['seconds']}s wall, {wb['cpu_seconds']}s CPU (snapshot "
-            f"{res['snapshot_s']}s, peak RSS {wb['peak_rss_mb']} MB) | kafka-consumer-groups "
-            f"{base['seconds']}s wall, {base.get('cpu_seconds')}s CPU ({base['peak_rss_mb']} MB) | "
-            f"{res['ratio_command']}x wall, {res['ratio_cpu']}x CPU",
-            flush=True,
-        )
+        _report(res)
         _write(args.out, results)
     print(f"written to {args.out}")
     return 0
+
+
+def _report(res: dict) -> None:
+    wb, base = res["workbench_command"], res["kafka_consumer_groups"]
+    print(
+        f"{res['rows']:>9,} rows: workbench {wb['seconds']}s wall, {wb['cpu_seconds']}s CPU (snapshot "
+        f"{res['snapshot_s']}s, peak RSS {wb['peak_rss_mb']} MB) | kafka-consumer-groups "
+        f"{base['seconds']}s wall, {base.get('cpu_seconds')}s CPU ({base['peak_rss_mb']} MB) | "
+        f"{res['ratio_command']}x wall, {res['ratio_cpu']}x CPU",
+        flush=True,
+    )
 
 
 def _write(out: str, results: list[dict]) -> None:

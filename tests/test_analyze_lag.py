@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from factories import T0, offsets
 
 import workbench.analyze as analyze
 from workbench.analyze import (
@@ -19,27 +20,10 @@ from workbench.analyze import (
     topic_lag,
 )
 
-T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-SCHEMA = {
-    "ts": pl.Datetime("us", "UTC"),
-    "partition": pl.Int32,
-    "committed_offset": pl.Int64,
-    "log_start_offset": pl.Int64,
-    "log_end_offset": pl.Int64,
-}
-
 
 def rows(*snaps: tuple, **const: object) -> pl.DataFrame:
     """Snapshots (t s, committed, log end[, partition[, group[, member]]]) → offsets frame."""
-    cols = ("t", "committed_offset", "log_end_offset", "partition", "group", "member_id")
-    data = [dict(zip(cols, s, strict=False)) for s in snaps]
-    frame = pl.DataFrame(data, schema_overrides={"committed_offset": pl.Int64, "log_end_offset": pl.Int64})
-    frame = frame.with_columns(ts=pl.lit(T0) + pl.duration(microseconds=(pl.col("t") * 1e6).cast(pl.Int64)))
-    defaults = {"group": "g", "topic": "t", "partition": 0, "log_start_offset": 0, "member_id": "m"}
-    frame = frame.with_columns(
-        [pl.lit(v).alias(k) for k, v in {**defaults, **const}.items() if k not in frame.columns]
-    )
-    return frame.drop("t").cast(SCHEMA)  # type: ignore[arg-type]
+    return offsets(snaps, **{"member_id": "m", **const})
 
 
 def col(frame: pl.DataFrame, name: str) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import factories
 import polars as pl
 import pytest
 
@@ -15,24 +16,7 @@ Snap = tuple[float, int | None, int | None]  # (t s, committed, log end)
 
 
 def offsets(snaps: list[Snap], group: str = "g", partition: int = 0, log_start: int = 0) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "ts": [T0 + dt.timedelta(seconds=t) for t, _, _ in snaps],
-            "group": group,
-            "topic": "t",
-            "partition": partition,
-            "committed_offset": [c for _, c, _ in snaps],
-            "log_start_offset": log_start,
-            "log_end_offset": [e for _, _, e in snaps],
-        },
-        schema_overrides={
-            "ts": pl.Datetime("us", "UTC"),
-            "partition": pl.Int32,
-            "committed_offset": pl.Int64,
-            "log_start_offset": pl.Int64,
-            "log_end_offset": pl.Int64,
-        },
-    )
+    return factories.offsets(snaps, group=group, partition=partition, log_start_offset=log_start)
 
 
 def result(frame: pl.DataFrame, history: pl.DataFrame | None = None) -> list[tuple[float | None, str]]:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import polars as pl
 import pytest
+from factories import offsets
 
 from workbench.analyze import BurrowConfig, group_status, partition_status
 from workbench.analyze.burrow.reference import Slot, evaluate_window, reference_partition_status
@@ -209,26 +210,7 @@ HISTORIES = [
 
 def history_frame(snapshots: list[tuple[float, int | None, int | None]], partition: int = 0) -> pl.DataFrame:
     """An offsets frame (with lag columns) for one partition."""
-    frame = pl.DataFrame(
-        {
-            "ts": [T0 + dt.timedelta(seconds=t) for t, _, _ in snapshots],
-            "cluster": "c",
-            "group": "g",
-            "topic": "t",
-            "partition": partition,
-            "committed_offset": [c for _, c, _ in snapshots],
-            "log_start_offset": 0,
-            "log_end_offset": [e for _, _, e in snapshots],
-        },
-        schema_overrides={
-            "ts": pl.Datetime("us", "UTC"),
-            "partition": pl.Int32,
-            "committed_offset": pl.Int64,
-            "log_start_offset": pl.Int64,
-            "log_end_offset": pl.Int64,
-        },
-    )
-    return add_lag_columns(frame)  # type: ignore[return-value]
+    return add_lag_columns(offsets(snapshots, t0=T0, cluster="c", partition=partition))
 
 
 @pytest.mark.parametrize("h", HISTORIES, ids=[h.name for h in HISTORIES])

@@ -7,6 +7,7 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from factories import offsets, partition_offsets
 
 from workbench.frames import load_offsets, load_partition_offsets
 from workbench.schema import CLOCK_FLAG_PREFIX, conform
@@ -16,12 +17,9 @@ T0 = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def _snapshot(store: Store, ts: dt.datetime, offset: int, note: str | None) -> None:
-    base = {"ts": [ts], "cluster": ["c"], "topic": ["t"], "partition": [0], "source": ["collector"]}
-    store.append(
-        "partition_offsets", conform(pl.DataFrame({**base, "log_end_offset": [offset]}), "partition_offsets")
-    )
-    offsets = {**base, "group": ["g"], "committed_offset": [offset], "log_end_offset": [offset]}
-    store.append("offsets", conform(pl.DataFrame(offsets), "offsets"))
+    where = {"t0": ts, "cluster": "c", "source": "collector"}
+    store.append("partition_offsets", partition_offsets([(0, offset)], **where))
+    store.append("offsets", offsets([(0, offset, offset)], conformed=True, **where))
     row = {"ts": [ts], "cluster": ["c"], "kind": ["offsets"], "ok": [True], "error": [note]}
     store.append("collections", conform(pl.DataFrame(row), "collections"))
 

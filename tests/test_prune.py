@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from factories import offsets
 
 from workbench.cli import main
 from workbench.report.index import write_index
@@ -24,8 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _offsets(ts: dt.datetime, cluster: str = "c1") -> pl.DataFrame:
-    frame = {"ts": [ts], "cluster": [cluster], "group": ["g"], "topic": ["t"], "partition": [0]}
-    return conform(pl.DataFrame({**frame, "committed_offset": [1], "log_end_offset": [2]}), "offsets")
+    return offsets([(0, 1, 2)], t0=ts, conformed=True, cluster=cluster)
 
 
 def _history(root: Path) -> Store:

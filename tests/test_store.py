@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from deltalake import write_deltalake
+from factories import offsets
 
 from workbench.errors import StoreError, StoreLayoutError
 from workbench.schema import conform
@@ -20,21 +21,8 @@ T0 = dt.datetime(2026, 11, 20, 23, 59, tzinfo=dt.UTC)
 
 
 def _offsets(ts: dt.datetime, cluster: str = "c1", n: int = 3, source: str = "simulate") -> pl.DataFrame:
-    return conform(
-        pl.DataFrame(
-            {
-                "ts": [ts] * n,
-                "cluster": [cluster] * n,
-                "group": ["g"] * n,
-                "topic": ["t"] * n,
-                "partition": list(range(n)),
-                "committed_offset": [10, None, 30][:n],
-                "log_end_offset": [15, 20, 30][:n],
-                "source": [source] * n,
-            }
-        ),
-        "offsets",
-    )
+    snaps = [(0, 10, 15, 0), (0, None, 20, 1), (0, 30, 30, 2)][:n]
+    return offsets(snaps, t0=ts, conformed=True, cluster=cluster, source=source)
 
 
 def _marker(ts: dt.datetime, cluster: str = "c1", ok: bool = True) -> pl.DataFrame:

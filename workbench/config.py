@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import javaproperties
 
@@ -95,9 +96,10 @@ class ClientSettings:
             raise ConfigError("no bootstrap server: pass --bootstrap-server HOST:PORT")
         object.__setattr__(self, "config", MappingProxyType(dict(self.config)))
 
-    def librdkafka(self, **extra: str | int | float | bool) -> dict[str, object]:
-        """The full librdkafka configuration dict (with secrets) for a client."""
-        conf: dict[str, object] = {"bootstrap.servers": self.bootstrap_servers, **self.config}
+    def librdkafka(self, **extra: Any) -> dict[str, Any]:
+        """The full librdkafka configuration dict (with secrets) for a client; ``extra`` may hold
+        callbacks and a logger besides plain values."""
+        conf: dict[str, Any] = {"bootstrap.servers": self.bootstrap_servers, **self.config}
         conf.update(extra)
         return conf
 

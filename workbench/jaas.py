@@ -65,7 +65,8 @@ def tokens(text: str, where: str) -> list[tuple[str, str]]:
 
 def _quoted(text: str, start: int, where: str) -> tuple[str, int]:
     """The string quoted at ``start`` and the index after its closing quote."""
-    quote, out, i = text[start], [], start + 1
+    quote, i = text[start], start + 1
+    out: list[str] = []
     while i < len(text) and text[i] not in "\r\n":
         c = text[i]
         if c == quote:

@@ -10,13 +10,25 @@ not exist is null, never 0 and never librdkafka's -1001.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
 
 UTC_TS = pl.Datetime("us", "UTC")
 
+
+def _schema(columns: SchemaDict) -> pl.Schema:
+    """A schema from a typed column mapping (a dict literal mixing dtype classes and instances
+    would be inferred as ``dict[str, object]``)."""
+    return pl.Schema(columns)
+
+
 #: Consumer-group offsets: one row per (snapshot, group, topic, partition) that the group
 #: committed or is assigned.
-OFFSETS = pl.Schema(
+OFFSETS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -35,7 +47,7 @@ OFFSETS = pl.Schema(
 )
 
 #: Every topic partition of the cluster at a snapshot, read or not: ingress needs them all.
-PARTITION_OFFSETS = pl.Schema(
+PARTITION_OFFSETS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -52,7 +64,7 @@ PARTITION_OFFSETS = pl.Schema(
 #: was deleted). ``offsets_partition``/``offsets_offset`` are the record's position in
 #: ``__consumer_offsets`` (Burrow's commit order; duplicates after a re-read share it). The log end
 #: at commit time is joined from ``partition_offsets`` when read (:mod:`workbench.frames.commits`).
-COMMITS = pl.Schema(
+COMMITS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -70,7 +82,7 @@ COMMITS = pl.Schema(
 #: Classic group metadata from ``__consumer_offsets``: one row per (record, member, assigned
 #: partition); ``event`` is ``members``, ``empty`` (no member: ``member_id`` null) or ``removed``
 #: (tombstone). ``ts`` is the record's timestamp.
-GROUP_MEMBERS = pl.Schema(
+GROUP_MEMBERS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -91,7 +103,7 @@ GROUP_MEMBERS = pl.Schema(
 
 #: Where ``workbench collect commits`` stopped reading: the next offset of each partition of
 #: ``__consumer_offsets``, written after the rows before it.
-OFFSETS_TOPIC_POSITIONS = pl.Schema(
+OFFSETS_TOPIC_POSITIONS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -103,7 +115,7 @@ OFFSETS_TOPIC_POSITIONS = pl.Schema(
 #: The last stable offset (ListOffsets with read_committed) of every partition at a snapshot, same
 #: ``ts`` as ``partition_offsets``: a read_committed consumer reads nothing at or past it. Below the
 #: log end while a transaction is open. A dataset of its own, so ``partition_offsets`` (v1) stays.
-STABLE_OFFSETS = pl.Schema(
+STABLE_OFFSETS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -119,7 +131,7 @@ STABLE_OFFSETS = pl.Schema(
 #: starting with CLOCK_FLAG_PREFIX marks a snapshot whose clock stepped back or whose gap to the
 #: previous one is under a tenth of the interval: its rows are kept but left out of rates.
 CLOCK_FLAG_PREFIX = "clock: "
-COLLECTIONS = pl.Schema(
+COLLECTIONS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -138,7 +150,7 @@ COLLECTIONS = pl.Schema(
 # a config's own origin in Kafka (DYNAMIC_BROKER_CONFIG, DEFAULT_CONFIG, ...) is ``config_source``.
 
 #: The cluster at a snapshot: one row per (snapshot, cluster).
-CLUSTER_INFO = pl.Schema(
+CLUSTER_INFO = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -150,7 +162,7 @@ CLUSTER_INFO = pl.Schema(
 )
 
 #: The live brokers at a snapshot.
-BROKERS = pl.Schema(
+BROKERS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -165,7 +177,7 @@ BROKERS = pl.Schema(
 
 #: Every config entry of every broker and topic at a snapshot. ``value`` is null when Kafka marks
 #: the entry sensitive: the workbench never stores (or asks for) a secret.
-CONFIGS = pl.Schema(
+CONFIGS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -182,7 +194,7 @@ CONFIGS = pl.Schema(
 )
 
 #: Partition metadata: leader (null when none), replica and in-sync replica broker ids.
-TOPIC_PARTITIONS = pl.Schema(
+TOPIC_PARTITIONS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -198,7 +210,7 @@ TOPIC_PARTITIONS = pl.Schema(
 )
 
 #: DescribeLogDirs: one row per (snapshot, broker, log dir, replica).
-LOG_DIRS = pl.Schema(
+LOG_DIRS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -215,7 +227,7 @@ LOG_DIRS = pl.Schema(
 
 #: DescribeLogDirs v4+ (KIP-827, Kafka 3.3+): one row per (snapshot, broker, log dir) with the
 #: volume's total and usable bytes (null when the broker is older and does not say).
-LOG_DIR_VOLUMES = pl.Schema(
+LOG_DIR_VOLUMES = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -231,7 +243,7 @@ LOG_DIR_VOLUMES = pl.Schema(
 #: ``client_config`` and ``sweep`` are JSON objects; ``client_config`` is masked
 #: (:meth:`workbench.config.ClientSettings.describe`): it never holds a secret. ``ts`` is the
 #: run's start. Sizes in bytes, throughput in records/s; null when the source does not say.
-BENCH_RUNS = pl.Schema(
+BENCH_RUNS = _schema(
     {
         "ts": UTC_TS,
         "cluster": pl.String,
@@ -268,7 +280,7 @@ BENCH_RUNS = pl.Schema(
 #: ``cumulative`` true covers the whole ``phase`` (the run's summary). ``histogram`` is an
 #: encoded HdrHistogram (V2, base64, values in microseconds; see :mod:`workbench.hdr`), null
 #: when the source printed only summary statistics; the ``*_ms`` columns are milliseconds.
-BENCH_INTERVALS = pl.Schema(
+BENCH_INTERVALS = _schema(
     {
         "ts": UTC_TS,
         "end": UTC_TS,

@@ -50,7 +50,9 @@ def headroom_bars(topics: pl.DataFrame, headroom: float) -> alt.LayerChart:
         {"x": [100 / headroom, 100.0], "what": [f"1/headroom ({100 / headroom:.0f} %)", "P"]}
     )
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#52606d").encode(x="x:Q", tooltip=["what:N"])
-    chart = alt.layer(bars, rules).properties(width=WIDTH - 250, height=max(120, 22 * data.height))
+    chart = alt.LayerChart(layer=[bars, rules]).properties(
+        width=WIDTH - 250, height=max(120, 22 * data.height)
+    )
     return finish(chart, "Headroom per topic", "peak of the hottest partition against the measured capacity")
 
 
@@ -93,7 +95,7 @@ def topic_forecast(forecast: pl.DataFrame, topic: str, threshold: float | None) 
             .mark_rule(color="#c62828", strokeDash=[6, 4])
             .encode(y="y:Q", tooltip=["what:N", "y:Q"])
         )
-    chart = alt.layer(*layers).properties(width=WIDTH - 150, height=200)
+    chart = alt.LayerChart(layer=layers).properties(width=WIDTH - 150, height=200)
     sub = "black: measured (hourly mean); blue: forecast with 95 % band; red dashed: capacity"
     return finish(chart, f"Ingress forecast: {topic}", sub)
 
@@ -131,7 +133,7 @@ def disk_forecast(frame: pl.DataFrame, limit: float | None) -> alt.LayerChart:
             .mark_rule(color="#c62828", strokeDash=[6, 4])
             .encode(y="y:Q", tooltip=["what:N", "y:Q"])
         )
-    chart = alt.layer(*layers).properties(width=WIDTH - 150, height=240)
+    chart = alt.LayerChart(layer=layers).properties(width=WIDTH - 150, height=240)
     return finish(
         chart,
         "Disk per broker",

@@ -21,6 +21,7 @@ from workbench.charts.theme import (
     finish,
     status_scale,
 )
+from workbench.scalars import as_float
 
 __all__ = ["SI_LABEL", "lag_over_time", "partition_skew", "produce_vs_consume", "status_timeline", "top_bars"]
 
@@ -119,7 +120,7 @@ def top_bars(
     color = (
         alt.Color(f"{status}:N", scale=status_scale(), title="status") if has_status else alt.value("#2f6fae")
     )
-    top = float(data[value].max() or 1) if data.height else 1.0
+    top = (as_float(data[value].max()) or 1.0) if data.height else 1.0
     base = alt.Chart(data).encode(
         x=alt.X(
             f"{value}:Q",
@@ -135,7 +136,9 @@ def top_bars(
         alt.Text(f"{label}:N") if label and label in data.columns else alt.Text(f"{value}:Q", format=",.0f")
     )
     labels = base.mark_text(align="left", dx=4, fontSize=12, color="#1f2933").encode(text=text)
-    chart = alt.layer(bars, labels).properties(width=WIDTH - 250, height=max(40, 24 * data.height))
+    chart = alt.LayerChart(layer=[bars, labels]).properties(
+        width=WIDTH - 250, height=max(40, 24 * data.height)
+    )
     return finish(chart, title)
 
 
@@ -161,7 +164,7 @@ def lag_over_time(
         .mark_line(interpolate="step-after")
         .encode(
             x=_TS,
-            y=_lag_axis(value, unit, data[value].max() if log and data.height else None),
+            y=_lag_axis(value, unit, as_float(data[value].max()) if log and data.height else None),
             color=alt.Color(
                 "group:N", scale=alt.Scale(scheme=SERIES_SCHEME), sort=list(groups), title="group"
             ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, Final, TypeVar
 
 import altair as alt
 import polars as pl
@@ -30,7 +30,10 @@ STATUS_COLORS: dict[str, str] = {
     "ERR": "#1a1a1a",
 }
 #: A categorical palette for series (groups, topics) that avoids the status colours' meaning.
-SERIES_SCHEME = "tableau10"
+SERIES_SCHEME: Final = "tableau10"
+
+#: Any top-level chart: :func:`finish` returns the kind it was given.
+ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
 
 CONFIG: dict[str, Any] = {
     "font": FONT,
@@ -63,10 +66,10 @@ def status_scale() -> alt.Scale:
     return alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER])
 
 
-def finish(chart: alt.TopLevelMixin, title: str, subtitle: str | None = None) -> alt.TopLevelMixin:
+def finish(chart: ChartT, title: str, subtitle: str | None = None) -> ChartT:
     """Apply the title and the theme to a top-level chart."""
-    params = {"text": title, **({"subtitle": subtitle} if subtitle else {})}
-    return chart.properties(title=alt.TitleParams(**params)).configure(**CONFIG)
+    heading = alt.TitleParams(text=title, subtitle=subtitle) if subtitle else alt.TitleParams(text=title)
+    return chart.properties(title=heading).configure(**CONFIG)
 
 
 def check_rows(frame: pl.DataFrame, what: str) -> pl.DataFrame:

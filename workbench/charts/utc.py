@@ -32,7 +32,7 @@ _TEXT = {"tooltip", "text"}
 
 def to_utc(spec: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``spec`` whose temporal encodings all read in UTC."""
-    return _walk(spec)  # type: ignore[no-any-return]
+    return _walk(spec)
 
 
 def _walk(node: Any) -> Any:

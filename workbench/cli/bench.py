@@ -8,6 +8,7 @@ JSON with ``--json``. ``bench simulate`` writes the deterministic sample runs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ def _bench_options(props_name: str) -> Callable[[F], F]:
     """The options every benchmark takes (perf-test names)."""
 
     def deco(f: F) -> F:
-        opts = [
+        opts: list[Callable[[F], F]] = [
             connection_options(required=True),
             click.option(
                 "--topic", required=True, help="Topic to benchmark (must exist, or be auto-created)."
@@ -144,7 +145,7 @@ def _run(kind: str, **kw: Any) -> None:
     results = []
     for unmasked in sweep_specs(base, kw["sweep"]):  # props keep secrets for the client; the rest is shown
         spec = replace(unmasked, label=mask_text(unmasked.label), sweep=mask_props(unmasked.sweep))
-        result = _with_progress(lambda cb, s=spec: run_bench(settings, s, cb), spec, kw["as_json"])
+        result = _with_progress(functools.partial(run_bench, settings, spec), spec, kw["as_json"])
         store.append("bench_runs", result.runs)
         store.append("bench_intervals", result.intervals)
         results.append(result)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from workbench.cli.options import Finite, Instant, data_dir_option, mask_label
+from workbench.scalars import as_datetime
 
 if TYPE_CHECKING:  # the importers load polars: only when a command runs (`--help` stays quick)
     import polars as pl
@@ -280,7 +281,8 @@ def _unstored(store: Store, dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
     keys = [c for c in ("ts", "cluster", "source", "group", "topic", "partition") if c in frame.columns]
     if frame.is_empty() or "ts" not in keys:
         return frame
-    since, until = frame["ts"].min(), frame["ts"].max() + dt.timedelta(microseconds=1)
+    since, newest = as_datetime(frame["ts"].min()), as_datetime(frame["ts"].max())
+    until = None if newest is None else newest + dt.timedelta(microseconds=1)
     stored = [
         store.scan(dataset, cluster=c, since=since, until=until).select(keys).collect()
         for c in frame["cluster"].unique().to_list()
@@ -294,7 +296,7 @@ def _summary(name: str, result: ImportResult, data_dir: str, written: int) -> st
     where = ""
     if frame.height:
         clusters = ", ".join(sorted(frame["cluster"].unique().to_list()))
-        where = f" (cluster {clusters}, at {frame['ts'].min():%Y-%m-%dT%H:%M:%SZ})"
+        where = f" (cluster {clusters}, at {as_datetime(frame['ts'].min()):%Y-%m-%dT%H:%M:%SZ})"
     return (
         f"{name}: {counted} rows, {result.groups} groups, {result.partitions} partitions "
         f"written to {data_dir}/{result.dataset}{where}"

@@ -92,7 +92,7 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[attr-defined,no-any-return]
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list):
         return escape("; ".join(map(str, value)))
     return escape(str(value))

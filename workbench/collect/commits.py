@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
@@ -169,10 +170,13 @@ def _drain(
             )
         for msg in msgs:
             err = msg.error()
+            partition, offset = msg.partition(), msg.offset()
             if err is not None:
-                _on_error(err, msg.partition(), pending)
+                _on_error(err, partition, pending)
                 continue
-            batch.positions[msg.partition()] = msg.offset() + 1
+            if partition is None or offset is None:  # a message without an error has both
+                raise KafkaRequestError(f"reading {OFFSETS_TOPIC}: a record without partition or offset")
+            batch.positions[partition] = offset + 1
             result.records += 1
             _add(batch, result, cluster, msg, groups)
         if len(batch.commits) + len(batch.members) >= flush_every:
@@ -185,15 +189,16 @@ def _drain(
     return result
 
 
-def _on_error(err: KafkaError, partition: int, pending: set[int]) -> None:
+def _on_error(err: KafkaError, partition: int | None, pending: set[int]) -> None:
     if err.code() == KafkaError._PARTITION_EOF:
-        pending.discard(partition)
+        if partition is not None:
+            pending.discard(partition)
         return
     if err.code() in _AUTH:
         raise KafkaAuthError(_denied(err))
     if err.fatal() or not err.retriable():
         raise KafkaRequestError(f"reading {OFFSETS_TOPIC} partition {partition}: {err.str()}")
-    log.warning("reading %s partition %d: %s (retrying)", OFFSETS_TOPIC, partition, err.str())
+    log.warning("reading %s partition %s: %s (retrying)", OFFSETS_TOPIC, partition, err.str())
 
 
 def _add(batch: CommitBatch, result: PassResult, cluster: str, msg, groups: Callable[[str], bool]) -> None:
@@ -229,7 +234,7 @@ def _member_rows(rec: GroupMetadata, ts: dt.datetime | None, where: dict) -> lis
     head = {"ts": ts, "group": rec.group, "generation": rec.generation, "protocol_type": rec.protocol_type}
     if rec.protocol_type is None:
         return [head | {"event": "removed"} | where]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for m in rec.members:
         who = {"event": "members", "member_id": m.member_id, "client_id": m.client_id, "host": m.host}
         parts = m.partitions or ((None, None),)

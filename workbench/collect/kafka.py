@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import (
     ConsumerGroupTopicPartitions,
@@ -373,9 +374,11 @@ class KafkaAdmin:
                 )
         return out
 
-    def submit_describe_configs(self, brokers: Iterable[int], topics: Iterable[str]) -> dict[object, Future]:
+    def submit_describe_configs(
+        self, brokers: Iterable[int], topics: Iterable[str]
+    ) -> dict[ConfigResource, Future[Any]]:
         """DescribeConfigs: one request per broker (each goes to that broker), one for all topics."""
-        futures: dict[object, Future] = {}
+        futures: dict[ConfigResource, Future[Any]] = {}
         for broker in brokers:
             res = ConfigResource(ResourceType.BROKER, str(broker))
             futures.update(self._admin.describe_configs([res], request_timeout=self.timeout_s))
@@ -384,12 +387,12 @@ class KafkaAdmin:
             futures.update(self._admin.describe_configs(topic_res, request_timeout=self.timeout_s))
         return futures
 
-    def resolve_configs(self, futures: Mapping[object, Future]) -> list[ConfigInfo]:
+    def resolve_configs(self, futures: Mapping[ConfigResource, Future[Any]]) -> list[ConfigInfo]:
         """Every entry of every described resource. Sensitive values stay None."""
         out: list[ConfigInfo] = []
         for resource, fut in futures.items():
-            kind = "broker" if resource.restype == ResourceType.BROKER else "topic"  # type: ignore[attr-defined]
-            name = resource.name  # type: ignore[attr-defined]
+            kind = "broker" if resource.restype == ResourceType.BROKER else "topic"
+            name = resource.name
             try:
                 entries = self._wait(fut, f"describe configs of {kind} {name!r}")
             except KafkaRequestError as exc:

@@ -97,12 +97,12 @@ def run_schedule(
             report(line)
         if plan.count is not None and result.attempts >= plan.count:
             break
-        now = time.monotonic()
-        next_at += every * max(1, math.ceil((now - next_at) / every))  # skip slots an overrun missed
+        mono = time.monotonic()
+        next_at += every * max(1, math.ceil((mono - next_at) / every))  # skip slots an overrun missed
         if next_at >= end:
-            stop.wait(max(0.0, end - now))
+            stop.wait(max(0.0, end - mono))
             break
-        stop.wait(max(0.0, next_at - now))
+        stop.wait(max(0.0, next_at - mono))
     result.stopped_by_signal = stop.is_set()
     return result
 
@@ -187,8 +187,9 @@ def _write(store: Store, cluster: str, snap: OffsetsSnapshot, note: str | None) 
     """The snapshot's datasets, then its ``collections`` row (the completion marker) last."""
     _guarded(store, lambda: store.append("offsets", snap.offsets))
     _guarded(store, lambda: store.append("partition_offsets", snap.partitions))
-    if snap.stable is not None:
-        _guarded(store, lambda: store.append("stable_offsets", snap.stable))
+    stable = snap.stable
+    if stable is not None:
+        _guarded(store, lambda: store.append("stable_offsets", stable))
     _record(store, cluster, snap, snap.ts, note)
 
 

@@ -10,6 +10,7 @@ import polars as pl
 from workbench.errors import NotFoundError
 from workbench.frames.configs import load_config_history, split_snapshot
 from workbench.frames.offsets import load_offsets, load_partition_offsets
+from workbench.scalars import as_datetime
 from workbench.store import Store
 
 __all__ = ["CapacityFrames", "load_capacity_frames"]
@@ -37,12 +38,15 @@ def load_capacity_frames(
     if not store.clusters("partition_offsets"):
         raise NotFoundError(f"{data_dir}: no partition_offsets: collect with `workbench collect offsets`")
     po = load_partition_offsets(data_dir, cluster, since)
-    name = str(po["cluster"][0]) if po.height else str(cluster)  # type: ignore[index]
+    name = str(po["cluster"][0]) if po.height else str(cluster)
     offsets = load_offsets(data_dir, name, since) if store.clusters("offsets") else pl.DataFrame()
     history = load_config_history(data_dir, name, since) if name in store.clusters("cluster_info") else None
     if history is None:
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
-    newest = split_snapshot(history, history["cluster_info"]["ts"].max())
+    newest_ts = as_datetime(history["cluster_info"]["ts"].max())
+    if newest_ts is None:
+        raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
+    newest = split_snapshot(history, newest_ts)
     volumes = store.scan("log_dir_volumes", cluster=name).collect()
     volumes = volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
-    return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes)  # type: ignore[arg-type]
+    return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes)

@@ -48,7 +48,7 @@ def load_lag_window(
     load_from, shown_from = warmup_start(data_dir, cluster, since, intervals)
     offsets = load_offsets(data_dir, cluster, load_from, until, groups, topics)
     log_ends = load_log_ends(data_dir, cluster, load_from, until, topics)
-    return offsets, log_ends, shown_from  # type: ignore[return-value]
+    return offsets, log_ends, shown_from
 
 
 def load_commits(

@@ -20,6 +20,7 @@ import polars as pl
 
 from workbench.errors import InputFileError
 from workbench.importers import InputText
+from workbench.scalars import span_seconds
 from workbench.schema import conform
 
 
@@ -80,7 +81,7 @@ class RunBuilder:
             "source": self.source,
             "tool": self.tool,
             "params": json.dumps(self._params(), sort_keys=True),
-            "duration_s": (one["end"].max() - one["ts"].min()).total_seconds(),
+            "duration_s": span_seconds(one["ts"], one["end"]),
             "records": total(one["records"]),
             "bytes": total(one["bytes"]),
             "errors": total(one["errors"]),

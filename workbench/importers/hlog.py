@@ -103,8 +103,8 @@ def _run(
         run.run_id = f"{run.run_id}-{tag}"
     for t0, length, hist in rows:
         count = hist.get_total_count()  # type: ignore[attr-defined]
-        stats = hdr.summarize(hist)  # type: ignore[arg-type]
+        stats = hdr.summarize(hist)
         run.add(
             when(t0), when(t0 + length), latency=latency, records=count, **stats, histogram=hdr.encode(hist)
-        )  # type: ignore[arg-type]
+        )
     return run.build()

@@ -201,23 +201,23 @@ def _consumer_bytes(records: float, mb: float, record_size: int | None) -> int:
     return int(records) * record_size if record_size else round(mb * MIB)
 
 
-def _consumer_run(text, rows, detailed, when, cluster, label, record_size) -> RunBuilder:  # type: ignore[no-untyped-def]
+def _consumer_run(text, rows, detailed, when, cluster, label, record_size) -> RunBuilder:
     printed = [_printed(f, text, n, detailed) for n, f in rows]
     first_no, first = rows[0]
     if not detailed:
         start, end = when(first[0], first_no), when(first[1], first_no)
-        run = RunBuilder(
+        total = RunBuilder(
             text, "consumer", "kafka-consumer-perf-test", "perf-test", cluster, start, label=label
         )
         mb, msgs = printed[0]["data.consumed.in.MB"], printed[0]["data.consumed.in.nMsg"]
-        run.add(
+        total.add(
             start, end, latency="none", cumulative=True, records=int(msgs),
             bytes=_consumer_bytes(msgs, mb, record_size),
         )  # fmt: skip
-        run.meta = {"params": {"printed": printed[0]}, "record_size": record_size}
-        return run
+        total.meta = {"params": {"printed": printed[0]}, "record_size": record_size}
+        return total
     prev_msgs, prev_mb, prev_t = 0.0, 0.0, None
-    run = None
+    run: RunBuilder | None = None
     for (lineno, f), row in zip(rows, printed, strict=True):
         t = when(f[0], lineno)
         mb, msgs, rate = (row[k] for k in ("data.consumed.in.MB", "data.consumed.in.nMsg", "nMsg.sec"))

@@ -10,6 +10,7 @@ Altair implementation detail: ``tests/test_report.py`` fails if an upgrade chang
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
 import re
 from collections.abc import Mapping
@@ -66,10 +67,12 @@ def vega_bundle(vegalite_version: str) -> str:
     major_minor = ".".join(vegalite_version.split(".")[:2])
     if major_minor not in vl_convert.get_vegalite_versions():
         raise ReportError(
-            f"vl-convert-python {vl_convert.__version__} has no Vega-Lite {major_minor} bundle, which the "
+            f"vl-convert-python {importlib.metadata.version('vl-convert-python')} has no Vega-Lite "
+            f"{major_minor} bundle, which the "
             "charts need: upgrade altair and vl-convert-python together"
         )
-    bundle = vl_convert.javascript_bundle(vl_version=major_minor)
+    # the stub makes ``snippet`` required; the function's own signature defaults it to None
+    bundle = vl_convert.javascript_bundle(vl_version=major_minor)  # type: ignore[call-arg]
     if "</script" in bundle.lower() or "<!--" in bundle:
         raise ReportError("the vl-convert JavaScript bundle cannot be inlined in a <script> element")
     return bundle

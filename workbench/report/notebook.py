@@ -18,6 +18,7 @@ import polars as pl
 
 from workbench import units
 from workbench.frames.lag import load_log_ends  # old import path, removed in 0.3
+from workbench.scalars import as_datetime, as_float
 
 __all__ = [
     "find_data_dir",
@@ -136,7 +137,7 @@ def window_text(frame: pl.DataFrame, cluster: str | None = None) -> str:
     """``"cluster sample: 2024-05-18 12:00 → 2024-05-20 11:59 UTC (2,880 snapshots)"``."""
     if frame.is_empty():
         return f"cluster {cluster}: no data in the window" if cluster else "no data in the window"
-    first, last = frame["ts"].min(), frame["ts"].max()
+    first, last = as_datetime(frame["ts"].min()), as_datetime(frame["ts"].max())
     snaps = frame["ts"].n_unique()
     name = cluster
     if name is None and "cluster" in frame.columns:
@@ -174,7 +175,7 @@ def show_runs_window(runs: pl.DataFrame) -> None:
     from IPython.display import HTML, display
 
     clusters = ", ".join(sorted(runs["cluster"].unique().to_list()))
-    first, last = runs["ts"].min(), runs["ts"].max()
+    first, last = as_datetime(runs["ts"].min()), as_datetime(runs["ts"].max())
     span = f"{first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} UTC"
     text = f"cluster {clusters}: {runs.height} benchmark runs, {span}"
     body = f'<p class="wb-window"><em>Data window: {html.escape(text)}</em></p>'
@@ -226,7 +227,11 @@ def scorecard_html(cluster_info: pl.DataFrame, topics: pl.DataFrame, findings: p
         ("brokers", str(info.get("broker_count") or 0), ""),
         ("topics", f"{topics.height:,}", ""),
         ("partitions", f"{int(topics['partitions'].sum() or 0):,}" if topics.height else "0", ""),
-        ("on disk", units.bytes_iec(topics["size_bytes"].sum() if "size_bytes" in topics.columns else 0), ""),
+        (
+            "on disk",
+            units.bytes_iec(as_float(topics["size_bytes"].sum()) if "size_bytes" in topics.columns else 0),
+            "",
+        ),
         ("critical", str(counts.get("critical", 0)), "crit" if counts.get("critical") else "ok"),
         ("warning", str(counts.get("warning", 0)), "warn" if counts.get("warning") else "ok"),
         ("info", str(counts.get("info", 0)), ""),

@@ -168,7 +168,7 @@ def _execute(
 
 def _failure_message(spec: ReportSpec, exc: Any, failed: Path) -> str:
     """``report X failed in cell N, line L (`statement`): Error: message; failed notebook kept at P``."""
-    from papermill.exceptions import strip_color  # type: ignore[import-untyped]
+    from papermill.exceptions import strip_color
 
     index = _source_cell_index(spec.path, exc.source, exc.cell_index)
     line, statement = _failing_line(exc.source, [strip_color(t) for t in exc.traceback or []])

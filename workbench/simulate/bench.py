@@ -177,7 +177,7 @@ def _row(
 ) -> dict:
     return {
         "ts": t0, "end": t1, "cluster": cluster, "run_id": run_id, "phase": phase, "cumulative": cum,
-        "latency": kind, **counts, **hdr.summarize(hist), "histogram": hdr.encode(hist),  # type: ignore[arg-type]
+        "latency": kind, **counts, **hdr.summarize(hist), "histogram": hdr.encode(hist),
     }  # fmt: skip
 
 

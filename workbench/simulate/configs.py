@@ -44,7 +44,7 @@ _S, _D, _DD, _DB = (
 )
 
 #: (name, value, source, read-only) of every simulated broker config; per-broker values use {id}.
-BROKER_CONFIGS: tuple[tuple[str, str, str, bool], ...] = (
+BROKER_CONFIGS: tuple[tuple[str, str | None, str, bool], ...] = (
     ("broker.id", "{id}", _S, True),
     ("node.id", "{id}", _S, True),
     ("broker.rack", "eu-west-1{rack}", _S, True),
@@ -69,7 +69,7 @@ BROKER_CONFIGS: tuple[tuple[str, str, str, bool], ...] = (
     ("auto.create.topics.enable", "false", _S, True),
     ("auto.leader.rebalance.enable", "true", _D, True),
     ("log.retention.hours", "72", _S, True),
-    ("log.retention.ms", None, _D, False),  # type: ignore[arg-type]
+    ("log.retention.ms", None, _D, False),
     ("log.retention.bytes", "-1", _D, False),
     ("log.segment.bytes", "1073741824", _D, False),
     ("log.cleanup.policy", "delete", _D, False),
@@ -84,7 +84,7 @@ BROKER_CONFIGS: tuple[tuple[str, str, str, bool], ...] = (
     ("num.partitions", "6", _S, True),
     ("inter.broker.listener.name", "INTERNAL", _S, True),
     ("controller.listener.names", "CONTROLLER", _S, True),
-    (SENSITIVE_KEY, None, _DB, False),  # type: ignore[arg-type]
+    (SENSITIVE_KEY, None, _DB, False),
 )
 
 #: Average message size in bytes, per topic (for log-dir sizes).

@@ -112,7 +112,7 @@ def simulate(
         cluster=cluster,
         scale=scale,
         seed=seed,
-        data_dir=store.root,
+        data_dir=Path(store.root),
         start=timeline.start,
         last=timeline.ts(clock.n_steps - 1),
         interval_s=clock.interval_s,
@@ -194,7 +194,7 @@ def day_chunks(clock: Clock, max_steps: int) -> list[tuple[int, int]]:
     """[t0, t1) step ranges that never cross a UTC midnight and hold at most ``max_steps``."""
     days = (clock.start_s + np.arange(clock.n_steps) * clock.interval_s) // 86400
     edges = [0, *(np.flatnonzero(np.diff(days)) + 1).tolist(), clock.n_steps]
-    out = []
+    out: list[tuple[int, int]] = []
     for a, b in itertools.pairwise(edges):
         out.extend((s, min(s + max_steps, b)) for s in range(a, b, max_steps))
     return out

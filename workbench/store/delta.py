@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
 from workbench.errors import StoreError, StoreLayoutError, WorkbenchError
+from workbench.scalars import as_datetime
 from workbench.schema import DATASETS, conform
 from workbench.store import files as _files
 from workbench.store._location import Location, quiet_native_panics, translate
@@ -262,7 +264,7 @@ class Store:
 
     def _max_ts(self, dataset: str, cluster: str, since: dt.datetime | None) -> dt.datetime | None:
         frame = self._collect(dataset, lambda lf: lf.select(pl.col("ts").max()), cluster=cluster, since=since)
-        return frame.item()
+        return as_datetime(frame.item())
 
     # -- maintenance -------------------------------------------------------------------------
     @contextmanager
@@ -299,7 +301,7 @@ class Store:
         if table is None:
             return []
         uri = self.table_uri(dataset)
-        filters: list = [("cluster", "=", cluster)] if cluster is not None else []
+        filters: list[Any] = [("cluster", "=", cluster)] if cluster is not None else []
         if before is not None:
             filters.append(("date", "<", before.isoformat()))
         old = {f.uri for f in self._live(table, dataset)}

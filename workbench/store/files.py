@@ -127,7 +127,7 @@ def footer_problem(f: DataFile, want: pl.Schema) -> str | None:
         return None
     try:
         meta = pq.read_metadata(f.uri)
-        got = pl.Schema(pl.from_arrow(meta.schema.to_arrow_schema().empty_table()).schema)
+        got = pl.DataFrame(meta.schema.to_arrow_schema().empty_table()).schema
     except Exception as exc:
         return "unreadable footer: " + _first_line(exc)
     if dict(got) != dict(want):

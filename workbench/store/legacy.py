@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import polars as pl
@@ -64,11 +65,12 @@ def read_day(dataset: str, ddir: Path) -> pl.DataFrame:
         ) from exc
 
 
-def file_meta(path: Path) -> dict:
+def file_meta(path: Path) -> dict[str, Any]:
     """The workbench metadata of an old-layout file."""
     try:
         raw = pq.read_schema(path).metadata or {}
-        return json.loads(raw.get(_META_KEY, b"{}"))
+        meta: dict[str, Any] = json.loads(raw.get(_META_KEY, b"{}"))
+        return meta
     except (OSError, ValueError, pa.ArrowInvalid) as exc:
         raise StoreError(
             f"{path}: unreadable Parquet file ({exc}); migration stopped, nothing changed: move the "

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import polars as pl
 
 Op = Literal["len", "count", "sum", "max", "any", "mean", "n_unique"]
 GRID_OPS: Final = frozenset({"len", "count", "sum", "max", "any", "mean"})
+#: Group-by keys, ids and grids shared by the stages of one analysis, by a tuple naming each.
+KeyCache = dict[tuple[Any, ...], Any]
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def grid_bins(
     gkeys: Sequence[str],
     pkeys: Sequence[str],
     minor_ids: pl.Series | None = None,
-    cache: dict | None = None,
+    cache: KeyCache | None = None,
 ) -> Bins | None:
     """The bins of (``gkeys``, ts[, minor]) when ``frame`` is on a snapshot grid, else None.
 
@@ -162,6 +164,7 @@ def grid_bins(
     key columns and rows (the (group, ts) grid is computed once).
     """
     name = ("grid", tuple(gkeys), tuple(pkeys))
+    grid: Bins | None
     if cache is not None and name in cache:
         grid = cache[name]
     else:

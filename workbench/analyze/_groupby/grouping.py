@@ -9,12 +9,16 @@ between the stages of one analysis.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
 
-from workbench.analyze._groupby.grid import GRID_OPS, Agg, Bins, aggregate, grid_bins
+from workbench.analyze._groupby.grid import GRID_OPS, Agg, Bins, KeyCache, aggregate, grid_bins
+from workbench.scalars import as_int
+
+T = TypeVar("T")
 
 
 def dense_ids(frame: pl.DataFrame, keys: Sequence[str], nulls_last: bool = False) -> pl.Series:
@@ -39,13 +43,14 @@ def map_runs(frame: pl.DataFrame, keys: Sequence[str], table: pl.DataFrame, valu
     return vals.gather(run)
 
 
-def _memo(cache: dict | None, name: tuple, fn):  # type: ignore[no-untyped-def]
+def _memo(cache: KeyCache | None, name: tuple[Any, ...], fn: Callable[[], T]) -> T:
     """``fn()``, remembered in ``cache`` under ``name`` (when a cache is given)."""
     if cache is None:
         return fn()
     if name not in cache:
         cache[name] = fn()
-    return cache[name]
+    value: T = cache[name]
+    return value
 
 
 def _packed_key(
@@ -53,7 +58,7 @@ def _packed_key(
     keys: Sequence[str],
     minor: str | None = None,
     nulls_last: bool = False,
-    cache: dict | None = None,
+    cache: KeyCache | None = None,
 ) -> tuple[pl.Series, int] | None:
     """One Int64 group key for (``keys``, ts[, ``minor``]) whose order is the sort order of those
     columns (``nulls_last`` as given), and the number of ``minor`` values (the key's last digit);
@@ -68,8 +73,8 @@ def _packed_key(
 
     def epoch() -> tuple[pl.Series, int, int]:
         ts = frame["ts"].dt.epoch("us")
-        tmin, tmax = ts.min(), ts.max()
-        return ts - tmin, int(tmin), int(tmax) - int(tmin) + 1  # type: ignore[arg-type]
+        tmin, tmax = as_int(ts.min()) or 0, as_int(ts.max()) or 0
+        return ts - tmin, tmin, tmax - tmin + 1
 
     ts, _, span = _memo(cache, ("ts",), epoch)
     gid = _memo(
@@ -81,8 +86,8 @@ def _packed_key(
         mid = _memo(
             cache, ("ids", (minor,), nulls_last), lambda: dense_ids(frame, [minor], nulls_last).cast(pl.Int64)
         )
-        width = int(mid.max()) + 1  # type: ignore[arg-type]
-    if float(int(gid.max()) + 1) * span * width >= 2.0**62:  # type: ignore[arg-type]
+        width = (as_int(mid.max()) or 0) + 1
+    if float((as_int(gid.max()) or 0) + 1) * span * width >= 2.0**62:
         return None
     key = (gid * span + ts) * width
     return (key if mid is None else key + mid), width
@@ -90,7 +95,7 @@ def _packed_key(
 
 def _group_ts(
     frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[Agg], minor: str | None = None,
-    nulls_last: bool = False, carry: Sequence[str] = (), cache: dict | None = None,
+    nulls_last: bool = False, carry: Sequence[str] = (), cache: KeyCache | None = None,
 ) -> tuple[pl.LazyFrame, int] | None:  # fmt: skip
     """Group ``frame`` by (``keys``, ts[, ``minor``]): a lazy frame of the key columns (and
     ``carry`` columns: their first value in the group), ``_k`` and the aggregates, sorted like
@@ -126,7 +131,7 @@ def _group_ts(
 
 def _grid_group(
     frame: pl.DataFrame, keys: Sequence[str], aggs: Sequence[Agg], minor: str | None,
-    nulls_last: bool, cache: dict | None,
+    nulls_last: bool, cache: KeyCache | None,
 ) -> tuple[Bins, pl.DataFrame] | None:  # fmt: skip
     """:func:`_group_ts`'s bins and aggregates on a snapshot grid, or None."""
     pkeys = [c for c in ("topic", "partition") if c in frame.columns and c not in keys]

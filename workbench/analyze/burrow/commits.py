@@ -21,7 +21,7 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
@@ -35,6 +35,9 @@ from workbench.analyze.burrow.rules import (
     rule4_stalled,
     rule5_lag_not_decreasing,
 )
+
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
 
 Rules = Literal["current", "1.2.1"]
 #: ``[storage] expire-group`` default (s): a group without a commit this long is NOTFOUND.
@@ -68,7 +71,7 @@ def decide_121(stopped: bool, zero_lag: bool, offsets: Sequence[int], lags: Sequ
             return "REWIND"
         if rule4_stalled(offsets):
             return "STALL"
-        if all(b >= a for a, b in itertools.pairwise(lags)):
+        if all(a is not None and b is not None and b >= a for a, b in itertools.pairwise(lags)):
             return "WARN"
     return "OK"
 
@@ -161,23 +164,21 @@ def partition_status_on_commits(
     cfg = config or BurrowConfig()
     times = sorted(int(t.timestamp() * _US) for t in at)
     readings = _readings(log_ends)
-    rows: list[dict] = []
+    rows: list[tuple[Any, ...]] = []
     ordered = _commit_order(commits).with_columns(_ts=_us("ts"))
     for (group, topic, part), frame in ordered.group_by(["group", "topic", "partition"], maintain_order=True):
         leo_ts, leo = readings.get((topic, part), ([], []))
-        rows.extend(
-            _partition_rows(str(group), str(topic), int(part), frame, leo_ts, leo, times, cfg, rules)  # type: ignore[arg-type]
-        )
+        rows.extend(_partition_rows(str(group), str(topic), int(part), frame, leo_ts, leo, times, cfg, rules))
     if not rows:
         return pl.DataFrame(schema=_OUT)
-    raw = {**_OUT, "ts": pl.Int64, "last_commit": pl.Int64}
+    raw: SchemaDict = {**_OUT, "ts": pl.Int64, "last_commit": pl.Int64}
     frame = pl.DataFrame(rows, schema=raw, orient="row")
     return frame.with_columns(
         pl.from_epoch(c, "us").dt.replace_time_zone("UTC") for c in ("ts", "last_commit")
     )
 
 
-_OUT = {
+_OUT: SchemaDict = {
     "ts": pl.Datetime("us", "UTC"),
     "group": pl.String,
     "topic": pl.String,
@@ -196,7 +197,7 @@ def _readings(log_ends: pl.DataFrame) -> dict[tuple[str, int], tuple[list[int], 
     )
     out = {}
     for (topic, part), f in frame.sort("_ts").group_by(["topic", "partition"], maintain_order=True):
-        out[(str(topic), int(part))] = (f["_ts"].to_list(), f["log_end_offset"].to_list())  # type: ignore[arg-type]
+        out[(str(topic), int(part))] = (f["_ts"].to_list(), f["log_end_offset"].to_list())
     return out
 
 
@@ -210,7 +211,7 @@ def _partition_rows(
     times: list[int],
     cfg: BurrowConfig,
     rules: Rules,
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     ring, out, i, verdict = CommitRing(cfg), [], 0, None
     cts, offs = frame["_ts"].to_list(), frame["committed_offset"].to_list()
     pending = sorted(range(len(cts)), key=lambda k: cts[k])  # commits become visible at their time

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench.analyze._groupby.grid import Agg
+from workbench.analyze._groupby.grid import Agg, KeyCache
 from workbench.analyze._groupby.grouping import _group_ts
 from workbench.analyze._groupby.prepare import prepare
 from workbench.analyze.burrow.rules import (
@@ -219,7 +219,7 @@ def group_status(partition_status_frame: pl.DataFrame) -> pl.DataFrame:
     ``partition_count``; ``error_partitions``/``warn_partitions``: counts by severity.
     """
     ps = partition_status_frame
-    gkeys = [c for c in ("cluster", "group") if c in ps.columns]
+    gkeys: list[str] = [c for c in ("cluster", "group") if c in ps.columns]
     sev = _SEVERITY.cast(pl.Int8)
     out = _group_status_fast(ps, gkeys, sev)
     if out is None:
@@ -288,7 +288,7 @@ def _status_maxlag(out: pl.DataFrame, ps: pl.DataFrame) -> pl.DataFrame:
 
 
 def _group_status_fast(
-    ps: pl.DataFrame, gkeys: list[str], sev: pl.Expr, cache: dict | None = None
+    ps: pl.DataFrame, gkeys: list[str], sev: pl.Expr, cache: KeyCache | None = None
 ) -> pl.DataFrame | None:
     """:func:`group_status`'s aggregation on one packed integer key per (group, ts) (see
     :func:`_status_inputs`). None when not applicable."""

@@ -8,7 +8,7 @@ the plan; text from the cluster (topic and group names) reaches the page through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -173,7 +173,7 @@ def headline(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[Finding
     return out
 
 
-def _topic_crossing(r: dict, params: cap.CapacityParams) -> str:
+def _topic_crossing(r: dict[str, Any], params: cap.CapacityParams) -> str:
     return (
         f"{r['topic']}: its hottest partition (p{r['hottest']}) reaches the measured "
         f"{_mb(params.producer.bytes_per_s)} per partition in {r['days_until_full']:.0f} days "
@@ -317,7 +317,9 @@ def bench_runs_considered(
     return pl.DataFrame(rows, schema=schema)
 
 
-def _run_verdict(r: dict, cluster: str, run_ids: list[str] | None, used: sz.PartitionCapacity | None) -> str:
+def _run_verdict(
+    r: dict[str, Any], cluster: str, run_ids: list[str] | None, used: sz.PartitionCapacity | None
+) -> str:
     """Why one run gave a per-partition capacity or not, in a few words."""
     letter = "P" if r["kind"] == "producer" else "C"
     if r["cluster"] != cluster:

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from workbench import units
+from workbench.scalars import as_datetime
 
 Z95 = 1.96
 _DAY_S = 86400.0
@@ -142,12 +143,13 @@ def fit(
     if ts.len() < 3:
         raise ValueError("forecast: fewer than three observations")
     season = choose_seasonality(ts) if seasonality == "auto" else seasonality
-    origin = ts.min()
+    origin = as_datetime(ts.min())
+    assert origin is not None  # three observations or more
     y = values.to_numpy().astype(float)
     fixed = growth_per_week is not None
-    slope = float(np.mean(y)) * float(growth_per_week) / 7.0 if fixed else 0.0
-    x = _design(ts, origin, season, with_trend=not fixed)  # type: ignore[arg-type]
-    target = y - slope * _days(ts, origin) if fixed else y  # type: ignore[arg-type]
+    slope = float(np.mean(y)) * growth_per_week / 7.0 if growth_per_week is not None else 0.0
+    x = _design(ts, origin, season, with_trend=not fixed)
+    target = y - slope * _days(ts, origin) if fixed else y
     coef, *_ = np.linalg.lstsq(x, target, rcond=None)
     resid = target - x @ coef
     dof = max(len(y) - np.linalg.matrix_rank(x), 1)
@@ -190,9 +192,11 @@ def forecast(
     forecast every ``step`` after the last observation) and the model.
     """
     model = fit(frame["ts"], frame[value], seasonality, growth_per_week)
-    last = frame["ts"].max()
+    last = as_datetime(frame["ts"].max())
+    if last is None:
+        raise ValueError("forecast: no observations")
     start = pl.Series([last]).dt.truncate(step).dt.offset_by(step)[0]
-    future = pl.datetime_range(start, last + dt.timedelta(days=horizon_days), step, eager=True)  # type: ignore[operator]
+    future = pl.datetime_range(start, last + dt.timedelta(days=horizon_days), step, eager=True)
     hist = model.predict(frame["ts"]).with_columns(
         kind=pl.lit("history"), actual=frame[value].cast(pl.Float64)
     )
@@ -241,8 +245,10 @@ def days_until(fc: pl.DataFrame, threshold: float, now: dt.datetime | None = Non
     """
     hist = fc.filter(pl.col("kind") == "history")
     ahead = fc.filter(pl.col("kind") == "forecast").sort("ts")
-    now = now or hist["ts"].max()
-    recent = hist.filter(pl.col("ts") > now - dt.timedelta(days=1))  # type: ignore[operator]
+    now = now or as_datetime(hist["ts"].max())
+    if now is None:
+        raise ValueError("crossing: the forecast has no history")
+    recent = hist.filter(pl.col("ts") > now - dt.timedelta(days=1))
     already = bool(recent.height) and bool(
         (recent["actual"].fill_null(-np.inf) >= threshold).any() or (recent["fitted"] >= threshold).any()
     )
@@ -250,7 +256,7 @@ def days_until(fc: pl.DataFrame, threshold: float, now: dt.datetime | None = Non
         return Crossing(threshold, now, 0.0, now, True)
     hit = ahead.filter(pl.col("fitted") >= threshold)["ts"]
     early = ahead.filter(pl.col("upper") >= threshold)["ts"]
-    at = hit.min() if hit.len() else None
-    earliest = early.min() if early.len() else None
-    days = (at - now).total_seconds() / _DAY_S if at is not None else None  # type: ignore[operator]
-    return Crossing(threshold, at, days, earliest, False)  # type: ignore[arg-type]
+    at = as_datetime(hit.min()) if hit.len() else None
+    earliest = as_datetime(early.min()) if early.len() else None
+    days = (at - now).total_seconds() / _DAY_S if at is not None else None
+    return Crossing(threshold, at, days, earliest, False)

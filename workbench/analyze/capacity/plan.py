@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from workbench.analyze.capacity import forecast as fc
 from workbench.analyze.capacity import rates as cr
 from workbench.analyze.capacity import sizing as sz
+from workbench.scalars import as_float
+
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def topic_forecasts(rates: pl.DataFrame, params: CapacityParams) -> dict[str, pl
     for (topic,), frame in rates.group_by("topic"):
         series = frame.sort("ts").filter(pl.col("bytes_per_s").is_not_null())
         horizon = fc.allowed_horizon(series["ts"], params.horizon_days)
-        if horizon is None or series.height < 24 or float(series["bytes_per_s"].max() or 0) <= 0:
+        if horizon is None or series.height < 24 or (as_float(series["bytes_per_s"].max()) or 0.0) <= 0:
             continue
         out[str(topic)], _ = fc.forecast(
             series, "bytes_per_s", horizon, "1h", growth_per_week=params.growth_per_week
@@ -143,7 +148,7 @@ def topic_headroom(
     return pl.DataFrame(rows, infer_schema_length=None).sort("utilization", descending=True, nulls_last=True)
 
 
-_TOPIC_SCHEMA = {
+_TOPIC_SCHEMA: SchemaDict = {
     **{k: pl.String for k in ("topic", "cleanup_policy", "status")},
     **{k: pl.Int64 for k in ("partitions", "rf", "size_bytes", "hottest", "partitions_now")},
     "partitions_at_horizon": pl.Int64,
@@ -169,7 +174,7 @@ _TOPIC_SCHEMA = {
 }
 
 
-def _headroom_row(r: dict, forecast: pl.DataFrame | None, params: CapacityParams) -> dict:
+def _headroom_row(r: dict[str, Any], forecast: pl.DataFrame | None, params: CapacityParams) -> dict[str, Any]:
     """One topic's headroom: utilization = hottest partition's peak / P."""
     peak, parts, skew = r["p99_bytes_per_s"] or 0.0, int(r["partitions"] or 1), float(r["skew"] or 1.0)
     future = _forecast_peak(forecast)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -145,13 +146,13 @@ def cruise_control_capacity(
     nw_out_bytes_per_s: float,
     cpu_percent: float = 100.0,
     doc: str = "",
-) -> dict:
+) -> dict[str, Any]:
     """A Cruise Control ``capacity.json``: ``{"brokerCapacities": [...]}``, a default entry
     (``brokerId`` ``"-1"``) and one per broker. DISK in MB, NW_IN/NW_OUT in KB/s, as Cruise
     Control counts them (MB = 2²⁰ bytes, KB = 2¹⁰ bytes); CPU in percent. A broker with several
     log dirs (JBOD) gets DISK as ``{log_dir: MB}`` with the capacity split evenly."""
 
-    def entry(broker: str, dirs: list[str] | None) -> dict:
+    def entry(broker: str, dirs: list[str] | None) -> dict[str, Any]:
         disk_mb = disk_bytes_per_broker / MIB
         disk: object = f"{disk_mb:.0f}"
         if dirs and len(dirs) > 1:

@@ -5,6 +5,8 @@ Cruise Control ``capacity.json``. Computed from the plan; the notebook only show
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from workbench.analyze.capacity import plan as cap
@@ -122,7 +124,7 @@ def consumer_display(consumers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def figures(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[dict]:
+def figures(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[dict[str, Any]]:
     """Inputs and cluster totals: ``quantity, value, unit, basis`` (measured / given by you /
     assumed / unknown), for the what-if table and the report's JSON."""
     c, consumer = plan.cluster, params.consumer
@@ -185,7 +187,7 @@ def partition_recommendations(topics: pl.DataFrame) -> pl.DataFrame:
 
 def cruise_control_json(
     plan: cap.CapacityPlan, inputs: cap.CapacityInputs, params: cap.CapacityParams
-) -> dict:
+) -> dict[str, Any]:
     """``capacity.json`` for Cruise Control from the brokers, their log dirs and the capacity parameters."""
     missing = [
         name
@@ -202,28 +204,21 @@ def cruise_control_json(
         raise ConfigError(
             f"Cruise Control capacity.json needs measured or given values; unknown: {'; '.join(missing)}"
         )
+    disk, nic = params.broker_disk_bytes, params.broker_nic_bytes_per_s
+    assert disk is not None and nic is not None  # checked above
     dirs: dict[int, list[str]] = {}
     if inputs.log_dirs.height:
         last = inputs.log_dirs.filter(pl.col("ts") == inputs.log_dirs["ts"].max())
         for broker, frame in last.group_by("broker"):
             dirs[int(broker[0])] = sorted(frame["log_dir"].unique().to_list())
-    doc = (
-        f"disk {params.broker_disk_bytes / sz.GB:g} GB ({params.disk_basis}), "
-        f"NIC {params.broker_nic_bytes_per_s / sz.MB:g} MB/s ({params.nic_basis}) per broker"
-    )
-    return sz.cruise_control_capacity(
-        inputs.brokers,
-        dirs,
-        params.broker_disk_bytes,
-        params.broker_nic_bytes_per_s,
-        params.broker_nic_bytes_per_s,
-        doc=doc,
-    )
+    nic_doc = f"NIC {nic / sz.MB:g} MB/s ({params.nic_basis}) per broker"
+    doc = f"disk {disk / sz.GB:g} GB ({params.disk_basis}), {nic_doc}"
+    return sz.cruise_control_capacity(inputs.brokers, dirs, disk, nic, nic, doc=doc)
 
 
 def cruise_control_or_missing(
     plan: cap.CapacityPlan, inputs: cap.CapacityInputs, params: cap.CapacityParams
-) -> dict | str:
+) -> dict[str, Any] | str:
     """:func:`cruise_control_json`, or the one sentence naming the unknown value it needs."""
     try:
         return cruise_control_json(plan, inputs, params)

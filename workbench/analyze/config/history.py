@@ -6,6 +6,7 @@ Pure: frames of the config datasets in (see :mod:`workbench.frames.configs`), fr
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import polars as pl
 
@@ -37,7 +38,7 @@ def findings_over_time(
     return pl.concat(frames)
 
 
-def severity_counts(over_time: pl.DataFrame, times: list) -> pl.DataFrame:
+def severity_counts(over_time: pl.DataFrame, times: list[Any]) -> pl.DataFrame:
     """Findings per (ts, severity), zero-filled for every snapshot in ``times``."""
     grid = pl.DataFrame({"ts": times}, schema={"ts": pl.Datetime("us", "UTC")}).join(
         pl.DataFrame({"severity": ["critical", "warning", "info"]}), how="cross"

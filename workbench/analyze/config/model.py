@@ -110,7 +110,7 @@ class ConfigView:
     log_dirs: pl.DataFrame
     broker_configs: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
     topic_configs: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
-    topic_sources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    topic_sources: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, frames: Mapping[str, pl.DataFrame]) -> ConfigView:

@@ -18,6 +18,7 @@ from workbench.analyze.config.model import (
     _true,
     retention_ms,
 )
+from workbench.scalars import as_float
 from workbench.units import bytes_iec as _bytes
 
 
@@ -318,7 +319,7 @@ def broker_disk_skew(view: ConfigView, s: RuleSettings) -> Findings:
     per = disk.group_by("broker").agg(pl.col("size_bytes").sum()).sort("broker")
     if per.height < 2:
         return
-    mean = per["size_bytes"].mean()
+    mean = as_float(per["size_bytes"].mean()) or 0.0
     for broker, size in per.iter_rows():
         if size > s.t("max_broker_disk_skew") * mean:
             yield Finding(

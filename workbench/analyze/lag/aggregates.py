@@ -17,13 +17,14 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from workbench.analyze._groupby.grid import Agg
+from workbench.analyze._groupby.grid import Agg, KeyCache
 from workbench.analyze._groupby.grouping import _group_ts, _memo, dense_ids
 from workbench.analyze._groupby.prepare import (
     TOPIC_KEYS,
     prepare,
     with_cluster,
 )
+from workbench.scalars import as_int
 
 MEMBER_KEYS = ("member_id", "client_id", "host")
 
@@ -160,7 +161,7 @@ def _fast_lag_aggs(frame: pl.DataFrame) -> list[Agg]:
 
 
 def _finish_lag_aggs(
-    out: pl.LazyFrame, frame: pl.DataFrame, lead: Sequence[str], extra: Sequence[str] = ()
+    out: pl.LazyFrame, frame: pl.DataFrame, lead: Sequence[str], extra: Sequence[str | pl.Expr] = ()
 ) -> pl.LazyFrame:
     """``lead`` columns, the :func:`_lag_aggs` columns (same names, types and order), ``extra``
     columns and ``produce_rate``, from the :func:`_fast_lag_aggs` of a group-by."""
@@ -199,7 +200,7 @@ def member_lag(partition_lag_frame: pl.DataFrame) -> pl.DataFrame:
     return _member_lag(partition_lag_frame)
 
 
-def _member_lag(partition_lag_frame: pl.DataFrame, _cache: dict | None = None) -> pl.DataFrame:
+def _member_lag(partition_lag_frame: pl.DataFrame, _cache: KeyCache | None = None) -> pl.DataFrame:
     """:func:`member_lag`; ``_cache``: see :func:`_packed_key`."""
     frame = partition_lag_frame
     gkeys = with_cluster(frame.columns, ("group",))
@@ -209,10 +210,10 @@ def _member_lag(partition_lag_frame: pl.DataFrame, _cache: dict | None = None) -
     )
     if grouped is not None:
         lazy, width = grouped
-        out = _finish_lag_aggs(lazy, frame, [*gkeys, "ts", "member_id", *attrs, "_k"])
+        finished = _finish_lag_aggs(lazy, frame, [*gkeys, "ts", "member_id", *attrs, "_k"])
         group_total = pl.col("total_lag").sum().over(pl.col("_k") // width)
         return (
-            _with_drain(out.collect())
+            _with_drain(finished.collect())
             .with_columns(lag_share=pl.when(group_total > 0).then(pl.col("total_lag") / group_total))
             .drop("_k")
         )
@@ -235,7 +236,7 @@ def group_lag(partition_lag_frame: pl.DataFrame) -> pl.DataFrame:
     return _group_lag(partition_lag_frame)
 
 
-def _group_lag(partition_lag_frame: pl.DataFrame, _cache: dict | None = None) -> pl.DataFrame:
+def _group_lag(partition_lag_frame: pl.DataFrame, _cache: KeyCache | None = None) -> pl.DataFrame:
     """:func:`group_lag`; ``_cache``: see :func:`_packed_key`."""
     frame = partition_lag_frame
     gkeys = with_cluster(frame.columns, ("group",))
@@ -258,7 +259,7 @@ def topic_lag(partition_lag_frame: pl.DataFrame, by_group: bool = False) -> pl.D
 
 
 def _topic_lag(
-    partition_lag_frame: pl.DataFrame, by_group: bool = False, _cache: dict | None = None
+    partition_lag_frame: pl.DataFrame, by_group: bool = False, _cache: KeyCache | None = None
 ) -> pl.DataFrame:
     """:func:`topic_lag`; ``_cache``: see :func:`_packed_key`."""
     frame = partition_lag_frame
@@ -281,7 +282,7 @@ def _topic_lag(
             pl.col("group").n_unique().alias("groups"),
             _known_sum("produce_rate").alias("produce_rate"),
         )
-    if not by_group and (out["groups"].max() or 0) > 1:  # count each partition's ingress once
+    if not by_group and (as_int(out["groups"].max()) or 0) > 1:  # count each partition's ingress once
         pkeys = with_cluster(frame.columns, TOPIC_KEYS)
         # maintain_order: the partitions' rates are summed in row order (float sums would otherwise
         # vary in the last bit from run to run with the hash group-by's output order)

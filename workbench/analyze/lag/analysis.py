@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.analyze._groupby.grid import run_starts
+from workbench.analyze._groupby.grid import KeyCache, run_starts
 from workbench.analyze._groupby.grouping import _group_ts
 from workbench.analyze._groupby.prepare import prepare, with_cluster
 from workbench.analyze.burrow.rules import BurrowConfig
@@ -147,7 +147,7 @@ def _analyze_prepared(
     aggregates) in threads, so both cores stay busy where a Polars kernel is single-threaded.
     ``timed(name, fn, *args)``: calls each stage (a hook for profiling).
     """
-    cache: dict = {}  # shared group-by keys: the stages' frames have the same key columns and rows
+    cache: KeyCache = {}  # shared group-by keys: the stages' frames have the same key columns and rows
     if concurrent:
         with ThreadPoolExecutor(max_workers=3) as pool:
             f_status = pool.submit(timed, "partition_status", _partition_status_prepared, frame, config)
@@ -190,7 +190,7 @@ def _analyze_prepared(
 
 
 def _group_lag_and_status(
-    parts: pl.DataFrame, pstatus: pl.DataFrame, cache: dict | None = None
+    parts: pl.DataFrame, pstatus: pl.DataFrame, cache: KeyCache | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(group_lag(parts), group_status(pstatus))`` by one group-by on (group, ts), for frames of
     the same rows in the same order (both from one prepared frame)."""
@@ -215,7 +215,7 @@ def _group_lag_and_status(
     return groups, gstatus
 
 
-def _group_topic_table(parts: pl.DataFrame, cache: dict | None = None) -> pl.DataFrame | None:
+def _group_topic_table(parts: pl.DataFrame, cache: KeyCache | None = None) -> pl.DataFrame | None:
     """The (group keys, topic) pairs when groups and topics correspond one to one (each group reads
     one topic, read by no other group), else None.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -259,7 +260,7 @@ def current_partition_status(analysis: LagAnalysis, incidents: pl.DataFrame) -> 
 
 
 def error_finding(
-    row: dict,
+    row: dict[str, Any],
     partition_status: str,
     window_start: dt.datetime | None = None,
     start_label: str = "the start of the window",
@@ -309,7 +310,7 @@ def recovered_findings(
     return [("info", _recovered_sentence(row)) for row in runs.head(limit).iter_rows(named=True)]
 
 
-def _recovered_sentence(row: dict) -> str:
+def _recovered_sentence(row: dict[str, Any]) -> str:
     return (
         f"{row['group']} was in ERR from {units.instant(row['start'])} to {units.instant(row['end'])} "
         f"({units.duration(row['seconds'])}, peak lag {units.count(row['peak_lag'])} messages) "

@@ -20,6 +20,7 @@ from workbench.analyze._groupby.grid import run_starts
 from workbench.analyze._groupby.grouping import map_runs
 from workbench.analyze._groupby.prepare import TOPIC_KEYS, is_sorted_by, sort_by, with_cluster
 from workbench.errors import WorkbenchError
+from workbench.scalars import as_int
 
 METHODS: Final = ("zero", "interpolated", "extrapolated", "too_few_points", "no_commit")
 
@@ -133,7 +134,8 @@ def _locate(
     ids = history.filter((pl.col("_tpid") != pl.col("_tpid").shift(1)).fill_null(True)).select(*keys, "_tpid")
     tpid = map_runs(frame, keys, ids, "_tpid")
     t_us = points["ts"].dt.epoch("us")
-    tmin, width = t_us.min() or 0, (t_us.max() or 0) - (t_us.min() or 0) + 1
+    tmin, tmax = as_int(t_us.min()) or 0, as_int(t_us.max()) or 0
+    width = tmax - tmin + 1
     _check_key_range(float(width) * (ids.height + 1), "partitions x time span")
     seg_end = (pl.col("_seg") != pl.col("_seg").shift(-1)).fill_null(True)
     spans = points.select(pl.when(seg_end).then(pl.col("_end") - pl.col("_f_end") + 1).cast(pl.Float64).sum())

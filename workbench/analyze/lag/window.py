@@ -53,16 +53,11 @@ def analyze_window(
     that have commits take Burrow's status from them (``group_status.status_source``).
     """
     analysis = analyze_lag(offsets, log_ends, config)
-    commits = (
-        commits if commits is not None and log_ends is not None else pl.DataFrame(schema={"group": pl.String})
-    )
-    ps, gs = with_commit_status(
-        analysis.partition_status,
-        analysis.group_status,
-        commits,
-        log_ends,
-        config,  # type: ignore[arg-type]
-    )
+    if commits is None or log_ends is None:  # no commits: every group keeps its snapshots' status
+        commits, ends = pl.DataFrame(schema={"group": pl.String}), pl.DataFrame()
+    else:
+        ends = log_ends
+    ps, gs = with_commit_status(analysis.partition_status, analysis.group_status, commits, ends, config)
     analysis = dataclasses.replace(analysis, partition_status=ps, group_status=gs)
     shown = offsets if shown_from is None else offsets.filter(pl.col("ts") >= shown_from)
     return LagWindow(shown, trim_to_window(analysis, shown_from), shown_from)

@@ -22,12 +22,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from workbench import hdr
 from workbench.hdr import PERCENTILES, STAT_COLUMNS, summarize, values_at_percentiles
+from workbench.scalars import as_float, span_seconds
+
+if TYPE_CHECKING:
+    from polars._typing import SchemaDict
 
 #: Metrics compared run to run, and whether a higher value is worse.
 COMPARED: dict[str, bool] = {
@@ -68,7 +73,7 @@ def run_summary(
         rows.append(
             {**_run_columns(run), **_throughput(mine, run), "latency": kind, **_latency_stats(mine, kind)}
         )
-    schema = {
+    schema: SchemaDict = {
         "run_id": pl.String,
         "label": pl.String,
         "kind": pl.String,
@@ -87,12 +92,12 @@ def run_summary(
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _run_columns(run: dict) -> dict:
+def _run_columns(run: dict[str, Any]) -> dict[str, Any]:
     keys = ("run_id", "label", "kind", "source", "ts", "sweep")
     return {k: run.get(k) for k in keys}
 
 
-def _throughput(rows: pl.DataFrame, run: dict) -> dict:
+def _throughput(rows: pl.DataFrame, run: dict[str, Any]) -> dict[str, Any]:
     cum = rows.filter(pl.col("cumulative"))
     per = rows.filter(~pl.col("cumulative"))
     src = cum if cum.height else per
@@ -100,7 +105,7 @@ def _throughput(rows: pl.DataFrame, run: dict) -> dict:
     records = _known_sum(one["records"]) if one.height else run.get("records")
     bytes_ = _known_sum(one["bytes"]) if one.height else run.get("bytes")
     errors = _known_sum(one["errors"]) if one.height else run.get("errors")
-    duration = (one["end"].max() - one["ts"].min()).total_seconds() if one.height else run.get("duration_s")
+    duration = span_seconds(one["ts"], one["end"]) if one.height else run.get("duration_s")
     rate = records / duration if records is not None and duration else None
     mb = bytes_ / MIB / duration if bytes_ is not None and duration else None
     return {
@@ -130,7 +135,7 @@ def resolve_latency(rows: pl.DataFrame, latency: str) -> str:
     return next((k for k in AUTO_ORDER if k in measured), "send_to_ack")
 
 
-def _latency_stats(rows: pl.DataFrame, latency: str) -> dict:
+def _latency_stats(rows: pl.DataFrame, latency: str) -> dict[str, Any]:
     mine = rows.filter(pl.col("latency") == latency)
     per = mine.filter(~pl.col("cumulative") & pl.col("histogram").is_not_null())
     cum = mine.filter(pl.col("cumulative"))
@@ -153,7 +158,7 @@ def distribution(
     (plus 100 = max); from the printed statistics where there is no histogram.
     """
     ticks = 100 * (1 - np.logspace(0, -5, 61)[1:])
-    parts = []
+    parts: list[dict[str, object]] = []
     for run in runs.sort("ts").iter_rows(named=True):
         mine = intervals.filter((pl.col("run_id") == run["run_id"]) & (pl.col("phase") == phase))
         points = _curve_points(mine.filter(pl.col("latency") == resolve_latency(mine, latency)), ticks)
@@ -173,7 +178,8 @@ def _curve_points(rows: pl.DataFrame, ticks: np.ndarray) -> list[dict[str, float
         cut = ticks[ticks <= 100 * (1 - 1 / hist.get_total_count())]
         vals = values_at_percentiles(hist, list(cut)) / 1000
         pts = [{"percentile": float(p), "value_ms": float(v)} for p, v in zip(cut, vals, strict=True)]
-        return [*pts, {"percentile": 100.0, "value_ms": summarize(hist)["max_ms"]}]
+        top = as_float(summarize(hist)["max_ms"])
+        return [*pts] if top is None else [*pts, {"percentile": 100.0, "value_ms": top}]
     cum = rows.filter(pl.col("cumulative"))
     if not cum.height:
         return []
@@ -238,14 +244,14 @@ def compare_runs(
     true when the change is worse by more than ``threshold_pct`` (latency up, throughput down).
     """
     ordered = summary.sort("ts")
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for i, run in enumerate(ordered.iter_rows(named=True)):
         base = _baseline(ordered, i, run, baseline_run)
         if base is None:
             continue
         for metric, higher_is_worse in COMPARED.items():
             rows.append(_compared(run, base, metric, higher_is_worse, threshold_pct))
-    schema = {
+    schema: SchemaDict = {
         "run_id": pl.String,
         "label": pl.String,
         "baseline_run_id": pl.String,
@@ -258,7 +264,9 @@ def compare_runs(
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _baseline(ordered: pl.DataFrame, i: int, run: dict, baseline_run: str | None) -> dict | None:
+def _baseline(
+    ordered: pl.DataFrame, i: int, run: dict[str, Any], baseline_run: str | None
+) -> dict[str, Any] | None:
     if baseline_run is not None:
         if run["run_id"] == baseline_run:
             return None
@@ -270,7 +278,9 @@ def _baseline(ordered: pl.DataFrame, i: int, run: dict, baseline_run: str | None
     return earlier.row(-1, named=True) if earlier.height else None
 
 
-def _compared(run: dict, base: dict, metric: str, higher_is_worse: bool, threshold: float) -> dict:
+def _compared(
+    run: dict[str, Any], base: dict[str, Any], metric: str, higher_is_worse: bool, threshold: float
+) -> dict[str, Any]:
     value, ref = run[metric], base[metric]
     diff = 100.0 * (value - ref) / ref if value is not None and ref else None
     worse = diff is not None and (diff > threshold if higher_is_worse else diff < -threshold)
