@@ -91,21 +91,21 @@ def fleet_table(views: list[ClusterView]) -> pl.DataFrame:
     """One row per cluster (:data:`FLEET_COLUMNS`): the soonest broker disk fill first, then the
     most groups in ERR."""
     rows = [{"cluster": v.cluster, **lag_summary(v.groups), **capacity_summary(v.plan)} for v in views]
-    schema = {
-        "cluster": pl.String,
+    schema: dict[str, pl.DataType] = {
+        "cluster": pl.String(),
         "as_of": pl.Datetime("us", "UTC"),
-        "groups": pl.Int64,
-        "err_groups": pl.Int64,
-        "warn_groups": pl.Int64,
-        "max_time_lag_s": pl.Float64,
-        "max_time_lag_group": pl.String,
-        "hottest_topic": pl.String,
-        "hottest_utilization": pl.Float64,
-        "topics_over": pl.Int64,
-        "first_full_broker": pl.Int64,
-        "broker_days_until_fill": pl.Float64,
-        "brokers_now": pl.Float64,
-        "brokers_needed": pl.Float64,
+        "groups": pl.Int64(),
+        "err_groups": pl.Int64(),
+        "warn_groups": pl.Int64(),
+        "max_time_lag_s": pl.Float64(),
+        "max_time_lag_group": pl.String(),
+        "hottest_topic": pl.String(),
+        "hottest_utilization": pl.Float64(),
+        "topics_over": pl.Int64(),
+        "first_full_broker": pl.Int64(),
+        "broker_days_until_fill": pl.Float64(),
+        "brokers_now": pl.Float64(),
+        "brokers_needed": pl.Float64(),
     }
     frame = pl.DataFrame([{c: r.get(c) for c in FLEET_COLUMNS} for r in rows], schema=schema)
     return frame.sort(

@@ -172,7 +172,7 @@ def demo(out_dir: str, data_dir: str) -> None:
     from workbench.report import CATALOG, read_defaults, render
     from workbench.report.notebook import find_data_dir
 
-    sample = find_data_dir(data_dir).resolve()
+    sample = Path(find_data_dir(data_dir)).resolve()  # demo: a local sample directory
     temporary = not (sample / "offsets").is_dir()
     if temporary:  # e.g. a wheel install: no data/sample next to it
         sample = _temporary_sample(sample)

@@ -193,7 +193,7 @@ def analyze(
     try:
         import pyarrow.dataset as ds
 
-        data = ds.dataset(staging, format="parquet", schema=result_schema().to_arrow())  # type: ignore[attr-defined]
+        data = ds.dataset(staging, format="parquet", schema=result_schema().to_arrow())
         reader = data.scanner().to_reader()
         rows = data.count_rows()
         version = write_result(data_dir, RESULT, reader, "workbench result lag_groups schema version 1")
