@@ -79,3 +79,16 @@ def test_no_forecast_and_no_errors_is_said_plainly() -> None:
     assert fleet_findings(table) == [
         ("info", "1 clusters: no group in ERR, no broker disk forecast to fill.")
     ]
+
+
+@pytest.mark.slow  # two simulated clusters
+def test_load_fleet_on_two_simulated_clusters(tmp_path) -> None:
+    from workbench.report.fleet import load_fleet
+    from workbench.simulate.run import simulate
+
+    for name, seed in (("east", 1), ("west", 2)):
+        simulate(tmp_path, cluster=name, days=1, interval="1h", scale="sample", seed=seed)
+    table, source = load_fleet(tmp_path, "1d")
+    assert table["cluster"].to_list() == ["east", "west"] and table["groups"].to_list() == [20, 20]
+    assert "analysed here" in source  # no lag_groups result table yet
+    assert table["first_full_broker"].null_count() == 2  # no config history: no capacity figures
