@@ -141,7 +141,7 @@ def bench_appends(commits: int, groups: int, partitions: int, compact_every: int
             "offsets_log_files": len(files),
             "offsets_log_bytes": sum(f.stat().st_size for f in files),
             "offsets_checkpoints": sum(1 for f in files if "checkpoint" in f.name and f.suffix == ".parquet"),
-            "offsets_rows_on_disk_incl_not_vacuumed": rows,
+            "offsets_live_rows": rows,
             "load_avg": round(_load(), 1),
         }
 
