@@ -15,7 +15,7 @@ def register(main: click.Group) -> None:
 
 @click.group("spark")
 def spark() -> None:
-    """Run the analysis on Spark (pyspark: the ``fleet`` extra)."""
+    """Run the analysis on Spark (install the fleet extra: pyspark, duckdb)."""
 
 
 @spark.command("analyze")
