@@ -37,8 +37,10 @@ def test_json_lists_every_group_with_levels() -> None:
 
 def test_fail_on_and_thresholds() -> None:
     assert _run("--fail-on", "critical").exit_code == 1
-    high = _run("--warn", "10000000000", "--crit", "20000000000", "--fail-on", "warning")
+    high = _run("--warn-time", "7d", "--crit-time", "8d", "--fail-on", "warning")
     assert high.exit_code == 0 and "20 groups: 20 ok" in high.output
+    by_messages = _run("--warn-time", "7d", "--crit-time", "8d", "--warn", "100", "--crit", "200000000")
+    assert by_messages.exit_code == 0 and "20 groups: 2 ok, 18 warning" in by_messages.output
 
 
 def test_unknown_group_and_bad_thresholds_are_one_line_errors() -> None:
@@ -49,13 +51,23 @@ def test_unknown_group_and_bad_thresholds_are_one_line_errors() -> None:
     assert bad.exit_code == 2 and "warn <= crit" in bad.output
 
 
-def test_levels_are_the_one_lag_rule() -> None:
-    """The JSON level and reasons are lag.levels.classify on the total lag, the report's rule."""
-    rows = json.loads(_run("--json", "--warn", "500", "--crit", "5000").output)
-    levels = lag.LagLevels(None, None, 500, 5000)
+# (CLI options, the LagLevels they mean): the report's defaults, message thresholds as options
+LEVEL_CASES = [
+    ((), lag.LagLevels()),
+    (("--warn", "500", "--crit", "5000"), lag.LagLevels(60, 600, 500, 5000)),
+    (("--warn-time", "10s", "--crit-time", "20s"), lag.LagLevels(10, 20)),
+]
+
+
+@pytest.mark.parametrize(("args", "levels"), LEVEL_CASES)
+def test_levels_are_the_one_lag_rule(args: tuple[str, ...], levels: lag.LagLevels) -> None:
+    """The JSON level and reasons are lag.levels.classify on the time lag and total lag: the
+    report's rule with the report's defaults (its Burrow status needs a window, not one snapshot)."""
+    rows = json.loads(_run("--json", *args).output)
     for r in rows:
-        assert (r["level"], r["reasons"]) == lag.classify(levels, lag=r["total_lag"]), r["group"]
-    assert {r["level"] for r in rows} <= set(lag.LEVELS)
+        expected = lag.classify(levels, time_lag_s=r["time_lag_s"], lag=r["total_lag"])
+        assert (r["level"], r["reasons"]) == expected, r["group"]
+    assert {r["level"] for r in rows} <= set(lag.LEVELS) and "critical" in {r["level"] for r in rows}
 
 
 def test_offset_flags_in_json_and_text(tmp_path: Path) -> None:

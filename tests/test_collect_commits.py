@@ -107,20 +107,35 @@ def test_aborted_transactional_commit_is_not_read(kafka, topic_factory) -> None:
 
 
 @pytest.mark.skipif(not KAFKA4, reason="the KIP-848 consumer protocol is GA from Kafka 4.0")
-def test_consumer_protocol_group_commits_are_read(kafka, topic_factory) -> None:
+def test_consumer_protocol_group_commits_and_members_are_read(kafka, topic_factory) -> None:
     topic, group = topic_factory(partitions=2), f"k848-{uuid.uuid4().hex[:8]}"
     _produce(kafka.bootstrap, topic, 20)
     conf = {"bootstrap.servers": kafka.bootstrap, "group.id": group, "group.protocol": "consumer"}
-    c = Consumer(conf | {"enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    c = Consumer(
+        conf | {"enable.auto.commit": False, "auto.offset.reset": "earliest", "client.id": "k848-client"}
+    )
     c.subscribe([topic])
     deadline = time.monotonic() + 30
     while len(c.assignment()) < 2 and time.monotonic() < deadline:
         c.poll(0.2)
     _commit(c, [TopicPartition(topic, 0, 12)])
-    res, commits, _, _ = _read(kafka.bootstrap, group)
+    _, commits, members, positions = _read(kafka.bootstrap, group)
     assert commits.select("partition", "committed_offset").rows() == [(0, 12)]
-    assert sum(res.skipped_types.values()) > 0  # its member records: KIP-848 types, not decoded
-    c.close()
+    member = members.filter(pl.col("event") == "member").select("client_id", "protocol_type").rows()
+    assert (
+        member == [("k848-client", "consumer")]
+        and members["host"].drop_nulls().str.contains("127.0.0.1").all()
+    )
+    assigned = members.filter(pl.col("event") == "assignment").sort("partition")
+    assert assigned.select("topic", "partition").rows() == [(topic, 0), (topic, 1)]  # ids named
+    assert assigned["member_id"].n_unique() == 1 and assigned["generation"].min() >= 1
+    assert members.filter(pl.col("event") == "epoch")["generation"].min() >= 1
+    c.close()  # the member leaves: its metadata and assignment are deleted (tombstones)
+    deadline, events = time.monotonic() + 30, set()
+    while not {"left", "unassigned"} <= events and time.monotonic() < deadline:
+        _, _, more, positions = _read(kafka.bootstrap, group, positions)
+        events |= set(more["event"])
+    assert {"left", "unassigned"} <= events
 
 
 def test_cli_collect_commits_resumes_and_fails_cleanly(kafka, topic_factory, tmp_path: Path) -> None:

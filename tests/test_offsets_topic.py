@@ -12,6 +12,12 @@ import struct
 import pytest
 
 from workbench.collect.offsets_topic import DecodeError, GroupMetadata, OffsetCommit, OtherRecord, decode
+from workbench.collect.offsets_topic_848 import (
+    ConsumerAssignment,
+    ConsumerGroupEpoch,
+    ConsumerMember,
+    topic_id,
+)
 
 
 def i16(v: int) -> bytes:
@@ -110,9 +116,9 @@ COMMIT = OffsetCommit("g", "t", 3, 42, 7, 1_700_000_000_000, 3)
         (offset_key(1), b"", OffsetCommit("g", "t", 3, None, None, None, None)),
         # group tombstone: the group was removed
         (i16(2) + s("g"), None, GroupMetadata("g", None, None, None, None, (), None)),
-        # KIP-848 / share / streams coordinator records are recognized, not decoded
-        (i16(3) + s("g"), b"\x00\x00", OtherRecord(3)),
-        (i16(8) + s("g"), b"\x00\x00", OtherRecord(8)),
+        # KIP-848 target assignments, share and streams group records are recognized, not decoded
+        (i16(6) + s("g"), b"\x00\x00", OtherRecord(6)),
+        (i16(11) + s("g"), b"\x00\x00", OtherRecord(11)),
     ],
 )
 def test_decode_offsets_and_tombstones(key: bytes, value: bytes | None, expected: object) -> None:
@@ -153,3 +159,63 @@ def test_non_consumer_group_keeps_members_without_partitions() -> None:
 def test_garbage_raises_decode_error(key: bytes, value: bytes) -> None:
     with pytest.raises(DecodeError):
         decode(key, value)
+
+
+# -- KIP-848 consumer-group records (value version 0, flexible) ------------------------------------
+TID = bytes(range(16))
+
+
+def key848(kind: int, member: str | None = "m1") -> bytes:
+    return i16(kind) + s("g") + (s(member) if member is not None else b"")
+
+
+def member_value(regex: str | None = None) -> bytes:
+    fields = s(None, True) + s("rack-a", True) + s("client-1", True) + s("/10.0.0.7", True)
+    fields += uvarint(3) + s("orders", True) + s("audit", True) + s(regex, True)
+    return i16(0) + fields + i32(45_000) + s("uniform", True) + uvarint(0)
+
+
+def assignment_value(parts: list[int]) -> bytes:
+    topics = uvarint(2) + TID + uvarint(len(parts) + 1) + b"".join(i32(p) for p in parts) + uvarint(0)
+    return i16(0) + i32(5) + i32(4) + b"\x00" + topics + uvarint(1) + uvarint(0)
+
+
+KIP848 = [
+    ("group epoch", key848(3, None), i16(0) + i32(9) + uvarint(0), ConsumerGroupEpoch("g", 9)),
+    ("group deleted", key848(3, None), None, ConsumerGroupEpoch("g", None)),
+    (
+        "member",
+        key848(5),
+        member_value(),
+        ConsumerMember("g", "m1", None, "rack-a", "client-1", "/10.0.0.7", ("orders", "audit"), None),
+    ),
+    ("member left", key848(5), None, ConsumerMember("g", "m1", None, None, None, None, (), None)),
+    (
+        "assignment",
+        key848(8),
+        assignment_value([0, 2]),
+        ConsumerAssignment("g", "m1", 5, 0, ((topic_id(TID), 0), (topic_id(TID), 2))),
+    ),
+    ("assignment deleted", key848(8), None, ConsumerAssignment("g", "m1", None, None, ())),
+    ("target assignment: not decoded", key848(7), i16(0) + bytes(8), OtherRecord(7)),
+]
+
+
+@pytest.mark.parametrize(("name", "key", "value", "expected"), KIP848, ids=[k[0] for k in KIP848])
+def test_decode_kip848_records(name: str, key: bytes, value: bytes | None, expected: object) -> None:
+    assert decode(key, value) == expected
+
+
+def test_kip848_topic_id_prints_as_kafka_does() -> None:
+    assert topic_id(TID) == "AAECAwQFBgcICQoLDA0ODw"  # Uuid.toString: URL-safe base64, no padding
+
+
+@pytest.mark.parametrize(
+    "value",
+    [i16(1) + i32(9), member_value()[:-18], assignment_value([0])[:-6]],
+    ids=["unknown version", "truncated member", "truncated assignment"],
+)
+def test_kip848_garbage_raises_decode_error(value: bytes) -> None:
+    kind = 3 if value.startswith(i16(1)) else (5 if b"client-1" in value else 8)
+    with pytest.raises(DecodeError):
+        decode(key848(kind, None if kind == 3 else "m1"), value)

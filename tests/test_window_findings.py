@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from workbench.analyze import burrow, lag
 from workbench.frames import add_lag_columns
@@ -62,17 +63,66 @@ def _history(n: int = 30) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     )
 
 
-def test_commit_status_and_its_source_in_the_report() -> None:
+# (case, commits given, estimate limit) -> status_source per group, the source sentence's start
+SOURCES = [
+    (
+        "snapshots only (over the estimate limit)",
+        False,
+        0,
+        {"stuck": "snapshots", "fine": "snapshots"},
+        "Burrow status: all 2 groups from the offsets snapshots, judging the lag at each snapshot.",
+    ),
+    (
+        "estimated from the snapshots",
+        False,
+        20_000,
+        {"stuck": "estimated", "fine": "estimated"},
+        "Burrow status: 2 of 2 groups from commits estimated from the offsets snapshots",
+    ),
+    (
+        "commits for one group",
+        True,
+        20_000,
+        {"stuck": "commits", "fine": "snapshots"},
+        "Burrow status: 1 of 2 groups from their offset commits read from __consumer_offsets",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "given", "limit", "sources", "said"), SOURCES, ids=[c[0] for c in SOURCES])
+def test_commit_status_and_its_source_in_the_report(case, given, limit, sources, said) -> None:
     offsets, ends, commits = _history()
-    config = burrow.BurrowConfig()
-    snap = lag.analyze_window(offsets, ends, None, config)
-    with_commits = lag.analyze_window(offsets, ends, None, config, commits)
-    last = with_commits.analysis.group_status.filter(pl.col("ts") == pl.col("ts").max())
-    assert dict(last.select("group", "status").rows()) == {"stuck": "ERR", "fine": "OK"}
-    assert dict(last.select("group", "status_source").rows()) == {"stuck": "commits", "fine": "snapshots"}
-    assert "from the offsets snapshots (no commit history" in lag.source_finding(snap.analysis)[1]
-    text = lag.source_finding(with_commits.analysis)[1]
-    assert text.startswith("Burrow status of 1 of 2 groups is computed from their offset commits")
+    window = lag.analyze_window(offsets, ends, None, burrow.BurrowConfig(), commits if given else None, limit)
+    last = window.analysis.group_status.filter(pl.col("ts") == pl.col("ts").max())
+    assert dict(last.select("group", "status_source").rows()) == sources
+    assert lag.source_finding(window.analysis)[1].startswith(said)
+    if given or limit:  # on commits (read or estimated) the stuck group is in error
+        assert dict(last.select("group", "status").rows()) == {"stuck": "ERR", "fine": "OK"}
+
+
+def test_estimated_commits_see_a_consumer_keeping_up_as_burrow_does() -> None:
+    """Issue 12 case 1: the producer adds 100 per 10 s, the consumer commits log end - 23 at
+    every snapshot and owns the partition. At each snapshot the lag is 23 and never decreases
+    (the snapshot path says WARN); at each estimated commit the lag is 0 (Burrow: OK)."""
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    ts = [t0 + dt.timedelta(seconds=10 * k) for k in range(20)]
+    base = {"cluster": "c", "topic": "t", "partition": 0, "log_start_offset": 0}
+    ends = conform(
+        pl.DataFrame([base | {"ts": t, "log_end_offset": 100 * (k + 1)} for k, t in enumerate(ts)]),
+        "partition_offsets",
+    )
+    member = {"group": "keeps-up", "group_state": "Stable", "member_id": "m", "client_id": "c", "host": "h"}
+    rows = [
+        base | member | {"ts": t, "committed_offset": 100 * (k + 1) - 23, "log_end_offset": 100 * (k + 1)}
+        for k, t in enumerate(ts)
+    ]
+    offsets = add_lag_columns(conform(pl.DataFrame(rows), "offsets"))
+    config = burrow.BurrowConfig(intervals=10, min_distance_s=1.0, minimum_complete=1.0)
+    status = {}
+    for limit in (0, 20_000):
+        gs = lag.analyze_window(offsets, ends, None, config, None, limit).analysis.group_status
+        status[limit] = gs.filter(pl.col("ts") == pl.col("ts").max())["status"].item()
+    assert status == {0: "WARN", 20_000: "OK"}
 
 
 def test_drain_findings_only_for_groups_behind() -> None:

@@ -50,6 +50,7 @@ SECRET_KEYS = frozenset(
 )
 
 _KV_RE = re.compile(r"""([\w.\-]+)(\s*[=:]\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,;]*)""")
+_URL_SECRET_RE = re.compile(r"(?<=://)([^/@:\s]*):[^/@\s]*@")
 _REF_RE = re.compile(r"\$\{(?:(env|file):)?([^}]+)\}")
 
 # Java client keys librdkafka does not know and that carry no meaning for it: dropped quietly.
@@ -82,6 +83,11 @@ def mask_text(text: str | None) -> str | None:
     if not text:
         return text
     return _KV_RE.sub(lambda m: m[1] + m[2] + MASK if is_secret(m[1]) else m[0], text)
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part replaced by ``***``."""
+    return _URL_SECRET_RE.sub(lambda m: f"{m[1]}:{MASK}@", url)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ class KafkaRequestError(WorkbenchError):
     """The cluster answered a request with an error."""
 
 
+class PrometheusError(WorkbenchError):
+    """A Prometheus server could not be reached or refused a query (``workbench import prometheus``)."""
+
+
 class NotFoundError(WorkbenchError):
     """A named thing (group, topic, run, report, cluster) does not exist."""
 

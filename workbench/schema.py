@@ -126,6 +126,27 @@ STABLE_OFFSETS = _schema(
     }
 )
 
+#: An open transaction on a partition whose last stable offset was stuck below the log end: one
+#: row per (partition, producer) from DescribeProducers, named by ListTransactions and
+#: DescribeTransactions where the broker answers them (null otherwise). ``ts`` is the snapshot's.
+OPEN_TRANSACTIONS = _schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "topic": pl.String,
+        "partition": pl.Int32,
+        "producer_id": pl.Int64,
+        "producer_epoch": pl.Int32,
+        "start_offset": pl.Int64,
+        "last_timestamp": UTC_TS,
+        "transactional_id": pl.String,
+        "state": pl.String,
+        "start_time": UTC_TS,
+        "timeout_ms": pl.Int64,
+        "source": pl.String,
+    }
+)
+
 #: One row per collection attempt, successful or not: the collector's own log as data.
 #: ``error`` on an ``ok`` row is a note: groups that did not answer, or a clock flag. A note
 #: starting with CLOCK_FLAG_PREFIX marks a snapshot whose clock stepped back or whose gap to the
@@ -239,6 +260,23 @@ LOG_DIR_VOLUMES = _schema(
     }
 )
 
+#: Broker and node metrics imported from Prometheus (``workbench import prometheus``), long format:
+#: one row per (ts, instance, metric, detail). ``instance`` is Prometheus' label (``host:port`` of
+#: the exporter), ``host`` its host part; ``metric`` a workbench name (``bytes_in_per_s``...,
+#: docs/prometheus.md), ``detail`` the request type or mount point/device, empty when none.
+BROKER_METRICS = _schema(
+    {
+        "ts": UTC_TS,
+        "cluster": pl.String,
+        "instance": pl.String,
+        "host": pl.String,
+        "metric": pl.String,
+        "detail": pl.String,
+        "value": pl.Float64,
+        "source": pl.String,
+    }
+)
+
 #: One row per benchmark run (``workbench bench`` or an imported tool output). ``params``,
 #: ``client_config`` and ``sweep`` are JSON objects; ``client_config`` is masked
 #: (:meth:`workbench.config.ClientSettings.describe`): it never holds a secret. ``ts`` is the
@@ -312,6 +350,7 @@ DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "offsets": (OFFSETS, 1),
     "partition_offsets": (PARTITION_OFFSETS, 1),
     "stable_offsets": (STABLE_OFFSETS, 1),
+    "open_transactions": (OPEN_TRANSACTIONS, 1),
     "collections": (COLLECTIONS, 1),
     "commits": (COMMITS, 1),
     "group_members": (GROUP_MEMBERS, 1),
@@ -322,6 +361,7 @@ DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "topic_partitions": (TOPIC_PARTITIONS, 1),
     "log_dirs": (LOG_DIRS, 1),
     "log_dir_volumes": (LOG_DIR_VOLUMES, 1),
+    "broker_metrics": (BROKER_METRICS, 1),
     "bench_runs": (BENCH_RUNS, 1),
     "bench_intervals": (BENCH_INTERVALS, 1),
 }

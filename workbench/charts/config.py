@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from workbench import units
 from workbench.charts.bucket import add_bucket, step_label
 from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, finish
 
@@ -26,7 +27,24 @@ __all__ = [
 SEVERITY_ORDER = ("critical", "warning", "info")
 SEVERITY_COLORS = {"critical": "#8e0000", "warning": "#f0a202", "info": "#4e79a7"}
 _TS = alt.X("bucket:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))
-_BYTES = "datum.value == 0 ? '0' : format(datum.value, '.3~s') + 'B'"
+
+
+def _iec_label_expr() -> str:
+    """A Vega label expression spelling bytes as :func:`workbench.units.bytes_iec` does (IEC)."""
+    expr = "format(datum.value, '.0f') + ' B'"
+    for unit, size in (("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40)):
+        expr = f"abs(datum.value) >= {size} ? format(datum.value / {size}, '.1f') + ' {unit}' : {expr}"
+    return expr
+
+
+_BYTES = _iec_label_expr()
+
+
+def _with_size_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``size``: ``size_bytes`` in IEC units as text, for tooltips."""
+    return frame.with_columns(
+        size=pl.col("size_bytes").map_elements(units.bytes_iec, return_dtype=pl.String, skip_nulls=True)
+    )
 
 
 def severity_scale() -> alt.Scale:
@@ -128,6 +146,7 @@ def disk_per_broker(history: pl.DataFrame) -> alt.Chart:
     n = max(history["broker"].n_unique(), 1) if history.height else 1
     frame, step = add_bucket(history.with_columns(pl.col("broker").cast(pl.String)), n, MAX_ROWS)
     data = frame.group_by("bucket", "broker").agg(pl.col("size_bytes").max()).sort("bucket", "broker")
+    data = _with_size_text(data)
     check_rows(data, "disk_per_broker")
     chart = (
         alt.Chart(data)
@@ -139,7 +158,7 @@ def disk_per_broker(history: pl.DataFrame) -> alt.Chart:
             tooltip=[
                 alt.Tooltip("bucket:T", title="time", format="%Y-%m-%d %H:%M"),
                 "broker:N",
-                alt.Tooltip("size_bytes:Q", title="bytes", format=",.0f"),
+                alt.Tooltip("size:N", title="on disk"),
             ],
         )
         .properties(width=WIDTH - 150, height=220)
@@ -157,6 +176,7 @@ def disk_per_topic(topics: pl.DataFrame, top_n: int = 15) -> alt.Chart:
         .drop_nulls()
         .sort(["size_bytes", "topic"], descending=[True, False])
         .head(top_n)
+        .pipe(_with_size_text)
     )
     check_rows(data, "disk_per_topic")
     chart = (
@@ -165,7 +185,7 @@ def disk_per_topic(topics: pl.DataFrame, top_n: int = 15) -> alt.Chart:
         .encode(
             x=alt.X("size_bytes:Q", title="bytes on disk, all replicas", axis=alt.Axis(labelExpr=_BYTES)),
             y=alt.Y("topic:N", sort=data["topic"].to_list(), title=None),
-            tooltip=["topic:N", alt.Tooltip("size_bytes:Q", title="bytes", format=",.0f")],
+            tooltip=["topic:N", alt.Tooltip("size:N", title="on disk")],
         )
         .properties(width=WIDTH - 250, height=max(40, 22 * data.height))
     )

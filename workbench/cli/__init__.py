@@ -58,6 +58,7 @@ from workbench.cli import report as _report  # noqa: E402
 from workbench.cli import simulate as _simulate  # noqa: E402
 from workbench.cli import spark as _spark  # noqa: E402
 from workbench.cli import store as _store  # noqa: E402
+from workbench.cli import transactions as _transactions  # noqa: E402
 
 _offsets.register(main)
 _imports.register(main)
@@ -69,4 +70,5 @@ _prune.register(main)
 _capacity.register(main)
 _commits.register(main)
 _store.register(main)
+_transactions.register(main)
 _spark.register(main)

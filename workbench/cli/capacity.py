@@ -23,7 +23,10 @@ def capacity() -> None:
 @click.option("--data-dir", default="data", show_default=True, type=click.Path(file_okay=False))
 @click.option("--cluster", default=None, help="Cluster name (may be omitted with one cluster).")
 @click.option(
-    "--disk-gb", type=Finite(0, 1e9), required=True, help="Disk capacity per broker, GB (10^9 bytes)."
+    "--disk-gb",
+    type=Finite(0, 1e9),
+    help="Disk per broker, GB (10^9 bytes), for brokers whose log-dir volume sizes were not measured "
+    "(DescribeLogDirs v4, Kafka 3.3+); measured sizes win.",
 )
 @click.option(
     "--nic-mb-s", type=Finite(0, 1e9), required=True, help="Network capacity per broker and direction, MB/s."
@@ -31,25 +34,47 @@ def capacity() -> None:
 @click.option("--cpu", type=Finite(0, 1e6), default=100.0, show_default=True, help="CPU capacity, percent.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True)
 def export_cruise_control(
-    data_dir: str, cluster: str | None, disk_gb: float, nic_mb_s: float, cpu: float, output: str
+    data_dir: str, cluster: str | None, disk_gb: float | None, nic_mb_s: float, cpu: float, output: str
 ) -> None:
     """Write a Cruise Control capacity.json for the brokers of the newest config snapshot.
 
-    DISK in MB and NW_IN/NW_OUT in KB/s as Cruise Control counts them; brokers with several log
-    dirs (JBOD) get DISK per log dir.
+    DISK per broker from its measured log-dir volumes (one value per log dir with JBOD), else
+    --disk-gb; in MB and NW_IN/NW_OUT in KB/s as Cruise Control counts them. Never a built-in value.
     """
     from workbench.analyze.capacity import MB, cruise_control_capacity
+    from workbench.analyze.capacity.sizing import measured_disks
+    from workbench.errors import ConfigError
+    from workbench.frames.capacity import newest_volumes
     from workbench.frames.configs import load_config_snapshot
+    from workbench.store import Store
 
-    if disk_gb <= 0 or nic_mb_s <= 0:
+    if (disk_gb is not None and disk_gb <= 0) or nic_mb_s <= 0:
         raise click.BadParameter("capacities must be positive")
     snap = load_config_snapshot(data_dir, cluster)
     brokers = sorted(int(b) for b in snap["brokers"]["broker_id"].to_list())
+    measured = measured_disks(newest_volumes(Store(data_dir), str(snap["cluster_info"]["cluster"][0])))
+    unmeasured = [b for b in brokers if b not in measured]
+    if unmeasured and disk_gb is None:
+        raise ConfigError(
+            f"no measured log-dir volume size for broker(s) {', '.join(map(str, unmeasured))} (brokers "
+            "before Kafka 3.3 do not report them to `workbench collect configs`): give --disk-gb"
+        )
     dirs: dict[int, list[str]] = {}
     for row in snap["log_dirs"].select("broker", "log_dir").unique().iter_rows():
         dirs.setdefault(int(row[0]), []).append(str(row[1]))
-    doc = f"disk {disk_gb:g} GB, NIC {nic_mb_s:g} MB/s per broker (workbench capacity export-cruise-control)"
-    body = cruise_control_capacity(brokers, dirs, disk_gb * 1e9, nic_mb_s * MB, nic_mb_s * MB, cpu, doc)
+    totals = [sum(measured[b].values()) for b in brokers if b in measured]
+    default = disk_gb * 1e9 if disk_gb is not None else min(totals)
+    doc = _doc(brokers, measured, disk_gb, nic_mb_s)
+    body = cruise_control_capacity(
+        brokers,
+        dirs,
+        default,
+        nic_mb_s * MB,
+        nic_mb_s * MB,
+        cpu,
+        doc,
+        measured={b: measured[b] for b in brokers if b in measured},
+    )
     text = json.dumps(body, indent=2) + "\n"
     if output == "-":
         click.echo(text, nl=False)
@@ -58,3 +83,13 @@ def export_cruise_control(
 
         atomic_write_text(output, text)
         click.echo(output)
+
+
+def _doc(brokers: list[int], measured: dict[int, dict[str, float]], disk_gb: float | None, nic: float) -> str:
+    """Where each capacity came from, for the file's ``doc`` fields."""
+    have = [str(b) for b in brokers if b in measured]
+    parts = [f"disk measured (log-dir volume totals) for broker(s) {', '.join(have)}"] if have else []
+    if disk_gb is not None and len(have) < len(brokers):
+        parts.append(f"disk {disk_gb:g} GB given (--disk-gb) for the others")
+    parts.append(f"NIC {nic:g} MB/s given (--nic-mb-s)")
+    return "; ".join(parts) + " (workbench capacity export-cruise-control)"

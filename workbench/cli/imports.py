@@ -260,7 +260,7 @@ def run_import(files: Sequence[str], reader: Reader, data_dir: str) -> None:
     parsed = [(name, reader(read_stdin() if name == "-" else Path(name))) for name in files]
     store = Store(data_dir)
     for name, result in parsed:
-        fresh = _unstored(store, result.dataset, result.frame)
+        fresh = unstored(store, result.dataset, result.frame)
         if fresh.height:
             store.append(result.dataset, fresh)
         label = "<stdin>" if name == "-" else name
@@ -273,12 +273,16 @@ def run_import(files: Sequence[str], reader: Reader, data_dir: str) -> None:
             click.echo(f"{label}: note: {note}", err=True)
 
 
-def _unstored(store: Store, dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows of ``frame`` whose snapshot key (ts, cluster, source, group, partition) is not
-    stored yet, so importing one file twice stores its rows once."""
+#: The columns that make a row the same row again, per dataset (the snapshot key).
+_ROW_KEYS = ("ts", "cluster", "source", "group", "topic", "partition", "instance", "metric", "detail")
+
+
+def unstored(store: Store, dataset: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``frame`` whose snapshot key (ts, cluster, source, group, partition...) is
+    not stored yet, so importing one input twice stores its rows once."""
     import polars as pl
 
-    keys = [c for c in ("ts", "cluster", "source", "group", "topic", "partition") if c in frame.columns]
+    keys = [c for c in _ROW_KEYS if c in frame.columns]
     if frame.is_empty() or "ts" not in keys:
         return frame
     since, newest = as_datetime(frame["ts"].min()), as_datetime(frame["ts"].max())
@@ -305,4 +309,7 @@ def _summary(name: str, result: ImportResult, data_dir: str, written: int) -> st
 
 def register(main: click.Group) -> None:
     """Add the ``import`` group to the ``workbench`` group."""
+    from workbench.cli.prometheus import prometheus
+
+    import_group.add_command(prometheus)
     main.add_command(import_group)

@@ -15,6 +15,7 @@ from workbench.cli.options import (
     Duration,
     connection_options,
     data_dir_option,
+    format_option,
     interval_option,
 )
 from workbench.errors import ConfigError
@@ -124,17 +125,22 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
 @data_dir_option
 @click.option("--cluster", help="Cluster name (stored history: needed when the data dir holds several).")
 @click.option("--group", "groups", multiple=True, help="Only groups matching this regex (repeatable).")
-@click.option("--warn", "warn_lag", type=click.IntRange(0, INT64_MAX), default=1000, show_default=True)
-@click.option("--crit", "crit_lag", type=click.IntRange(0, INT64_MAX), default=10000, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (same as --format json).")
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "tsv", "json"]),
-    default="table",
-    show_default=True,
-    help="table: aligned columns (no boxes or colour when piped); tsv: tab-separated with a header; json.",
+    "--warn",
+    "warn_lag",
+    type=click.IntRange(0, INT64_MAX),
+    help="Total lag (messages) for warning [live: 1000].",
 )
+@click.option(
+    "--crit",
+    "crit_lag",
+    type=click.IntRange(0, INT64_MAX),
+    help="Total lag (messages) for critical [live: 10000].",
+)
+@click.option("--warn-time", type=Duration(), default="1m", show_default=True, help="Time lag for warning.")
+@click.option("--crit-time", type=Duration(), default="10m", show_default=True, help="Time lag for critical.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (same as --format json).")
+@format_option
 @click.option("--partitions", "view", flag_value="partitions", help="One row per group and partition.")
 @click.option("--members", "view", flag_value="members", help="One row per group member (client, host).")
 @click.option(
@@ -149,8 +155,10 @@ def lag(
     data_dir: str,
     cluster: str | None,
     groups: tuple[str, ...],
-    warn_lag: int,
-    crit_lag: int,
+    warn_lag: int | None,
+    crit_lag: int | None,
+    warn_time: dt.timedelta,
+    crit_time: dt.timedelta,
     as_json: bool,
     fmt: str,
     view: str | None,
@@ -158,15 +166,31 @@ def lag(
 ) -> None:
     """Per-group lag now: live with --bootstrap-server, else from the stored history.
 
-    Levels are by the group's total lag: ok < --warn <= warning < --crit <= critical
-    (the rule of workbench.analyze.lag.levels, shared with the lag report).
+    Levels (the rule of workbench.analyze.lag.levels, the lag report's): from the stored history
+    by time lag (--warn-time, --crit-time: the report's defaults) and, when given, total lag
+    (--warn, --crit); live, one snapshot has no time lag: by total lag (default 1000, 10000). "to LSO" is the
+    lag to the last stable offsets: what a read_committed consumer can read while a transaction
+    is open (the rest is flagged "behind an open transaction").
     """
     from workbench.analyze.lag import LEVELS, LagLevels, latest_group_lag, worst_level
     from workbench.cli.render import frame_table, lag_table, tsv
 
-    if crit_lag < warn_lag:
+    if bootstrap_server:  # the seed spec's message thresholds: the only criterion of one snapshot
+        warn_lag = 1000 if warn_lag is None else warn_lag
+        crit_lag = 10000 if crit_lag is None else crit_lag
+    if warn_lag is not None and crit_lag is not None and crit_lag < warn_lag:
         raise ConfigError(f"thresholds need 0 <= warn <= crit (got --warn {warn_lag}, --crit {crit_lag})")
-    levels = LagLevels(None, None, warn_lag, crit_lag)
+    if crit_time < warn_time:
+        raise ConfigError(
+            f"thresholds need warn <= crit (got --warn-time {warn_time}, --crit-time {crit_time})"
+        )
+    live = bool(bootstrap_server)
+    levels = LagLevels(
+        None if live else warn_time.total_seconds(),
+        None if live else crit_time.total_seconds(),
+        warn_lag,
+        crit_lag,
+    )
     offsets = (
         _live_offsets(bootstrap_server, command_config, timeout, cluster, groups)
         if bootstrap_server
@@ -203,11 +227,11 @@ def _view(offsets: Any, view: str) -> Any:
 
 def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
     from workbench.collect.offsets import GroupFilter, snapshot_offsets
-    from workbench.frames import add_lag_columns
+    from workbench.frames import add_lag_columns, add_stable_lag
 
     admin = _admin(bootstrap_server, command_config, timeout)
     snap = snapshot_offsets(admin, cluster or "live", GroupFilter(include=groups, flag="--group"))
-    return add_lag_columns(snap.offsets)
+    return add_stable_lag(add_lag_columns(snap.offsets), snap.stable)
 
 
 def _stored_offsets(data_dir, cluster, groups):
@@ -215,7 +239,14 @@ def _stored_offsets(data_dir, cluster, groups):
     from workbench.frames import load_latest_offsets
 
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
-    return load_latest_offsets(data_dir, cluster=cluster, groups=pattern)
+    offsets = load_latest_offsets(data_dir, cluster=cluster, groups=pattern)
+    if offsets.is_empty():
+        return offsets
+    from workbench.analyze.lag import time_lag
+    from workbench.frames.lag import load_log_ends
+
+    # the log-end history of the report's default window: when each committed offset was produced
+    return time_lag(offsets, load_log_ends(data_dir, offsets["cluster"][0], "7d"))
 
 
 def _json_default(value: object) -> str:

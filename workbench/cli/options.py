@@ -145,3 +145,14 @@ def connection_options(required: bool = True) -> Callable[[F], F]:
         )(f)
 
     return deco
+
+
+#: ``--format table|tsv|json`` for commands that print one frame.
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "tsv", "json"]),
+    default="table",
+    show_default=True,
+    help="table: aligned columns (no boxes or colour when piped); tsv: tab-separated with a header; json.",
+)

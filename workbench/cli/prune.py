@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from workbench import units
 from workbench.cli.options import data_dir_option, reports_dir_option
 from workbench.errors import NotFoundError
 from workbench.units import parse_age
@@ -46,9 +47,9 @@ def prune(older_than: str, data_dir: str, reports_dir: str, yes: bool) -> None:
     files = plan_report_prune(reports_dir, cutoff)
     verb = "delete" if yes else "would delete"
     for p in parts:
-        click.echo(f"{verb} {p.path} ({p.files} files, {_size(p.size)})")
+        click.echo(f"{verb} {p.path} ({p.files} files, {units.bytes_iec(p.size)})")
     for f in files:
-        click.echo(f"{verb} {f.path} ({_size(f.size)})")
+        click.echo(f"{verb} {f.path} ({units.bytes_iec(f.size)})")
     when = cutoff.strftime("%Y-%m-%d %H:%M UTC")
     if not yes:
         click.echo(
@@ -74,12 +75,3 @@ def _check_dirs(data_dir: str, reports_dir: Path) -> None:
             f"nothing to prune: neither data directory {data_dir} nor reports directory {reports_dir} "
             "exists; check --data-dir and --reports"
         )
-
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover

@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from workbench import units
+
 _STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
 
 
@@ -38,6 +40,8 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
         ("state", "left"),
         ("level", "left"),
         ("total lag", "right"),
+        ("to LSO", "right"),
+        ("time lag", "right"),
         ("max lag", "right"),
         ("parts", "right"),
         ("committed", "right"),
@@ -54,6 +58,8 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
             escape(row["state"] or "-"),
             f"[{style}]{row['level']}[/]",
             f"{row['total_lag']:,}",
+            "-" if row.get("readable_lag") is None else f"{row['readable_lag']:,}",
+            "-" if row.get("time_lag_s") is None else units.duration(row["time_lag_s"]),
             "-" if row["max_partition_lag"] is None else f"{row['max_partition_lag']:,}",
             str(row["partitions"]),
             str(row["committed_partitions"]),
@@ -65,6 +71,8 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
     counts = summary.group_by("level").len()
     parts = [f"{n} {lvl}" for lvl, n in sorted(counts.iter_rows(), key=lambda r: r[0])]
     console.print(f"{summary.height} groups: " + ", ".join(parts))
+    if "readable_lag" in summary.columns and summary["readable_lag"].is_not_null().any():
+        console.print("to LSO: lag to the last stable offsets, what a read_committed consumer can read now")
 
 
 def frame_table(frame: pl.DataFrame, title: str, console: Console | None = None) -> None:

@@ -22,8 +22,9 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from workbench.collect.offsets import GroupFilter
 from workbench.collect.offsets_topic import DecodeError, GroupMetadata, OffsetCommit, decode
+from workbench.collect.offsets_topic_848 import ConsumerAssignment, ConsumerGroupEpoch, ConsumerMember
 from workbench.config import ClientSettings
-from workbench.errors import KafkaAuthError, KafkaRequestError, KafkaUnavailableError
+from workbench.errors import KafkaAuthError, KafkaRequestError, KafkaUnavailableError, WorkbenchError
 from workbench.schema import conform, empty
 from workbench.store import Store
 
@@ -144,7 +145,13 @@ def read_pass(
             return PassResult()
         consumer.assign([TopicPartition(OFFSETS_TOPIC, p, start.get(p, -2)) for p in parts])
         keep = functools.lru_cache(maxsize=100_000)(groups or GroupFilter())  # one regex run per group
-        return _drain(consumer, cluster, set(parts), sink, keep, timeout_s, flush_every)
+        names = TopicNames(settings, timeout_s)
+
+        def named(batch: CommitBatch) -> None:
+            name_topics(batch.members, names)
+            sink(batch)
+
+        return _drain(consumer, cluster, set(parts), named, keep, timeout_s, flush_every)
     finally:
         consumer.close()
 
@@ -220,10 +227,11 @@ def _add(batch: CommitBatch, result: PassResult, cluster: str, msg, groups: Call
             | where
         )
         result.commits += 1
-    elif isinstance(rec, GroupMetadata):
+    elif isinstance(rec, GroupMetadata | ConsumerGroupEpoch | ConsumerMember | ConsumerAssignment):
         if not groups(rec.group):
             return
-        rows = _member_rows(rec, _ms(msg.timestamp()[1]), where)
+        ts = _ms(msg.timestamp()[1])
+        rows = _member_rows(rec, ts, where) if isinstance(rec, GroupMetadata) else _rows_848(rec, ts, where)
         batch.members.extend(rows)
         result.member_rows += len(rows)
     else:
@@ -240,6 +248,66 @@ def _member_rows(rec: GroupMetadata, ts: dt.datetime | None, where: dict) -> lis
         parts = m.partitions or ((None, None),)
         rows.extend(head | who | {"topic": t, "partition": p} | where for t, p in parts)
     return rows or [head | {"event": "empty"} | where]
+
+
+def _rows_848(
+    rec: ConsumerGroupEpoch | ConsumerMember | ConsumerAssignment, ts: dt.datetime | None, where: dict
+) -> list[dict]:
+    """``group_members`` rows of a KIP-848 record: events ``epoch``/``removed`` (type 3),
+    ``member``/``left`` (5), ``assignment``/``unassigned`` (8; ``topic`` holds the topic id
+    until :func:`name_topics` replaces it)."""
+    head: dict[str, object] = {"ts": ts, "group": rec.group, "protocol_type": "consumer"} | where
+    if isinstance(rec, ConsumerGroupEpoch):
+        return [head | {"event": "epoch" if rec.epoch is not None else "removed", "generation": rec.epoch}]
+    if isinstance(rec, ConsumerMember):
+        gone = rec.client_id is None
+        who = {"member_id": rec.member_id, "client_id": rec.client_id, "host": rec.host}
+        return [head | who | {"event": "left" if gone else "member"}]
+    owner: dict[str, object] = {"member_id": rec.member_id, "generation": rec.epoch}
+    if rec.epoch is None:
+        return [head | owner | {"event": "unassigned"}]
+    parts = rec.partitions or ((None, None),)
+    return [head | owner | {"event": "assignment", "topic": t, "partition": p} for t, p in parts]
+
+
+def name_topics(rows: list[dict], names: Callable[[str], str | None]) -> None:
+    """Replace topic ids in KIP-848 ``assignment`` rows by topic names (where ``names`` knows them)."""
+    for row in rows:
+        if row.get("event") == "assignment" and row.get("topic"):
+            row["topic"] = names(row["topic"]) or row["topic"]
+
+
+class TopicNames:
+    """Topic id (as Kafka prints it) -> name, from DescribeTopics, fetched on the first unknown
+    id and again (once per pass) when an id is still unknown; a deleted topic keeps its id."""
+
+    def __init__(self, settings: ClientSettings, timeout_s: float) -> None:
+        self.settings, self.timeout_s = settings, timeout_s
+        self.names: dict[str, str] = {}
+        self.refreshed = False
+
+    def __call__(self, tid: str) -> str | None:
+        if tid not in self.names and not self.refreshed:
+            self.refreshed = True
+            try:
+                self.names.update(self._fetch())
+            except (WorkbenchError, KafkaException) as exc:
+                log.warning("topic ids of KIP-848 assignments not resolved: %s", exc)
+        return self.names.get(tid)
+
+    def _fetch(self) -> dict[str, str]:
+        from workbench.collect.kafka import KafkaAdmin
+        from workbench.collect.offsets_topic_848 import topic_id
+
+        admin = KafkaAdmin(self.settings, self.timeout_s)
+        futures = admin.submit_describe_topics(list(admin.metadata().topics))
+        out = {}
+        for name, fut in futures.items():
+            uuid = fut.result(self.timeout_s).topic_id
+            raw = (uuid.get_most_significant_bits() % 2**64).to_bytes(8, "big")
+            raw += (uuid.get_least_significant_bits() % 2**64).to_bytes(8, "big")
+            out[topic_id(raw)] = name
+        return out
 
 
 def _reason(exc: KafkaException) -> str:

@@ -154,20 +154,25 @@ class LogDirsClient:
                 self._client = None
 
     def _translate(self, exc: BaseException, what: str) -> Exception:
-        with no_kafka_deprecations():
-            from kafka import errors as kerr
+        return translate(exc, what, self.settings.bootstrap_servers, self.timeout_s)
 
-        name = type(exc).__name__
-        auth = (kerr.SaslAuthenticationFailedError,)
-        if isinstance(exc, auth):
-            return KafkaAuthError(f"{what}: Kafka refused authentication ({name}); check --command-config")
-        down = (kerr.KafkaConnectionError, kerr.KafkaTimeoutError, kerr.BrokerNotAvailableError)
-        if isinstance(exc, down):
-            return KafkaUnavailableError(
-                f"{what}: Kafka at {self.settings.bootstrap_servers} did not answer within "
-                f"{self.timeout_s:g}s ({name}); check that the brokers are up"
-            )
-        return KafkaRequestError(f"{what} failed: {name}: {exc}")
+
+def translate(exc: BaseException, what: str, bootstrap: str, timeout_s: float) -> Exception:
+    """A kafka-python error as the workbench's own (authentication, unavailable, or request)."""
+    with no_kafka_deprecations():
+        from kafka import errors as kerr
+
+    name = type(exc).__name__
+    auth = (kerr.SaslAuthenticationFailedError,)
+    if isinstance(exc, auth):
+        return KafkaAuthError(f"{what}: Kafka refused authentication ({name}); check --command-config")
+    down = (kerr.KafkaConnectionError, kerr.KafkaTimeoutError, kerr.BrokerNotAvailableError)
+    if isinstance(exc, down):
+        return KafkaUnavailableError(
+            f"{what}: Kafka at {bootstrap} did not answer within "
+            f"{timeout_s:g}s ({name}); check that the brokers are up"
+        )
+    return KafkaRequestError(f"{what} failed: {name}: {exc}")
 
 
 def parse_log_volumes(answer: Iterable[Mapping[str, Any]]) -> list[LogDirVolume]:

@@ -187,9 +187,11 @@ def _write(store: Store, cluster: str, snap: OffsetsSnapshot, note: str | None) 
     """The snapshot's datasets, then its ``collections`` row (the completion marker) last."""
     _guarded(store, lambda: store.append("offsets", snap.offsets))
     _guarded(store, lambda: store.append("partition_offsets", snap.partitions))
-    stable = snap.stable
+    stable, open_txns = snap.stable, snap.open_transactions
     if stable is not None:
         _guarded(store, lambda: store.append("stable_offsets", stable))
+    if open_txns is not None and open_txns.height:
+        _guarded(store, lambda: store.append("open_transactions", open_txns))
     _record(store, cluster, snap, snap.ts, note)
 
 

@@ -55,6 +55,8 @@ class OffsetsSnapshot:
     problem: str | None = None
     stable: pl.DataFrame | None = None
     """Last stable offsets (``stable_offsets``): :mod:`workbench.collect.transactions`."""
+    open_transactions: pl.DataFrame | None = None
+    """Open transactions on stuck partitions: :mod:`workbench.collect.open_transactions`."""
 
 
 def snapshot_offsets(

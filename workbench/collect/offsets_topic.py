@@ -1,12 +1,10 @@
-"""Decode ``__consumer_offsets`` records: offset commits and classic group metadata.
+"""Decode ``__consumer_offsets`` records: offset commits, classic and KIP-848 group metadata.
 
 Pure byte parsing (no Kafka client). The key's leading int16 names the record type: 0 and 1 are
-offset commits, 2 classic group metadata; 3 and above are the coordinator records of the
-KIP-848 consumer protocol, share and streams groups (Kafka 3.7+/4.x), returned as
-:class:`OtherRecord`. Value versions decoded: offset commit 0-4 (4 is flexible: compact strings
-and tagged fields), group metadata 0-4 (4 is flexible). Formats and their history:
-``docs/commits.md``. An empty value is a tombstone: for an offset key the committed offset
-was deleted, for a group key the group was removed.
+offset commits, 2 classic group metadata, 3, 5 and 8 the KIP-848 consumer group's epoch, member
+metadata and current member assignment (:mod:`.offsets_topic_848`); other types (target
+assignments, share and streams groups) are :class:`OtherRecord`. Offset commit values 0-4 and
+group metadata 0-4 (4 flexible). Formats: ``docs/commits.md``. An empty value is a tombstone.
 """
 
 from __future__ import annotations
@@ -63,10 +61,10 @@ class OtherRecord:
     record_type: int
 
 
-Record = OffsetCommit | GroupMetadata | OtherRecord
+Record = OffsetCommit | GroupMetadata | OtherRecord  # or a KIP-848 record of .offsets_topic_848
 
 
-class _Reader:
+class Reader:
     """A cursor over big-endian Kafka protocol primitives."""
 
     def __init__(self, data: bytes) -> None:
@@ -79,6 +77,12 @@ class _Reader:
         chunk = self.data[self.pos : self.pos + n]
         self.pos += n
         return chunk
+
+    def raw(self, n: int) -> bytes:
+        return self._take(n)
+
+    def int8(self) -> int:
+        return struct.unpack(">b", self._take(1))[0]
 
     def int16(self) -> int:
         return struct.unpack(">h", self._take(2))[0]
@@ -121,7 +125,7 @@ def decode(key: bytes | None, value: bytes | None) -> Record:
     """Decode one ``__consumer_offsets`` record; :class:`DecodeError` if it does not parse."""
     if not key or len(key) < 2:
         raise DecodeError("record without a key version")
-    r = _Reader(key)
+    r = Reader(key)
     kind = r.int16()
     if kind in (0, 1):
         group, topic, partition = r.string() or "", r.string() or "", r.int32()
@@ -133,11 +137,13 @@ def decode(key: bytes | None, value: bytes | None) -> Record:
         if not value:
             return GroupMetadata(group, None, None, None, None, (), None)
         return _group_value(group, value)
-    return OtherRecord(kind)
+    from workbench.collect.offsets_topic_848 import decode_848
+
+    return decode_848(kind, r, value) or OtherRecord(kind)
 
 
 def _offset_value(group: str, topic: str, partition: int, value: bytes) -> OffsetCommit:
-    r = _Reader(value)
+    r = Reader(value)
     version = r.int16()
     if not 0 <= version <= 4:
         raise DecodeError(f"offset commit value version {version} is not supported")
@@ -153,7 +159,7 @@ def _offset_value(group: str, topic: str, partition: int, value: bytes) -> Offse
 
 
 def _group_value(group: str, value: bytes) -> GroupMetadata:
-    r = _Reader(value)
+    r = Reader(value)
     version = r.int16()
     if not 0 <= version <= 4:
         raise DecodeError(f"group metadata value version {version} is not supported")
@@ -171,7 +177,7 @@ def _group_value(group: str, value: bytes) -> GroupMetadata:
     return GroupMetadata(group, protocol_type, generation, protocol, state_ts, members, version)
 
 
-def _member(r: _Reader, version: int, consumer: bool) -> GroupMember:
+def _member(r: Reader, version: int, consumer: bool) -> GroupMember:
     flex = version >= 4
     member_id = r.string(flex) or ""
     instance = r.string(flex) if version >= 3 else None
@@ -192,7 +198,7 @@ def _assignment(data: bytes | None) -> tuple[tuple[str, int], ...]:
     """The partitions of a ``consumer`` ConsumerProtocolAssignment (versions 0-3 share the prefix)."""
     if not data:
         return ()
-    r = _Reader(data)
+    r = Reader(data)
     if r.int16() < 0:
         raise DecodeError("negative consumer protocol version")
     out: list[tuple[str, int]] = []

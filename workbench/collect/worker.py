@@ -35,10 +35,12 @@ def _child(
     logging.getLogger("kafka").setLevel(logging.ERROR)  # its event-loop timing notices are not ours
     from workbench.collect.kafka import KafkaAdmin
     from workbench.collect.offsets import groups_client, snapshot_offsets
+    from workbench.collect.open_transactions import StuckWatch
 
     settings = ClientSettings(bootstrap, config)
     admin: KafkaAdmin | None = None
     groups = None
+    watch = StuckWatch(settings, timeout_s)
     while True:
         try:
             cluster, include, exclude = conn.recv()
@@ -48,10 +50,12 @@ def _child(
             admin = admin or KafkaAdmin(settings, timeout_s)
             groups = groups or groups_client(admin)
             snap = snapshot_offsets(admin, cluster, GroupFilter(include, exclude), group_client=groups)
+            txns = watch.after(cluster, snap)
             conn.send(("ok", snap.ts, snap.groups, snap.duration_s, snap.failed_groups, snap.problem))
             conn.send_bytes(_ipc(snap.offsets))
             conn.send_bytes(_ipc(snap.partitions))
             conn.send_bytes(_ipc(snap.stable) if snap.stable is not None else b"")
+            conn.send_bytes(_ipc(txns) if txns is not None else b"")
         except errors.WorkbenchError as exc:
             conn.send(("error", type(exc).__name__, str(exc)))
 
@@ -97,11 +101,13 @@ class SnapshotWorker:
             offsets = pl.read_ipc(self._recv_bytes(conn, deadline_s))
             partitions = pl.read_ipc(self._recv_bytes(conn, deadline_s))
             stable_bytes = self._recv_bytes(conn, deadline_s)
+            txn_bytes = self._recv_bytes(conn, deadline_s)
         except (EOFError, OSError) as exc:
             raise self._died() from exc
         stable = pl.read_ipc(stable_bytes) if stable_bytes else None
+        txns = pl.read_ipc(txn_bytes) if txn_bytes else None
         _, ts, n_groups, duration_s, failed, problem = head
-        return OffsetsSnapshot(ts, offsets, partitions, n_groups, duration_s, failed, problem, stable)
+        return OffsetsSnapshot(ts, offsets, partitions, n_groups, duration_s, failed, problem, stable, txns)
 
     def _recv(self, conn: Connection, deadline_s: float) -> tuple:
         self._wait(conn, deadline_s)

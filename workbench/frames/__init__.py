@@ -9,6 +9,7 @@ A JupyterLab user starts with ``workbench.load_offsets("data/sample", since="2d"
 from workbench.frames import bench, capacity, configs, lag, offsets, pieces
 from workbench.frames.offsets import (
     add_lag_columns,
+    add_stable_lag,
     load_latest_offsets,
     load_offsets,
     load_partition_offsets,
@@ -21,6 +22,7 @@ from workbench.frames.pieces import offsets_in_pieces
 
 __all__ = [
     "add_lag_columns",
+    "add_stable_lag",
     "bench",
     "capacity",
     "configs",

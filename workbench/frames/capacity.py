@@ -9,11 +9,11 @@ import polars as pl
 
 from workbench.errors import NotFoundError
 from workbench.frames.configs import load_config_history, split_snapshot
-from workbench.frames.offsets import load_offsets, load_partition_offsets
+from workbench.frames.offsets import load_offsets, load_partition_offsets, resolve_window
 from workbench.scalars import as_datetime
 from workbench.store import Store
 
-__all__ = ["CapacityFrames", "load_capacity_frames"]
+__all__ = ["CapacityFrames", "load_broker_metrics", "load_capacity_frames", "newest_volumes"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,25 @@ def load_capacity_frames(
     if newest_ts is None:
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
     newest = split_snapshot(history, newest_ts)
-    volumes = store.scan("log_dir_volumes", cluster=name).collect()
-    volumes = volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
+    volumes = newest_volumes(store, name)
     return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes)
+
+
+def newest_volumes(store: Store, cluster: str) -> pl.DataFrame:
+    """Each broker's newest log-dir volume sizes (``log_dir_volumes``; empty before Kafka 3.3)."""
+    if cluster not in store.clusters("log_dir_volumes"):
+        return pl.DataFrame(schema=store.scan("log_dir_volumes").collect_schema())
+    volumes = store.scan("log_dir_volumes", cluster=cluster).collect()
+    return volumes.filter(pl.col("ts") == pl.col("ts").max().over("broker"))
+
+
+def load_broker_metrics(
+    data_dir: str | os.PathLike[str], cluster: str, since: str | None = "7d"
+) -> pl.DataFrame | None:
+    """The cluster's ``broker_metrics`` of the window (``since`` back from its newest row), or None
+    when there are none (imported with ``workbench import prometheus``)."""
+    store = Store(data_dir)
+    if cluster not in store.clusters("broker_metrics"):
+        return None
+    _, t0, _ = resolve_window(store, "broker_metrics", cluster, since, None)
+    return store.scan("broker_metrics", cluster=cluster, since=t0).collect()

@@ -51,6 +51,22 @@ def load_lag_window(
     return offsets, log_ends, shown_from
 
 
+def _load_optional(
+    dataset: str,
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: object,
+) -> pl.DataFrame | None:
+    """``dataset`` from ``since`` (to ``until`` when it is an instant), or None when it is absent."""
+    store = Store(data_dir)
+    if not store.clusters(dataset):
+        return None
+    end = until if isinstance(until, dt.datetime) else None
+    frame = store.scan(dataset, cluster=cluster, since=since, until=end).collect()
+    return frame if frame.height else None
+
+
 def load_commits(
     data_dir: str | os.PathLike[str],
     cluster: str | None,
@@ -59,12 +75,7 @@ def load_commits(
 ) -> pl.DataFrame | None:
     """The ``commits`` history (``workbench collect commits``) from ``since``, or None when the
     data directory has none for the cluster (``__consumer_offsets`` was not read)."""
-    store = Store(data_dir)
-    if not store.clusters("commits"):
-        return None
-    end = until if isinstance(until, dt.datetime) else None
-    frame = store.scan("commits", cluster=cluster, since=since, until=end).collect()
-    return frame if frame.height else None
+    return _load_optional("commits", data_dir, cluster, since, until)
 
 
 def load_stable_offsets(
@@ -74,9 +85,14 @@ def load_stable_offsets(
     until: str | dt.datetime | None = None,
 ) -> pl.DataFrame | None:
     """The ``stable_offsets`` history (last stable offsets), or None when none was collected."""
-    store = Store(data_dir)
-    if not store.clusters("stable_offsets"):
-        return None
-    end = until if isinstance(until, dt.datetime) else None
-    frame = store.scan("stable_offsets", cluster=cluster, since=since, until=end).collect()
-    return frame if frame.height else None
+    return _load_optional("stable_offsets", data_dir, cluster, since, until)
+
+
+def load_open_transactions(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: str | dt.datetime | None = None,
+) -> pl.DataFrame | None:
+    """The ``open_transactions`` the collector named on stuck partitions, or None when none."""
+    return _load_optional("open_transactions", data_dir, cluster, since, until)

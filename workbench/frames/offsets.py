@@ -18,6 +18,7 @@ from workbench.units import parse_instant
 __all__ = [
     "Filter",
     "add_lag_columns",
+    "add_stable_lag",
     "load_offsets",
     "load_partition_offsets",
     "resolve_window",
@@ -57,6 +58,20 @@ def add_lag_columns(frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.Dat
         ahead_of_log_end=pl.when(has).then(committed > end),
         never_committed=committed.is_null(),
     )
+
+
+def add_stable_lag(offsets: pl.DataFrame, stable: pl.DataFrame | None) -> pl.DataFrame:
+    """``offsets`` (with lag columns) plus ``last_stable_offset`` (same snapshot) and
+    ``readable_lag`` = max(0, LSO - max(committed, log_start)): what a read_committed consumer
+    can still read (the rest waits behind an open transaction). Null where the LSO is unknown."""
+    key = ["ts", "cluster", "topic", "partition"]
+    if stable is None:
+        stable = pl.DataFrame(schema={**offsets.select(key).schema, "last_stable_offset": pl.Int64})
+    out = offsets.join(stable.select(*key, "last_stable_offset"), on=key, how="left")
+    effective = pl.max_horizontal("committed_offset", "log_start_offset")
+    has = pl.col("committed_offset").is_not_null() & pl.col("last_stable_offset").is_not_null()
+    readable = pl.max_horizontal(pl.col("last_stable_offset") - effective, pl.lit(0, pl.Int64))
+    return out.with_columns(readable_lag=pl.when(has).then(readable))
 
 
 def without_flagged(store: Store, lf: pl.LazyFrame, cluster: str, since: dt.datetime | None) -> pl.LazyFrame:
@@ -198,9 +213,12 @@ def load_latest_offsets(
     newest = store.latest_ts("offsets", cluster)
     if newest is None:
         return add_lag_columns(store.scan("offsets").head(0)).collect()  # type: ignore[union-attr]
-    frame = store.read("offsets", cluster=cluster, since=newest, until=newest + dt.timedelta(microseconds=1))
+    at = {"cluster": cluster, "since": newest, "until": newest + dt.timedelta(microseconds=1)}
+    frame = store.read("offsets", **at)
     expr = _name_filter("group", groups)
-    return add_lag_columns(frame if expr is None else frame.filter(expr))  # type: ignore[return-value]
+    lagged = add_lag_columns(frame if expr is None else frame.filter(expr))
+    stable = store.read("stable_offsets", **at) if cluster in store.clusters("stable_offsets") else None
+    return add_stable_lag(lagged, stable)  # type: ignore[arg-type]
 
 
 def load_partition_offsets(

@@ -282,14 +282,16 @@ def with_commit_status(
     log_ends: pl.DataFrame,
     config: BurrowConfig,
     rules: Rules = "current",
+    source: str = "commits",
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The snapshot path's status frames with the status of every group that has commits
     replaced by the status on commits at the same instants; ``status_source`` says which
-    (``commits`` or ``snapshots``). Other columns (lags, counts) stay the snapshots'."""
+    (``source``: ``commits``, or ``estimated`` for :func:`commits_from_snapshots`; else
+    ``snapshots``). Other columns (lags, counts) stay the snapshots'."""
     keys = ["group", "topic", "partition"]
     have = commits.select("group").unique()
     names = have["group"].implode()
-    src = pl.when(pl.col("group").is_in(names)).then(pl.lit("commits")).otherwise(pl.lit("snapshots"))
+    src = pl.when(pl.col("group").is_in(names)).then(pl.lit(source)).otherwise(pl.lit("snapshots"))
     if commits.is_empty():
         return partition_status.with_columns(status_source=src), group_status.with_columns(status_source=src)
     at = group_status.filter(pl.col("group").is_in(names))["ts"].unique().to_list()
@@ -305,7 +307,7 @@ def with_commit_status(
     out = []
     for frame in (pstat, gstat):
         frame = frame.with_columns(status_source=src)
-        by_commits = pl.col("status_source") == "commits"
+        by_commits = pl.col("status_source") == source
         frame = frame.with_columns(
             status=pl.when(by_commits).then(pl.col("_c").fill_null("OK")).otherwise("status")
         )

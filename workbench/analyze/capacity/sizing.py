@@ -146,16 +146,24 @@ def cruise_control_capacity(
     nw_out_bytes_per_s: float,
     cpu_percent: float = 100.0,
     doc: str = "",
+    measured: dict[int, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """A Cruise Control ``capacity.json``: ``{"brokerCapacities": [...]}``, a default entry
     (``brokerId`` ``"-1"``) and one per broker. DISK in MB, NW_IN/NW_OUT in KB/s, as Cruise
     Control counts them (MB = 2²⁰ bytes, KB = 2¹⁰ bytes); CPU in percent. A broker with several
-    log dirs (JBOD) gets DISK as ``{log_dir: MB}`` with the capacity split evenly."""
+    log dirs (JBOD) gets DISK as ``{log_dir: MB}`` with the capacity split evenly, or with each
+    dir's measured volume when ``measured`` ({broker: {log_dir: bytes}}) has the broker."""
+
+    measured = measured or {}
 
     def entry(broker: str, dirs: list[str] | None) -> dict[str, Any]:
         disk_mb = disk_bytes_per_broker / MIB
         disk: object = f"{disk_mb:.0f}"
-        if dirs and len(dirs) > 1:
+        per_dir = measured.get(int(broker))
+        if per_dir:  # the broker's own volumes: one value, or one per log dir (JBOD)
+            mb = {d: f"{b / MIB:.0f}" for d, b in sorted(per_dir.items())}
+            disk = mb if len(mb) > 1 else next(iter(mb.values()))
+        elif dirs and len(dirs) > 1:
             disk = {d: f"{disk_mb / len(dirs):.0f}" for d in sorted(dirs)}
         capacity = {
             "DISK": disk,
@@ -170,3 +178,14 @@ def cruise_control_capacity(
     items = [entry("-1", None)] + [entry(str(b), dirs.get(b)) for b in sorted(brokers)]
     items[0]["doc"] = "default for brokers not listed; " + (doc or "exported by kafka-capacity-workbench")
     return {"brokerCapacities": items}
+
+
+def measured_disks(volumes: pl.DataFrame | None) -> dict[int, dict[str, float]]:
+    """{broker: {log_dir: volume total bytes}} from ``log_dir_volumes`` rows (unknown sizes left out)."""
+    if volumes is None or volumes.is_empty():
+        return {}
+    out: dict[int, dict[str, float]] = {}
+    known = volumes.filter(pl.col("total_bytes").is_not_null()).unique(["broker", "log_dir"], keep="last")
+    for broker, log_dir, total in known.select("broker", "log_dir", "total_bytes").iter_rows():
+        out.setdefault(int(broker), {})[str(log_dir)] = float(total)
+    return out

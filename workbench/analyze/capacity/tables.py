@@ -211,9 +211,20 @@ def cruise_control_json(
         last = inputs.log_dirs.filter(pl.col("ts") == inputs.log_dirs["ts"].max())
         for broker, frame in last.group_by("broker"):
             dirs[int(broker[0])] = sorted(frame["log_dir"].unique().to_list())
-    nic_doc = f"NIC {nic / sz.MB:g} MB/s ({params.nic_basis}) per broker"
-    doc = f"disk {disk / sz.GB:g} GB ({params.disk_basis}), {nic_doc}"
-    return sz.cruise_control_capacity(inputs.brokers, dirs, disk, nic, nic, doc=doc)
+    doc = (
+        f"disk {disk / sz.GB:g} GB ({params.disk_basis}), "
+        f"NIC {nic / sz.MB:g} MB/s ({params.nic_basis}) per broker"
+    )
+    measured = sz.measured_disks(inputs.volumes) if params.disk_basis == "measured" else {}
+    return sz.cruise_control_capacity(
+        inputs.brokers,
+        dirs,
+        disk,
+        nic,
+        nic,
+        doc=doc,
+        measured=measured,
+    )
 
 
 def cruise_control_or_missing(

@@ -20,6 +20,7 @@ from workbench.analyze.config.history import (
     replication_history,
     severity_counts,
     snapshots,
+    topic_display,
     topic_table,
 )
 from workbench.analyze.config.model import (
@@ -79,6 +80,7 @@ __all__ = [
     "rule_settings",
     "severity_counts",
     "snapshots",
+    "topic_display",
     "topic_table",
     "worst_severity",
 ]

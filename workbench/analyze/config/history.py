@@ -12,6 +12,7 @@ import polars as pl
 
 from workbench.analyze.config.model import FINDINGS, ConfigView, RuleSettings, _int, rank, retention_ms
 from workbench.analyze.config.registry import evaluate
+from workbench.units import bytes_iec
 
 _KEY = ["resource_type", "resource_name", "name"]
 
@@ -139,6 +140,14 @@ def broker_load(view: ConfigView) -> pl.DataFrame:
     )
     out = ids.join(replicas, on="broker", how="left").join(leaders, on="broker", how="left")
     return out.join(disk, on="broker", how="left").fill_null(0)
+
+
+def topic_display(topics: pl.DataFrame) -> pl.DataFrame:
+    """:func:`topic_table` as the report shows it: bytes on disk in IEC units (``on disk``)."""
+    if "size_bytes" not in topics.columns:
+        return topics
+    text = pl.col("size_bytes").map_elements(bytes_iec, return_dtype=pl.String, skip_nulls=True)
+    return topics.with_columns(text.alias("size_bytes")).rename({"size_bytes": "on disk"})
 
 
 def topic_table(view: ConfigView, findings: pl.DataFrame | None = None) -> pl.DataFrame:

@@ -85,6 +85,9 @@ from workbench.analyze.lag.transactions import (
     hanging_findings,
     hanging_over,
     hanging_transactions,
+    held_findings,
+    held_groups,
+    name_hanging,
 )
 from workbench.analyze.lag.window import (
     NOT_EVALUATED,
@@ -135,6 +138,8 @@ __all__ = [
     "hanging_over",
     "hanging_transactions",
     "headline_findings",
+    "held_findings",
+    "held_groups",
     "is_sorted_by",
     "lag_spells",
     "latest_group_lag",
@@ -142,6 +147,7 @@ __all__ = [
     "latest_partitions",
     "level_finding",
     "member_lag",
+    "name_hanging",
     "partition_lag",
     "partition_skew_frame",
     "peak_time_lag",

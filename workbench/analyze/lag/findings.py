@@ -19,7 +19,7 @@ from workbench import units
 from workbench.analyze.lag.analysis import LagAnalysis
 from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
 from workbench.analyze.lag.recurring import peak_time_lag, recurring_findings, snapshot_levels
-from workbench.analyze.lag.transactions import hanging_findings
+from workbench.analyze.lag.transactions import hanging_findings, held_findings
 from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
 
 Finding = tuple[str, str]
@@ -68,6 +68,7 @@ def headline_findings(
     levels: LagLevels,
     top_n: int = 10,
     hanging: pl.DataFrame | None = None,
+    held: pl.DataFrame | None = None,
 ) -> list[Finding]:
     """(level, sentence) pairs, most important first: the classification (which criterion fired
     for which group), every group in ERR, the other groups behind or in WARN, groups that were in
@@ -94,7 +95,7 @@ def headline_findings(
             ("critical", f"{errors.height - top_n} more groups are in error (see the tables below).")
         )
     findings += behind_findings(incidents, classes, top_n)
-    findings += window_findings(analysis, incidents, levels, top_n, hanging)
+    findings += window_findings(analysis, incidents, levels, top_n, hanging, held)
     findings += recovered_findings(analysis, incidents, top_n)
     pending = unevaluated_finding(analysis)
     return findings + ([pending] if pending else []) + [source_finding(analysis)]
@@ -106,10 +107,11 @@ def window_findings(
     levels: LagLevels,
     top_n: int = 10,
     hanging: pl.DataFrame | None = None,
+    held: pl.DataFrame | None = None,
 ) -> list[Finding]:
     """Over the whole window, not only its last snapshot: recurring lag spells, the peak time lag
     of the groups behind, drain times over the critical time lag, offset flags, hanging
-    transactions."""
+    transactions and the groups waiting behind them (``held``: :func:`.transactions.held_groups`)."""
 
     def level_of(status: str | None, time_lag_s: float | None, lag: float | None) -> str:
         return classify(levels, status, time_lag_s, lag)[0]
@@ -126,6 +128,7 @@ def window_findings(
     out += drain_findings(incidents, levels, top_n)
     out += flag_findings(analysis, incidents)
     out += hanging_findings(hanging, top_n)
+    out += held_findings(held, top_n)
     return out
 
 
@@ -178,21 +181,29 @@ def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Findin
 
 
 def source_finding(analysis: LagAnalysis) -> Finding:
-    """Where Burrow's status came from: commits read from ``__consumer_offsets`` or the snapshots."""
+    """Where Burrow's status came from: commits read from ``__consumer_offsets``, commits
+    estimated from the snapshots, or the snapshots themselves (lag at each snapshot)."""
     gs = analysis.group_status
     groups = gs.select("group", "status_source").unique() if "status_source" in gs.columns else None
-    by_commits = 0 if groups is None else groups.filter(pl.col("status_source") == "commits").height
+    counts = {} if groups is None else dict(groups.group_by("status_source").len().rows())
     total = gs["group"].n_unique()
-    if by_commits == 0:
-        return "info", (
-            "Burrow status is computed from the offsets snapshots (no commit history in the data directory: "
-            "`workbench collect commits` reads every commit from __consumer_offsets where it is readable)."
-        )
-    rest = f"; the other {total - by_commits} from the offsets snapshots" if by_commits < total else ""
-    return "info", (
-        f"Burrow status of {by_commits} of {total} groups is computed from their offset commits read from "
-        f"__consumer_offsets, with the lag at each commit from the log-end history{rest}."
+    said = {
+        "commits": "from their offset commits read from __consumer_offsets, with the lag at each commit "
+        "from the log-end history",
+        "estimated": "from commits estimated from the offsets snapshots (no commit history in the data "
+        "directory: each change of committed offset timed halfway between two snapshots, the lag at it "
+        "from the log-end history; a re-commit of an unchanged offset is not seen)",
+        "snapshots": "from the offsets snapshots, judging the lag at each snapshot",
+    }
+    parts = [f"{counts[k]} of {total} groups {said[k]}" for k in said if counts.get(k)]
+    if set(counts) <= {"snapshots"}:
+        parts = [f"all {total} groups {said['snapshots']}"]
+    hint = (
+        ""
+        if counts.get("commits")
+        else " `workbench collect commits` reads every commit from __consumer_offsets where it is readable."
     )
+    return "info", f"Burrow status: {'; '.join(parts)}.{hint}"
 
 
 def retention_losses(analysis: LagAnalysis, incidents: pl.DataFrame) -> dict[str, int]:

@@ -9,9 +9,10 @@ from workbench.analyze.lag.levels import LEVELS, LagLevels, classify, worst
 
 def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) -> pl.DataFrame:
     """Per group at its newest snapshot: state, partitions, committed partitions, coverage,
-    total and max partition lag (over partitions with a commit only), members, ``level`` and
-    ``reasons`` by :func:`workbench.analyze.lag.levels.classify` on the total lag (one snapshot:
-    no time lag, no Burrow status).
+    total and max partition lag (over partitions with a commit only), members, time lag (where
+    the offsets carry ``time_lag_s``), ``level`` and ``reasons`` by
+    :func:`workbench.analyze.lag.levels.classify` on the time lag and the total lag (one
+    snapshot: no Burrow status).
 
     ``offsets`` must carry the lag columns of :func:`workbench.frames.add_lag_columns`.
     Sorted by level (critical first), then total lag.
@@ -30,6 +31,8 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
             pl.col("topic").unique().sort().str.join(",").alias("topics"),
             pl.col("retention_gap").fill_null(False).any().alias("retention_gap"),
             *_flag_counts(),
+            *_stable_sums(offsets),
+            *_time_lag(offsets),
         )
     )
     rank = pl.col("level").replace_strict({v: i for i, v in enumerate(LEVELS)}, return_dtype=pl.Int8)
@@ -37,7 +40,10 @@ def latest_group_lag(offsets: pl.DataFrame | pl.LazyFrame, levels: LagLevels) ->
         coverage=pl.col("committed_partitions") / pl.col("partitions"),
         total_lag=pl.col("total_lag").fill_null(0),
     ).collect()
-    judged = [classify(levels, lag=lag) for lag in frame["total_lag"].to_list()]
+    judged = [
+        classify(levels, time_lag_s=tl, lag=lag)
+        for lag, tl in zip(frame["total_lag"].to_list(), frame["time_lag_s"].to_list(), strict=True)
+    ]
     frame = frame.with_columns(
         level=pl.Series([j[0] for j in judged], dtype=pl.String),
         reasons=pl.Series([j[1] for j in judged], dtype=pl.List(pl.String)),
@@ -51,7 +57,30 @@ FLAGS = {
     "ahead_partitions": "committed above the log end on {} (will be reset)",
     "below_start_partitions": "committed below the log start on {} (retention deleted unread data)",
     "never_committed_partitions": "never committed on {}",
+    "held_partitions": "behind an open transaction on {} (read_committed consumers wait for it)",
 }
+
+
+def _time_lag(offsets: pl.DataFrame | pl.LazyFrame) -> list[pl.Expr]:
+    """The group's time lag (its most-behind partition, as the lag report) when the offsets carry
+    ``time_lag_s`` (:func:`workbench.analyze.lag.time_lag`), else null."""
+    if "time_lag_s" in offsets.lazy().collect_schema():
+        return [pl.col("time_lag_s").max().alias("time_lag_s")]
+    return [pl.lit(None, pl.Float64).alias("time_lag_s")]
+
+
+def _stable_sums(offsets: pl.DataFrame | pl.LazyFrame) -> list[pl.Expr]:
+    """``readable_lag`` (total lag to the last stable offsets: what a read_committed consumer
+    can read; null where no LSO is known) and ``held_partitions`` (LSO below the log end with
+    lag past the LSO), when the offsets carry :func:`workbench.frames.add_stable_lag` columns."""
+    if "readable_lag" not in offsets.lazy().collect_schema():
+        return [pl.lit(None, pl.Int64).alias("readable_lag"), pl.lit(0, pl.Int64).alias("held_partitions")]
+    held = pl.col("readable_lag").is_not_null() & (pl.col("lag") > pl.col("readable_lag"))
+    known = pl.col("readable_lag").is_not_null().any()
+    return [
+        pl.when(known).then(pl.col("readable_lag").sum()).alias("readable_lag"),
+        held.fill_null(False).sum().cast(pl.Int64).alias("held_partitions"),
+    ]
 
 
 def _flag_counts() -> list[pl.Expr]:
@@ -89,8 +118,10 @@ def _newest(offsets: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
 def latest_partitions(offsets: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Per group and partition at the group's newest snapshot: offsets, lag, owner and flags."""
     lf = _newest(offsets)
-    flags = [c for c in ("retention_gap", "ahead_of_log_end", "never_committed") if c in lf.collect_schema()]
+    schema = lf.collect_schema()
+    flags = [c for c in ("retention_gap", "ahead_of_log_end", "never_committed") if c in schema]
     cols = ["group", "topic", "partition", "committed_offset", "log_end_offset", "lag", "client_id", "host"]
+    cols[6:6] = [c for c in ("last_stable_offset", "readable_lag") if c in schema]
     return lf.select(*cols, *flags, pl.col("ts").alias("as_of")).sort("group", "topic", "partition").collect()
 
 

@@ -16,12 +16,17 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.analyze.burrow.commits import with_commit_status
+from workbench.analyze.burrow.commits import commits_from_snapshots, with_commit_status
 from workbench.analyze.burrow.rules import BurrowConfig
 from workbench.analyze.lag.analysis import LagAnalysis, analyze_lag, summarize_incidents
 
 #: The timeline's label for snapshots whose Burrow window was not yet full (history too short).
 NOT_EVALUATED = "not evaluated"
+
+#: Without a commit history, commits are estimated from the snapshots up to this many partition
+#: evaluations (Burrow's ring on commits is a Python loop: 260,928 take 34 s); beyond, the
+#: vectorized snapshot path judges the lag at each snapshot (docs/burrow-status.md).
+ESTIMATE_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ def analyze_window(
     shown_from: dt.datetime | None,
     config: BurrowConfig,
     commits: pl.DataFrame | None = None,
+    estimate_limit: int = ESTIMATE_LIMIT,
 ) -> LagWindow:
     """Analyze the window plus its warm-up (from :func:`workbench.frames.lag.load_lag_window`),
     then trim to the window shown.
@@ -50,14 +56,24 @@ def analyze_window(
     see a single commit and say STALL. With the warm-up every snapshot shown is judged on a full
     window; where the stored history begins later than that, :func:`trim_to_window` marks the
     snapshots with too little history as not evaluated. With ``commits`` (and log ends), groups
-    that have commits take Burrow's status from them (``group_status.status_source``).
+    that have commits take Burrow's status from them (``group_status.status_source``); without,
+    commits estimated from the snapshots (lag at each from the log-end history) up to
+    ``estimate_limit`` partition evaluations (``status_source`` ``estimated``).
     """
     analysis = analyze_lag(offsets, log_ends, config)
-    if commits is None or log_ends is None:  # no commits: every group keeps its snapshots' status
-        commits, ends = pl.DataFrame(schema={"group": pl.String}), pl.DataFrame()
-    else:
-        ends = log_ends
-    ps, gs = with_commit_status(analysis.partition_status, analysis.group_status, commits, ends, config)
+    source = "commits"
+    if log_ends is None:
+        commits = None
+    elif commits is None and 0 < analysis.partition_status.height <= estimate_limit:
+        commits, source = commits_from_snapshots(offsets), "estimated"
+    ps, gs = with_commit_status(
+        analysis.partition_status,
+        analysis.group_status,
+        commits if commits is not None else pl.DataFrame(schema={"group": pl.String}),
+        log_ends if log_ends is not None else pl.DataFrame(),
+        config,
+        source=source,
+    )
     analysis = dataclasses.replace(analysis, partition_status=ps, group_status=gs)
     shown = offsets if shown_from is None else offsets.filter(pl.col("ts") >= shown_from)
     return LagWindow(shown, trim_to_window(analysis, shown_from), shown_from)
