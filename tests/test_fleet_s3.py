@@ -52,7 +52,9 @@ def _done(proc: subprocess.Popen, timeout: float = 600) -> str:
 
 def _group_with_lag(kafka, topic_factory) -> tuple[str, str]:
     from confluent_kafka import Consumer, Producer, TopicPartition
+    from parts_fixtures import ensure_offsets_topic
 
+    ensure_offsets_topic(kafka)  # a fresh broker answers NOT_COORDINATOR until __consumer_offsets is up
     topic, group = topic_factory(partitions=2), f"fleet-{uuid.uuid4().hex[:6]}"
     producer = Producer(kafka.client_config())
     for i in range(50):
