@@ -326,7 +326,7 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
-    assert "1,000 GB (given by you)" in html
+    assert "931.3 GiB (given by you)" in html  # broker_disk_gb 1000 (10⁹ bytes), shown in IEC units
     assert "<script src=" not in html and "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for text in ("Headroom per topic", "Ingress forecast", "Disk per broker", "brokerCapacities", "What if"):

@@ -25,6 +25,10 @@ def _data_rows(chart: alt.TopLevelMixin) -> int:
     return sum(len(rows) for rows in spec.get("datasets", {}).values())
 
 
+def _data(spec: dict) -> list[dict]:
+    return [row for rows in spec.get("datasets", {}).values() for row in rows]
+
+
 def _group_status(groups: int, snapshots: int) -> pl.DataFrame:
     statuses = ["OK", "WARN", "ERR"]
     return pl.DataFrame(
@@ -74,9 +78,14 @@ def test_status_timeline_aggregates_a_week_of_minutes() -> None:
     frame = _group_status(groups=30, snapshots=7 * 1440)  # 302,400 rows in
     chart = charts.status_timeline(frame)
     assert _data_rows(chart) <= charts.MAX_ROWS
-    spec = chart.to_dict()
-    assert spec["encoding"]["color"]["scale"]["range"] == [STATUS_COLORS[s] for s in charts.STATUS_ORDER]
-    assert spec["encoding"]["tooltip"]
+    cells, glyphs = chart.to_dict()["layer"]
+    assert cells["encoding"]["color"]["scale"]["range"] == [STATUS_COLORS[s] for s in charts.STATUS_ORDER]
+    assert cells["encoding"]["tooltip"]
+    # STALL, STOP and ERR differ by shape as well as colour (colour-blind readers)
+    assert glyphs["encoding"]["shape"]["scale"] == {
+        "domain": ["STALL", "STOP", "ERR"],
+        "range": ["triangle-up", "square", "cross"],
+    }
 
 
 def test_status_timeline_keeps_the_worst_status_of_a_bucket() -> None:
@@ -92,7 +101,7 @@ def test_status_timeline_orders_worst_groups_first() -> None:
         {"ts": _ts(2) * 2, "group": ["a", "a", "b", "b"], "status": ["OK", "OK", "OK", "ERR"]}
     )
     spec = charts.status_timeline(frame).to_dict()
-    assert spec["encoding"]["y"]["sort"] == ["b", "a"]
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "a"]
 
 
 def test_top_bars_takes_top_n_and_colours_by_status() -> None:
@@ -193,3 +202,27 @@ def test_setup_svg_mode() -> None:
         assert "<svg" in (bundle[0] if isinstance(bundle, tuple) else bundle)["image/svg+xml"]
     finally:
         alt.renderers.enable("default")
+
+
+def test_lag_over_time_gives_each_shown_group_its_own_colour_and_the_rest_one_grey_line() -> None:
+    n, groups = 100, 25
+    frame = pl.DataFrame(
+        {
+            "ts": [t for t in _ts(n) for _ in range(groups)],
+            "group": [f"g{g:02d}" for _ in range(n) for g in range(groups)],
+            "lag": [g * 10 for _ in range(n) for g in range(groups)],
+        }
+    )
+    spec = charts.lag_over_time(frame, [f"g{g:02d}" for g in range(12)]).to_dict()
+    scale = spec["encoding"]["color"]["scale"]
+    assert len(scale["domain"]) == len(set(scale["range"])) == 11  # 10 colours + the grey "others"
+    assert scale["domain"][-1] == "other groups (max)"
+    assert "10 of 25 groups shown" in " ".join(spec["title"]["subtitle"])
+    others = [r for r in _data(spec) if r["group"] == "other groups (max)"]
+    assert {r["lag"] for r in others} == {240}  # the maximum of g10 ... g24
+
+
+def test_partition_skew_labels_every_tenth_partition_of_a_wide_topic() -> None:
+    frame = pl.DataFrame({"topic": ["t"] * 200, "partition": list(range(200)), "lag": [1.0] * 200})
+    axis = charts.partition_skew(frame).to_dict()["encoding"]["x"]["axis"]
+    assert "% 10 == 0" in axis["labelExpr"]

@@ -160,3 +160,22 @@ def test_lag_views_in_json_carry_the_same_fields() -> None:
         for r in json.loads(CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE_DIR), "--json"]).output)
     }
     assert all(totals[g] <= summary[g] for g in totals)  # members own a subset of the partitions
+
+
+def test_stored_time_lag_reads_only_the_log_ends_it_needs() -> None:
+    """`workbench lag --data-dir` times each committed offset from the last hour of log ends plus
+    older readings of the partitions far behind only: the same time lags as from the whole week."""
+    import polars as pl
+
+    from workbench.frames import load_latest_offsets
+    from workbench.frames.lag import load_log_ends, load_log_ends_behind
+
+    offsets = load_latest_offsets(SAMPLE)
+    needed = load_log_ends_behind(SAMPLE, offsets)
+    week = load_log_ends(SAMPLE, offsets["cluster"][0], "7d")
+    assert needed is not None and week is not None and needed.height < week.height
+    cols = ["group", "topic", "partition", "time_lag_s", "time_lag_method"]
+    got = lag.time_lag(offsets, needed).select(cols).sort(cols[:3])
+    want = lag.time_lag(offsets, week).select(cols).sort(cols[:3])
+    assert got.equals(want)
+    assert got.filter(pl.col("time_lag_s") > 3600).height > 0  # a group far behind is in the test

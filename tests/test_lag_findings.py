@@ -231,3 +231,14 @@ def analyze_window(data_dir: Path, cluster, since, until, groups, topics) -> Lag
     """The lag report's window: loaded with its warm-up, analyzed, trimmed."""
     loaded = load_lag_window(data_dir, cluster, since, until, groups, topics, CONFIG.intervals)
     return lag.analyze_window(*loaded, CONFIG)
+
+
+def test_sample_window_findings_name_the_recurring_afternoon_spells(whole: LagWindow) -> None:
+    """Issue 12: analytics-etl falls behind every afternoon on the sample (its README: it needs
+    1.4x its capacity at peak); the findings over the window say so, with its peak time lag."""
+    analysis = whole.analysis
+    texts = [t for _, t in lag.window_findings(analysis, lag.summarize_window(analysis), lag.LagLevels())]
+    recurring = [t for t in texts if t.startswith("analytics-etl fell behind on")]
+    assert recurring and "of 7 afternoons" in recurring[0] and "behind at" in recurring[0], texts
+    peak = next(t for t in texts if t.startswith("Peak time lag in the window"))
+    assert "analytics-etl" in peak

@@ -180,6 +180,7 @@ def test_lag_trend_parameters() -> None:
         "burrow_allowed_lag": 0,
         "burrow_minimum_complete": 0.0,
         "top_n": 10,
+        "resolution": "auto",
     }
 
 
@@ -222,6 +223,35 @@ def test_kernel_config_uses_ipc() -> None:
     assert kernel_config().KernelManager.transport in ("ipc", "tcp")
     if not sys.platform.startswith("win"):
         assert kernel_config().KernelManager.transport == "ipc"
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="no IPC transport on Windows")
+def test_two_kernels_started_at_once_in_one_directory_do_not_share_sockets(tmp_path, monkeypatch) -> None:
+    """Two renders started together in one working directory each talk to their own kernel
+    (jupyter_client's default IPC names, kernel-ipc-N in the cwd, were shared: "Invalid Signature")."""
+    from jupyter_client import KernelManager
+
+    from workbench.report.render import _kernel_sockets, kernel_config
+
+    monkeypatch.chdir(tmp_path)
+    with _kernel_sockets() as a, _kernel_sockets() as b:
+        managers = [KernelManager(kernel_name="python3", config=kernel_config(d)) for d in (a, b)]
+        for km in managers:
+            km.start_kernel()
+        try:
+            assert len({(km.ip, km.shell_port) for km in managers}) == 2
+            for i, km in enumerate(managers):
+                client = km.client()
+                client.start_channels()
+                client.wait_for_ready(timeout=120)
+                reply = client.execute_interactive(f"x = {i}; print('kernel', x)", timeout=120)
+                assert reply["content"]["status"] == "ok"
+                client.stop_channels()
+        finally:
+            for km in managers:
+                km.shutdown_kernel(now=True)
+        assert not list(tmp_path.iterdir())  # nothing left in the working directory
+    assert not a.exists() and not b.exists()
 
 
 def test_render_tiny(tmp_path: Path) -> None:

@@ -27,7 +27,13 @@ from workbench.store import Store
 #: Datasets only a live collector writes (commits and group metadata from __consumer_offsets, last
 #: stable offsets, log-dir volumes): the simulator leaves them empty.
 LIVE_ONLY = {"commits", "group_members", "offsets_topic_positions", "stable_offsets", "log_dir_volumes"}
-SIMULATED = [name for name in DATASETS if not name.startswith("bench_") and name not in LIVE_ONLY]
+SIMULATED = [
+    name
+    for name in DATASETS
+    if not name.startswith("bench_")
+    and name not in LIVE_ONLY
+    and not name.endswith(("_5m", "_1h"))  # rollups: written by compact, not by simulate
+]
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 UTC = dt.UTC
@@ -448,3 +454,24 @@ def test_force_never_deletes_collected_data(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "simulated data only" in result.output
     assert store.read("partition_offsets", cluster="prod").height == 1
+
+
+@pytest.mark.parametrize(
+    ("partitions", "groups", "want_partitions", "want_groups"),
+    [
+        (None, None, 966, 40),  # the full scale as it is
+        (1500, None, 1500, 40),  # about 5,000 group-partitions: the 30-day, 216 M-row history
+        (None, 64, 966, 64),  # copies of the groups, named <group>-2
+        (15, 3, 23, 3),  # a few partitions a topic (at least one), the first three groups
+    ],
+)
+def test_simulate_size_options_resize_the_cluster(partitions, groups, want_partitions, want_groups) -> None:  # type: ignore[no-untyped-def]
+    topo = build_topology("full", seed=0, growth_step=10, partitions=partitions, groups=groups)
+    assert abs(topo.n_partitions - want_partitions) <= want_partitions * 0.03
+    assert len(topo.groups) == want_groups
+    assert len({g.name for g in topo.groups}) == want_groups
+
+
+def test_simulate_size_options_refuse_fewer_partitions_than_topics() -> None:
+    with pytest.raises(ConfigError, match="partitions"):
+        build_topology("full", seed=0, growth_step=10, partitions=3)

@@ -345,6 +345,32 @@ BENCH_INTERVALS = _schema(
     }
 )
 
+#: Rollups of ``offsets`` per 5 minutes and per hour (``offsets_5m``, ``offsets_1h``): one row per
+#: (bucket, group, topic, partition), the bucket's last snapshot in the offsets columns (so an
+#: analysis reads a rollup as a history sampled once a bucket), plus what happened inside it.
+OFFSETS_ROLLUP = _schema(
+    {
+        **OFFSETS,
+        "first_ts": UTC_TS,
+        "snapshots": pl.Int32,
+        "lag_first": pl.Int64,
+        "lag_min": pl.Int64,
+        "lag_max": pl.Int64,
+        "committed_delta": pl.Int64,
+        "log_end_delta": pl.Int64,
+        "empty_snapshots": pl.Int32,
+    }
+)
+
+#: Rollups of ``partition_offsets`` (``partition_offsets_5m``, ``partition_offsets_1h``): the
+#: bucket's last snapshot, its first time, snapshot count and log-end delta.
+PARTITION_OFFSETS_ROLLUP = _schema(
+    {**PARTITION_OFFSETS, "first_ts": UTC_TS, "snapshots": pl.Int32, "log_end_delta": pl.Int64}
+)
+
+#: Rollup resolutions: name suffix -> bucket length.
+ROLLUPS: dict[str, str] = {"5m": "5m", "1h": "1h"}
+
 #: dataset name -> (schema, version). The store refuses frames that do not match.
 DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "offsets": (OFFSETS, 1),
@@ -364,6 +390,8 @@ DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "broker_metrics": (BROKER_METRICS, 1),
     "bench_runs": (BENCH_RUNS, 1),
     "bench_intervals": (BENCH_INTERVALS, 1),
+    **{f"offsets_{r}": (OFFSETS_ROLLUP, 1) for r in ROLLUPS},
+    **{f"partition_offsets_{r}": (PARTITION_OFFSETS_ROLLUP, 1) for r in ROLLUPS},
 }
 
 

@@ -7,7 +7,14 @@ report notebook before displaying charts.
 """
 
 from workbench.charts import capacity, config, lag, latency
-from workbench.charts.lag import lag_over_time, partition_skew, produce_vs_consume, status_timeline, top_bars
+from workbench.charts.lag import (
+    lag_over_time,
+    partition_skew,
+    produce_vs_consume,
+    status_timeline,
+    top_bars,
+    top_time_bars,
+)
 from workbench.charts.theme import (
     MAX_ROWS,
     STATUS_COLORS,
@@ -33,4 +40,5 @@ __all__ = [
     "status_scale",
     "status_timeline",
     "top_bars",
+    "top_time_bars",
 ]

@@ -85,6 +85,7 @@ def replication_over_time(history: pl.DataFrame) -> alt.Chart:
     ``history``: one row per ``ts`` with ``under_replicated`` and ``offline``.
     """
     long = history.unpivot(index="ts", on=["under_replicated", "offline"], variable_name="state")
+    long = long.with_columns(pl.col("state").replace({"under_replicated": "under-replicated"}))
     frame, step = add_bucket(long, 2, MAX_ROWS)
     data = frame.group_by("bucket", "state").agg(pl.col("value").max()).sort("bucket", "state")
     check_rows(data, "replication_over_time")
@@ -96,7 +97,7 @@ def replication_over_time(history: pl.DataFrame) -> alt.Chart:
             y=alt.Y("value:Q", title="partitions"),
             color=alt.Color(
                 "state:N",
-                scale=alt.Scale(domain=["under_replicated", "offline"], range=["#f0a202", "#8e0000"]),
+                scale=alt.Scale(domain=["under-replicated", "offline"], range=["#f0a202", "#8e0000"]),
                 title=None,
             ),
             tooltip=[

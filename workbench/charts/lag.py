@@ -14,29 +14,30 @@ import polars as pl
 from workbench.charts.bucket import add_bucket, step_label
 from workbench.charts.theme import (
     MAX_ROWS,
-    SERIES_SCHEME,
+    OTHERS_COLOR,
+    SERIES_COLORS,
     STATUS_ORDER,
+    STATUS_SHAPES,
     WIDTH,
     check_rows,
     finish,
+    left_out,
     status_scale,
+    status_shape_scale,
 )
 from workbench.scalars import as_float
 
-__all__ = ["SI_LABEL", "lag_over_time", "partition_skew", "produce_vs_consume", "status_timeline", "top_bars"]
+__all__ = [
+    "SI_LABEL",
+    "lag_over_time",
+    "partition_skew",
+    "produce_vs_consume",
+    "status_timeline",
+    "top_bars",
+    "top_time_bars",
+]
 
-_PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#59a14f",
-    "#e15759",
-    "#76b7b2",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-)
+_PALETTE = SERIES_COLORS
 _TS = alt.X("bucket:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))
 #: Axis labels with SI prefixes per label (``250k``, ``1.5M``), not one shared prefix (``0M``).
 SI_LABEL = "datum.value == 0 ? '0' : format(datum.value, '.3~s')"
@@ -48,7 +49,7 @@ def _severity(column: str = "status") -> pl.Expr:
     )
 
 
-def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.Chart:
+def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.LayerChart:
     """Groups × time, each cell coloured by the group's worst Burrow status in that time bucket.
 
     ``group_status``: one row per (``ts``, ``group``) with ``status``. The ``max_groups`` most
@@ -60,29 +61,54 @@ def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.Cha
     data = (
         frame.with_columns(sev=_severity())
         .group_by("group", "bucket")
-        .agg(pl.col("status").sort_by("sev").last(), pl.len().alias("snapshots"))
+        .agg(pl.col("status").sort_by("sev").last(), _snapshots(frame))
         .sort("group", "bucket")
     )
     check_rows(data, "status_timeline")
-    chart = (
-        alt.Chart(data)
-        .mark_rect(strokeWidth=0)
-        .encode(
-            x=_TS,
-            x2=alt.X2("end:T"),
-            y=alt.Y("group:N", sort=ranked, title=None),
-            color=alt.Color("status:N", scale=status_scale(), title="status"),
-            tooltip=[
-                alt.Tooltip("group:N"),
-                alt.Tooltip("bucket:T", title="from", format="%Y-%m-%d %H:%M"),
-                alt.Tooltip("status:N", title="worst status"),
-                alt.Tooltip("snapshots:Q"),
-            ],
-        )
-        .transform_calculate(end=f"toDate(datum.bucket) + {step * 1000}")
-        .properties(width=WIDTH, height=max(60, 18 * len(ranked)))
+    base = alt.Chart().transform_calculate(
+        end=f"toDate(datum.bucket) + {step * 1000}", mid=f"toDate(datum.bucket) + {step * 500}"
     )
-    return finish(chart, "Group status over time", f"worst Burrow status per {step_label(step)}")
+    cells = base.mark_rect(strokeWidth=0).encode(
+        x=_TS,
+        x2=alt.X2("end:T"),
+        y=alt.Y("group:N", sort=ranked, title=None),
+        color=alt.Color("status:N", scale=status_scale(), title="status"),
+        tooltip=[
+            alt.Tooltip("group:N"),
+            alt.Tooltip("bucket:T", title="from", format="%Y-%m-%d %H:%M"),
+            alt.Tooltip("status:N", title="worst status"),
+            alt.Tooltip("snapshots:Q"),
+        ],
+    )
+    every = max(1, data["bucket"].n_unique() // 60)  # about 60 glyphs across a row
+    # STALL, STOP and ERR also carry a white glyph (shape per status): never colour alone
+    glyphs = (
+        base.transform_filter(alt.FieldOneOfPredicate(field="status", oneOf=list(STATUS_SHAPES)))
+        .transform_filter(f"floor(toDate(datum.bucket) / {step * 1000}) % {every} == 0")
+        .mark_point(filled=True, size=45, color="#ffffff", strokeWidth=0, opacity=0.95)
+        .encode(
+            x=alt.X("mid:T"),
+            y=alt.Y("group:N", sort=ranked),
+            shape=alt.Shape(
+                "status:N",
+                scale=status_shape_scale(),
+                title="shape",
+                legend=alt.Legend(symbolFillColor="#1a1a1a", symbolStrokeColor="#1a1a1a"),
+            ),
+        )
+    )
+    chart = alt.LayerChart(layer=[cells, glyphs], data=data).properties(
+        width=WIDTH, height=max(60, 18 * len(ranked))
+    )
+    total = group_status["group"].n_unique()
+    note = left_out(len(ranked), total, "groups", "the worst now and over the window")
+    subtitle = f"worst Burrow status per {step_label(step)}; STALL ▲, STOP ■ and ERR ✕ also marked by shape"
+    return finish(chart, "Group status over time", subtitle + (f"; {note}" if note else ""))
+
+
+def _snapshots(frame: pl.DataFrame) -> pl.Expr:
+    """Snapshots per bucket: counted, or summed where the frame is already bucketed (``snapshots``)."""
+    return pl.col("snapshots").sum() if "snapshots" in frame.columns else pl.len().alias("snapshots")
 
 
 def _worst_groups(group_status: pl.DataFrame, limit: int) -> list[str]:
@@ -105,41 +131,97 @@ def top_bars(
     top_n: int = 10,
     status: str | None = "status",
     label: str | None = None,
+    subtitle: str | None = None,
+    log_ticks: dict[float, str] | None = None,
 ) -> alt.LayerChart:
     """Horizontal bars of the ``top_n`` groups by ``value``, coloured by status when present, each
-    labelled (so a small bar next to a huge one still reads).
+    labelled with its value and status word (so a small bar next to a huge one still reads, and
+    STOP, STALL and ERR never rest on colour alone). Values spanning more than 100x get a log
+    axis (ticked at powers of ten, or at ``log_ticks``: value -> label), never a "0" tick.
 
-    ``frame``: one row per ``group`` with the ``value`` column, optionally ``status`` and a text
-    ``label`` column (default: the value with thousands separators).
+    ``frame``: one row per ``group`` with ``value``, optionally ``status`` and a text ``label``
+    column. Groups whose ``value`` is unknown (null) are not drawn; the subtitle counts them.
     """
     extra = [c for c in (status, label) if c and c in frame.columns]
     cols = ["group", value, *extra]
+    unknown = frame[value].null_count()
     data = frame.select(cols).drop_nulls(value).sort([value, "group"], descending=[True, False]).head(top_n)
     check_rows(data, "top_bars")
     has_status = bool(status and status in data.columns)
+    shown = (
+        pl.col(label) if label and label in data.columns
+        else pl.col(value).map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.String)
+    )  # fmt: skip
+    word = pl.lit(" · ") + pl.col(status) if has_status and status else pl.lit("")
+    data = data.with_columns(bar_text=shown + word)
     color = (
         alt.Color(f"{status}:N", scale=status_scale(), title="status") if has_status else alt.value("#2f6fae")
     )
-    top = (as_float(data[value].max()) or 1.0) if data.height else 1.0
+    x, floor = _bar_axis(data[value], value, unit, log_ticks)
     base = alt.Chart(data).encode(
-        x=alt.X(
-            f"{value}:Q",
-            title=unit,
-            scale=alt.Scale(domain=[0, top * 1.15]),
-            axis=alt.Axis(tickCount=6, labelExpr=SI_LABEL),
-        ),
         y=alt.Y("group:N", sort=data["group"].to_list(), title=None),
-        tooltip=[alt.Tooltip(c, format=",.0f") if c == value else alt.Tooltip(c) for c in cols],
+        tooltip=[alt.Tooltip(c, format=",.1f") if c == value else alt.Tooltip(c) for c in cols],
     )
-    bars = base.mark_bar().encode(color=color)
-    text = (
-        alt.Text(f"{label}:N") if label and label in data.columns else alt.Text(f"{value}:Q", format=",.0f")
-    )
-    labels = base.mark_text(align="left", dx=4, fontSize=12, color="#1f2933").encode(text=text)
+    bars = base.mark_bar().encode(x=x, color=color)
+    if floor is not None:  # a log axis has no 0: bars start at the axis' first tick
+        bars = bars.encode(x2=alt.datum(floor))
+    labels = base.mark_text(align="left", dx=4, fontSize=12, color="#1f2933").encode(x=x, text="bar_text:N")
     chart = alt.LayerChart(layer=[bars, labels]).properties(
         width=WIDTH - 250, height=max(40, 24 * data.height)
     )
-    return finish(chart, title)
+    note = f"{unknown} group(s) with unknown {unit} (never committed) not drawn" if unknown else None
+    more = left_out(data.height, frame.drop_nulls(value).height, "groups", f"the most {unit}")
+    return finish(chart, title, "; ".join(t for t in (subtitle, note, more) if t) or None)
+
+
+def _bar_axis(
+    values: pl.Series, value: str, unit: str, log_ticks: dict[float, str] | None
+) -> tuple[alt.X, float | None]:
+    """Linear from 0, or a log axis starting one tick below the smallest bar (and that start)
+    when the bars span more than 100x."""
+    top = (as_float(values.max()) or 1.0) if values.len() else 1.0
+    low = (as_float(values.filter(values > 0).min()) or top) if values.len() else top
+    if top / max(low, 1e-9) <= 100:
+        axis = alt.Axis(tickCount=6, labelExpr=SI_LABEL)
+        return alt.X(f"{value}:Q", title=unit, scale=alt.Scale(domain=[0, top * 1.3]), axis=axis), None
+    named = log_ticks or {10.0**k: "" for k in range(-3, 16)}
+    ticks = sorted(t for t in named if t <= top * 10)
+    below = [t for t in ticks if t <= low]
+    floor = below[-1] if below else low / 2
+    ticks = [t for t in ticks if t >= floor]
+    expr = SI_LABEL if log_ticks is None else _tick_expr(log_ticks)
+    scale = alt.Scale(type="log", domain=[floor, top * 10])
+    x = alt.X(
+        f"{value}:Q", title=f"{unit} (log scale)", scale=scale, axis=alt.Axis(values=ticks, labelExpr=expr)
+    )
+    return x, floor
+
+
+def _tick_expr(labels: dict[float, str]) -> str:
+    return " : ".join(f"datum.value == {k} ? '{v}'" for k, v in labels.items()) + " : ''"
+
+
+#: Units a time axis may use, largest first: (seconds per unit, name).
+_TIME_UNITS = ((86400.0, "days"), (3600.0, "hours"), (60.0, "minutes"), (1.0, "seconds"))
+#: Log-axis ticks of a time in seconds, labelled in the duration words the bar labels use.
+_TIME_TICKS = {1.0: "1 s", 10.0: "10 s", 60.0: "1 min", 600.0: "10 min", 3600.0: "1 h", 36000.0: "10 h",
+               86400.0: "1 d", 864000.0: "10 d", 8640000.0: "100 d"}  # fmt: skip
+
+
+def top_time_bars(
+    frame: pl.DataFrame, seconds: str, title: str, top_n: int = 10, **kw: object
+) -> alt.LayerChart:
+    """:func:`top_bars` of a time in seconds, on an axis in the units of its bar labels: the
+    largest bar's unit (days, hours, minutes, seconds), or, when the bars span more than 100x,
+    a log axis ticked 1 s, 1 min, 1 h, 1 d."""
+    values = frame[seconds].drop_nulls()
+    top = (as_float(values.max()) or 0.0) if values.len() else 0.0
+    low = (as_float(values.filter(values > 0).min()) or top) if values.len() else top
+    if top / max(low, 1e-9) > 100:
+        return top_bars(frame, seconds, title, "time behind", top_n, log_ticks=_TIME_TICKS, **kw)  # type: ignore[arg-type]
+    size, name = next(((f, n) for f, n in _TIME_UNITS if top >= 2 * f), (1.0, "seconds"))
+    scaled = frame.with_columns((pl.col(seconds) / size).alias(f"behind_{name}"))
+    return top_bars(scaled, f"behind_{name}", title, f"{name} behind", top_n, **kw)  # type: ignore[arg-type]
 
 
 def lag_over_time(
@@ -151,23 +233,29 @@ def lag_over_time(
 ) -> alt.Chart:
     """Lines of a group-level ``value`` (default total offset lag) over time for ``groups``.
 
-    ``group_lag``: one row per (``ts``, ``group``) with ``value``. Each time bucket shows the
-    bucket's maximum, so a short spike stays visible. ``log`` uses a symmetric-log scale, so
-    groups 1,000x apart (and zero lag) fit on one chart.
+    ``group_lag``: one row per (``ts``, ``group``) with ``value``, for ``groups`` or every group.
+    Each time bucket shows the bucket's maximum, so a short spike stays visible. The first
+    ``groups`` get a colour each (at most one per palette colour); every other group in the frame
+    is one grey line, their maximum. ``log`` uses a symmetric-log scale.
     """
-    frame = group_lag.filter(pl.col("group").is_in(list(groups)))
-    frame, step = add_bucket(frame, max(len(groups), 1), MAX_ROWS)
+    shown = list(dict.fromkeys(groups))[: len(SERIES_COLORS)]
+    total = group_lag["group"].n_unique()
+    rest = group_lag.filter(~pl.col("group").is_in(shown))
+    frame = group_lag.filter(pl.col("group").is_in(shown)).select("ts", "group", value)
+    if rest.height:
+        frame = pl.concat([frame, rest.select("ts", pl.lit(_OTHERS).alias("group"), value)])
+    frame, step = add_bucket(frame, len(shown) + bool(rest.height), MAX_ROWS)
     data = frame.group_by("group", "bucket").agg(pl.col(value).max()).sort("group", "bucket")
     check_rows(data, "lag_over_time")
+    domain = [*shown, *([_OTHERS] if rest.height else [])]
+    colours = [*SERIES_COLORS[: len(shown)], *([OTHERS_COLOR] if rest.height else [])]
     chart = (
         alt.Chart(data)
         .mark_line(interpolate="step-after")
         .encode(
             x=_TS,
             y=_lag_axis(value, unit, as_float(data[value].max()) if log and data.height else None),
-            color=alt.Color(
-                "group:N", scale=alt.Scale(scheme=SERIES_SCHEME), sort=list(groups), title="group"
-            ),
+            color=alt.Color("group:N", scale=alt.Scale(domain=domain, range=colours), title="group"),
             tooltip=[
                 alt.Tooltip("group:N"),
                 alt.Tooltip("bucket:T", title="time", format="%Y-%m-%d %H:%M"),
@@ -177,16 +265,22 @@ def lag_over_time(
         .properties(width=WIDTH - 150, height=300)
         .interactive(bind_y=False)
     )
-    return finish(
-        chart, f"Lag over time ({unit})", f"maximum per {step_label(step)}; drag to pan, scroll to zoom"
-    )
+    note = left_out(len(shown), total, "groups", "the most lag now and every group in error")
+    subtitle = f"maximum per {step_label(step)}; drag to pan, scroll to zoom"
+    if note:
+        subtitle = [subtitle, f"{note}; grey: their maximum"]  # type: ignore[assignment]
+    return finish(chart, f"Lag over time ({unit})", subtitle)
+
+
+_OTHERS = "other groups (max)"
 
 
 def _lag_axis(value: str, unit: str, top: float | None) -> alt.Y:
-    """A y axis; with ``top`` a symmetric-log scale ticked at 0 and powers of ten up to ``top``."""
+    """A y axis; with ``top`` a symmetric-log scale ticked at powers of ten up to ``top`` (zero
+    stays drawable at the bottom, but no "0" tick sits on a log axis)."""
     if top is None:
         return alt.Y(f"{value}:Q", title=unit)
-    ticks = [0.0, *(10.0**k for k in range(1, 13) if 10.0 ** (k - 1) <= max(float(top), 10.0))]
+    ticks = [1.0, *(10.0**k for k in range(1, 13) if 10.0 ** (k - 1) <= max(float(top), 10.0))]
     return alt.Y(
         f"{value}:Q",
         title=f"{unit} (log scale)",
@@ -202,30 +296,43 @@ def produce_vs_consume(
 
     ``produce``: one row per (``ts``, ``topic``) with ``produce_rate`` (msg/s, each partition
     counted once, as :func:`workbench.analyze.topic_lag` gives). ``consume``: one row per (``ts``,
-    ``topic``, ``group``) with ``consume_rate``. Shows the ``max_topics`` busiest topics unless
-    ``topics`` is given.
+    ``topic``, ``group``) with ``consume_rate``. Either may be bucketed already, with the
+    ``snapshots`` each row averages (then means are weighted by them). Shows the ``max_topics``
+    busiest topics unless ``topics`` is given; the busiest groups get a colour each, the rest grey.
     """
-    if topics is None:
-        busiest = produce.group_by("topic").agg(pl.col("produce_rate").mean())
-        busiest = busiest.sort(["produce_rate", "topic"], descending=[True, False], nulls_last=True)
-        topics = busiest["topic"].head(max_topics).to_list()
+    busiest = _busiest(produce, "topic", "produce_rate")
+    topics = busiest[:max_topics] if topics is None else list(topics)
     long = _rate_series(produce, consume).filter(pl.col("topic").is_in(list(topics)))
     n_series = long.select(pl.struct("topic", "series").n_unique()).item() if long.height else 1
     long, step = add_bucket(long, n_series, MAX_ROWS)
+    weight = pl.col("snapshots")
     data = (
         long.group_by("topic", "series", "bucket")
-        .agg(pl.col("rate").mean())
+        .agg(rate=(pl.col("rate") * weight).sum() / weight.filter(pl.col("rate").is_not_null()).sum())
         .sort("topic", "series", "bucket")
     )
     check_rows(data, "produce_vs_consume")
-    groups = sorted(s for s in data["series"].unique().to_list() if s != "produce")
+    ranked = [
+        g for g in _busiest(consume.filter(pl.col("topic").is_in(list(topics))), "group", "consume_rate")
+    ]
+    coloured = ranked[: len(SERIES_COLORS)]
+    data = data.with_columns(
+        colour=pl.when(pl.col("series").is_in(["produce", *coloured]))
+        .then("series")
+        .otherwise(pl.lit(_OTHERS_C))
+    )
     chart = (
         alt.Chart(data)
         .mark_line()
         .encode(
             x=_TS,
             y=alt.Y("rate:Q", title="msg/s", axis=alt.Axis(labelExpr=SI_LABEL, tickCount=4)),
-            color=alt.Color("series:N", scale=_series_scale(groups), title="produce / group"),
+            color=alt.Color(
+                "colour:N",
+                scale=_series_scale(coloured, len(ranked) > len(coloured)),
+                title="produce / group",
+            ),
+            detail="series:N",
             strokeDash=alt.condition("datum.series == 'produce'", alt.value([1, 0]), alt.value([5, 3])),
             opacity=alt.condition("datum.series == 'produce'", alt.value(0.45), alt.value(1.0)),
             strokeWidth=alt.condition("datum.series == 'produce'", alt.value(3), alt.value(1.8)),
@@ -240,26 +347,47 @@ def produce_vs_consume(
         .facet(row=alt.Row("topic:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")))
         .resolve_scale(y="independent")
     )
-    return finish(
-        chart,
-        "Produce vs consume rate",
+    notes = [
+        left_out(len(topics), len(busiest), "topics", "the busiest"),
+        left_out(len(coloured), len(ranked), "groups in colour", "the fastest; the others grey"),
+    ]
+    subtitle = [
         f"mean msg/s per {step_label(step)}; wide grey = produce, dashed = consuming groups",
-    )
+        *(n for n in notes if n),
+    ]
+    return finish(chart, "Produce vs consume rate", subtitle)  # type: ignore[arg-type]
 
 
-def _series_scale(groups: Sequence[str]) -> alt.Scale:
-    """``produce`` in near-black, the groups in the series palette."""
+_OTHERS_C = "other groups"
+
+
+def _busiest(frame: pl.DataFrame, key: str, value: str) -> list[str]:
+    """Values of ``key`` by mean ``value``, highest first."""
+    mean = frame.group_by(key).agg(pl.col(value).mean())
+    return mean.sort([value, key], descending=[True, False], nulls_last=True)[key].to_list()
+
+
+def _series_scale(groups: Sequence[str], others: bool) -> alt.Scale:
+    """``produce`` in near-black, the groups in the series palette, the rest grey."""
     return alt.Scale(
-        domain=["produce", *groups],
-        range=["#222222", *(_PALETTE[i % len(_PALETTE)] for i in range(len(groups)))],
+        domain=["produce", *groups, *([_OTHERS_C] if others else [])],
+        range=["#222222", *SERIES_COLORS[: len(groups)], *([OTHERS_COLOR] if others else [])],
     )
 
 
 def _rate_series(produce: pl.DataFrame, consume: pl.DataFrame) -> pl.DataFrame:
-    """Long frame (ts, topic, series, rate): ``produce`` per topic and one series per group."""
-    cols = ["ts", "topic", "series", "rate"]
-    p = produce.select("ts", "topic", series=pl.lit("produce"), rate=pl.col("produce_rate"))
-    c = consume.select("ts", "topic", series=pl.col("group"), rate=pl.col("consume_rate"))
+    """Long frame (ts, topic, series, rate, snapshots): ``produce`` per topic and one per group."""
+    cols = ["ts", "topic", "series", "rate", "snapshots"]
+
+    def weight(frame: pl.DataFrame) -> pl.Expr:
+        return pl.col("snapshots").cast(pl.Int64) if "snapshots" in frame.columns else pl.lit(1, pl.Int64)
+
+    p = produce.select(
+        "ts", "topic", series=pl.lit("produce"), rate=pl.col("produce_rate"), snapshots=weight(produce)
+    )
+    c = consume.select(
+        "ts", "topic", series=pl.col("group"), rate=pl.col("consume_rate"), snapshots=weight(consume)
+    )
     return pl.concat([p.select(cols), c.select(cols)])
 
 
@@ -286,7 +414,7 @@ def partition_skew(
         alt.Chart(data)
         .mark_rect(stroke="#ffffff", strokeWidth=1)
         .encode(
-            x=alt.X("partition:O", title="partition", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("partition:O", title="partition", axis=_partition_axis(data)),
             y=alt.Y("topic:N", title=None, sort=top),
             color=alt.Color(
                 "vs_mean:Q",
@@ -303,4 +431,16 @@ def partition_skew(
     )
     parts = data["partition"].n_unique() if data.height else 1
     chart = chart.properties(width=min(WIDTH - 200, max(200, 30 * parts)), height=max(40, 22 * len(top)))
-    return finish(chart, f"Partition skew ({unit})", "each partition relative to its topic's mean partition")
+    note = left_out(len(top), totals.height, "topics", f"the most {unit}")
+    subtitle = "each partition relative to its topic's mean partition" + (f"; {note}" if note else "")
+    return finish(chart, f"Partition skew ({unit})", subtitle)
+
+
+def _partition_axis(data: pl.DataFrame) -> alt.Axis:
+    """Every partition number up to 40 columns; beyond, only every 10th, 25th or 50th, so the
+    labels never overlap (a 200-partition topic is 3.5 pixels a column)."""
+    parts = (as_float(data["partition"].max()) or 0.0) if data.height else 0.0
+    every = next((k for k in (1, 10, 25, 50, 100, 250) if parts / k <= 40), 500)
+    if every == 1:
+        return alt.Axis(labelAngle=0)
+    return alt.Axis(labelAngle=0, labelExpr=f"datum.value % {every} == 0 ? datum.value : ''", ticks=False)

@@ -6,14 +6,23 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from workbench.analyze.latency.findings import METRIC_NAMES
 from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
+from workbench.scalars import as_float
 
-__all__ = ["comparison_bars", "latency_over_time", "percentile_distribution", "throughput_vs_p99"]
+__all__ = [
+    "comparison_bars",
+    "latency_over_time",
+    "percentile_distribution",
+    "throughput_over_time",
+    "throughput_vs_p99",
+]
 
 #: Percentile ticks on the 1/(1-p) axis: value -> label.
 _TICKS = {2.0: "50%", 10.0: "90%", 100.0: "99%", 1000.0: "99.9%", 10000.0: "99.99%", 100000.0: "99.999%"}
 _TICK_EXPR = " : ".join(f"datum.value == {k} ? '{v}'" for k, v in _TICKS.items()) + " : ''"
 _MS = "latency (ms)"
+_SI = "datum.value == 0 ? '0' : format(datum.value, '~s')"
 
 
 def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
@@ -23,6 +32,7 @@ def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
         dist.filter(pl.col("percentile") < 100).with_columns(
             x=1 / (1 - pl.col("percentile") / 100),
             pct_text=pl.col("percentile").round(4).cast(pl.String) + "%",
+            run=pl.col("label") + " (" + pl.col("run_id") + ")",
         ),
         "percentile_distribution",
     )
@@ -37,11 +47,9 @@ def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
                 title="percentile",
             ),
             y=alt.Y("value_ms:Q", scale=alt.Scale(type="log"), title=_MS),
-            color=alt.Color("label:N", scale=alt.Scale(scheme=SERIES_SCHEME), title="run"),
-            detail="run_id:N",
+            color=alt.Color("run:N", scale=alt.Scale(scheme=SERIES_SCHEME), title="run"),
             tooltip=[
-                alt.Tooltip("label:N", title="run"),
-                alt.Tooltip("run_id:N"),
+                alt.Tooltip("run:N"),
                 alt.Tooltip("pct_text:N", title="percentile"),
                 alt.Tooltip("value_ms:Q", title="ms", format=",.3f"),
             ],
@@ -55,37 +63,88 @@ def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
     )
 
 
-def latency_over_time(series: pl.DataFrame, latency: str) -> alt.Chart:
-    """p50 and p99 per interval against seconds since each run started, one panel per run."""
+#: One colour per latency kind (Okabe-Ito), the same in every latency chart.
+KIND_COLORS = {
+    "send-to-ack": "#0072b2",
+    "schedule-delay": "#d55e00",
+    "intended-to-ack": "#cc79a7",
+    "end-to-end": "#009e73",
+    "intended-end-to-end": "#e69f00",
+}
+
+
+def _per_run(chart: alt.Chart | alt.LayerChart, columns: int = 2) -> alt.FacetChart:
+    """One panel per run (``run``: label and run id), so two runs with one label never merge."""
+    return chart.facet(
+        facet=alt.Facet("run:N", title=None, sort=alt.SortField("run_id"), header=alt.Header(labelLimit=420)),
+        columns=columns,
+    )
+
+
+def latency_over_time(series: pl.DataFrame) -> alt.FacetChart:
+    """p99 (solid) and p50 (dashed) per interval of every latency each run measured, one panel
+    per run: schedule delay and intended-to-ack beside send-to-ack (coordinated omission shows
+    as the gap). ``series``: :func:`workbench.analyze.latency.kinds_series`."""
     long = series.unpivot(
-        index=["run_id", "label", "phase", "t_s"],
-        on=["p50_ms", "p99_ms"],
-        variable_name="stat",
-        value_name="ms",
-    ).with_columns(stat=pl.col("stat").str.replace("_ms", ""))
-    data = check_rows(long.drop_nulls("ms"), "latency_over_time")
+        index=["run_id", "run", "phase", "t_s", "latency"], on=["p50_ms", "p99_ms"],
+        variable_name="stat", value_name="ms",
+    ).with_columns(stat=pl.col("stat").str.replace("_ms", ""))  # fmt: skip
+    data = check_rows(long.filter(pl.col("ms") > 0), "latency_over_time")
+    kinds = [k for k in KIND_COLORS if k in set(data["latency"].to_list())]
     chart = (
         alt.Chart(data)
         .mark_line()
         .encode(
             x=alt.X("t_s:Q", title="seconds since start"),
-            y=alt.Y("ms:Q", scale=alt.Scale(type="log"), title=_MS),
-            color=alt.Color("stat:N", scale=alt.Scale(domain=["p50", "p99"], range=["#4e79a7", "#e15759"])),
-            strokeDash=alt.StrokeDash(
-                "phase:N", scale=alt.Scale(domain=["warmup", "steady"], range=[[3, 3], [1, 0]])
+            y=alt.Y("ms:Q", scale=alt.Scale(type="log"), title=_MS + ", log scale"),
+            color=alt.Color(
+                "latency:N", scale=alt.Scale(domain=kinds, range=[KIND_COLORS[k] for k in kinds])
             ),
+            strokeDash=alt.StrokeDash(
+                "stat:N", scale=alt.Scale(domain=["p99", "p50"], range=[[1, 0], [4, 3]])
+            ),
+            # intended-to-ack is wide and pale underneath: where it equals send-to-ack both still show
+            strokeWidth=alt.condition("datum.latency == 'intended-to-ack'", alt.value(5), alt.value(1.6)),
+            opacity=alt.condition("datum.latency == 'intended-to-ack'", alt.value(0.55), alt.value(1.0)),
+            detail="phase:N",
             tooltip=[
-                alt.Tooltip("label:N", title="run"),
+                alt.Tooltip("run:N"),
                 alt.Tooltip("t_s:Q", title="s", format=".1f"),
                 alt.Tooltip("phase:N"),
+                alt.Tooltip("latency:N"),
                 alt.Tooltip("stat:N"),
                 alt.Tooltip("ms:Q", format=",.3f"),
             ],
         )
-        .properties(width=(WIDTH - 120) // 2, height=130)
-        .facet(facet=alt.Facet("label:N", title=None, sort=alt.SortField("run_id")), columns=2)
+        .properties(width=(WIDTH - 160) // 2, height=150)
     )
-    return finish(chart, f"{latency} over time", "per interval, p50 and p99 (dashed: warm-up)")
+    return finish(
+        _per_run(chart),
+        "Latency over time, per run",
+        "per interval: p99 solid, p50 dashed; schedule delay and intended-to-ack beside send-to-ack",
+    )
+
+
+def throughput_over_time(series: pl.DataFrame) -> alt.FacetChart:
+    """Records/s per interval (solid) against the run's target rate (dashed grey rule), one
+    panel per run. ``series``: :func:`workbench.analyze.latency.throughput_series`."""
+    data = check_rows(series.drop_nulls("records_per_s"), "throughput_over_time")
+    base = alt.Chart().encode(x=alt.X("t_s:Q", title="seconds since start"))
+    line = base.mark_line(color="#0072b2").encode(
+        y=alt.Y("records_per_s:Q", title="records/s", scale=alt.Scale(zero=True),
+                axis=alt.Axis(labelExpr=_SI)),
+        tooltip=[alt.Tooltip("run:N"), alt.Tooltip("t_s:Q", title="s", format=".1f"),
+                 alt.Tooltip("records_per_s:Q", title="records/s", format=",.0f")],
+    )  # fmt: skip
+    target = (
+        alt.Chart()
+        .mark_rule(color="#52606d", strokeDash=[6, 4], strokeWidth=1.5)
+        .encode(y="max(target_per_s):Q", tooltip=[alt.Tooltip("max(target_per_s):Q", title="target msg/s")])
+    )
+    chart = alt.LayerChart(layer=[line, target], data=data).properties(width=(WIDTH - 160) // 2, height=120)
+    return finish(
+        _per_run(chart), "Throughput over time, per run", "records/s per interval; dashed: the target rate"
+    )
 
 
 def throughput_vs_p99(
@@ -97,7 +156,7 @@ def throughput_vs_p99(
     # a dot in a field name (linger.ms) is nested access in Vega-Lite unless escaped
     color = alt.Color(_field(color_by), title=color_by) if color_by else alt.value("#4e79a7")
     base = alt.Chart(data).encode(
-        x=alt.X("records_per_s:Q", title="records/s achieved", scale=alt.Scale(zero=False, padding=60)),
+        x=alt.X("records_per_s:Q", title="records/s achieved", scale=alt.Scale(zero=True)),
         y=alt.Y("p99_ms:Q", scale=alt.Scale(type="log"), title="p99 " + _MS),
         tooltip=[
             alt.Tooltip("label:N", title="run"),
@@ -113,22 +172,25 @@ def throughput_vs_p99(
     return finish(chart, "Throughput vs p99 across the sweep", "each point one run of the sweep")
 
 
-def comparison_bars(comparison: pl.DataFrame) -> alt.Chart:
-    """% difference of each metric against the run's baseline; red where flagged a regression."""
+def comparison_bars(comparison: pl.DataFrame, threshold_pct: float = 10.0) -> alt.Chart:
+    """% difference of each metric against the run's baseline; red where flagged a regression.
+    The axis spans at least twice the threshold each way, so a 1 % change looks small."""
     data = check_rows(
         comparison.drop_nulls("diff_pct").with_columns(
             pair=pl.col("label") + " (" + pl.col("run_id") + " vs " + pl.col("baseline_run_id") + ")",
+            metric=pl.col("metric").replace(METRIC_NAMES),
             verdict=pl.when(pl.col("regression"))
             .then(pl.lit("regression"))
             .otherwise(pl.lit("within threshold")),
         ),
         "comparison_bars",
     )
+    span = max(2 * threshold_pct, (as_float(data["diff_pct"].abs().max()) or 0.0) * 1.1)
     chart = (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("diff_pct:Q", title="% difference from baseline"),
+            x=alt.X("diff_pct:Q", title="% difference from baseline", scale=alt.Scale(domain=[-span, span])),
             y=alt.Y("metric:N", title=None, sort=None),
             row=alt.Row("pair:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
             color=alt.Color(

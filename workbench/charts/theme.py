@@ -9,6 +9,8 @@ from typing import Any, Final, TypeVar
 import altair as alt
 import polars as pl
 
+from workbench.analyze.lag.window import TIMELINE_ORDER
+
 #: A chart never gets more rows than this: aggregate in Polars first (Altair refuses > 5,000).
 MAX_ROWS = 5000
 WIDTH = 900
@@ -18,7 +20,7 @@ FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
 #: (OK bluish green, WARN orange, REWIND sky blue, STALL reddish purple, STOP vermillion, ERR black),
 #: greys for "not evaluated" (too little history for Burrow's window, see
 #: :mod:`workbench.analyze.lag.window`) and NOTFOUND. STALL, STOP and ERR also differ in lightness.
-STATUS_ORDER: tuple[str, ...] = ("not evaluated", "NOTFOUND", "OK", "WARN", "REWIND", "STALL", "STOP", "ERR")
+STATUS_ORDER: tuple[str, ...] = TIMELINE_ORDER
 STATUS_COLORS: dict[str, str] = {
     "not evaluated": "#e6e6e6",
     "NOTFOUND": "#b3b3b3",
@@ -29,8 +31,35 @@ STATUS_COLORS: dict[str, str] = {
     "STOP": "#d55e00",
     "ERR": "#1a1a1a",
 }
+#: Shapes that tell the severe statuses apart without colour (charts draw them over the colour).
+STATUS_SHAPES: dict[str, str] = {"STALL": "triangle-up", "STOP": "square", "ERR": "cross"}
 #: A categorical palette for series (groups, topics) that avoids the status colours' meaning.
 SERIES_SCHEME: Final = "tableau10"
+#: Its colours: a chart shows at most this many coloured series, the rest as one grey "others".
+SERIES_COLORS: tuple[str, ...] = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
+OTHERS_COLOR = "#9aa5b1"
+#: Where a chart's left-out series are (the sentence under a chart that shows the top N).
+EXPLORE = "the explore notebook (notebooks/explore.ipynb)"
+
+
+def left_out(shown: int, total: int, what: str, by: str) -> str:
+    """``"10 of 40 groups shown (most lag now); the other 30 are in the explore notebook ..."``,
+    or ``""`` when nothing is left out."""
+    if total <= shown:
+        return ""
+    return f"{shown} of {total} {what} shown ({by}); the other {total - shown} are in {EXPLORE}"
+
 
 #: Any top-level chart: :func:`finish` returns the kind it was given.
 ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
@@ -64,6 +93,11 @@ CONFIG: dict[str, Any] = {
 def status_scale() -> alt.Scale:
     """The status colour scale (every status, in severity order)."""
     return alt.Scale(domain=list(STATUS_ORDER), range=[STATUS_COLORS[s] for s in STATUS_ORDER])
+
+
+def status_shape_scale() -> alt.Scale:
+    """The shape of each severe status (:data:`STATUS_SHAPES`)."""
+    return alt.Scale(domain=list(STATUS_SHAPES), range=list(STATUS_SHAPES.values()))
 
 
 def finish(chart: ChartT, title: str, subtitle: str | None = None) -> ChartT:

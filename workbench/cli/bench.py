@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from workbench.cli.options import SEED, Duration, Finite, connection_options, data_dir_option
+from workbench.cli.progress import parse_all
 
 F = Callable[..., Any]
 
@@ -238,7 +239,6 @@ def run_bench_import(files: Sequence[str], reader: Callable[[Any], Any], data_di
 
     Nothing is written unless every file parsed. One line per file; notes go to stderr.
     """
-    from pathlib import Path
 
     from workbench.errors import ConfigError
     from workbench.importers import read_stdin
@@ -246,7 +246,7 @@ def run_bench_import(files: Sequence[str], reader: Callable[[Any], Any], data_di
 
     if list(files).count("-") > 1:
         raise ConfigError("'-' (stdin) can be given once")
-    parsed = [(name, reader(read_stdin() if name == "-" else Path(name))) for name in files]
+    parsed = parse_all(files, reader, read_stdin)
     store = Store(data_dir)
     for name, result in parsed:
         store.append("bench_runs", result.runs)

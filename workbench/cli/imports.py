@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from workbench.cli.options import Finite, Instant, data_dir_option, mask_label
+from workbench.cli.progress import parse_all
 from workbench.scalars import as_datetime
 
 if TYPE_CHECKING:  # the importers load polars: only when a command runs (`--help` stays quick)
@@ -257,7 +257,7 @@ def run_import(files: Sequence[str], reader: Reader, data_dir: str) -> None:
 
     if list(files).count("-") > 1:
         raise ConfigError("'-' (stdin) can be given once")
-    parsed = [(name, reader(read_stdin() if name == "-" else Path(name))) for name in files]
+    parsed = parse_all(files, reader, read_stdin)
     store = Store(data_dir)
     for name, result in parsed:
         fresh = unstored(store, result.dataset, result.frame)

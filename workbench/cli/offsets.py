@@ -104,20 +104,31 @@ def collect_offsets(
 def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     """Optimize every dataset's table: merge each day's small files, checkpoint, vacuum.
 
-    Safe while collectors append and reports read; two compactions take turns.
+    Safe while collectors append and reports read; two compactions take turns. Then rolls up
+    closed days not rolled up yet (offsets per 5 minutes and per hour: `workbench rollup`).
     """
+    from workbench.cli.progress import progress
+    from workbench.frames.rollups import RAW, closed_days_to_roll_up, write_rollups
     from workbench.schema import DATASETS
     from workbench.store import Store
 
     store = Store(data_dir)
     before = None if all_days else dt.datetime.now(dt.UTC).date()
     total = 0
-    for dataset in sorted(DATASETS):
-        merged = store.compact(dataset, cluster=cluster, before=before)
-        total += len(merged)
-        if merged:
-            click.echo(f"{dataset}: {len(merged)} day(s) compacted")
+    with progress("compact", "datasets") as update:
+        for done, dataset in enumerate(sorted(DATASETS), 1):
+            update(done - 1, len(DATASETS), dataset)
+            merged = store.compact(dataset, cluster=cluster, before=before)
+            total += len(merged)
+            if merged:
+                click.echo(f"{dataset}: {len(merged)} day(s) compacted")
+            update(done, len(DATASETS), f"{total} day(s) compacted")
     click.echo(f"compacted {total} day partition(s) in {data_dir}")
+    names = [cluster] if cluster else sorted({c for ds in RAW for c in store.clusters(ds)})
+    for name in names:
+        days = closed_days_to_roll_up(store, name, before)
+        if days:
+            click.echo(f"{name}: {write_rollups(store, name, days).line()}")
 
 
 @click.command("lag")
@@ -243,10 +254,10 @@ def _stored_offsets(data_dir, cluster, groups):
     if offsets.is_empty():
         return offsets
     from workbench.analyze.lag import time_lag
-    from workbench.frames.lag import load_log_ends
+    from workbench.frames.lag import load_log_ends_behind
 
-    # the log-end history of the report's default window: when each committed offset was produced
-    return time_lag(offsets, load_log_ends(data_dir, offsets["cluster"][0], "7d"))
+    # when each committed offset was produced: the last hour of log ends, a week for groups far behind
+    return time_lag(offsets, load_log_ends_behind(data_dir, offsets))
 
 
 def _json_default(value: object) -> str:

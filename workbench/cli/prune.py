@@ -58,7 +58,10 @@ def prune(older_than: str, data_dir: str, reports_dir: str, yes: bool) -> None:
             err=True,
         )
         return
-    n_parts = delete_partitions(parts)
+    from workbench.cli.progress import progress
+
+    with progress("prune", "day partitions") as update:
+        n_parts = delete_partitions(parts, update)
     n_files = prune_reports(reports_dir, files) if Path(reports_dir).is_dir() else 0
     click.echo(f"deleted {n_parts} day partition(s) and {n_files} report file(s) older than {when}", err=True)
 

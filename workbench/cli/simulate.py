@@ -29,6 +29,16 @@ from workbench.cli.options import SEED, Duration, data_dir_option
     show_default=True,
     help="full: ~1,000 partitions, 40 groups. sample: ~90 partitions, 20 groups (as in data/sample).",
 )
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    help="Resize: about this many partitions (each topic's count scaled; default: the scale's).",
+)
+@click.option(
+    "--groups",
+    type=click.IntRange(min=1),
+    help="Resize: this many consumer groups (more than the scale's: copies named <group>-2, ...).",
+)
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed: same seed, same data.")
 @click.option(
     "--end",
@@ -43,6 +53,8 @@ def simulate_cmd(
     days: int,
     interval: dt.timedelta | None,
     scale: str,
+    partitions: int | None,
+    groups: int | None,
     seed: int,
     end: str,
     force: bool,
@@ -52,13 +64,18 @@ def simulate_cmd(
     Traffic has daily and weekly cycles, growth and skewed partitions; consumers keep up except
     for scheduled incidents (stall, stop, rewind, capacity-bound, empty groups, retention loss,
     partition expansion, a never-committed partition): see data/README.md for the timetable.
-    Refuses to touch a cluster that already has data unless --force.
+    Refuses to touch a cluster that already has data unless --force. --partitions and
+    --groups resize it: --partitions 1600 at full scale is about 5,000 group-partitions
+    (a 30-day window of 1-minute snapshots: about 216 M offsets rows).
     """
+    from workbench.cli.progress import progress
     from workbench.simulate import simulate
 
-    summary = simulate(
-        data_dir, cluster=cluster, days=days, interval=interval, scale=scale, seed=seed, end=end, force=force
-    )
+    with progress(f"simulate {cluster}", "day chunks") as update:
+        summary = simulate(
+            data_dir, cluster=cluster, days=days, interval=interval, scale=scale, seed=seed, end=end,
+            force=force, partitions=partitions, groups=groups, progress=update,
+        )  # fmt: skip
     click.echo(summary.line())
 
 

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
 from workbench.errors import NotFoundError
 from workbench.frames.configs import load_config_history, split_snapshot
-from workbench.frames.offsets import load_offsets, load_partition_offsets, resolve_window
+from workbench.frames.offsets import resolve_window, scan_partition_offsets
+from workbench.frames.pieces import offsets_in_pieces
+from workbench.frames.rollups import pick_resolution
 from workbench.scalars import as_datetime
+from workbench.schema import PARTITION_OFFSETS
 from workbench.store import Store
 
 __all__ = ["CapacityFrames", "load_broker_metrics", "load_capacity_frames", "newest_volumes"]
+
+#: Offsets rows per piece of whole groups (the consumer table reads the window one piece at a time).
+ROWS_PER_PIECE = 2_000_000
+_COLUMNS = ("ts", "group", "topic", "partition", "committed_offset", "member_id")
 
 
 @dataclass(frozen=True)
@@ -22,24 +30,49 @@ class CapacityFrames:
 
     cluster: str
     partition_offsets: pl.DataFrame
-    offsets: pl.DataFrame
+    offsets: pl.DataFrame | Iterator[pl.DataFrame]
+    """Pieces of whole groups, read when iterated (an empty frame without offsets)."""
     log_dirs: pl.DataFrame
     newest: dict[str, pl.DataFrame]
     """The newest config snapshot's frames (``cluster_info``, ``brokers``, ``configs``, ...)."""
     volumes: pl.DataFrame | None = None
     """The newest log-dir volume sizes (``log_dir_volumes``; empty before Kafka 3.3 or older data)."""
+    source: str = ""
+    """Which snapshots the rates come from (raw or a rollup), as a sentence."""
+    size_marks: pl.DataFrame | None = None
+    """With a rollup: raw partition offsets at the log-dir snapshot times (bytes per message)."""
 
 
 def load_capacity_frames(
-    data_dir: str | os.PathLike[str], cluster: str | None = None, since: str | None = "7d"
+    data_dir: str | os.PathLike[str],
+    cluster: str | None = None,
+    since: str | None = "7d",
+    resolution: str = "auto",
 ) -> CapacityFrames:
-    """The frames of the window: partition offsets, offsets, log dirs, the newest config snapshot."""
+    """The frames of the window: partition offsets, offsets (pieces of whole groups, read when the
+    plan iterates them), log dirs, the newest config snapshot; offsets and partition offsets at the
+    ``resolution`` :func:`~workbench.frames.rollups.pick_resolution` picks (``source`` says which)."""
     store = Store(data_dir)
     if not store.clusters("partition_offsets"):
         raise NotFoundError(f"{data_dir}: no partition_offsets: collect with `workbench collect offsets`")
-    po = load_partition_offsets(data_dir, cluster, since)
+    res = pick_resolution(data_dir, cluster, since, None, resolution) if store.clusters("offsets") else None
+    scan = scan_partition_offsets(
+        data_dir, cluster, since, dataset=res.partition_offsets if res else "partition_offsets"
+    )
+    po = scan.select(PARTITION_OFFSETS.names()).drop("source").sort(["ts", "topic", "partition"]).collect()
     name = str(po["cluster"][0]) if po.height else str(cluster)
-    offsets = load_offsets(data_dir, name, since) if store.clusters("offsets") else pl.DataFrame()
+    offsets: pl.DataFrame | Iterator[pl.DataFrame] = pl.DataFrame()
+    if res is not None and name in store.clusters(res.offsets):
+        offsets = offsets_in_pieces(
+            data_dir,
+            name,
+            since,
+            None,
+            rows_per_piece=ROWS_PER_PIECE,
+            split_sets=True,
+            columns=_COLUMNS,
+            dataset=res.offsets,
+        )
     history = load_config_history(data_dir, name, since) if name in store.clusters("cluster_info") else None
     if history is None:
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
@@ -48,7 +81,19 @@ def load_capacity_frames(
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
     newest = split_snapshot(history, newest_ts)
     volumes = newest_volumes(store, name)
-    return CapacityFrames(name, po, offsets, history["log_dirs"], newest, volumes)
+    marks: pl.DataFrame | None = None
+    if res is not None and res.name != "raw":
+        at = history["log_dirs"].select(pl.col("ts").unique()).lazy()
+        marked = scan_partition_offsets(data_dir, name, since).join(at, on="ts", how="semi")
+        marks = (
+            marked.select(PARTITION_OFFSETS.names())
+            .drop("source")
+            .sort(["ts", "topic", "partition"])
+            .collect()
+        )
+    note = res.note if res else "Computed from raw snapshots."
+    log_dirs = history["log_dirs"]
+    return CapacityFrames(name, po, offsets, log_dirs, newest, volumes, note, marks)
 
 
 def newest_volumes(store: Store, cluster: str) -> pl.DataFrame:

@@ -1,17 +1,42 @@
-"""The lag report's inputs from the store: the offsets window with warm-up, and the log ends."""
+"""The lag report's inputs from the store: the offsets window with warm-up, and the log ends,
+at once or in pieces of whole groups (:func:`load_lag_pieces`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.frames.offsets import load_offsets, load_partition_offsets, warmup_start
+from workbench.errors import NotFoundError
+from workbench.frames.offsets import (
+    load_offsets,
+    load_partition_offsets,
+    resolve_window,
+    scan_offsets,
+    scan_partition_offsets,
+    warmup_start,
+)
+from workbench.frames.pieces import offsets_in_pieces
+from workbench.frames.rollups import pick_resolution
 from workbench.store import Store
 
-__all__ = ["Filter", "load_lag_window", "load_log_ends"]
+__all__ = [
+    "LAG_COLUMNS",
+    "ROWS_PER_PIECE",
+    "Filter",
+    "LagPieces",
+    "load_commits",
+    "load_hanging_inputs",
+    "load_lag_pieces",
+    "load_lag_window",
+    "load_log_ends",
+    "load_log_ends_behind",
+    "load_open_transactions",
+    "load_stable_offsets",
+]
 
 Filter = str | Sequence[str] | None
 
@@ -28,6 +53,43 @@ def load_log_ends(
     if not Store(data_dir).clusters("partition_offsets"):
         return None
     return load_partition_offsets(data_dir, cluster, since, until, topics)
+
+
+def load_log_ends_behind(
+    data_dir: str | os.PathLike[str], offsets: pl.DataFrame, recent: str = "1h", longest: str = "7d"
+) -> pl.DataFrame | None:
+    """The log-end history the time lag of one snapshot of ``offsets`` needs: the last ``recent``
+    of every partition, and up to ``longest`` back only for partitions where a committed offset
+    is older than that (a group far behind). Not the whole week of every partition."""
+    if offsets.is_empty() or not Store(data_dir).clusters("partition_offsets"):
+        return None
+    cluster = str(offsets["cluster"][0])
+    keys = ["topic", "partition"]
+    cols = ["ts", "cluster", *keys, "log_end_offset"]
+    near = load_partition_offsets(data_dir, cluster, recent).select(cols)
+    if near.is_empty():
+        return None
+    first = near.group_by(keys).agg(pl.col("log_end_offset").min().alias("_first"))
+    behind = (  # committed at or below the first reading (and not caught up): its reach is older
+        offsets.filter(
+            pl.col("committed_offset").is_not_null()
+            & (pl.col("committed_offset") < pl.col("log_end_offset")).fill_null(True)
+        )
+        .group_by(keys)
+        .agg(pl.col("committed_offset").min())
+        .join(first, on=keys, how="left")
+        .filter(pl.col("_first").is_null() | (pl.col("committed_offset") <= pl.col("_first")))
+    )
+    if behind.is_empty():
+        return near
+    far = (
+        scan_partition_offsets(data_dir, cluster, longest)
+        .filter(pl.col("ts") < near["ts"].min())
+        .join(behind.select(keys).lazy(), on=keys, how="semi")
+        .select(cols)
+        .collect()
+    )
+    return pl.concat([far, near]).sort(["ts", *keys])
 
 
 def load_lag_window(
@@ -96,3 +158,135 @@ def load_open_transactions(
 ) -> pl.DataFrame | None:
     """The ``open_transactions`` the collector named on stuck partitions, or None when none."""
     return _load_optional("open_transactions", data_dir, cluster, since, until)
+
+
+def load_hanging_inputs(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: str | dt.datetime | None = None,
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """(log ends, last stable offsets) of the partitions whose stable offsets were collected, for
+    hanging transactions; (None, None) when none were (the log ends of other topics stay unread)."""
+    stable = load_stable_offsets(data_dir, cluster, since, until)
+    if stable is None:
+        return None, None
+    end = until if isinstance(until, dt.datetime) else None
+    keys = stable.select("topic", "partition").unique().lazy()
+    ends = scan_partition_offsets(data_dir, cluster, since, end).join(
+        keys, on=["topic", "partition"], how="semi"
+    )
+    return ends.sort(["ts", "topic", "partition"]).collect(), stable
+
+
+#: Rows per piece of whole groups read at once (about 1 KB a row while a piece is analysed).
+ROWS_PER_PIECE = 1_000_000
+#: The offsets columns the lag report's analysis reads (not client ids, hosts, group state, source).
+LAG_COLUMNS = (
+    "ts",
+    "cluster",
+    "group",
+    "topic",
+    "partition",
+    "committed_offset",
+    "log_start_offset",
+    "log_end_offset",
+    "member_id",
+    "lag",
+    "lag_raw",
+    "retention_gap",
+    "lost_messages",
+    "ahead_of_log_end",
+    "never_committed",
+)
+
+
+@dataclass(frozen=True)
+class LagPieces:
+    """A lag window to be read piece by piece (see :func:`load_lag_pieces`)."""
+
+    pieces: Iterator[pl.DataFrame]
+    span: tuple[dt.datetime, dt.datetime]
+    shown_from: dt.datetime | None
+    log_ends: pl.LazyFrame | None  # partition offsets at snapshot times the offsets lack
+    commits: pl.LazyFrame | None  # collected commits (None: none), for Burrow's status on commits
+    history: pl.LazyFrame | None  # every log-end reading, with commits only
+    source: str
+
+
+def load_lag_pieces(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: str | dt.datetime | None,
+    until: str | dt.datetime | None,
+    groups: Filter,
+    topics: Filter,
+    intervals: int,
+    resolution: str = "auto",
+    rows_per_piece: int = ROWS_PER_PIECE,
+) -> LagPieces:
+    """:func:`load_lag_window` as pieces of whole groups read one at a time, at the resolution
+    :func:`~workbench.frames.rollups.pick_resolution` picks (raw, 5-minute or hourly rollups).
+
+    A reading set bigger than ``rows_per_piece`` is split into its groups; only
+    :data:`LAG_COLUMNS` are read. ``span`` is the window shown (first, last instant).
+    """
+    res = pick_resolution(data_dir, cluster, since, until, resolution)
+    load_from, shown_from = warmup_start(data_dir, cluster, res.since, intervals, res.offsets)
+    scan = scan_offsets(data_dir, cluster, load_from, res.until, groups, topics, res.offsets)
+    bounds = scan.select(lo=pl.col("ts").min(), hi=pl.col("ts").max()).collect()
+    if bounds["lo"][0] is None:
+        raise NotFoundError(f"{data_dir}: no consumer-group offsets in the selected window")
+    pieces = offsets_in_pieces(
+        data_dir,
+        cluster,
+        load_from,
+        res.until,
+        groups,
+        topics,
+        rows_per_piece,
+        split_sets=True,
+        columns=LAG_COLUMNS,
+        dataset=res.offsets,
+    )
+    ends = _extra_log_ends(data_dir, cluster, load_from, res.until, topics, scan, res.partition_offsets)
+    span = (shown_from or bounds["lo"][0], bounds["hi"][0])
+    commits, history = _commit_inputs(data_dir, cluster, load_from, res.until, topics, res.partition_offsets)
+    return LagPieces(pieces, span, shown_from, ends, commits, history, res.note)
+
+
+def _commit_inputs(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    topics: Filter,
+    dataset: str,
+) -> tuple[pl.LazyFrame | None, pl.LazyFrame | None]:
+    """The commits (``workbench collect commits``) and log-end history of the window, lazily,
+    or (None, None) when no commits were collected or no partition offsets are stored."""
+    store = Store(data_dir)
+    if not store.clusters("commits") or not store.clusters(dataset):
+        return None, None
+    name, _, _ = resolve_window(store, "offsets", cluster, None, None)
+    commits = store.scan("commits", cluster=name, since=since, until=until)
+    return commits, scan_partition_offsets(data_dir, cluster, since, until, topics, dataset)
+
+
+def _extra_log_ends(
+    data_dir: str | os.PathLike[str],
+    cluster: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    topics: Filter,
+    offsets: pl.LazyFrame,
+    dataset: str,
+) -> pl.LazyFrame | None:
+    """The ``dataset`` (partition offsets) rows at snapshot times the offsets do not have (None
+    when there are none): the time lag's history is the union of both, and where both have a
+    snapshot their log ends are the same reading, so only the other times add points."""
+    if not Store(data_dir).clusters(dataset):
+        return None
+    ends = scan_partition_offsets(data_dir, cluster, since, until, topics, dataset)
+    extra = ends.join(offsets.select(pl.col("ts").unique()), on="ts", how="anti")
+    return None if extra.select(pl.len()).collect().item() == 0 else extra

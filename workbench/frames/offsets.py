@@ -189,11 +189,13 @@ def scan_offsets(
     until: str | dt.datetime | None = None,
     groups: Filter = None,
     topics: Filter = None,
+    dataset: str = "offsets",
 ) -> pl.LazyFrame:
-    """:func:`load_offsets` as an unsorted :class:`polars.LazyFrame` (the arguments are the same)."""
+    """:func:`load_offsets` as an unsorted :class:`polars.LazyFrame` (the arguments are the same;
+    ``dataset``: ``offsets`` or one of its rollups, ``offsets_5m`` or ``offsets_1h``)."""
     store = Store(data_dir)
-    cluster, t0, t1 = resolve_window(store, "offsets", cluster, since, until)
-    lf = without_flagged(store, store.scan("offsets", cluster=cluster, since=t0, until=t1), cluster, t0)
+    cluster, t0, t1 = resolve_window(store, dataset, cluster, since, until)
+    lf = without_flagged(store, store.scan(dataset, cluster=cluster, since=t0, until=t1), cluster, t0)
     for expr in (_name_filter("group", groups), _name_filter("topic", topics)):
         if expr is not None:
             lf = lf.filter(expr)
@@ -227,9 +229,11 @@ def load_partition_offsets(
     since: str | dt.datetime | None = "7d",
     until: str | dt.datetime | None = None,
     topics: Filter = None,
+    dataset: str = "partition_offsets",
 ) -> pl.DataFrame:
-    """Load log-start/log-end offsets of every topic partition over time (read or not)."""
-    lf = scan_partition_offsets(data_dir, cluster, since, until, topics)
+    """Load log-start/log-end offsets of every topic partition over time (read or not), or of a
+    rollup of them (``dataset``)."""
+    lf = scan_partition_offsets(data_dir, cluster, since, until, topics, dataset)
     return lf.sort(["ts", "topic", "partition"]).collect()
 
 
@@ -239,11 +243,12 @@ def scan_partition_offsets(
     since: str | dt.datetime | None = "7d",
     until: str | dt.datetime | None = None,
     topics: Filter = None,
+    dataset: str = "partition_offsets",
 ) -> pl.LazyFrame:
     """:func:`load_partition_offsets` as an unsorted :class:`polars.LazyFrame`."""
     store = Store(data_dir)
-    cluster, t0, t1 = resolve_window(store, "partition_offsets", cluster, since, until)
-    lf = store.scan("partition_offsets", cluster=cluster, since=t0, until=t1)
+    cluster, t0, t1 = resolve_window(store, dataset, cluster, since, until)
+    lf = store.scan(dataset, cluster=cluster, since=t0, until=t1)
     lf = without_flagged(store, lf, cluster, t0)
     expr = _name_filter("topic", topics)
     return lf if expr is None else lf.filter(expr)

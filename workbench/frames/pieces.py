@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import polars as pl
 
@@ -41,9 +41,20 @@ def reading_sets(sizes: pl.DataFrame) -> list[tuple[list[str], int]]:
     return sorted(((groups, rows[root]) for root, groups in members.items()), key=lambda item: item[0][0])
 
 
-def pack(sets: list[tuple[list[str], int]], rows_per_piece: int) -> list[list[str]]:
+def pack(
+    sets: list[tuple[list[str], int]], rows_per_piece: int, group_rows: dict[str, int] | None = None
+) -> list[list[str]]:
     """Consecutive reading sets packed into pieces of at most ``rows_per_piece`` rows (a bigger set
-    is a piece of its own)."""
+    is a piece of its own). With ``group_rows`` (rows per group), a set bigger than the limit is
+    split into its groups, packed the same way (a bigger group is a piece of its own)."""
+    if group_rows is not None:
+        sets = [
+            part
+            for groups, count in sets
+            for part in (
+                [([g], group_rows[g]) for g in groups] if count > rows_per_piece else [(groups, count)]
+            )
+        ]
     pieces: list[list[str]] = []
     size = rows_per_piece + 1
     for groups, count in sets:
@@ -63,6 +74,10 @@ def offsets_in_pieces(
     groups: Filter = None,
     topics: Filter = None,
     rows_per_piece: int = 5_000_000,
+    *,
+    split_sets: bool = False,
+    columns: Sequence[str] | None = None,
+    dataset: str = "offsets",
 ) -> Iterator[pl.DataFrame]:
     """:func:`~workbench.frames.load_offsets` in pieces of whole groups of about ``rows_per_piece``
     rows each, sorted by group, topic, partition, ts (the analysis's order).
@@ -70,10 +85,15 @@ def offsets_in_pieces(
     Groups that read a common topic stay in one piece, so the per-topic aggregates of a piece are
     whole. Each piece is read from the store when the iteration reaches it: memory holds one piece
     (about 100 bytes a row, several times that while it is analysed), not the history.
+    ``split_sets``: split a reading set bigger than ``rows_per_piece`` into its groups (then a
+    piece's per-topic aggregates cover only its groups' partitions). ``columns``: read only these.
     """
     if rows_per_piece < 1:
         raise ConfigError(f"rows_per_piece must be at least 1, got {rows_per_piece}")
-    lf = scan_offsets(data_dir, cluster, since, until, groups, topics)
+    lf = scan_offsets(data_dir, cluster, since, until, groups, topics, dataset)
+    if columns is not None:
+        lf = lf.select(columns)
     sizes = lf.group_by("group", "topic").len().collect()
-    for names in pack(reading_sets(sizes), rows_per_piece):
+    per_group = dict(sizes.group_by("group").agg(pl.col("len").sum()).iter_rows()) if split_sets else None
+    for names in pack(reading_sets(sizes), rows_per_piece, per_group):
         yield lf.filter(pl.col("group").is_in(names)).sort(["group", "topic", "partition", "ts"]).collect()

@@ -18,6 +18,7 @@ import polars as pl
 
 from workbench import units
 from workbench.frames.lag import load_log_ends  # old import path, removed in 0.3
+from workbench.report import tables
 from workbench.scalars import as_datetime, as_float
 
 __all__ = [
@@ -100,17 +101,15 @@ def show_figures(figures: Sequence[Mapping[str, Any]]) -> None:
 
 
 def table_html(frame: pl.DataFrame, formats: Mapping[str, str] | None = None, max_rows: int = 50) -> str:
-    """An HTML table of ``frame`` (first ``max_rows`` rows), every cell escaped.
-
-    ``formats`` maps a column to a format spec (``",.0f"``); nulls show as an empty cell.
-    """
-    formats = formats or {}
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    """An HTML table of ``frame`` (first ``max_rows`` rows), every cell escaped, in the report's
+    human form (:mod:`workbench.report.tables`: names without snake_case, IEC bytes, durations,
+    ``unknown`` for null, ``yes``/``no``). ``formats`` maps an original column name to a format
+    spec (``",.0f"``)."""
+    head = "".join(f"<th>{html.escape(tables.human_name(c))}</th>" for c in frame.columns)
+    how = tables.formats_by_column(frame, formats)
     body = []
     for row in frame.head(max_rows).iter_rows():
-        cells = "".join(
-            f"<td>{_cell(v, formats.get(c))}</td>" for c, v in zip(frame.columns, row, strict=True)
-        )
+        cells = "".join(f"<td>{tables.cell_text(v, f, k)}</td>" for v, (f, k) in zip(row, how, strict=True))
         body.append(f"<tr>{cells}</tr>")
     more = f"<caption>first {max_rows} of {frame.height} rows</caption>" if frame.height > max_rows else ""
     return (
@@ -118,18 +117,18 @@ def table_html(frame: pl.DataFrame, formats: Mapping[str, str] | None = None, ma
     )
 
 
-def _cell(value: Any, fmt: str | None) -> str:
-    if value is None:
-        return ""
-    if fmt is not None and isinstance(value, int | float):
-        return html.escape(format(value, fmt))
-    return html.escape(str(value))
-
-
-def show_table(frame: pl.DataFrame, formats: Mapping[str, str] | None = None, max_rows: int = 50) -> None:
-    """Display ``frame`` as an escaped HTML table."""
+def show_table(
+    frame: pl.DataFrame,
+    formats: Mapping[str, str] | None = None,
+    max_rows: int = 50,
+    empty: str | None = None,
+) -> None:
+    """Display ``frame`` as an escaped HTML table, or the sentence ``empty`` when it has no rows."""
     from IPython.display import HTML, display
 
+    if frame.is_empty():
+        show_sentences([empty or tables.EMPTY])
+        return
     display(HTML(table_html(frame, formats, max_rows)))
 
 
@@ -201,18 +200,20 @@ def show_sweep(summary: pl.DataFrame) -> None:
     display(throughput_vs_p99(curve, keys[0] if keys else None, keys[1] if len(keys) > 1 else None))
 
 
-def show_comparison(comparison: pl.DataFrame) -> None:
+def show_comparison(comparison: pl.DataFrame, threshold_pct: float = 10.0) -> None:
     """The comparison table and bars, or a sentence when no run has a baseline."""
     from IPython.display import display
 
+    from workbench.analyze.latency.findings import METRIC_NAMES
     from workbench.charts.latency import comparison_bars
 
     if comparison.is_empty():
         show_sentences(["No run has a baseline: no rerun of the same label, and baseline_run is not set."])
         return
-    display(comparison_bars(comparison))
+    display(comparison_bars(comparison, threshold_pct))
     table = comparison.select(
-        pl.col("label").alias("run"), "run_id", pl.col("baseline_run_id").alias("baseline"), "metric",
+        pl.col("label").alias("run"), "run_id", pl.col("baseline_run_id").alias("baseline"),
+        pl.col("metric").replace(METRIC_NAMES),
         "value", pl.col("baseline").alias("baseline value"), pl.col("diff_pct").alias("% diff"), "regression",
     )  # fmt: skip
     show_table(table, {"value": ",.3f", "baseline value": ",.3f", "% diff": "+.1f"})

@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -142,7 +144,7 @@ def _execute(
     _check_kernel()
     out = target / f"{stamp}.ipynb"
     try:
-        with _charts_env("svg" if fmt == "svg-static" else "html"):
+        with _charts_env("svg" if fmt == "svg-static" else "html"), _kernel_sockets() as sockets:
             papermill.execute_notebook(
                 str(spec.path),
                 str(out),
@@ -151,7 +153,7 @@ def _execute(
                 progress_bar=progress and _progress_options(spec),
                 log_output=False,
                 cwd=os.getcwd(),
-                config=kernel_config(),
+                config=kernel_config(sockets),
             )
     except PapermillExecutionError as exc:
         failed = out.with_name(f"{stamp}.failed.ipynb")
@@ -201,14 +203,30 @@ def _source_cell_index(notebook: Path, source: str, executed_index: int) -> int:
     return executed_index
 
 
-def kernel_config() -> Any:
-    """Traitlets config for the kernel manager: talk to the kernel over IPC (Unix sockets in the
-    Jupyter runtime directory) rather than TCP on localhost, so ipykernel has no reason to warn
-    "Kernel is running over TCP without encryption" on every render. Windows has no IPC transport
-    and keeps TCP."""
+def kernel_config(sockets: Path | None = None) -> Any:
+    """Traitlets config for the kernel manager: talk to the kernel over IPC (Unix sockets) rather
+    than TCP on localhost, so ipykernel has no reason to warn "Kernel is running over TCP without
+    encryption". The sockets live in ``sockets`` (a directory of this render's own): jupyter_client
+    would otherwise name them ``kernel-ipc-N`` in the working directory, shared by every render
+    started there at once. Windows has no IPC transport and keeps TCP."""
     from traitlets.config import Config
 
-    return Config({"KernelManager": {"transport": "ipc" if os.name != "nt" else "tcp"}})
+    if os.name == "nt":
+        return Config({"KernelManager": {"transport": "tcp"}})
+    manager: dict[str, Any] = {"transport": "ipc"}
+    if sockets is not None:
+        manager["ip"] = str(sockets / "kernel")
+    return Config({"KernelManager": manager})
+
+
+@contextlib.contextmanager
+def _kernel_sockets() -> Iterator[Path]:
+    """A private directory for one render's kernel sockets, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="wb-kernel-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _check_kernel() -> None:
@@ -248,10 +266,28 @@ def _page(
         "generated_at": now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         "generated_iso": now.isoformat(),
         "window": info.get("window", ""),
-        "parameters": [(key, repr(value), key in passed) for key, value in effective.items()],
+        "parameters": [(key, shown_value(key, value), key in passed) for key, value in effective.items()],
         "notebook": str(spec.notebook),
         "version": workbench.__version__,
     }
+
+
+#: Parameters that hold a path: the header shows them relative, never the absolute local path.
+PATH_PARAMETERS = frozenset({"data_dir", "rules_file"})
+
+
+def shown_value(key: str, value: Any) -> str:
+    """A parameter as the page header shows it: ``not set`` for None, a path relative to the
+    working directory (else ``…/parent/name``), other values as Python literals."""
+    if value is None:
+        return "not set"
+    if key in PATH_PARAMETERS:
+        path = Path(str(value))
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(Path("…", *path.parts[-2:])) if path.is_absolute() else str(path)
+    return repr(value)
 
 
 def notebook_info(nb: Any) -> dict[str, Any]:

@@ -14,7 +14,8 @@ Eight producer runs against a made-up 3-broker cluster, 100-byte records, topic 
   that the capacity report sizes partitions with (the throttled sweep only shows a lower bound).
 
 Latencies are lognormal around a per-configuration median with a 1 % slow tail; end-to-end
-adds a consumer fetch delay. Same seed, same frames.
+adds a consumer fetch delay. The throttled (open-loop) runs also record schedule delay and
+intended-to-ack (each record's schedule delay plus its send->ack). Same seed, same frames.
 """
 
 from __future__ import annotations
@@ -141,8 +142,10 @@ def _intervals(sim: SimRun, run_id: str, cluster: str, rng: np.random.Generator)
             "errors": 0,
             "backlog": int(target * (sec + 1) - achieved * (sec + 1)) or int(rate * sim.median_ms / 1000),
         }
-        kinds = [("send_to_ack", ack), ("schedule_delay", delays), ("end_to_end", e2e)]
-        for kind, values in kinds[::2] if sim.unthrottled else kinds:  # no schedule when unthrottled
+        kinds = [("send_to_ack", ack), ("end_to_end", e2e)]
+        if not sim.unthrottled:  # open loop: each record's wait for its turn, and that wait + its ack
+            kinds += [("schedule_delay", delays), ("intended_to_ack", delays + ack)]
+        for kind, values in kinds:
             hist = hdr.from_values(values)
             key = (phase, kind)
             cumulative.setdefault(key, hdr.new_histogram()).add(hist)  # type: ignore[attr-defined]

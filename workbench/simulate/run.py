@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from workbench.errors import ConfigError
+from workbench.schema import ROLLUPS
 from workbench.simulate.configs import CONFIG_DATASETS, write_config_history
 from workbench.simulate.consumers import commit, plan_groups
 from workbench.simulate.incidents import Incident, Timeline
@@ -34,6 +36,7 @@ DEFAULT_END = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 #: Snapshot interval per scale when none is given.
 DEFAULT_INTERVAL = {"full": "1m", "sample": "5m"}
 DATASETS = ("offsets", "partition_offsets", "collections")
+ROLLUP_DATASETS = tuple(f"{ds}_{r}" for ds in DATASETS[:2] for r in ROLLUPS)
 _MAX_CHUNK_ROWS = 6_000_000
 _MAX_CELLS = 400_000_000  # snapshots × partitions held in memory as log-end history
 
@@ -75,6 +78,9 @@ def simulate(
     seed: int = 0,
     end: dt.datetime | str | None = DEFAULT_END,
     force: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+    partitions: int | None = None,
+    groups: int | None = None,
 ) -> SimulationSummary:
     """Write a deterministic synthetic history of a Kafka cluster into a data directory.
 
@@ -88,6 +94,9 @@ def simulate(
         seed: random seed; the same seed, window and scale give identical data.
         end: end of the window (UTC datetime or ISO text), or ``"now"``; default a fixed instant.
         force: replace this cluster's earlier simulated data instead of refusing.
+        progress: called after each written chunk with (chunks done, chunks, "N rows").
+        partitions, groups: resize the scale's cluster to about this many partitions and
+            exactly this many groups (:func:`workbench.simulate.topology.resized`).
 
     Returns:
         A :class:`SimulationSummary`. Incidents and their times are in ``summary.incidents``.
@@ -97,7 +106,7 @@ def simulate(
     if scale not in DEFAULT_INTERVAL:
         raise ConfigError(f"unknown scale {scale!r}: use one of {', '.join(DEFAULT_INTERVAL)}")
     clock, timeline = make_window(days, interval or DEFAULT_INTERVAL[scale], end)
-    topo = build_topology(scale, seed, timeline.growth)
+    topo = build_topology(scale, seed, timeline.growth, partitions, groups)
     if clock.n_steps * topo.n_partitions > _MAX_CELLS:
         raise ConfigError(
             f"window too large ({clock.n_steps:,} snapshots × {topo.n_partitions} partitions): "
@@ -105,7 +114,7 @@ def simulate(
         )
     clear_cluster(store, cluster, force)
     chunks = day_chunks(clock, max(1, _MAX_CHUNK_ROWS // max(len(topo.gp_group), 1)))
-    rows, files = _write_chunks(store, cluster, topo, clock, timeline, seed, chunks)
+    rows, files = _write_chunks(store, cluster, topo, clock, timeline, seed, chunks, progress)
     config_rows, config_files = write_config_history(store, cluster, topo, timeline)
     rows, files = {**rows, **config_rows}, files + config_files
     return SimulationSummary(
@@ -132,6 +141,7 @@ def _write_chunks(
     timeline: Timeline,
     seed: int,
     chunks: list[tuple[int, int]],
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[dict[str, int], int]:
     """Generate the produce side, then commit and write chunk by chunk. Returns (rows, files)."""
     hist = produce(topo, clock, seed, chunks)
@@ -139,7 +149,7 @@ def _write_chunks(
     rows = dict.fromkeys(DATASETS, 0)
     files = 0
     last_commit: np.ndarray | None = None
-    for t0, t1 in chunks:
+    for done, (t0, t1) in enumerate(chunks, 1):
         committed = commit(topo, timeline, plan, hist, last_commit, t0, t1, seed)
         last_commit = committed[-1]
         chunk = Chunk(t0, t1, hist.leo[t0:t1], log_start(topo, clock, hist, t0, t1), committed)
@@ -151,6 +161,8 @@ def _write_chunks(
         for name, frame in frames.items():
             files += len(store.append(name, frame))
             rows[name] += frame.height
+        if progress is not None:
+            progress(done, len(chunks), f"{sum(rows.values()):,} rows")
     return rows, files
 
 
@@ -222,5 +234,5 @@ def clear_cluster(store: Store, cluster: str, force: bool) -> None:
                     f"cluster {cluster!r} in {store.root} holds {ds} from {', '.join(map(str, others))}, "
                     "not only simulated data: --force replaces simulated data only; choose another --cluster"
                 )
-    for ds in present:
+    for ds in (*present, *ROLLUP_DATASETS):  # rollups are derived from the data just deleted
         store.delete_cluster(ds, cluster)

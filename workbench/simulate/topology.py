@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -162,14 +162,60 @@ class Topology:
         return next(i for i, g in enumerate(self.groups) if g.name == name)
 
 
-def build_topology(scale: str, seed: int, growth_step: int) -> Topology:
-    """Build the cluster for ``scale``; the expanding topic gains partitions at ``growth_step``."""
+def resized(scale: str, partitions: int | None, groups: int | None) -> tuple[tuple[TopicSpec, ...], tuple]:
+    """The topics and groups of ``scale`` resized: every topic's partition count scaled so the
+    cluster has about ``partitions`` (at least one each); the first ``groups`` groups, or, for more,
+    copies of them named ``<group>-2``, ``<group>-3``... reading the same topics (no incidents)."""
+    k = SCALES.index(scale)
+    topics, chosen = TOPICS, tuple(g for g in GROUPS if k == 0 or g.in_sample)
+    if partitions is not None:
+        if partitions < len(TOPICS):
+            raise ConfigError(
+                f"--partitions must be at least {len(TOPICS)} (one per topic), got {partitions}"
+            )
+        factor = partitions / sum(t.partitions[k] for t in TOPICS)
+
+        def scaled(n: int) -> int:
+            return max(1, round(n * factor))
+
+        topics = tuple(
+            replace(
+                t,
+                partitions=_at(t.partitions, k, scaled(t.partitions[k])),
+                grows_to=_at(t.grows_to, k, max(scaled(t.grows_to[k]), scaled(t.partitions[k]) + 1))
+                if t.grows_to
+                else None,
+            )
+            for t in TOPICS
+        )
+    if groups is not None:
+        if groups < 1:
+            raise ConfigError(f"--groups must be at least 1, got {groups}")
+        base = chosen
+        chosen = tuple(
+            base[i % len(base)]
+            if i < len(base)
+            else replace(base[i % len(base)], name=f"{base[i % len(base)].name}-{i // len(base) + 1}")
+            for i in range(groups)
+        )
+    return topics, chosen
+
+
+def _at(pair: tuple[int, int], k: int, value: int) -> tuple[int, int]:
+    return (value, pair[1]) if k == 0 else (pair[0], value)
+
+
+def build_topology(
+    scale: str, seed: int, growth_step: int, partitions: int | None = None, groups: int | None = None
+) -> Topology:
+    """Build the cluster for ``scale``, optionally resized (:func:`resized`); the expanding topic
+    gains partitions at ``growth_step``."""
     if scale not in SCALES:
         raise ConfigError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
     k = SCALES.index(scale)
-    groups = tuple(g for g in GROUPS if k == 0 or g.in_sample)
+    topic_specs, groups_ = resized(scale, partitions, groups)
     cols: dict[str, list] = {"topic": [], "num": [], "weight": [], "created": []}
-    for ti, spec in enumerate(TOPICS):
+    for ti, spec in enumerate(topic_specs):
         first = spec.partitions[k]
         final = spec.grows_to[k] if spec.grows_to else first
         weights = _partition_weights(spec, final, seed)
@@ -180,15 +226,15 @@ def build_topology(scale: str, seed: int, growth_step: int) -> Topology:
             cols["created"].append(0 if p < first else growth_step)
     p_topic = np.asarray(cols["topic"], dtype=np.int64)
     gp_group, gp_part = [], []
-    for gi, g in enumerate(groups):
+    for gi, g in enumerate(groups_):
         for name in g.topics:
-            ti = next(i for i, t in enumerate(TOPICS) if t.name == name)
+            ti = next(i for i, t in enumerate(topic_specs) if t.name == name)
             idx = np.flatnonzero(p_topic == ti)
             gp_group.extend([gi] * len(idx))
             gp_part.extend(idx.tolist())
     return Topology(
-        topics=TOPICS,
-        groups=groups,
+        topics=topic_specs,
+        groups=groups_,
         scale=k,
         p_topic=p_topic,
         p_num=np.asarray(cols["num"], dtype=np.int32),

@@ -377,6 +377,11 @@ class Store:
         """Delete every row of ``cluster`` from ``dataset``."""
         return self.delete(dataset, f"cluster = '{cluster.replace(chr(39), chr(39) * 2)}'")
 
+    def delete_day(self, dataset: str, cluster: str, day: dt.date) -> list[str]:
+        """Delete ``cluster``'s rows of ``dataset`` on UTC ``day`` (one partition)."""
+        name = cluster.replace(chr(39), chr(39) * 2)
+        return self.delete(dataset, f"cluster = '{name}' AND date = '{day.isoformat()}'")
+
     # -- helpers -----------------------------------------------------------------------------
     def _live(self, table: DeltaTable, dataset: str) -> list[_files.DataFile]:
         with self._errors(self.table_uri(dataset), "listing files"):

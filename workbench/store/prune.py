@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -63,12 +64,15 @@ def _day_end(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) + dt.timedelta(days=1)
 
 
-def delete_partitions(partitions: list[OldPartition]) -> int:
+def delete_partitions(
+    partitions: list[OldPartition], progress: Callable[[int, int, str], None] | None = None
+) -> int:
     """Delete the given day partitions (one commit per dataset), then vacuum; returns how many.
 
     A partition already gone is skipped, so a re-run after a crash finishes the job.
+    ``progress`` is called after each dataset with (partitions done, partitions, dataset).
     """
-    deleted = 0
+    deleted, done = 0, 0
     key = lambda p: (p.root, p.dataset)  # noqa: E731
     for (root, dataset), group in groupby(sorted(partitions, key=key), key=key):
         parts = list(group)
@@ -81,4 +85,7 @@ def delete_partitions(partitions: list[OldPartition]) -> int:
         store.delete(dataset, f"date <= '{newest.isoformat()}'")
         store.tidy(dataset)
         deleted += sum((p.cluster, p.day) in present for p in parts)
+        done += len(parts)
+        if progress is not None:
+            progress(done, len(partitions), dataset)
     return deleted

@@ -39,6 +39,7 @@ def capacity_inputs(frames: CapacityFrames) -> cap.CapacityInputs:
         frames.newest["topic_partitions"],
         brokers,
         frames.volumes,
+        frames.size_marks,
     )
 
 
@@ -151,7 +152,7 @@ def _mb(v: float | None) -> str:
 
 
 def _gb(v: float | None) -> str:
-    return "unknown" if v is None else f"{v / sz.GB:,.0f} GB"
+    return units.bytes_iec(v) if v is not None else "unknown"  # one unit system: IEC, as every report
 
 
 def headline(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[Finding]:

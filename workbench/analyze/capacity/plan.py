@@ -9,6 +9,7 @@ the last week of the horizon.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +29,13 @@ class CapacityInputs:
     """The stored frames the plan reads (any may be empty except ``partition_offsets``)."""
 
     partition_offsets: pl.DataFrame
-    offsets: pl.DataFrame
+    offsets: pl.DataFrame | Iterable[pl.DataFrame]  # or pieces of whole groups, read one at a time
     log_dirs: pl.DataFrame
     topics: pl.DataFrame  # workbench.analyze.config.history.topic_table: partitions, rf, retention_h, ...
     placement: pl.DataFrame  # newest topic_partitions: topic, partition, leader, replicas
     brokers: list[int]
     volumes: pl.DataFrame | None = None  # newest log_dir_volumes per broker: total_bytes, usable_bytes
+    size_marks: pl.DataFrame | None = None  # raw partition offsets at log-dir times (rates from a rollup)
 
 
 @dataclass(frozen=True)
@@ -76,15 +78,14 @@ class CapacityPlan:
 
 def plan_capacity(inputs: CapacityInputs, params: CapacityParams) -> CapacityPlan:
     """Rates -> forecasts -> per-topic headroom, consumer needs, per-broker disk and network."""
-    part = cr.partition_ingress(inputs.partition_offsets, inputs.log_dirs)
+    part = cr.partition_ingress(inputs.partition_offsets, inputs.log_dirs, inputs.size_marks)
     rates = cr.topic_ingress(part)
     forecasts = topic_forecasts(rates, params)
     notes = {
         "ingress": fc.history_note("ingress", rates["ts"] if rates.height else None, params.horizon_days)
     }
     topics = topic_headroom(part, rates, inputs.topics, forecasts, params)
-    egress = cr.group_egress(inputs.offsets, per_partition=True) if inputs.offsets.height else None
-    consumers = consumer_needs(egress, part, inputs.offsets, topics, params)
+    consumers = consumer_needs(inputs.offsets, part, topics, params)
     brokers, disk_fc = broker_needs(part, inputs, topics, consumers, params)
     cluster = cluster_totals(topics, brokers, params)
     skew = cr.partition_skew(part)
@@ -219,32 +220,25 @@ def _status(util: float | None, headroom: float, lower_bound: bool) -> str:
 
 
 def consumer_needs(
-    egress: pl.DataFrame | None,
+    offsets: pl.DataFrame | Iterable[pl.DataFrame],
     part: pl.DataFrame,
-    offsets: pl.DataFrame,
     topics: pl.DataFrame,
     params: CapacityParams,
 ) -> pl.DataFrame:
     """Per group and topic: members, measured max consume rate (msg/s, over the partitions it
     commits), the p99 ingress of those same partitions, its ``state`` (:func:`_consumer_state`) and,
-    when ``bound``, the instances needed for the forecast peak × headroom (capped at the partitions)."""
-    if egress is None or egress.is_empty():
-        return pl.DataFrame()
-    last = offsets.filter(pl.col("ts") == offsets["ts"].max())
-    members = last.group_by("group", "topic").agg(members=pl.col("member_id").drop_nulls().n_unique())
-    newest = egress.filter(pl.col("ts") == egress["ts"].max())
-    recent = newest.group_by("group", "topic").agg(last_msg_per_s=pl.col("msg_per_s").sum())
+    when ``bound``, the instances needed for the forecast peak × headroom (capped at the partitions).
+
+    ``offsets``: the offsets frame, or pieces of whole groups (each reduced, then dropped)."""
     ingress = part.select("ts", "topic", "partition", pl.col("msg_per_s").alias("in"))
-    per_ts = (
-        egress.join(ingress, on=["ts", "topic", "partition"])
-        .group_by("ts", "group", "topic")
-        .agg(out=pl.col("msg_per_s").sum(), inn=pl.col("in").sum())
-    )
-    table = (
-        per_ts.group_by("group", "topic")
-        .agg(max_msg_per_s=pl.col("out").max(), p99_in=pl.col("inn").quantile(0.99, "linear"))
-        .filter(pl.col("max_msg_per_s") > 0)
-    )
+    done = [_consumption(p, ingress) for p in ([offsets] if isinstance(offsets, pl.DataFrame) else offsets)]
+    found = [d for d in done if d is not None]
+    if not found:
+        return pl.DataFrame()
+    table = pl.concat([t for t, _, _ in found]).filter(pl.col("max_msg_per_s") > 0)
+    members, recent = (pl.concat([d[i] for d in found]) for i in (1, 2))
+    members = members.filter(pl.col("_ts") == members["_ts"].max()).drop("_ts")
+    recent = recent.filter(pl.col("_ts") == recent["_ts"].max()).drop("_ts")
     info = topics.select("topic", "partitions", "forecast_peak_bytes_per_s", "p99_bytes_per_s")
     growth = (pl.col("forecast_peak_bytes_per_s") / pl.col("p99_bytes_per_s")).fill_null(1.0).fill_nan(1.0)
     table = table.join(members, on=["group", "topic"], how="left").join(info, on="topic", how="left")
@@ -274,6 +268,40 @@ def _consumer_state() -> pl.Expr:
         .then(pl.lit("bound"))
         .otherwise(pl.lit("keeps up"))
     )
+
+
+def _consumption(
+    offsets: pl.DataFrame, ingress: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+    """Per (group, topic) of a frame of whole groups: max consume rate and p99 ingress of its
+    partitions; members at the frame's newest snapshot and consume rate at its newest interval
+    (each with its time, ``_ts``). None without any rate."""
+    egress = cr.group_egress(offsets, per_partition=True) if offsets.height else None
+    if egress is None or egress.is_empty():
+        return None
+    per_ts = (
+        egress.join(ingress, on=["ts", "topic", "partition"])
+        .group_by("ts", "group", "topic")
+        .agg(out=pl.col("msg_per_s").sum(), inn=pl.col("in").sum())
+    )
+    table = per_ts.group_by("group", "topic").agg(
+        max_msg_per_s=pl.col("out").max(), p99_in=pl.col("inn").quantile(0.99, "linear")
+    )
+    newest = offsets["ts"].max()
+    members = (
+        offsets.filter(pl.col("ts") == newest)
+        .group_by("group", "topic")
+        .agg(members=pl.col("member_id").drop_nulls().n_unique())
+        .with_columns(_ts=pl.lit(newest))
+    )
+    last = egress["ts"].max()
+    recent = (
+        egress.filter(pl.col("ts") == last)
+        .group_by("group", "topic")
+        .agg(last_msg_per_s=pl.col("msg_per_s").sum())
+        .with_columns(_ts=pl.lit(last))
+    )
+    return table, members, recent
 
 
 def _instances(frame: pl.DataFrame, headroom: float) -> pl.DataFrame:

@@ -147,14 +147,20 @@ def _size_windows(joined: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def partition_ingress(partition_offsets: pl.DataFrame, log_dirs: pl.DataFrame | None = None) -> pl.DataFrame:
-    """:func:`ingress_rates` with ``bytes_per_msg`` and ``bytes_per_s`` (null without log dirs)."""
+def partition_ingress(
+    partition_offsets: pl.DataFrame, log_dirs: pl.DataFrame | None = None, marks: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """:func:`ingress_rates` with ``bytes_per_msg`` and ``bytes_per_s`` (null without log dirs).
+
+    ``marks``: raw partition offsets at the log-dir snapshot times, to match sizes to when the
+    rates come from a rollup (whose rows can be minutes away from a log-dir snapshot)."""
     rates = ingress_rates(partition_offsets)
     if log_dirs is None or log_dirs.is_empty():
         return rates.with_columns(
             bytes_per_msg=pl.lit(None, pl.Float64), bytes_per_s=pl.lit(None, pl.Float64)
         )
-    bpm = bytes_per_message(log_dirs, partition_offsets).select(*_KEYS, "bytes_per_msg")
+    bpm = bytes_per_message(log_dirs, partition_offsets if marks is None else marks)
+    bpm = bpm.select(*_KEYS, "bytes_per_msg")
     return rates.join(bpm, on=_KEYS, how="left").with_columns(
         bytes_per_s=pl.col("msg_per_s") * pl.col("bytes_per_msg")
     )

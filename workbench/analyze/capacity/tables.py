@@ -65,8 +65,8 @@ TOPIC_FORMATS = {
     "capacity MB/s": ",.2f",
     "util %": ",.0f",
     "days to full": ",.0f",
-    "partitions now": ",",
-    "partitions at horizon": ",",
+    "partitions needed now": ",",
+    "partitions needed at horizon": ",",
 }
 
 
@@ -86,21 +86,21 @@ def topic_display(topics: pl.DataFrame) -> pl.DataFrame:
         (pl.col("utilization") * 100).alias("util %"),
         "status",
         pl.col("days_until_full").alias("days to full"),
-        pl.col("partitions_now").alias("partitions now"),
-        pl.col("partitions_at_horizon").alias("partitions at horizon"),
+        pl.col("partitions_now").alias("partitions needed now"),
+        pl.col("partitions_at_horizon").alias("partitions needed at horizon"),
     )
 
 
 def broker_display(brokers: pl.DataFrame) -> pl.DataFrame:
-    """The per-broker table: GB (10⁹ bytes) and MB/s."""
+    """The per-broker table: bytes (shown in IEC units by the report's tables) and MB/s."""
     return brokers.select(
         "broker",
         "replicas",
         "leaders",
-        (pl.col("used_bytes") / sz.GB).alias("GB used"),
-        (pl.col("retention_bytes") / sz.GB).alias("GB retention now"),
-        (pl.col("retention_bytes_horizon") / sz.GB).alias("GB retention at horizon"),
-        (pl.col("disk_needed") / sz.GB).alias("GB to provision"),
+        pl.col("used_bytes"),
+        pl.col("retention_bytes").alias("retention_now_bytes"),
+        pl.col("retention_bytes_horizon").alias("retention_at_horizon_bytes"),
+        pl.col("disk_needed").alias("to_provision_bytes"),
         (pl.col("nw_in") / sz.MB).alias("NW in MB/s"),
         (pl.col("nw_out") / sz.MB).alias("NW out MB/s"),
         pl.col("days_until_fill").alias("days to fill target"),
@@ -240,10 +240,6 @@ def cruise_control_or_missing(
 BROKER_FORMATS = {
     c: ",.0f"
     for c in (
-        "GB used",
-        "GB retention now",
-        "GB retention at horizon",
-        "GB to provision",
         "NW in MB/s",
         "NW out MB/s",
         "days to fill target",

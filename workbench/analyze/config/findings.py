@@ -58,7 +58,8 @@ def change_sentences(changes: pl.DataFrame, max_names: int = 4) -> list[Finding]
                 f" and {len(names) - max_names} more" if len(names) > max_names else ""
             )
             span = f"{units.instant(row['first_seen'])} to {units.instant(row['last_seen'])}"
-            level = row["severity"] if status == "new" else "info"
+            # a cleared finding keeps its severity, as in the changes table, marked resolved
+            level = row["severity"] if status == "new" else f"{row['severity']} (resolved)"
             out.append((level, f"{row['rule_id']} {verb} during the window on {shown} (seen {span})."))
     return out
 
@@ -89,16 +90,30 @@ def drift_table(configs: pl.DataFrame, ignore: frozenset[str]) -> pl.DataFrame:
     return wide.pivot(on="b", index="name", values="value").rename({"name": "config"}).sort("config")
 
 
-def changes_table(changes: pl.DataFrame) -> pl.DataFrame:
-    """Findings that appeared or cleared in the window (persisting ones are left out)."""
+def changes_table(changes: pl.DataFrame, max_names: int = 6) -> pl.DataFrame:
+    """Findings that appeared or cleared in the window (persisting ones are left out). Rows that
+    differ only by entity (one under-replicated row per topic, all in the same span) collapse
+    into one row naming the entities and how many."""
     if changes.is_empty():
         return changes
-    return changes.filter(pl.col("status") != "throughout").select(
+    keys = ["status", "severity", "rule_id", "first_seen", "last_seen", "snapshots"]
+    grouped = (
+        changes.filter(pl.col("status") != "throughout")
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("entity").sort())
+    )
+    return grouped.select(
         "status",
         "severity",
         "rule_id",
-        "entity",
+        pl.col("entity").map_elements(lambda e: _names(list(e), max_names), return_dtype=pl.String),
+        pl.col("entity").list.len().alias("entities"),
         pl.col("first_seen").dt.strftime("%Y-%m-%d %H:%M").alias("first seen (UTC)"),
         pl.col("last_seen").dt.strftime("%Y-%m-%d %H:%M").alias("last seen (UTC)"),
         "snapshots",
     )
+
+
+def _names(names: list[str], limit: int) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")

@@ -182,7 +182,7 @@ def topic_table(view: ConfigView, findings: pl.DataFrame | None = None) -> pl.Da
             .group_by(topic=pl.col("entity"))
             .agg(findings=pl.col("rule_id").sort().str.join(", "))
         )
-        out = out.join(per, on="topic", how="left")
+        out = out.join(per, on="topic", how="left").with_columns(pl.col("findings").fill_null("none"))
     return out.sort("topic")
 
 

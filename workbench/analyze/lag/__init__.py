@@ -42,7 +42,6 @@ from workbench.analyze.lag.findings import (
     flag_findings,
     group_lag_series,
     groups_to_plot,
-    headline_findings,
     level_finding,
     partition_skew_frame,
     recovered_findings,
@@ -50,6 +49,13 @@ from workbench.analyze.lag.findings import (
     source_finding,
     status_frame,
     unevaluated_finding,
+)
+from workbench.analyze.lag.headline import (
+    WindowFacts,
+    combine_facts,
+    findings_from,
+    headline_findings,
+    window_facts,
     window_findings,
 )
 from workbench.analyze.lag.levels import (
@@ -71,6 +77,11 @@ from workbench.analyze.lag.snapshot import (
     latest_members,
     latest_partitions,
     worst_level,
+)
+from workbench.analyze.lag.summary import (
+    LagSummary,
+    summarize_pieces,
+    summary_findings,
 )
 from workbench.analyze.lag.timelag import (
     METHODS as TIME_LAG_METHODS,
@@ -108,8 +119,10 @@ __all__ = [
     "TOPIC_KEYS",
     "LagAnalysis",
     "LagLevels",
+    "LagSummary",
     "LagWindow",
     "Stage",
+    "WindowFacts",
     "add_stable_lag",
     "analyze_lag",
     "analyze_lag_pieces",
@@ -118,6 +131,7 @@ __all__ = [
     "bucket_totals",
     "classify",
     "classify_groups",
+    "combine_facts",
     "consume_by_topic",
     "current_lag",
     "current_partition_status",
@@ -128,6 +142,7 @@ __all__ = [
     "error_finding",
     "error_runs",
     "evaluated_start",
+    "findings_from",
     "first_reach_points",
     "flag_findings",
     "group_lag",
@@ -164,11 +179,14 @@ __all__ = [
     "source_finding",
     "status_frame",
     "summarize_incidents",
+    "summarize_pieces",
     "summarize_window",
+    "summary_findings",
     "time_lag",
     "topic_lag",
     "trim_to_window",
     "unevaluated_finding",
+    "window_facts",
     "window_findings",
     "with_cluster",
     "worst",

@@ -18,9 +18,7 @@ import polars as pl
 from workbench import units
 from workbench.analyze.lag.analysis import LagAnalysis
 from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
-from workbench.analyze.lag.recurring import peak_time_lag, recurring_findings, snapshot_levels
-from workbench.analyze.lag.transactions import hanging_findings, held_findings
-from workbench.analyze.lag.window import NOT_EVALUATED, evaluated_start
+from workbench.analyze.lag.window import NOT_EVALUATED
 
 Finding = tuple[str, str]
 _PARTITION_SEVERITY = {"OK": 1, "WARN": 2, "REWIND": 3, "STALL": 4, "STOP": 5}
@@ -33,14 +31,20 @@ def unevaluated_finding(analysis: LagAnalysis) -> Finding | None:
     gs = analysis.group_status
     if "evaluated" not in gs.columns or gs["evaluated"].all():
         return None
-    pending = gs.filter(~pl.col("evaluated"))
+    pending = gs.filter(~pl.col("evaluated"))["ts"].n_unique()
     first_ok = gs.filter(pl.col("evaluated"))["ts"].min()
-    until = f"before {units.instant(first_ok)}" if first_ok is not None else "anywhere in the window"  # type: ignore[arg-type]
+    return unevaluated_sentence(gs["ts"].min(), first_ok, pending, analysis.config.intervals)  # type: ignore[arg-type]
+
+
+def unevaluated_sentence(
+    first: dt.datetime, first_ok: dt.datetime | None, pending: int, intervals: int
+) -> Finding:
+    """The sentence of :func:`unevaluated_finding` from its facts (also for a piecewise summary)."""
+    until = f"before {units.instant(first_ok)}" if first_ok is not None else "anywhere in the window"
     return "info", (
-        f"Burrow status is not evaluated {until} ({pending['ts'].n_unique()} snapshots; light grey in "
+        f"Burrow status is not evaluated {until} ({pending} snapshots; light grey in "
         f"the timeline where a time bucket holds only those): the stored history begins at "
-        f"{units.instant(gs['ts'].min())}, and its rules need "  # type: ignore[arg-type]
-        f"{analysis.config.intervals} commits per partition to judge."
+        f"{units.instant(first)}, and its rules need {intervals} commits per partition to judge."
     )
 
 
@@ -60,76 +64,6 @@ def classify_groups(incidents: pl.DataFrame, levels: LagLevels, detail: dict[str
 
 
 # -- headline sentences ------------------------------------------------------------------------------
-
-
-def headline_findings(
-    analysis: LagAnalysis,
-    incidents: pl.DataFrame,
-    levels: LagLevels,
-    top_n: int = 10,
-    hanging: pl.DataFrame | None = None,
-    held: pl.DataFrame | None = None,
-) -> list[Finding]:
-    """(level, sentence) pairs, most important first: the classification (which criterion fired
-    for which group), every group in ERR, the other groups behind or in WARN, groups that were in
-    ERR during the window and recovered, and snapshots Burrow could not evaluate."""
-    if incidents.is_empty():
-        return [("info", "No consumer-group offsets in the window: nothing to report.")]
-    detail = current_partition_status(analysis, incidents)
-    classes = classify_groups(incidents, levels, detail)
-    findings = [level_finding(incidents, classes, levels)]
-    errors = incidents.filter(pl.col("status") == "ERR")
-    start = evaluated_start(analysis)
-    label = "the start of the window" if start == analysis.group_status["ts"].min() else "its first verdict"
-    lost = retention_losses(analysis, incidents)
-    for row in errors.head(top_n).iter_rows(named=True):
-        level, text = error_finding(row, detail.get(row["group"], "ERR"), start, label)
-        if lost.get(row["group"]):
-            text += (
-                f" Retention has already deleted {units.count(lost[row['group']])} messages it never read "
-                "(not counted in its lag)."
-            )
-        findings.append((level, text))
-    if errors.height > top_n:
-        findings.append(
-            ("critical", f"{errors.height - top_n} more groups are in error (see the tables below).")
-        )
-    findings += behind_findings(incidents, classes, top_n)
-    findings += window_findings(analysis, incidents, levels, top_n, hanging, held)
-    findings += recovered_findings(analysis, incidents, top_n)
-    pending = unevaluated_finding(analysis)
-    return findings + ([pending] if pending else []) + [source_finding(analysis)]
-
-
-def window_findings(
-    analysis: LagAnalysis,
-    incidents: pl.DataFrame,
-    levels: LagLevels,
-    top_n: int = 10,
-    hanging: pl.DataFrame | None = None,
-    held: pl.DataFrame | None = None,
-) -> list[Finding]:
-    """Over the whole window, not only its last snapshot: recurring lag spells, the peak time lag
-    of the groups behind, drain times over the critical time lag, offset flags, hanging
-    transactions and the groups waiting behind them (``held``: :func:`.transactions.held_groups`)."""
-
-    def level_of(status: str | None, time_lag_s: float | None, lag: float | None) -> str:
-        return classify(levels, status, time_lag_s, lag)[0]
-
-    snaps = snapshot_levels(analysis.groups, analysis.group_status, level_of)
-    out = recurring_findings(snaps, top_n)
-    peaks = peak_time_lag(snaps.filter(pl.col("level") != "ok")).head(top_n)
-    if peaks.height:
-        names = ", ".join(
-            f"{r['group']} {units.duration(r['peak_time_lag_s'])} ({units.instant(r['peak_at'])})"
-            for r in peaks.to_dicts()
-        )
-        out.append(("info", f"Peak time lag in the window of the groups that fell behind: {names}."))
-    out += drain_findings(incidents, levels, top_n)
-    out += flag_findings(analysis, incidents)
-    out += hanging_findings(hanging, top_n)
-    out += held_findings(held, top_n)
-    return out
 
 
 def drain_findings(incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10) -> list[Finding]:
@@ -156,15 +90,29 @@ def drain_findings(incidents: pl.DataFrame, levels: LagLevels, top_n: int = 10) 
 def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Finding]:
     """At each group's newest snapshot: committed above the log end (will be reset), and
     partitions never committed. (Below the log start: :func:`retention_losses`.)"""
+    return flag_sentences(*flag_rows(analysis, incidents))
+
+
+def flag_rows(analysis: LagAnalysis, incidents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """At each group's newest snapshot: the (group, topic, partition) rows committed above the log
+    end, and per group the number of partitions never committed (group, len)."""
     parts = analysis.partitions
+    empty = pl.DataFrame(schema={"group": pl.String, "topic": pl.String, "partition": pl.Int32})
+    never = pl.DataFrame(schema={"group": pl.String, "len": pl.UInt32})
     if "ahead_of_log_end" not in parts.columns or incidents.is_empty():
-        return []
+        return empty, never
     latest = parts.join(
         incidents.select("group", "as_of"), left_on=["group", "ts"], right_on=["group", "as_of"]
     )
-    ahead = latest.filter(pl.col("ahead_of_log_end").fill_null(False))
+    ahead = latest.filter(pl.col("ahead_of_log_end").fill_null(False)).select(empty.columns)
+    never = latest.filter(pl.col("committed_offset").is_null()).group_by("group").len()
+    return ahead.sort(empty.columns), never.sort("group")
+
+
+def flag_sentences(ahead: pl.DataFrame, never: pl.DataFrame) -> list[Finding]:
+    """The sentences of :func:`flag_findings` from :func:`flag_rows` (of one or many pieces)."""
     out = []
-    for (group,), rows in ahead.group_by(["group"], maintain_order=True):
+    for (group,), rows in ahead.sort("group", "topic", "partition").group_by(["group"], maintain_order=True):
         where = ", ".join(f"{t} partition {p}" for t, p in rows.select("topic", "partition").head(5).rows())
         out.append(
             (
@@ -173,9 +121,8 @@ def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Findin
                 "recreated or truncated; its consumers will be reset by auto.offset.reset.",
             )
         )
-    never = latest.filter(pl.col("committed_offset").is_null()).group_by("group").len().sort("group")
     if never.height:
-        names = ", ".join(f"{g} ({n})" for g, n in never.rows())
+        names = ", ".join(f"{g} ({n})" for g, n in never.sort("group").rows())
         out.append(("info", f"Partitions never committed (not counted as lag 0), by group: {names}."))
     return out
 
@@ -183,10 +130,21 @@ def flag_findings(analysis: LagAnalysis, incidents: pl.DataFrame) -> list[Findin
 def source_finding(analysis: LagAnalysis) -> Finding:
     """Where Burrow's status came from: commits read from ``__consumer_offsets``, commits
     estimated from the snapshots, or the snapshots themselves (lag at each snapshot)."""
+    return source_sentence(source_counts(analysis))
+
+
+def source_counts(analysis: LagAnalysis) -> dict[str, int]:
+    """Groups per status source (``commits``, ``estimated``, ``snapshots``) and ``total``."""
     gs = analysis.group_status
     groups = gs.select("group", "status_source").unique() if "status_source" in gs.columns else None
-    counts = {} if groups is None else dict(groups.group_by("status_source").len().rows())
-    total = gs["group"].n_unique()
+    counts: dict[str, int] = {} if groups is None else dict(groups.group_by("status_source").len().rows())
+    return counts | {"total": gs["group"].n_unique()}
+
+
+def source_sentence(counts: dict[str, int]) -> Finding:
+    """The sentence of :func:`source_finding` from :func:`source_counts` (of one window or summed
+    over pieces)."""
+    total = counts.get("total", 0)
     said = {
         "commits": "from their offset commits read from __consumer_offsets, with the lag at each commit "
         "from the log-end history",
@@ -196,7 +154,7 @@ def source_finding(analysis: LagAnalysis) -> Finding:
         "snapshots": "from the offsets snapshots, judging the lag at each snapshot",
     }
     parts = [f"{counts[k]} of {total} groups {said[k]}" for k in said if counts.get(k)]
-    if set(counts) <= {"snapshots"}:
+    if not counts.get("commits") and not counts.get("estimated"):
         parts = [f"all {total} groups {said['snapshots']}"]
     hint = (
         ""
@@ -314,10 +272,15 @@ def recovered_findings(
     analysis: LagAnalysis, incidents: pl.DataFrame, limit: int, min_seconds: float = 300
 ) -> list[Finding]:
     """Groups not in ERR now that were in ERR during the window for at least ``min_seconds``."""
+    return recovered_from(error_runs(analysis.group_status), incidents, limit, min_seconds)
+
+
+def recovered_from(
+    runs: pl.DataFrame, incidents: pl.DataFrame, limit: int, min_seconds: float = 300
+) -> list[Finding]:
+    """:func:`recovered_findings` from the ERR stretches (:func:`error_runs`) of one or many pieces."""
     now_err = incidents.filter(pl.col("status") == "ERR")["group"].to_list()
-    runs = error_runs(analysis.group_status).filter(
-        ~pl.col("group").is_in(now_err) & (pl.col("seconds") >= min_seconds)
-    )
+    runs = runs.filter(~pl.col("group").is_in(now_err) & (pl.col("seconds") >= min_seconds))
     return [("info", _recovered_sentence(row)) for row in runs.head(limit).iter_rows(named=True)]
 
 
@@ -364,10 +327,15 @@ def status_frame(analysis: LagAnalysis) -> pl.DataFrame:
 
 
 def current_lag(incidents: pl.DataFrame) -> pl.DataFrame:
-    """Per group now: ``group``, ``status``, ``lag`` (messages), ``time_lag_min`` (minutes), and
+    """Per group now: ``group``, ``status``, ``lag`` (messages), ``time_lag_min`` (minutes),
+    ``time_lag_s``, and
     the same two as words (``lag_text``, ``time_lag_text``) for bar labels."""
     frame = incidents.select(
-        "group", "status", lag=pl.col("totallag"), time_lag_min=pl.col("max_time_lag_s") / 60.0
+        "group",
+        "status",
+        lag=pl.col("totallag"),
+        time_lag_min=pl.col("max_time_lag_s") / 60.0,
+        time_lag_s=pl.col("max_time_lag_s"),
     )
     return frame.with_columns(
         lag_text=pl.Series([units.count(v) for v in frame["lag"].to_list()], dtype=pl.String),

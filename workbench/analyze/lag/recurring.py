@@ -55,10 +55,16 @@ def lag_spells(levels: pl.DataFrame) -> pl.DataFrame:
     return spells.with_columns(mid=mid, part_of_day=part_of_day(mid.dt.hour())).sort("group", "start")
 
 
+def spell_days(levels: pl.DataFrame) -> pl.DataFrame:
+    """Per group: ``of_days``, the days of the window with snapshots of the group."""
+    return levels.group_by("group").agg(pl.col("ts").dt.date().n_unique().alias("of_days"))
+
+
 def recurring_spells(spells: pl.DataFrame, levels: pl.DataFrame, min_days: int = 2) -> pl.DataFrame:
     """Per (group, part of day) with spells on at least ``min_days`` days: days (with a spell),
-    of_days (days of the window with snapshots of the group), peak_time_lag_s, peak_at."""
-    days = levels.group_by("group").agg(pl.col("ts").dt.date().n_unique().alias("of_days"))
+    of_days (days of the window with snapshots of the group), peak_time_lag_s, peak_at.
+    ``levels``: the snapshot levels, or their :func:`spell_days` already."""
+    days = levels if "of_days" in levels.columns else spell_days(levels)
     lag = pl.col("peak_time_lag_s")
     out = (
         spells.group_by("group", "part_of_day")
@@ -105,9 +111,13 @@ def snapshot_levels(groups: pl.DataFrame, group_status: pl.DataFrame, level_of: 
 def recurring_findings(levels: pl.DataFrame, limit: int = 10) -> list[tuple[str, str]]:
     """``"analytics-etl fell behind on 7 of 7 afternoons, peak 1 h 10 min behind at 17:45 UTC
     (2026-11-19)."`` per recurring (group, part of day), most days first."""
-    spells = lag_spells(levels)
+    return recurring_from(lag_spells(levels), spell_days(levels), limit)
+
+
+def recurring_from(spells: pl.DataFrame, of_days: pl.DataFrame, limit: int = 10) -> list[tuple[str, str]]:
+    """:func:`recurring_findings` from :func:`lag_spells` and :func:`spell_days` (of many pieces)."""
     out = []
-    for row in recurring_spells(spells, levels).head(limit).iter_rows(named=True):
+    for row in recurring_spells(spells, of_days).head(limit).iter_rows(named=True):
         peak = row["peak_time_lag_s"]
         at = row["peak_at"]
         behind = f"peak {units.duration(peak)} behind" if peak is not None else "peak time lag unknown"

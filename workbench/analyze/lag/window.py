@@ -22,6 +22,8 @@ from workbench.analyze.lag.analysis import LagAnalysis, analyze_lag, summarize_i
 
 #: The timeline's label for snapshots whose Burrow window was not yet full (history too short).
 NOT_EVALUATED = "not evaluated"
+#: The timeline's statuses, least to most severe (a time bucket shows its worst).
+TIMELINE_ORDER: tuple[str, ...] = (NOT_EVALUATED, "NOTFOUND", "OK", "WARN", "REWIND", "STALL", "STOP", "ERR")
 
 #: Without a commit history, commits are estimated from the snapshots up to this many partition
 #: evaluations (Burrow's ring on commits is a Python loop: 260,928 take 34 s); beyond, the

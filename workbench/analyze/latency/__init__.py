@@ -5,6 +5,8 @@ from workbench.analyze.latency.findings import (
     comparison,
     headline,
     latency_title,
+    percentile_table,
+    printed_table,
     settings_table,
     summary_table,
 )
@@ -15,10 +17,13 @@ from workbench.analyze.latency.percentiles import (
     distribution,
     exact_percentile,
     interval_series,
+    kinds_series,
     merged_stats,
     resolve_latency,
+    run_names,
     run_summary,
     sweep_curve,
+    throughput_series,
 )
 
 __all__ = [
@@ -31,11 +36,16 @@ __all__ = [
     "exact_percentile",
     "headline",
     "interval_series",
+    "kinds_series",
     "latency_title",
     "merged_stats",
+    "percentile_table",
+    "printed_table",
     "resolve_latency",
+    "run_names",
     "run_summary",
     "settings_table",
     "summary_table",
     "sweep_curve",
+    "throughput_series",
 ]

@@ -52,8 +52,11 @@ def exact_percentile(values: Sequence[float] | np.ndarray, p: float) -> float:
 
 
 def merged_stats(encoded: Iterable[str | None]) -> dict[str, float | int | None]:
-    """:func:`summarize` of the merge of ``encoded`` histograms."""
-    return summarize(hdr.merge(encoded))
+    """:func:`summarize` of the merge of ``encoded`` histograms, plus ``min_ms`` (the lowest
+    recorded value's bucket; None when empty)."""
+    hist = hdr.merge(encoded)
+    low = hist.get_lowest_equivalent_value(hist.get_min_value()) / 1000 if hist.get_total_count() else None
+    return {**summarize(hist), "min_ms": low}
 
 
 # -- per run ---------------------------------------------------------------------------------
@@ -77,9 +80,11 @@ def run_summary(
         "run_id": pl.String,
         "label": pl.String,
         "kind": pl.String,
+        "cluster": pl.String,
         "source": pl.String,
         "ts": pl.Datetime("us", "UTC"),
         "sweep": pl.String,
+        "target_throughput": pl.Float64,
         "records": pl.Int64,
         "duration_s": pl.Float64,
         "records_per_s": pl.Float64,
@@ -88,12 +93,15 @@ def run_summary(
         "latency": pl.String,
         "count": pl.Int64,
         **{c: pl.Float64 for c in STAT_COLUMNS[1:]},
+        "min_ms": pl.Float64,
     }
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    frame = pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")
+    sent = pl.col("records") + pl.col("errors")
+    return frame.with_columns(success_pct=pl.when(sent > 0).then(100.0 * pl.col("records") / sent))
 
 
 def _run_columns(run: dict[str, Any]) -> dict[str, Any]:
-    keys = ("run_id", "label", "kind", "source", "ts", "sweep")
+    keys = ("run_id", "label", "kind", "cluster", "source", "ts", "sweep", "target_throughput")
     return {k: run.get(k) for k in keys}
 
 
@@ -144,7 +152,7 @@ def _latency_stats(rows: pl.DataFrame, latency: str) -> dict[str, Any]:
     if cum.height and cum["histogram"][0] is not None:
         return merged_stats(cum["histogram"].to_list())
     if cum.height:
-        return {c: cum[c][0] for c in STAT_COLUMNS}
+        return {c: cum[c][0] for c in STAT_COLUMNS}  # printed figures: min unknown
     return dict.fromkeys(STAT_COLUMNS)
 
 
@@ -212,6 +220,41 @@ def interval_series(
                 "p50_ms", "p99_ms", "max_ms")
         .sort("run_id", "t_s")
     )  # fmt: skip
+
+
+def run_names(runs: pl.DataFrame) -> pl.DataFrame:
+    """``run_id, run`` where ``run`` is ``"label (run id)"``: runs with the same label stay apart."""
+    return runs.select("run_id", run=pl.col("label") + " (" + pl.col("run_id") + ")")
+
+
+def kinds_series(runs: pl.DataFrame, intervals: pl.DataFrame) -> pl.DataFrame:
+    """p50 and p99 per interval of every latency each run measured (send-to-ack, schedule
+    delay, intended-to-ack, end-to-end...): ``run_id, run, phase, t_s, latency, p50_ms, p99_ms``,
+    so schedule delay and intended-to-ack are charted beside send-to-ack."""
+    per = intervals.filter(~pl.col("cumulative") & (pl.col("latency") != "none") & (pl.col("count") > 0))
+    starts = runs.select("run_id", pl.col("ts").alias("run_ts"))
+    return (
+        per.join(starts, on="run_id")
+        .join(run_names(runs), on="run_id")
+        .with_columns(t_s=(pl.col("end") - pl.col("run_ts")).dt.total_microseconds() / 1e6,
+                      latency=pl.col("latency").str.replace_all("_", "-"))
+        .select("run_id", "run", "phase", "t_s", "latency", "p50_ms", "p99_ms")
+        .sort("run_id", "latency", "t_s")
+    )  # fmt: skip
+
+
+def throughput_series(runs: pl.DataFrame, intervals: pl.DataFrame) -> pl.DataFrame:
+    """Records/s per interval and each run's target rate (null when unthrottled or closed loop):
+    ``run_id, run, phase, t_s, records_per_s, target_per_s``."""
+    series = interval_series(runs, intervals, "auto")
+    targets = runs.select(
+        "run_id", target_per_s=pl.when(pl.col("target_throughput") > 0).then(pl.col("target_throughput"))
+    )
+    return (
+        series.join(run_names(runs), on="run_id")
+        .join(targets, on="run_id", how="left")
+        .select("run_id", "run", "phase", "t_s", "records_per_s", "target_per_s")
+    )
 
 
 def sweep_curve(summary: pl.DataFrame) -> pl.DataFrame:

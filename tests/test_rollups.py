@@ -1,0 +1,105 @@
+"""Rollups: what a bucket holds, compact writing them for closed days, rebuild from raw snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import main
+from workbench.errors import ConfigError
+from workbench.frames.rollups import pick_resolution, rollup
+from workbench.schema import conform
+from workbench.store import Store
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+T0 = dt.datetime(2026, 11, 19, 10, 0, tzinfo=dt.UTC)
+
+
+def offsets_rows(rows: list[tuple[int, int | None, int, str]]) -> pl.DataFrame:
+    """(minute, committed, log end, group state) of one partition of group g on topic t."""
+    return conform(
+        pl.DataFrame(
+            {
+                "ts": [T0 + dt.timedelta(minutes=m) for m, *_ in rows],
+                "cluster": "c",
+                "group": "g",
+                "topic": "t",
+                "partition": 0,
+                "committed_offset": [c for _, c, _, _ in rows],
+                "log_start_offset": 0,
+                "log_end_offset": [e for _, _, e, _ in rows],
+                "group_state": [s for *_, s in rows],
+            }
+        ),
+        "offsets",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "want"),
+    [
+        # scenario: five snapshots in one bucket -> the last one's offsets, lag first/min/max, deltas
+        (
+            [
+                (0, 10, 20, "Stable"),
+                (1, 12, 30, "Stable"),
+                (2, 30, 31, "Stable"),
+                (3, 31, 45, "Empty"),
+                (4, 40, 50, "Stable"),
+            ],
+            {
+                "ts": 4,
+                "committed_offset": 40,
+                "snapshots": 5,
+                "lag_first": 10,
+                "lag_min": 1,
+                "lag_max": 18,
+                "committed_delta": 30,
+                "log_end_delta": 30,
+                "empty_snapshots": 1,
+            },
+        ),
+        # one snapshot: no deltas, lag of that snapshot
+        ([(2, 5, 9, "Stable")], {"ts": 2, "snapshots": 1, "lag_min": 4, "lag_max": 4, "committed_delta": 0}),
+        # never committed: lag unknown (null), the log end still moves
+        (
+            [(0, None, 5, "Stable"), (1, None, 8, "Stable")],
+            {"lag_max": None, "log_end_delta": 3, "committed_delta": None},
+        ),
+    ],
+)
+def test_a_rollup_row_is_the_buckets_last_snapshot_and_what_happened_inside(rows, want) -> None:  # type: ignore[no-untyped-def]
+    out = rollup(offsets_rows(rows), "offsets", "5m")
+    assert out.height == 1
+    row = out.row(0, named=True)
+    for key, value in want.items():
+        expect = T0 + dt.timedelta(minutes=value) if key == "ts" else value
+        assert row[key] == expect, key
+
+
+@pytest.mark.slow
+def test_compact_rolls_up_closed_days_and_rebuild_recomputes_them(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    store = Store(data)
+    assert "sample" not in store.clusters("offsets_5m")
+    result = CliRunner().invoke(main, ["compact", "--data-dir", str(data), "--all-days"])
+    assert result.exit_code == 0, result.output
+    assert "rolled up 7 day(s)" in result.output
+    before = store.read("offsets_1h").sort("ts", "group", "topic", "partition")
+    raw = store.scan("offsets").select(pl.len()).collect().item()
+    assert 0 < before.height < raw
+    again = CliRunner().invoke(main, ["compact", "--data-dir", str(data), "--all-days"])
+    assert "rolled up" not in again.output  # nothing left to roll up
+    rebuilt = CliRunner().invoke(main, ["rollup", "rebuild", "--data-dir", str(data), "--cluster", "sample"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert store.read("offsets_1h").sort("ts", "group", "topic", "partition").equals(before)
+    assert pick_resolution(data, "sample", "7d", None).name == "5m"
+    assert pick_resolution(data, "sample", "2d", None).name == "raw"
+    with pytest.raises(ConfigError, match="resolution"):
+        pick_resolution(data, "sample", "7d", None, "10m")
