@@ -57,6 +57,7 @@ from workbench.cli import prune as _prune  # noqa: E402
 from workbench.cli import report as _report  # noqa: E402
 from workbench.cli import rollup as _rollup  # noqa: E402
 from workbench.cli import simulate as _simulate  # noqa: E402
+from workbench.cli import spark as _spark  # noqa: E402
 from workbench.cli import store as _store  # noqa: E402
 from workbench.cli import transactions as _transactions  # noqa: E402
 
@@ -72,3 +73,4 @@ _commits.register(main)
 _store.register(main)
 _transactions.register(main)
 _rollup.register(main)
+_spark.register(main)

@@ -110,7 +110,7 @@ def data_dir_option(f: F) -> F:
         default="data",
         show_default=True,
         type=click.Path(file_okay=False),
-        help="Workbench data directory (env WORKBENCH_DATA_DIR).",
+        help="Workbench data directory, or s3://BUCKET/PREFIX (env WORKBENCH_DATA_DIR; docs/fleet.md).",
     )(f)
 
 

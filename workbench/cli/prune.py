@@ -42,7 +42,7 @@ def prune(older_than: str, data_dir: str, reports_dir: str, yes: bool) -> None:
     from workbench.store.prune import delete_partitions, plan_data_prune
 
     cutoff = _cutoff(older_than)
-    _check_dirs(Path(data_dir), Path(reports_dir))
+    _check_dirs(data_dir, Path(reports_dir))
     parts = plan_data_prune(data_dir, cutoff)
     files = plan_report_prune(reports_dir, cutoff)
     verb = "delete" if yes else "would delete"
@@ -71,8 +71,9 @@ def _cutoff(older_than: str, now: dt.datetime | None = None) -> dt.datetime:
     return (now or dt.datetime.now(dt.UTC)) - age
 
 
-def _check_dirs(data_dir: Path, reports_dir: Path) -> None:
-    if not data_dir.is_dir() and not reports_dir.is_dir():
+def _check_dirs(data_dir: str, reports_dir: Path) -> None:
+    remote = "://" in data_dir and not data_dir.startswith("file://")
+    if not remote and not Path(data_dir).is_dir() and not reports_dir.is_dir():
         raise NotFoundError(
             f"nothing to prune: neither data directory {data_dir} nor reports directory {reports_dir} "
             "exists; check --data-dir and --reports"

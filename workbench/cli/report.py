@@ -77,6 +77,7 @@ def report(
 ) -> None:
     """Render report NAME to an offline HTML page and print its path."""
     from workbench.report import CATALOG, render
+    from workbench.report.notebook import is_uri
     from workbench.report.notify import parse_target
 
     if list_only:
@@ -87,7 +88,7 @@ def report(
     targets = [parse_target(url) for url in notify_urls]  # bad URLs fail before anything runs
     values: dict[str, Any] = dict(params)
     if data_dir is not None:
-        values["data_dir"] = str(Path(data_dir).resolve())
+        values["data_dir"] = data_dir if is_uri(data_dir) else str(Path(data_dir).resolve())
     try:
         rendered = render(name, values, out_dir=out_dir, fmt=fmt, progress=_on_terminal())  # type: ignore[arg-type]
     except ReportError as exc:
@@ -171,7 +172,7 @@ def demo(out_dir: str, data_dir: str) -> None:
     from workbench.report import CATALOG, read_defaults, render
     from workbench.report.notebook import find_data_dir
 
-    sample = find_data_dir(data_dir).resolve()
+    sample = Path(find_data_dir(data_dir)).resolve()  # demo: a local sample directory
     temporary = not (sample / "offsets").is_dir()
     if temporary:  # e.g. a wheel install: no data/sample next to it
         sample = _temporary_sample(sample)

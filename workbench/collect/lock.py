@@ -2,7 +2,9 @@
 
 The kernel releases a ``flock`` when its holder dies, even by ``kill -9``, so a stale lock
 never blocks the next start. The file (``DATA_DIR/.locks/collect-<kind>-<cluster>.lock``)
-holds the holder's PID for the message. Local file systems only: NFS locks are not reliable.
+holds the holder's PID for the message. Local file systems only: NFS locks are not reliable; for an
+object-store data directory the lock lives on this host (``Location.lock_dir``), so it keeps two
+collectors of one cluster apart on one host only (docs/fleet.md).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from workbench.errors import ConfigError
+from workbench.store._location import Location
 
 
 def lock_path(data_dir: str | os.PathLike[str], cluster: str, kind: str) -> Path:
     """Where the lock of this collector lives (the cluster name quoted into a file name)."""
-    return Path(data_dir) / ".locks" / f"collect-{kind}-{quote(cluster, safe='')}.lock"
+    return Location.parse(data_dir).lock_dir / f"collect-{kind}-{quote(cluster, safe='')}.lock"
 
 
 @contextlib.contextmanager

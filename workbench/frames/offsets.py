@@ -96,7 +96,7 @@ def resolve_window(
     A duration such as ``"7d"`` counts back from the newest snapshot of that cluster, so a
     report on an old or imported history shows its last 7 days rather than nothing.
     """
-    if not Path(store.root).is_dir():
+    if store.location.local and not Path(store.root).is_dir():
         raise NotFoundError(
             f"data directory {store.root} does not exist: check --data-dir (or WORKBENCH_DATA_DIR), "
             "or collect or import into it first"

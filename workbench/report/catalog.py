@@ -74,6 +74,12 @@ CATALOG: Mapping[str, ReportSpec] = dict(
             "Capacity",
             "Ingress and egress rates, headroom per topic, forecasts, disk and network per broker, sizing.",
         ),
+        _spec(
+            "fleet",
+            "notebooks/fleet.ipynb",
+            "Fleet",
+            "Every cluster side by side: groups in ERR, time lag, headroom, the broker that runs out first.",
+        ),
     ]
 )
 

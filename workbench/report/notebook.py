@@ -43,12 +43,16 @@ __all__ = [
 FINDINGS_KEY = "workbench_findings"
 #: Output metadata key under which :func:`show_figures` records its figures and their basis.
 FIGURES_KEY = "workbench_figures"
+_URI_RE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _MD_SPECIAL_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
-def find_data_dir(data_dir: str | os.PathLike[str]) -> Path:
-    """``data_dir`` as given, or, when relative and missing, found in a parent of the current
-    directory (so a notebook run from ``notebooks/`` by nbval finds ``data/sample``)."""
+def find_data_dir(data_dir: str | os.PathLike[str]) -> Path | str:
+    """``data_dir`` as given (an object-store URI such as ``s3://b/p`` unchanged), or, when relative
+    and missing, found in a parent of the current directory (so a notebook run from ``notebooks/``
+    by nbval finds ``data/sample``)."""
+    if is_uri(data_dir):
+        return str(data_dir)
     path = Path(data_dir)
     if path.is_absolute() or path.exists():
         return path
@@ -56,6 +60,12 @@ def find_data_dir(data_dir: str | os.PathLike[str]) -> Path:
         if (parent / path).exists():
             return parent / path
     return path
+
+
+def is_uri(data_dir: object) -> bool:
+    """True for an object-store URI (``s3://...``), not a local path (``file://`` is local)."""
+    text = os.fspath(data_dir) if isinstance(data_dir, os.PathLike) else str(data_dir)
+    return bool(_URI_RE.match(text)) and not text.startswith("file://")
 
 
 def md_escape(text: object) -> str:

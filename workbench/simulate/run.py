@@ -48,7 +48,7 @@ class SimulationSummary:
     cluster: str
     scale: str
     seed: int
-    data_dir: Path
+    data_dir: Path | str
     start: dt.datetime
     last: dt.datetime
     interval_s: int
@@ -113,7 +113,7 @@ def simulate(
         cluster=cluster,
         scale=scale,
         seed=seed,
-        data_dir=Path(store.root),
+        data_dir=store.root,
         start=timeline.start,
         last=timeline.ts(clock.n_steps - 1),
         interval_s=clock.interval_s,

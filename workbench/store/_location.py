@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.errors import StoreError, StoreFullError, StoreReadOnlyError
+from workbench.store import objectstore
 
-#: Environment variables handed to the table library and Polars for an object-store root.
-_ENV_PREFIXES = ("AWS_", "AZURE_", "GOOGLE_")
 _OS_ERROR_RE = re.compile(r"os error (\d+)|errno[ =:]*(\d+)", re.IGNORECASE)
 
 
@@ -31,14 +30,23 @@ class Location:
         """A location from a path or URI; object-store credentials come from the environment."""
         text = os.fspath(root)
         if "://" in text and not text.startswith("file://"):
-            opts = {k.lower(): v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)}
-            return cls(text.rstrip("/"), False, opts)
+            uri = text.rstrip("/")
+            return cls(uri, False, objectstore.storage_options(uri))
         text = text.removeprefix("file://")
         return cls(str(Path(text).absolute()), True)
 
     def join(self, *parts: str) -> str:
         """``uri/part/part`` (a path for a local root)."""
         return "/".join([self.uri, *(p.strip("/") for p in parts)])
+
+    @property
+    def lock_dir(self) -> Path:
+        """Where locks live: ``DATA_DIR/.locks``, or a per-host directory for a remote root."""
+        return Path(self.uri) / ".locks" if self.local else objectstore.lock_dir(self.uri)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the root's secret options masked."""
+        return objectstore.scrub(text, self.storage_options)
 
     @property
     def display(self) -> Path | str:

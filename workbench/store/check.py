@@ -12,6 +12,8 @@ import os
 import shutil
 from dataclasses import dataclass
 
+import polars as pl
+
 from workbench.errors import StoreError
 from workbench.schema import DATASETS
 from workbench.store import files as _files
@@ -35,15 +37,29 @@ def deep_problem(dataset: str, f: _files.DataFile) -> str | None:
     return _files.deep_problem(f, file_schema(dataset))
 
 
+def remote_problem(store: Store, dataset: str, f: _files.DataFile) -> str | None:
+    """Why a file of an object-store table cannot be read whole as ``dataset`` (reads it), or None."""
+    try:
+        frame = pl.read_parquet(f.uri, storage_options=store.location.storage_options)
+    except Exception as exc:
+        return "unreadable: " + store.location.scrub(_files._first_line(exc))
+    if dict(frame.schema) != dict(file_schema(dataset)):
+        return "foreign schema (columns or types differ from the dataset's)"
+    if f.rows is not None and frame.height != f.rows:
+        return f"{frame.height} rows where the table log says {f.rows}"
+    return None
+
+
 def check(store: Store) -> list[BadFile]:
-    """Every bad live file of every dataset in ``store`` (a local data directory)."""
+    """Every bad live file of every dataset in ``store`` (a local directory or object store)."""
     bad = []
     for dataset in sorted(DATASETS):
         table = store.table(dataset)
         if table is None:
             continue
         for f in store._live(table, dataset):
-            why = deep_problem(dataset, f)
+            local = store.location.local
+            why = deep_problem(dataset, f) if local else remote_problem(store, dataset, f)
             if why is not None:
                 bad.append(BadFile(dataset, f.uri, f.relpath, why))
     return bad

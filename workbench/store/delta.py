@@ -233,7 +233,7 @@ class Store:
             except BaseException as exc:
                 found = self._find_bad(dataset, chosen)
                 if attempt or not found:
-                    raise translate(exc, self.table_uri(dataset), "reading") from exc
+                    raise self._translate(exc, self.table_uri(dataset), "reading") from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _find_bad(self, dataset: str, chosen: list[_files.DataFile]) -> int:
@@ -272,13 +272,10 @@ class Store:
         """Hold the dataset's maintenance lock: one compaction, delete or repair at a time.
 
         delta-rs 1.6 lets two optimize (or optimize and delete) commits remove the same files,
-        which duplicates rows (docs/store.md); appends need no lock. Local roots only: on an object
-        store run maintenance from one place.
+        which duplicates rows (docs/store.md); appends need no lock. For an object-store root the
+        lock is this host's (``Location.lock_dir``): run maintenance from one host (docs/fleet.md).
         """
-        if not self.location.local:
-            yield
-            return
-        locks = os.path.join(self.location.uri, ".locks")
+        locks = str(self.location.lock_dir)
         with self._errors(locks, "taking the maintenance lock"):
             os.makedirs(locks, exist_ok=True)
             fd = os.open(os.path.join(locks, f"{dataset}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
@@ -398,7 +395,11 @@ class Store:
         except (WorkbenchError, _Conflict):
             raise
         except (OSError, DeltaError, pl.exceptions.PolarsError) as exc:
-            raise translate(exc, where, doing) from exc
+            raise self._translate(exc, where, doing) from exc
+
+    def _translate(self, exc: BaseException, where: str, doing: str) -> StoreError:
+        err = translate(exc, where, doing)
+        return type(err)(self.location.scrub(str(err)))
 
     @staticmethod
     def _check_dataset(dataset: str) -> None:

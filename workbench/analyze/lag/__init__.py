@@ -26,6 +26,7 @@ from workbench.analyze.lag.analysis import (
     Stage,
     analyze_lag,
     analyze_lag_pieces,
+    group_table,
     summarize_incidents,
 )
 from workbench.analyze.lag.findings import (
@@ -146,6 +147,7 @@ __all__ = [
     "flag_findings",
     "group_lag",
     "group_lag_series",
+    "group_table",
     "groups_to_plot",
     "hanging_findings",
     "hanging_over",

@@ -243,6 +243,14 @@ def _topics_of_groups(groups: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame
     ).sort([*tkeys, "ts"])
 
 
+def group_table(analysis: LagAnalysis) -> pl.DataFrame:
+    """One row per (cluster, group, ts): the group's lag aggregates (``groups``) beside its Burrow
+    status (``group_status``); the result table an engine writes (docs/fleet.md)."""
+    keys = [*with_cluster(analysis.groups.columns, ("group",)), "ts"]
+    out = analysis.groups.join(analysis.group_status, on=keys, how="left", nulls_equal=True)
+    return out.sort(keys, nulls_last=True, maintain_order=True)
+
+
 _SEVERITY = {"ERR": 3, "WARN": 2, "OK": 1, "NOTFOUND": 0}
 
 

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Fleet figures (issue 16), each on the user's path, with its baseline in the same run:
+
+    python bench/bench_fleet.py read   --data-dir D --cluster C   # 7-day read: local vs S3 (SeaweedFS)
+    python bench/bench_fleet.py appends --commits 600              # 30 s appends: commit cost, log size
+    python bench/bench_fleet.py spark  --data-dir D [--master local[2]]  # spark analyze vs in process
+    python bench/bench_fleet.py all    --data-dir D --cluster C
+
+Every command runs as its own process under ``/usr/bin/time -v`` (wall, CPU incl. children, peak
+RSS); the load average is recorded beside each. Results: bench/results/fleet_<what>.json.
+Run on a quiet machine: wall times under load measure the other processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from bench_lag_store import timed  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+READ_7D = (
+    "import sys; from workbench.frames import load_offsets; "
+    "print(load_offsets(sys.argv[1], sys.argv[2], since='7d').height)"
+)
+IN_PROCESS = (
+    "import sys, polars as pl; from workbench.store import Store; from workbench.frames.pieces import "
+    "offsets_in_pieces; from workbench.frames.lag import load_log_ends; from workbench.analyze.lag import "
+    "analyze_lag, group_table\nd = sys.argv[1]; n = 0\nfor c in Store(d).clusters('offsets'):\n"
+    "    ends = load_log_ends(d, c, None)\n    for piece in offsets_in_pieces(d, c, None):\n"
+    "        n += group_table(analyze_lag(piece, ends)).height\nprint(n)"
+)
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    load = _load()
+    if env:
+        saved = dict(os.environ)
+        os.environ.update(env)
+    try:
+        wall, cpu, rss, out = timed(cmd, ROOT)
+    finally:
+        if env:
+            os.environ.clear()
+            os.environ.update(saved)
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "peak_rss_mb": round(rss, 1),
+        "load_before": round(load, 1),
+        "load_after": round(_load(), 1),
+        "stdout": out.strip()[-200:],
+    }
+
+
+def bench_read(data_dir: str, cluster: str) -> dict:
+    """7-day read of ``cluster``: the local table, then the same table copied byte for byte to S3."""
+    import pyarrow.fs as pafs
+    from parts_data import start_s3
+
+    with tempfile.TemporaryDirectory() as tmp:
+        s3 = start_s3(Path(tmp))
+        try:
+            host = s3.endpoint.removeprefix("http://")
+            fs = pafs.S3FileSystem(access_key="k", secret_key="s", endpoint_override=host, scheme="http")
+            t0 = time.process_time()
+            pafs.copy_files(str(Path(data_dir).resolve()), f"{s3.bucket}/hist", destination_filesystem=fs)
+            copy_cpu = time.process_time() - t0
+            env = {
+                "AWS_ENDPOINT_URL": s3.endpoint,
+                "AWS_ACCESS_KEY_ID": "k",
+                "AWS_SECRET_ACCESS_KEY": "s",
+                "AWS_REGION": "us-east-1",
+            }
+            local = _run([sys.executable, "-c", READ_7D, data_dir, cluster])
+            remote = _run([sys.executable, "-c", READ_7D, s3.uri("hist"), cluster], env)
+        finally:
+            s3.stop()
+    return {
+        "local": local,
+        "s3": remote,
+        "copy_cpu_s": round(copy_cpu, 2),
+        "ratio_s3_over_local_wall": round(remote["wall_s"] / local["wall_s"], 2),
+        "ratio_s3_over_local_cpu": round(remote["cpu_s"] / local["cpu_s"], 2),
+    }
+
+
+def bench_appends(commits: int, groups: int, partitions: int, compact_every: int) -> dict:
+    """``commits`` snapshots 30 s apart (offsets + partition_offsets + collections, 3 commits each)
+    into a fresh table, compacting every ``compact_every`` snapshots (hourly at 30 s)."""
+    import polars as pl
+    import pyarrow as pa
+
+    from workbench.store import Store
+
+    t_start = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(tmp)
+        cpu, compact_cpu = [], []
+        for i in range(commits):
+            ts = t_start + dt.timedelta(seconds=30 * i)
+            off, po, col = _snapshot(ts, groups, partitions)
+            t0 = time.process_time()
+            store.append("offsets", off)
+            store.append("partition_offsets", po)
+            store.append("collections", col)
+            cpu.append(time.process_time() - t0)
+            if compact_every and (i + 1) % compact_every == 0:
+                t0 = time.process_time()
+                for ds in ("offsets", "partition_offsets", "collections"):
+                    store.compact(ds, before=None)
+                compact_cpu.append(time.process_time() - t0)
+        log = Path(tmp) / "offsets" / "_delta_log"
+        files = list(log.iterdir())
+        live = store.table("offsets").get_add_actions(flatten=True)
+        rows = sum(pl.from_arrow(pa.table(live))["num_records"])
+        n = len(cpu)
+        tail = sorted(cpu[-max(1, n // 10) :])
+        return {
+            "snapshots": n,
+            "commits": 3 * n,
+            "rows_per_snapshot": groups * partitions,
+            "cpu_per_snapshot_ms_median": round(1000 * sorted(cpu)[n // 2], 1),
+            "cpu_per_snapshot_ms_last_10pct_median": round(1000 * tail[len(tail) // 2], 1),
+            "compactions": len(compact_cpu),
+            "compact_cpu_s_median": _median(compact_cpu),
+            "offsets_log_files": len(files),
+            "offsets_log_bytes": sum(f.stat().st_size for f in files),
+            "offsets_checkpoints": sum(1 for f in files if "checkpoint" in f.name and f.suffix == ".parquet"),
+            "offsets_live_rows": rows,
+            "load_avg": round(_load(), 1),
+        }
+
+
+def _median(values: list[float]) -> float | None:
+    return round(sorted(values)[len(values) // 2], 2) if values else None
+
+
+def _snapshot(ts: dt.datetime, groups: int, partitions: int) -> tuple:
+    import polars as pl
+
+    n = groups * partitions
+    off = pl.DataFrame(
+        {
+            "ts": [ts] * n,
+            "cluster": ["bench"] * n,
+            "group": [f"g{i // partitions}" for i in range(n)],
+            "topic": [f"t{i // partitions}" for i in range(n)],
+            "partition": [i % partitions for i in range(n)],
+            "committed_offset": list(range(n)),
+            "log_start_offset": [0] * n,
+            "log_end_offset": list(range(1, n + 1)),
+            "source": ["collector"] * n,
+        }
+    )
+    po = off.select(
+        "ts", "cluster", "topic", "partition", "log_start_offset", "log_end_offset", "source"
+    ).unique()
+    col = pl.DataFrame({"ts": [ts], "cluster": ["bench"], "kind": ["offsets"], "ok": [True]})
+    return off, po, col
+
+
+def tree_run(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Wall, CPU and peak RSS of ``cmd`` and every process it starts (JVMs, Python workers),
+    sampled every 0.2 s with psutil: the CPU of a process after its last sample is missed."""
+    import subprocess
+
+    import psutil
+
+    load, t0 = _load(), time.monotonic()
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **(env or {})}, cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    root, cpu, peak = psutil.Process(proc.pid), {}, 0.0
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        rss = 0.0
+        for p in procs:
+            try:
+                t = p.cpu_times()
+                cpu[p.pid] = t.user + t.system
+                rss += p.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        peak = max(peak, rss)
+        time.sleep(0.2)
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
+    return {
+        "wall_s": round(time.monotonic() - t0, 2),
+        "cpu_s": round(sum(cpu.values()), 2),
+        "peak_tree_rss_mb": round(peak / 2**20, 1),
+        "processes": len(cpu),
+        "load_before": round(load, 1),
+        "load_after": round(_load(), 1),
+        "stdout": out.strip()[-200:],
+    }
+
+
+def bench_spark(data_dir: str, master: str) -> dict:
+    """``workbench spark analyze`` vs the same per-group result in one process (pieces of whole
+    groups, each analysed at once), on the same history."""
+    cmd = [sys.executable, "-m", "workbench", "spark", "analyze", "--master", master, "--data-dir", data_dir]
+    spark = tree_run(cmd, {"PYTHONPATH": str(ROOT)})
+    local = tree_run([sys.executable, "-c", IN_PROCESS, data_dir], {"PYTHONPATH": str(ROOT)})
+    return {
+        "master": master,
+        "spark": spark,
+        "in_process": local,
+        "ratio_spark_over_in_process_wall": round(spark["wall_s"] / local["wall_s"], 2),
+        "ratio_spark_over_in_process_cpu": round(spark["cpu_s"] / local["cpu_s"], 2),
+    }
+
+
+def _write(name: str, result: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    result = {
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        **result,
+    }
+    (RESULTS / f"fleet_{name}.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
+    print(json.dumps(result, indent=1, default=str))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["read", "appends", "spark", "all"])
+    ap.add_argument("--data-dir", help="a history (read: 7 days of --cluster; spark: every cluster)")
+    ap.add_argument("--cluster", default="big")
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--commits", type=int, default=600, help="snapshots for `appends` (2,880 = one day)")
+    ap.add_argument("--groups", type=int, default=40)
+    ap.add_argument("--partitions", type=int, default=25)
+    ap.add_argument("--compact-every", type=int, default=120, help="snapshots between compactions (0: never)")
+    args = ap.parse_args()
+    if args.what in ("read", "spark", "all") and not args.data_dir:
+        ap.error("--data-dir is required")
+    if args.what in ("read", "all"):
+        _write("read", bench_read(args.data_dir, args.cluster))
+    if args.what in ("appends", "all"):
+        _write("appends", bench_appends(args.commits, args.groups, args.partitions, args.compact_every))
+    if args.what in ("spark", "all"):
+        _write("spark", bench_spark(args.data_dir, args.master))
+
+
+if __name__ == "__main__":
+    main()

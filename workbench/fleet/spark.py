@@ -1,0 +1,202 @@
+"""The lag analysis on Spark: each consumer group of each cluster is one piece, analysed in a
+Spark task by the same pure functions as in process (docs/fleet.md).
+
+The job reads the Parquet files of each table's current Delta version (listed by the table log,
+so no delta-spark jars are needed), keeps the rows a reader in process keeps (completion marker,
+flagged snapshots), groups offsets and log ends by (cluster, group), runs
+:func:`analyze_piece` per group with ``cogroup(...).applyInArrow`` and writes one row per
+(cluster, group, snapshot) as the ``lag_groups`` result table.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import pyarrow as pa
+
+from workbench.analyze.lag import analyze_lag, group_table
+from workbench.errors import ConfigError, WorkbenchError
+from workbench.frames.offsets import add_lag_columns
+from workbench.schema import CLOCK_FLAG_PREFIX, DATASETS, conform
+from workbench.store import Store
+from workbench.store.results import result_uri, write_result
+from workbench.store.visibility import MARKED
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+RESULT = "lag_groups"
+_KEYS = ["cluster", "group"]
+_SPARK_TYPES = {
+    pl.String: "string",
+    pl.Int64: "bigint",
+    pl.Int32: "int",
+    pl.Int16: "smallint",
+    pl.Int8: "tinyint",
+    pl.Float64: "double",
+    pl.Boolean: "boolean",
+}
+
+
+def analyze_piece(offsets: pa.Table, log_ends: pa.Table) -> pa.Table:
+    """:func:`group_table` of one piece (whole groups of one cluster), Arrow in and out."""
+    frame = conform(pl.from_arrow(offsets), "offsets")  # type: ignore[arg-type]
+    ends = conform(pl.from_arrow(log_ends), "partition_offsets")  # type: ignore[arg-type]
+    table = group_table(analyze_lag(add_lag_columns(frame), ends)).to_arrow()
+    plain = [pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(plain))  # plain strings, as Spark expects
+
+
+def result_schema() -> pl.Schema:
+    """The columns of the ``lag_groups`` result (those of :func:`analyze_piece`)."""
+    empty = {ds: pl.DataFrame(schema=DATASETS[ds][0]).to_arrow() for ds in ("offsets", "partition_offsets")}
+    return pl.from_arrow(analyze_piece(empty["offsets"], empty["partition_offsets"])).schema  # type: ignore[union-attr]
+
+
+def spark_ddl(schema: pl.Schema) -> str:
+    """A Spark DDL schema string for a Polars schema (timestamps are UTC instants)."""
+    cols = []
+    for name, dtype in schema.items():
+        spark_type = "timestamp" if isinstance(dtype, pl.Datetime) else _SPARK_TYPES.get(dtype.base_type())
+        if spark_type is None:
+            raise WorkbenchError(f"no Spark type for column {name} ({dtype})")
+        cols.append(f"`{name}` {spark_type}")
+    return ", ".join(cols)
+
+
+def session(master: str, app_name: str = "workbench-lag", conf: dict[str, str] | None = None) -> SparkSession:
+    """A Spark session on ``master`` with UTC time and Arrow transfer; a local master or one on
+    127.0.0.1 gets the driver bound to 127.0.0.1 (docs/fleet.md: a driver on another address is
+    what left executors without tasks)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ConfigError("pyspark is not installed: pip install 'kafka-capacity-workbench[fleet]'") from None
+    builder = SparkSession.builder.master(master).appName(app_name)
+    settings = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.pyspark.python": os.environ.get("PYSPARK_PYTHON", _python()),
+    }
+    if master.startswith("local") or "127.0.0.1" in master or "localhost" in master:
+        settings |= {
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            # executors on this host import the same workbench as the driver (a source tree too)
+            "spark.executorEnv.PYTHONPATH": os.pathsep.join(
+                p for p in (_source_root(), os.environ.get("PYTHONPATH")) if p
+            ),
+        }
+    for key, value in {**settings, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _source_root() -> str:
+    import workbench
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(workbench.__file__)))
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def read_table(spark: SparkSession, store: Store, dataset: str) -> DataFrame | None:
+    """The rows of ``dataset``'s current table version a reader keeps (None: no table)."""
+    if not store.location.local:
+        raise ConfigError(
+            f"{store.root}: spark analyze reads a data directory the Spark cluster mounts; for s3:// "
+            "add the hadoop-aws jars and read s3a:// (docs/fleet.md): not supported here yet"
+        )
+    files = store.files(dataset)
+    if not files:
+        return None
+    frame = spark.read.option("basePath", store.table_uri(dataset)).parquet(*files).drop("date")
+    return frame
+
+
+def visible(spark: SparkSession, store: Store, dataset: str, frame: DataFrame) -> DataFrame:
+    """``frame`` without rows of incomplete collector snapshots and of flagged snapshots, the
+    rule :mod:`workbench.store.visibility` and ``frames.offsets.without_flagged`` apply."""
+    from pyspark.sql import functions as F
+
+    collections = read_table(spark, store, "collections")
+    if collections is None:
+        return frame
+    ok = collections.filter(F.col("ok"))
+    kind, source = MARKED[dataset]
+    marks = ok.filter(F.col("kind") == kind).select("cluster", "ts").distinct()
+    exempt = F.col("source").isNull() | (F.col("source") != source)
+    kept = frame.filter(exempt).unionByName(frame.filter(~exempt).join(marks, ["cluster", "ts"], "left_semi"))
+    flagged = ok.filter(F.col("error").startswith(CLOCK_FLAG_PREFIX)).select("cluster", "ts").distinct()
+    return kept.join(flagged, ["cluster", "ts"], "left_anti")
+
+
+def lag_groups(spark: SparkSession, store: Store, tasks: int | None = None) -> DataFrame:
+    """The ``lag_groups`` rows of every cluster, computed as one Spark task per piece."""
+    offsets = read_table(spark, store, "offsets")
+    if offsets is None:
+        raise WorkbenchError(f"{store.root} holds no offsets data: collect or import some first")
+    offsets = visible(spark, store, "offsets", offsets)
+    ends = read_table(spark, store, "partition_offsets")
+    if ends is None:
+        ends = spark.createDataFrame([], spark_ddl(pl.Schema(DATASETS["partition_offsets"][0])))
+    ends = visible(spark, store, "partition_offsets", ends)
+    from pyspark.sql import functions as F
+
+    pairs = offsets.select(  # new column ids: a join back to offsets' lineage would be ambiguous
+        F.col("cluster").alias("p_cluster"), F.col("group").alias("p_group"), F.col("topic").alias("p_topic")
+    ).distinct()
+    on = (ends["cluster"] == pairs["p_cluster"]) & (ends["topic"] == pairs["p_topic"])
+    ends = ends.join(pairs, on, "inner").drop("p_cluster", "p_topic").withColumnRenamed("p_group", "group")
+    spark.conf.set(
+        "spark.sql.shuffle.partitions", str(tasks or max(2, spark.sparkContext.defaultParallelism * 2))
+    )
+    grouped = offsets.groupBy(*_KEYS).cogroup(ends.groupBy(*_KEYS))
+    return grouped.applyInArrow(_piece, spark_ddl(result_schema()))
+
+
+def _piece(offsets: pa.Table, ends: pa.Table) -> pa.Table:
+    return analyze_piece(offsets, ends.drop_columns([c for c in ("group",) if c in ends.column_names]))
+
+
+def analyze(
+    master: str, data_dir: str, tasks: int | None = None, conf: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run the lag analysis of every cluster in ``data_dir`` on ``master`` and write the
+    ``lag_groups`` result table; returns its URI, version, row and cluster counts."""
+    store = Store(data_dir)
+    spark = session(master, conf=conf)
+    staging = store.location.join(".spark-staging", uuid.uuid4().hex)
+    try:
+        lag_groups(spark, store, tasks).write.mode("overwrite").parquet(staging)
+    except WorkbenchError:
+        raise
+    except Exception as exc:  # Spark's and py4j's errors: one line, the cause kept
+        if type(exc).__module__.split(".")[0] not in ("pyspark", "py4j"):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise WorkbenchError(f"spark analyze on {master} failed: {first}") from exc
+    finally:
+        spark.stop()
+    try:
+        import pyarrow.dataset as ds
+
+        data = ds.dataset(staging, format="parquet", schema=result_schema().to_arrow())
+        reader = data.scanner().to_reader()
+        rows = data.count_rows()
+        version = write_result(data_dir, RESULT, reader, "workbench result lag_groups schema version 1")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {"uri": result_uri(data_dir, RESULT), "version": version, "rows": rows}
