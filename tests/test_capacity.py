@@ -327,7 +327,10 @@ def test_report_renders_offline_and_escapes_cluster_text(tmp_path: Path) -> None
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     html = Path(result.output.strip().splitlines()[-1]).read_text(encoding="utf-8")
-    assert "931.3 GiB (given by you)" in html  # broker_disk_gb 1000 (10⁹ bytes), shown in IEC units
+    assert "931.3 GiB (given by you: 1000 GB)" in html  # broker_disk_gb 1000 (10⁹ bytes), shown in IEC
+    assert "488.3 KiB/s (given: 0.5 MB/s)" in html and "119.2 MiB/s (given by you: 125 MB/s)" in html
+    shown = re.sub(r"(given( by you)?: |given by you</td><td>)[\d.,]+ (GB|MB/s)", "", html)  # as given
+    assert not re.search(r"\d ?(MB/s|GB\b|MB/sec)", shown)  # every shown figure in IEC units
     assert "<script src=" not in html and "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     for text in ("Headroom per topic", "Ingress forecast", "Disk per broker", "brokerCapacities", "What if"):
@@ -352,6 +355,8 @@ def test_report_renders_on_the_sample(tmp_path: Path) -> None:
     assert basis["broker disk capacity"] == "unknown" and basis["broker NIC capacity"] == "unknown"
     assert basis["P: producer throughput per partition"] == "measured"  # the sample's benchmark runs
     assert basis["disk overhead"] == "assumed"
+    assert {f["unit"] for f in doc["figures"]} == {"MiB/s", "GiB", "%"}
+    assert not any(f["given"] for f in doc["figures"])  # no parameter given
     assert {"ok"} != {f["level"] for f in doc["findings"] if "disk" in f["text"]}
 
 
@@ -563,7 +568,7 @@ def test_consumer_state(
             "producer",
             12,
             None,
-            "parameter producer_mb_s_per_partition = 5 MB/s",
+            "parameter producer_mb_s_per_partition = 4.8 MiB/s (given: 5 MB/s)",
             "not used: P given by you",
         ),
         ("t", "producer", 12, None, "producer run r (x, 12 partitions)", "used: gives P"),

@@ -77,4 +77,4 @@ def test_disk_from_measured_volumes_or_given(tmp_path, volumes, disk_gb, expecte
     entries = json.loads(res.output)["brokerCapacities"]
     assert [e["capacity"]["DISK"] for e in entries[1:]] == expected
     assert entries[1]["capacity"]["NW_IN"] == str(round(125e6 / 1024))
-    assert "measured" in entries[1]["doc"] and "NIC 125 MB/s given" in entries[1]["doc"]
+    assert "measured" in entries[1]["doc"] and "NIC 119.2 MiB/s given (--nic-mb-s 125)" in entries[1]["doc"]

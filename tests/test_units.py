@@ -97,7 +97,26 @@ FORMATS = [
     (units.duration, None, "unknown"),
     (units.count, 1_234_567, "1.2M"),
     (units.rate, 120.4, "120 msg/s"),
+    (units.rate_iec, 12.9e6, "12.3 MiB/s"),  # 12.9 MB/s, the capacity report's old spelling
+    (units.rate_iec, 125e6, "119.2 MiB/s"),  # a 1 Gbit/s NIC
+    (units.rate_iec, 2048.0, "2.0 KiB/s"),
+    (units.rate_iec, 0.0, "0 B/s"),
+    (units.rate_iec, None, "unknown"),
+    (units.rate_iec, float("nan"), "unknown"),
 ]
+
+GIVEN = [
+    (1000, "GB", "931.3 GiB (given: 1000 GB)"),  # broker_disk_gb
+    (125, "MB/s", "119.2 MiB/s (given: 125 MB/s)"),  # broker_nic_mb_s
+    (12.5, "MB/s", "11.9 MiB/s (given: 12.5 MB/s)"),  # producer_mb_s_per_partition
+    (4, "GB/s", "3.7 GiB/s (given: 4 GB/s)"),
+    (None, "GB", "unknown"),
+]
+
+
+@pytest.mark.parametrize(("value", "unit", "want"), GIVEN)
+def test_given_iec(value: float | None, unit: str, want: str) -> None:
+    assert units.given_iec(value, unit) == want
 
 
 @pytest.mark.parametrize(("fmt", "value", "want"), FORMATS)

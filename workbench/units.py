@@ -14,6 +14,11 @@ import re
 
 from workbench.errors import ConfigError
 
+#: IEC byte units (the one unit system of every report); SI ones only read user-given values.
+KIB, MIB, GIB, TIB = 1 << 10, 1 << 20, 1 << 30, 1 << 40
+#: SI byte units of user-given parameters (``broker_disk_gb``, ``broker_nic_mb_s``...).
+MB, GB = 1_000_000, 1_000_000_000
+
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DUR_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _MONTH_RE = re.compile(r"^\s*[\d.]+\s*(mo|mon|month|months|M)\s*$")
@@ -151,3 +156,22 @@ def bytes_iec(n: float | None) -> str:
         if abs(v) >= size:
             return f"{v / size:.1f} {unit}"
     return f"{v:.0f} B"
+
+
+def rate_iec(bytes_per_s: float | None) -> str:
+    """``12.9e6`` -> ``"12.3 MiB/s"``; ``None`` -> ``"unknown"`` (IEC units per second)."""
+    if bytes_per_s is None or (isinstance(bytes_per_s, float) and math.isnan(bytes_per_s)):
+        return "unknown"
+    return bytes_iec(bytes_per_s) + "/s"
+
+
+def given_iec(value: float | None, unit: str) -> str:
+    """A user-given SI size or rate echoed in IEC units: ``(1000, "GB")`` -> ``"931.3 GiB (given: 1000 GB)"``.
+
+    ``unit`` is ``"GB"``, ``"MB"``, ``"MB/s"`` or ``"GB/s"``; ``None`` -> ``"unknown"``.
+    """
+    if value is None:
+        return "unknown"
+    size = GB if unit.startswith("GB") else MB
+    shown = rate_iec(value * size) if unit.endswith("/s") else bytes_iec(value * size)
+    return f"{shown} (given: {value:g} {unit})"

@@ -1,6 +1,7 @@
 """Charts of the capacity report. Pure: the plan's small frames in, Altair charts out, one theme.
 
-Rates are drawn in MB/s (10⁶ bytes per second) and disk in GB (10⁹ bytes); every chart
+Rates are drawn in MiB/s (2²⁰ bytes per second) and disk in GiB (2³⁰ bytes), the IEC units of
+:mod:`workbench.units` and every report; every chart
 pre-aggregates (hourly or coarser) and checks it stays under ``MAX_ROWS``.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from workbench import units
 from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
 
 __all__ = [
@@ -67,16 +69,16 @@ def hourly(frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
 
 
 def topic_forecast(forecast: pl.DataFrame, topic: str, threshold: float | None) -> alt.LayerChart:
-    """A topic's ingress (MB/s, hourly means), the fitted trend + seasonality, the 95 % band
+    """A topic's ingress (MiB/s, hourly means), the fitted trend + seasonality, the 95 % band
     ahead, and the rate at which its hottest partition reaches P (dashed)."""
     cols = ["actual", "fitted", "lower", "upper"]
-    data = hourly(forecast, cols).with_columns(pl.col(c) / 1e6 for c in cols)
+    data = hourly(forecast, cols).with_columns(pl.col(c) / units.MIB for c in cols)
     check_rows(data, "topic_forecast")
     base = alt.Chart(data).encode(x=_T)
     band = (
         base.transform_filter("datum.kind == 'forecast'")
         .mark_area(opacity=0.25, color="#4e79a7")
-        .encode(y=alt.Y("lower:Q", title="MB/s"), y2="upper:Q")
+        .encode(y=alt.Y("lower:Q", title="MiB/s"), y2="upper:Q")
     )
     actual = base.mark_line(color="#1f2933", strokeWidth=1).encode(y="actual:Q")
     fitted = (
@@ -84,16 +86,19 @@ def topic_forecast(forecast: pl.DataFrame, topic: str, threshold: float | None) 
         .mark_line(color="#4e79a7", strokeWidth=1)
         .encode(
             y="fitted:Q",
-            tooltip=[alt.Tooltip("ts:T", format="%Y-%m-%d %H:%M"), alt.Tooltip("fitted:Q", format=",.2f")],
+            tooltip=[
+                alt.Tooltip("ts:T", format="%Y-%m-%d %H:%M"),
+                alt.Tooltip("fitted:Q", format=",.2f", title="fitted MiB/s"),
+            ],
         )
     )
     layers = [band, actual, fitted]
     if threshold:
-        limit = pl.DataFrame({"y": [threshold / 1e6], "what": ["hottest partition at P"]})
+        limit = pl.DataFrame({"y": [threshold / units.MIB], "what": ["hottest partition at P"]})
         layers.append(
             alt.Chart(limit)
             .mark_rule(color="#c62828", strokeDash=[6, 4])
-            .encode(y="y:Q", tooltip=["what:N", "y:Q"])
+            .encode(y="y:Q", tooltip=["what:N", alt.Tooltip("y:Q", format=",.2f", title="MiB/s")])
         )
     chart = alt.LayerChart(layer=layers).properties(width=WIDTH - 150, height=200)
     sub = "black: measured (hourly mean); blue: forecast with 95 % band; red dashed: capacity"
@@ -101,16 +106,16 @@ def topic_forecast(forecast: pl.DataFrame, topic: str, threshold: float | None) 
 
 
 def disk_forecast(frame: pl.DataFrame, limit: float | None) -> alt.LayerChart:
-    """Bytes on disk per broker (GB): measured, forecast, band, and capacity × fill target."""
+    """Bytes on disk per broker (GiB): measured, forecast, band, and capacity × fill target."""
     cols = ["actual", "fitted", "lower", "upper"]
-    data = frame.select("ts", "kind", "broker", *(pl.col(c) / 1e9 for c in cols))
+    data = frame.select("ts", "kind", "broker", *(pl.col(c) / units.GIB for c in cols))
     check_rows(data, "disk_forecast")
     color = alt.Color("broker:N", scale=alt.Scale(scheme=SERIES_SCHEME))
     base = alt.Chart(data).encode(x=_T, color=color)
     band = (
         base.transform_filter("datum.kind == 'forecast'")
         .mark_area(opacity=0.15)
-        .encode(y=alt.Y("lower:Q", title="GB on disk"), y2="upper:Q")
+        .encode(y=alt.Y("lower:Q", title="GiB on disk"), y2="upper:Q")
     )
     actual = base.mark_line().encode(y="actual:Q")
     fitted = (
@@ -121,17 +126,17 @@ def disk_forecast(frame: pl.DataFrame, limit: float | None) -> alt.LayerChart:
             tooltip=[
                 "broker:N",
                 alt.Tooltip("ts:T", format="%Y-%m-%d"),
-                alt.Tooltip("fitted:Q", format=",.0f"),
+                alt.Tooltip("fitted:Q", format=",.0f", title="fitted GiB"),
             ],
         )
     )
     layers = [band, actual, fitted]
     if limit:
-        rule = pl.DataFrame({"y": [limit / 1e9], "what": ["capacity × fill target"]})
+        rule = pl.DataFrame({"y": [limit / units.GIB], "what": ["capacity × fill target"]})
         layers.append(
             alt.Chart(rule)
             .mark_rule(color="#c62828", strokeDash=[6, 4])
-            .encode(y="y:Q", tooltip=["what:N", "y:Q"])
+            .encode(y="y:Q", tooltip=["what:N", alt.Tooltip("y:Q", format=",.0f", title="GiB")])
         )
     chart = alt.LayerChart(layer=layers).properties(width=WIDTH - 150, height=240)
     return finish(
@@ -170,12 +175,12 @@ def hour_of_week_heatmap(profile: pl.DataFrame) -> alt.Chart:
 
 
 def broker_network(brokers: pl.DataFrame) -> alt.Chart:
-    """Peak network in and out per broker (MB/s), from replica placement."""
+    """Peak network in and out per broker (MiB/s), from replica placement."""
     data = brokers.select(
         pl.col("broker").cast(pl.String),
-        (pl.col("nw_in") / 1e6).alias("in"),
-        (pl.col("nw_out") / 1e6).alias("out"),
-    ).unpivot(index="broker", variable_name="direction", value_name="mb_s")
+        (pl.col("nw_in") / units.MIB).alias("in"),
+        (pl.col("nw_out") / units.MIB).alias("out"),
+    ).unpivot(index="broker", variable_name="direction", value_name="mib_s")
     check_rows(data, "broker_network")
     chart = (
         alt.Chart(data)
@@ -183,11 +188,11 @@ def broker_network(brokers: pl.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("broker:N", title="broker", axis=alt.Axis(labelAngle=0)),
             xOffset="direction:N",
-            y=alt.Y("mb_s:Q", title="MB/s at peak"),
+            y=alt.Y("mib_s:Q", title="MiB/s at peak"),
             color=alt.Color(
                 "direction:N", scale=alt.Scale(domain=["in", "out"], range=["#4e79a7", "#f28e2b"])
             ),
-            tooltip=["broker:N", "direction:N", alt.Tooltip("mb_s:Q", format=",.1f")],
+            tooltip=["broker:N", "direction:N", alt.Tooltip("mib_s:Q", format=",.1f", title="MiB/s")],
         )
         .properties(width=420, height=220)
     )

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from workbench import units
 from workbench.cli.options import Finite
 
 
@@ -29,7 +30,10 @@ def capacity() -> None:
     "(DescribeLogDirs v4, Kafka 3.3+); measured sizes win.",
 )
 @click.option(
-    "--nic-mb-s", type=Finite(0, 1e9), required=True, help="Network capacity per broker and direction, MB/s."
+    "--nic-mb-s",
+    type=Finite(0, 1e9),
+    required=True,
+    help="Network capacity per broker and direction, MB/s (10^6 bytes/s).",
 )
 @click.option("--cpu", type=Finite(0, 1e6), default=100.0, show_default=True, help="CPU capacity, percent.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", show_default=True)
@@ -63,7 +67,7 @@ def export_cruise_control(
     for row in snap["log_dirs"].select("broker", "log_dir").unique().iter_rows():
         dirs.setdefault(int(row[0]), []).append(str(row[1]))
     totals = [sum(measured[b].values()) for b in brokers if b in measured]
-    default = disk_gb * 1e9 if disk_gb is not None else min(totals)
+    default = disk_gb * units.GB if disk_gb is not None else min(totals)
     doc = _doc(brokers, measured, disk_gb, nic_mb_s)
     body = cruise_control_capacity(
         brokers,
@@ -86,10 +90,12 @@ def export_cruise_control(
 
 
 def _doc(brokers: list[int], measured: dict[int, dict[str, float]], disk_gb: float | None, nic: float) -> str:
-    """Where each capacity came from, for the file's ``doc`` fields."""
+    """Where each capacity came from, for the file's ``doc`` fields (IEC units, and the values given)."""
     have = [str(b) for b in brokers if b in measured]
     parts = [f"disk measured (log-dir volume totals) for broker(s) {', '.join(have)}"] if have else []
     if disk_gb is not None and len(have) < len(brokers):
-        parts.append(f"disk {disk_gb:g} GB given (--disk-gb) for the others")
-    parts.append(f"NIC {nic:g} MB/s given (--nic-mb-s)")
+        parts.append(
+            f"disk {units.bytes_iec(disk_gb * units.GB)} given (--disk-gb {disk_gb:g}) for the others"
+        )
+    parts.append(f"NIC {units.rate_iec(nic * units.MB)} given (--nic-mb-s {nic:g})")
     return "; ".join(parts) + " (workbench capacity export-cruise-control)"

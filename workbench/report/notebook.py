@@ -90,13 +90,16 @@ def show_findings(findings: Iterable[tuple[str, str]]) -> None:
 
 
 def show_figures(figures: Sequence[Mapping[str, Any]]) -> None:
-    """Show ``quantity, value, unit, basis`` rows as a table and record them (output metadata
-    ``workbench_figures``) for the report's findings file."""
+    """Show ``quantity, value, unit, basis, given`` rows as a table and record them (output metadata
+    ``workbench_figures``) for the report's findings file. ``given``: a parameter as the user
+    gave it (its own units), when it is one."""
     from IPython.display import HTML, display
 
-    rows = [{k: f.get(k) for k in ("quantity", "value", "unit", "basis")} for f in figures]
-    schema = {"quantity": pl.String, "value": pl.Float64, "unit": pl.String, "basis": pl.String}
-    page = table_html(pl.DataFrame(rows, schema=schema), {"value": ",.2f"}, max_rows=200)
+    from workbench.analyze.capacity.tables import FIGURE_SCHEMA
+
+    rows = [{k: f.get(k) for k in FIGURE_SCHEMA} for f in figures]
+    shown = pl.DataFrame(rows, schema=FIGURE_SCHEMA).with_columns(pl.col("given").fill_null(""))
+    page = table_html(shown, {"value": ",.2f"}, max_rows=200)
     display(HTML(page), metadata={FIGURES_KEY: rows})
 
 

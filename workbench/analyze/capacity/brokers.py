@@ -15,8 +15,8 @@ from typing import Any
 
 import polars as pl
 
+from workbench import units
 from workbench.analyze.capacity import forecast as fc
-from workbench.analyze.capacity.sizing import MB
 from workbench.errors import ConfigError
 
 
@@ -225,23 +225,23 @@ def resource_sentences(
 def _limit_text(row: dict[str, Any]) -> str:
     if row["resource"] == IDLE:
         return f"{row['limit']:.0%} busy (idle {1 - row['limit']:.0%})"
-    return f"{row['limit'] / MB:,.1f} MB/s"
+    return units.rate_iec(row["limit"])
 
 
 RESOURCE_FORMATS = {
-    "p99 hourly peak (MB/s or % busy)": ",.2f",
+    "p99 hourly peak (MiB/s or % busy)": ",.2f",
     "limit": ",.1f",
     "utilization %": ",.1f",
 }
 
 
 def resource_display(table: pl.DataFrame) -> pl.DataFrame:
-    """The table as the report shows it: MB/s (10⁶ bytes) for network, percent for busy."""
+    """The table as the report shows it: MiB/s (2²⁰ bytes per second) for network, percent for busy."""
     is_idle = pl.col("resource") == IDLE
-    scale = pl.when(is_idle).then(100.0).otherwise(1 / MB)
+    scale = pl.when(is_idle).then(100.0).otherwise(1 / units.MIB)
     return table.select(
         "broker", "resource",
-        (pl.col("p99") * scale).alias("p99 hourly peak (MB/s or % busy)"),
+        (pl.col("p99") * scale).alias("p99 hourly peak (MiB/s or % busy)"),
         (pl.col("limit") * scale).alias("limit"),
         "basis",
         (pl.col("utilization") * 100).alias("utilization %"),

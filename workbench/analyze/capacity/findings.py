@@ -130,6 +130,18 @@ def make_params(
 GIVEN = "given by you"
 
 
+def given_disk(params: cap.CapacityParams) -> str:
+    """``": 1000 GB"`` when the disk capacity is the user's ``broker_disk_gb``, else ``""``."""
+    given = params.broker_disk_bytes if params.disk_basis == GIVEN else None
+    return "" if given is None else f": {given / sz.GB:g} GB"
+
+
+def given_nic(params: cap.CapacityParams) -> str:
+    """``": 125 MB/s"`` when the NIC capacity is the user's ``broker_nic_mb_s``, else ``""``."""
+    given = params.broker_nic_bytes_per_s if params.nic_basis == GIVEN else None
+    return "" if given is None else f": {given / sz.MB:g} MB/s"
+
+
 def capacity_basis(capacity: sz.PartitionCapacity | None) -> str:
     """Where P or C comes from: ``given by you``, ``measured`` (a benchmark run) or ``unknown``."""
     if capacity is None or not capacity.known:
@@ -148,7 +160,7 @@ def _float(name: str, value: object) -> float | None:
 
 
 def _mb(v: float | None) -> str:
-    return "unknown" if v is None else f"{v / sz.MB:,.2f} MB/s"
+    return units.rate_iec(v)
 
 
 def _gb(v: float | None) -> str:
@@ -201,7 +213,7 @@ def disk_sentences(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[F
             )
         ]
     limit = params.broker_disk_bytes * params.fill_target
-    basis = f" ({params.disk_basis})"
+    basis = f" ({params.disk_basis}{given_disk(params)})"
     for r in b.iter_rows(named=True):
         used = r["used_bytes"] or 0
         pct = used / params.broker_disk_bytes

@@ -1,7 +1,8 @@
 """Sizing math: partitions, consumers, disk, network, brokers (docs/capacity-sizing.md §1).
 
-Units, everywhere: bytes and bytes per second (``MB`` in names is 10⁶ bytes, the unit of the
-published examples), messages per second, seconds; ``headroom`` and ``overhead`` are factors.
+Units, everywhere: bytes and bytes per second (``MB`` in parameter names is 10⁶ bytes, the unit
+of the published examples; figures are shown in IEC units by :mod:`workbench.units`), messages
+per second, seconds; ``headroom`` and ``overhead`` are factors.
 The formulas, with worked examples, are in docs/capacity-sizing.md §1.
 """
 
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+
+from workbench import units
 
 MB = 1_000_000
 GB = 1_000_000_000
@@ -135,7 +138,7 @@ def given_capacity(mb_per_s: float | None, what: str) -> PartitionCapacity | Non
         return None
     if mb_per_s <= 0:
         raise ValueError(f"{what} must be positive (MB/s per partition)")
-    return PartitionCapacity(mb_per_s * MB, None, f"parameter {what} = {mb_per_s:g} MB/s")
+    return PartitionCapacity(mb_per_s * MB, None, f"parameter {what} = {units.given_iec(mb_per_s, 'MB/s')}")
 
 
 def cruise_control_capacity(

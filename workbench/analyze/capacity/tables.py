@@ -9,9 +9,10 @@ from typing import Any
 
 import polars as pl
 
+from workbench import units
 from workbench.analyze.capacity import plan as cap
 from workbench.analyze.capacity import sizing as sz
-from workbench.analyze.capacity.findings import capacity_basis
+from workbench.analyze.capacity.findings import GIVEN, capacity_basis, given_disk, given_nic
 from workbench.errors import ConfigError
 
 
@@ -23,7 +24,7 @@ def formula_table(params: cap.CapacityParams) -> pl.DataFrame:
         (
             "partitions",
             "ceil(max(T/P, T/C) × headroom)",
-            f"T topic p99 ingress, P and C per partition (MB/s); headroom {h:g}",
+            f"T topic p99 ingress, P and C per partition (MiB/s); headroom {h:g}",
         ),
         ("utilization", "T × skew ÷ partitions ÷ P", "skew = hottest ÷ mean partition rate"),
         (
@@ -36,13 +37,13 @@ def formula_table(params: cap.CapacityParams) -> pl.DataFrame:
             f"mean ingress (B/s) × retention (s) × (1 + {o:g})",
             "compacted or unlimited topics: bytes on disk now",
         ),
-        ("disk to provision", f"Σ replicas on the broker ÷ {f:g} (fill target)", "GB"),
+        ("disk to provision", f"Σ replicas on the broker ÷ {f:g} (fill target)", "GiB"),
         (
             "NW_IN per broker",
             "Σ peak ingress of every replica it holds",
             "leader: producers; follower: replica fetches",
         ),
-        ("NW_OUT per broker", "Σ over partitions it leads: peak × (RF − 1 + consumer groups)", "MB/s"),
+        ("NW_OUT per broker", "Σ over partitions it leads: peak × (RF − 1 + consumer groups)", "MiB/s"),
         ("consumer instances", "ceil(peak × headroom ÷ (max consume rate ÷ members)), ≤ partitions", "msg/s"),
         (
             "forecast",
@@ -56,13 +57,13 @@ def formula_table(params: cap.CapacityParams) -> pl.DataFrame:
 
 TOPIC_FORMATS = {
     "partitions": ",",
-    "MB/s mean": ",.2f",
-    "MB/s p99": ",.2f",
-    "MB/s forecast": ",.2f",
+    "MiB/s mean": ",.2f",
+    "MiB/s p99": ",.2f",
+    "MiB/s forecast": ",.2f",
     "msg/s p99": ",.0f",
     "B/msg": ",.0f",
     "skew": ".2f",
-    "capacity MB/s": ",.2f",
+    "capacity MiB/s": ",.2f",
     "util %": ",.0f",
     "days to full": ",.0f",
     "partitions needed now": ",",
@@ -71,18 +72,18 @@ TOPIC_FORMATS = {
 
 
 def topic_display(topics: pl.DataFrame) -> pl.DataFrame:
-    """The headroom table with report column names (MB = 10⁶ bytes)."""
-    mb = 1 / sz.MB
+    """The headroom table with report column names (MiB = 2²⁰ bytes)."""
+    mb = 1 / units.MIB
     return topics.select(
         "topic",
         "partitions",
         (pl.col("p99_msg_per_s")).alias("msg/s p99"),
         pl.col("bytes_per_msg").alias("B/msg"),
-        (pl.col("mean_bytes_per_s") * mb).alias("MB/s mean"),
-        (pl.col("p99_bytes_per_s") * mb).alias("MB/s p99"),
-        (pl.col("forecast_peak_bytes_per_s") * mb).alias("MB/s forecast"),
+        (pl.col("mean_bytes_per_s") * mb).alias("MiB/s mean"),
+        (pl.col("p99_bytes_per_s") * mb).alias("MiB/s p99"),
+        (pl.col("forecast_peak_bytes_per_s") * mb).alias("MiB/s forecast"),
         "skew",
-        (pl.col("capacity_bytes_per_s") * mb).alias("capacity MB/s"),
+        (pl.col("capacity_bytes_per_s") * mb).alias("capacity MiB/s"),
         (pl.col("utilization") * 100).alias("util %"),
         "status",
         pl.col("days_until_full").alias("days to full"),
@@ -92,7 +93,7 @@ def topic_display(topics: pl.DataFrame) -> pl.DataFrame:
 
 
 def broker_display(brokers: pl.DataFrame) -> pl.DataFrame:
-    """The per-broker table: bytes (shown in IEC units by the report's tables) and MB/s."""
+    """The per-broker table: bytes (shown in IEC units by the report's tables) and MiB/s."""
     return brokers.select(
         "broker",
         "replicas",
@@ -101,8 +102,8 @@ def broker_display(brokers: pl.DataFrame) -> pl.DataFrame:
         pl.col("retention_bytes").alias("retention_now_bytes"),
         pl.col("retention_bytes_horizon").alias("retention_at_horizon_bytes"),
         pl.col("disk_needed").alias("to_provision_bytes"),
-        (pl.col("nw_in") / sz.MB).alias("NW in MB/s"),
-        (pl.col("nw_out") / sz.MB).alias("NW out MB/s"),
+        (pl.col("nw_in") / units.MIB).alias("NW in MiB/s"),
+        (pl.col("nw_out") / units.MIB).alias("NW out MiB/s"),
         pl.col("days_until_fill").alias("days to fill target"),
     )
 
@@ -125,49 +126,61 @@ def consumer_display(consumers: pl.DataFrame) -> pl.DataFrame:
 
 
 def figures(plan: cap.CapacityPlan, params: cap.CapacityParams) -> list[dict[str, Any]]:
-    """Inputs and cluster totals: ``quantity, value, unit, basis`` (measured / given by you /
-    assumed / unknown), for the what-if table and the report's JSON."""
+    """Inputs and cluster totals: ``quantity, value, unit, basis, given`` (basis: measured / given
+    by you / assumed / unknown; given: the parameter as the user gave it, in its own units), in
+    IEC units, for the what-if table and the report's JSON."""
     c, consumer = plan.cluster, params.consumer
     measured = "measured"
+    p_given = _given_rate(params.producer)
+    c_given = _given_rate(consumer)
     rows = [
-        (
-            "P: producer throughput per partition",
-            params.producer.bytes_per_s,
-            sz.MB,
-            "MB/s",
-            capacity_basis(params.producer),
-        ),
-        (
-            "C: consumer throughput per partition",
-            consumer.bytes_per_s if consumer else None,
-            sz.MB,
-            "MB/s",
-            capacity_basis(consumer),
-        ),
-        ("broker disk capacity", params.broker_disk_bytes, sz.GB, "GB", params.disk_basis),
-        ("broker NIC capacity", params.broker_nic_bytes_per_s, sz.MB, "MB/s", params.nic_basis),
-        ("disk overhead", params.overhead * 100, 1.0, "%", "assumed"),
-        ("cluster ingress, mean", c.get("ingress_mean"), sz.MB, "MB/s", measured),
-        ("cluster ingress, Σ topic p99", c.get("ingress_peak"), sz.MB, "MB/s", measured),
-        ("NW_IN at peak, all brokers", c.get("nw_in"), sz.MB, "MB/s", measured),
-        ("NW_OUT at peak, all brokers", c.get("nw_out"), sz.MB, "MB/s", measured),
-        ("bytes to hold at the horizon", c.get("disk_to_hold"), sz.GB, "GB", measured),
-    ]
+        ("P: producer throughput per partition", params.producer.bytes_per_s, units.MIB, "MiB/s",
+         capacity_basis(params.producer), p_given),
+        ("C: consumer throughput per partition", consumer.bytes_per_s if consumer else None, units.MIB,
+         "MiB/s", capacity_basis(consumer), c_given),
+        ("broker disk capacity", params.broker_disk_bytes, units.GIB, "GiB", params.disk_basis,
+         given_disk(params)),
+        ("broker NIC capacity", params.broker_nic_bytes_per_s, units.MIB, "MiB/s", params.nic_basis,
+         given_nic(params)),
+        ("disk overhead", params.overhead * 100, 1.0, "%", "assumed", ""),
+        ("cluster ingress, mean", c.get("ingress_mean"), units.MIB, "MiB/s", measured, ""),
+        ("cluster ingress, Σ topic p99", c.get("ingress_peak"), units.MIB, "MiB/s", measured, ""),
+        ("NW_IN at peak, all brokers", c.get("nw_in"), units.MIB, "MiB/s", measured, ""),
+        ("NW_OUT at peak, all brokers", c.get("nw_out"), units.MIB, "MiB/s", measured, ""),
+        ("bytes to hold at the horizon", c.get("disk_to_hold"), units.GIB, "GiB", measured, ""),
+    ]  # fmt: skip
     return [
         {
             "quantity": q,
             "value": None if v is None else v / unit,
             "unit": u,
             "basis": b if v is not None else "unknown",
+            "given": g.removeprefix(": ") or None,
         }
-        for q, v, unit, u, b in rows
+        for q, v, unit, u, b, g in rows
     ]
+
+
+def _given_rate(capacity: sz.PartitionCapacity | None) -> str:
+    """``": 5 MB/s"`` for a P or C given as a parameter, else ``""``."""
+    if capacity_basis(capacity) != GIVEN or capacity is None or capacity.bytes_per_s is None:
+        return ""
+    return f": {capacity.bytes_per_s / sz.MB:g} MB/s"
+
+
+#: The columns of :func:`figures` (value in the unit of ``unit``; ``given`` null unless a parameter).
+FIGURE_SCHEMA = {
+    "quantity": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "basis": pl.String,
+    "given": pl.String,
+}
 
 
 def cluster_table(plan: cap.CapacityPlan, params: cap.CapacityParams) -> pl.DataFrame:
     """:func:`figures` as a table (for the what-if section)."""
-    schema = {"quantity": pl.String, "value": pl.Float64, "unit": pl.String, "basis": pl.String}
-    return pl.DataFrame(figures(plan, params), schema=schema)
+    return pl.DataFrame(figures(plan, params), schema=FIGURE_SCHEMA)
 
 
 def partition_recommendations(topics: pl.DataFrame) -> pl.DataFrame:
@@ -212,8 +225,8 @@ def cruise_control_json(
         for broker, frame in last.group_by("broker"):
             dirs[int(broker[0])] = sorted(frame["log_dir"].unique().to_list())
     doc = (
-        f"disk {disk / sz.GB:g} GB ({params.disk_basis}), "
-        f"NIC {nic / sz.MB:g} MB/s ({params.nic_basis}) per broker"
+        f"disk {units.bytes_iec(disk)} ({params.disk_basis}{given_disk(params)}), "
+        f"NIC {units.rate_iec(nic)} ({params.nic_basis}{given_nic(params)}) per broker"
     )
     measured = sz.measured_disks(inputs.volumes) if params.disk_basis == "measured" else {}
     return sz.cruise_control_capacity(
@@ -240,8 +253,8 @@ def cruise_control_or_missing(
 BROKER_FORMATS = {
     c: ",.0f"
     for c in (
-        "NW in MB/s",
-        "NW out MB/s",
+        "NW in MiB/s",
+        "NW out MiB/s",
         "days to fill target",
     )
 }
