@@ -121,7 +121,7 @@ def e2e_cmd(**kw: Any) -> None:
 @bench_group.command("consumer")
 @_bench_options("consumer-props")
 def consumer_cmd(**kw: Any) -> None:
-    """Consume --num-records from the beginning of --topic: records/s and MB/s per interval."""
+    """Consume --num-records from the beginning of --topic: records/s and MiB/s per interval."""
     _run("consumer", **kw)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from workbench import hdr
+from workbench import hdr, units
 from workbench.collect import bench_clients as clients
 from workbench.collect.bench_recorder import Recorder
 from workbench.config import ClientSettings, mask_props
@@ -24,7 +24,7 @@ from workbench.schema import conform
 if TYPE_CHECKING:
     from workbench.collect.bench import BenchSpec
 
-MIB = 1024 * 1024
+MIB = units.MIB
 
 
 def _ts(us: int) -> dt.datetime:
@@ -145,11 +145,13 @@ def stats(rec: Recorder, spec: BenchSpec, extra: dict) -> dict[str, Any]:
 
 
 def summary_lines(stats: Mapping[str, Any], kind: str) -> list[str]:
-    """``N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th,
-    ... 99.9th.`` plus one line per other latency and a note on errors and full buffers."""
+    """``N records sent, X records/sec (Y MiB/s), A ms avg latency, M ms max latency, p50 ms 50th,
+    ... 99.9th.`` (perf-test's shape; the rate in IEC units, :func:`workbench.units.rate_iec`, the
+    figure perf-test labels MB/sec) plus one line per other latency and a note on errors and full
+    buffers."""
     verb = "consumed" if kind == "consumer" else "sent"
     steady = " steady state" if stats.get("warmup") else ""
-    rate = f"{stats['records_per_s']:.1f} records/sec ({stats['mb_per_s']:.2f} MB/sec)"
+    rate = f"{stats['records_per_s']:.1f} records/sec ({units.rate_iec(stats['mb_per_s'] * MIB)})"
     head = f"{stats['records']}{steady} records {verb}, {rate}"
     lat = stats["latency"]
     ack = lat.get("send_to_ack")
