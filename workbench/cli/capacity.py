@@ -45,7 +45,7 @@ def export_cruise_control(
     DISK per broker from its measured log-dir volumes (one value per log dir with JBOD), else
     --disk-gb; in MB and NW_IN/NW_OUT in KB/s as Cruise Control counts them. Never a built-in value.
     """
-    from workbench.analyze.capacity import MB, cruise_control_capacity
+    from workbench.analyze.capacity import cruise_control_capacity
     from workbench.analyze.capacity.sizing import measured_disks
     from workbench.errors import ConfigError
     from workbench.frames.capacity import newest_volumes
@@ -73,8 +73,8 @@ def export_cruise_control(
         brokers,
         dirs,
         default,
-        nic_mb_s * MB,
-        nic_mb_s * MB,
+        nic_mb_s * units.MB,
+        nic_mb_s * units.MB,
         cpu,
         doc,
         measured={b: measured[b] for b in brokers if b in measured},

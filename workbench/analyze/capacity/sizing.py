@@ -16,9 +16,9 @@ import polars as pl
 
 from workbench import units
 
-MB = 1_000_000
-GB = 1_000_000_000
-MIB = 1 << 20
+MB = units.MB  # parameters only (``*_mb_s``); shown figures are IEC
+GB = units.GB  # parameters only (``broker_disk_gb``)
+MIB = units.MIB
 
 
 def partitions_needed(
