@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import inspect
+import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -12,6 +16,9 @@ import pytest
 
 from workbench.charts import config, lag, latency
 from workbench.charts.theme import empty_note
+from workbench.report import render
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 
 TS = pl.Datetime("us", "UTC")
 S, F, N = pl.String, pl.Float64, pl.Int64
@@ -65,7 +72,7 @@ CASES: list[tuple[Callable[..., Any], tuple[Any, ...], tuple[str, ...]]] = [
     (
         latency.percentile_distribution,
         (_empty(run_id=S, label=S, percentile=F, value_ms=F), "send-to-ack"),
-        ("No send-to-ack percentiles", "bench producer"),
+        ("No latency percentiles", "bench producer"),
     ),
     (latency.latency_over_time, (SERIES,), ("No per-interval latencies", "bench producer")),
     (latency.throughput_over_time, (THROUGHPUT,), ("No per-interval throughput", "bench producer")),
@@ -128,3 +135,27 @@ def test_empty_note_wraps_a_long_sentence_and_is_script_safe() -> None:
     from workbench.charts.theme import ScriptSafeJSONEncoder
 
     assert "<b>" not in chart.to_json(cls=ScriptSafeJSONEncoder)
+
+
+def _svg_images(page: str) -> list[str]:
+    """The SVG charts of a ``svg-static`` report (base64 ``data:`` images)."""
+    found = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)
+    return [base64.b64decode(b).decode() for b in found]
+
+
+@pytest.mark.slow  # renders two reports (Jupyter kernels): tens of seconds
+def test_reports_on_a_data_dir_missing_datasets_show_the_sentences(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data, ignore=shutil.ignore_patterns("log_dirs", "bench_intervals"))
+    config_page = render("config-health", {"data_dir": str(data)}, tmp_path / "r", fmt="svg-static")
+    svgs = _svg_images(config_page.html.read_text())
+    notes = [svg for svg in svgs if "role-axis" not in svg]  # a sentence has no axes
+    for phrase in ("No log-dir sizes in the window", "No topic sizes in the config snapshot"):
+        assert sum(phrase in svg for svg in notes) == 1
+    assert any("Partitions and leaders per broker" in svg and "role-axis" in svg for svg in svgs)
+    latency_page = render("latency-percentiles", {"data_dir": str(data)}, tmp_path / "r").html.read_text()
+    for phrase in ("No per-interval latencies", "No per-interval throughput", "No latency percentiles"):
+        assert (
+            f"{phrase} in the selected runs: this chart needs runs from `workbench bench producer`"
+            in latency_page
+        )

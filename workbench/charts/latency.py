@@ -39,7 +39,7 @@ def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
         "percentile_distribution",
     )
     if data.is_empty():
-        sentence = f"No {latency} percentiles in the selected runs: this chart needs runs from {_RUNS}."
+        sentence = f"No latency percentiles in the selected runs: this chart needs runs from {_RUNS}."
         return empty_note(f"Latency by percentile ({latency})", sentence)
     chart = (
         alt.Chart(data)
