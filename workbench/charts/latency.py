@@ -11,6 +11,8 @@ from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, empty_note,
 from workbench.scalars import as_float
 
 __all__ = [
+    "NO_BASELINE",
+    "NO_SWEEP",
     "comparison_bars",
     "latency_over_time",
     "percentile_distribution",
@@ -23,6 +25,9 @@ _TICKS = {2.0: "50%", 10.0: "90%", 100.0: "99%", 1000.0: "99.9%", 10000.0: "99.9
 _TICK_EXPR = " : ".join(f"datum.value == {k} ? '{v}'" for k, v in _TICKS.items()) + " : ''"
 _MS = "latency (ms)"
 _SI = "datum.value == 0 ? '0' : format(datum.value, '~s')"
+#: The sentences of an empty sweep chart and comparison (also what the report shows alone).
+NO_SWEEP = "No sweep among the selected runs: run `workbench bench producer --sweep ...`."
+NO_BASELINE = "No run has a baseline: no rerun of the same label, and baseline_run is not set."
 #: How to get what an empty latency chart lacks.
 _RUNS = "`workbench bench producer` (or `bench e2e`), or imported results (`workbench import hlog`)"
 
@@ -165,8 +170,7 @@ def throughput_vs_p99(
     and shaped by ``shape_by`` (swept parameters); the tooltip names the run."""
     data = check_rows(curve, "throughput_vs_p99")
     if data.is_empty():
-        sentence = "No sweep among the selected runs: run `workbench bench producer --sweep ...`."
-        return empty_note("Throughput vs p99 across the sweep", sentence)
+        return empty_note("Throughput vs p99 across the sweep", NO_SWEEP)
     # a dot in a field name (linger.ms) is nested access in Vega-Lite unless escaped
     color = alt.Color(_field(color_by), title=color_by) if color_by else alt.value("#4e79a7")
     base = alt.Chart(data).encode(
@@ -200,8 +204,7 @@ def comparison_bars(comparison: pl.DataFrame, threshold_pct: float = 10.0) -> al
         "comparison_bars",
     )
     if data.is_empty():
-        sentence = "No run has a baseline: no rerun of the same label, and baseline_run is not set."
-        return empty_note("Run vs baseline", sentence)
+        return empty_note("Run vs baseline", NO_BASELINE)
     span = max(2 * threshold_pct, (as_float(data["diff_pct"].abs().max()) or 0.0) * 1.1)
     chart = (
         alt.Chart(data)
