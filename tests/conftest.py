@@ -46,9 +46,7 @@ def pytest_collection_modifyitems(config, items):
         if "s3_server" in names or "spark_standalone" in names:
             item.add_marker(pytest.mark.fleet)
         if item.get_closest_marker("fleet") and os.environ.get("WORKBENCH_FLEET_TESTS") != "1":
-            item.add_marker(
-                pytest.mark.skip(reason="not in CI yet (S3, Spark): WORKBENCH_FLEET_TESTS=1")
-            )
+            item.add_marker(pytest.mark.skip(reason="not in CI yet (S3, Spark): WORKBENCH_FLEET_TESTS=1"))
 
 
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:

@@ -11,7 +11,7 @@ import polars as pl
 
 from workbench import units
 from workbench.charts.bucket import add_bucket, step_label
-from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, finish
+from workbench.charts.theme import MAX_ROWS, SERIES_SCHEME, WIDTH, check_rows, empty_note, finish
 
 __all__ = [
     "SEVERITY_COLORS",
@@ -38,6 +38,8 @@ def _iec_label_expr() -> str:
 
 
 _BYTES = _iec_label_expr()
+#: How to get what an empty config chart lacks.
+_COLLECT = "`workbench collect configs`"
 
 
 def _with_size_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -57,6 +59,9 @@ def findings_over_time(counts: pl.DataFrame) -> alt.Chart:
 
     ``counts``: one row per (``ts``, ``severity``) with ``findings``.
     """
+    if counts.is_empty():
+        sentence = f"No config snapshots in the window: run {_COLLECT} over time."
+        return empty_note("Findings over time", sentence)
     frame, step = add_bucket(counts, len(SEVERITY_ORDER), MAX_ROWS)
     data = frame.group_by("bucket", "severity").agg(pl.col("findings").max()).sort("bucket", "severity")
     check_rows(data, "findings_over_time")
@@ -84,6 +89,9 @@ def replication_over_time(history: pl.DataFrame) -> alt.Chart:
 
     ``history``: one row per ``ts`` with ``under_replicated`` and ``offline``.
     """
+    if history.is_empty():
+        sentence = f"No partition metadata in the window: this chart needs {_COLLECT}."
+        return empty_note("Under-replicated and offline partitions", sentence)
     long = history.unpivot(index="ts", on=["under_replicated", "offline"], variable_name="state")
     long = long.with_columns(pl.col("state").replace({"under_replicated": "under-replicated"}))
     frame, step = add_bucket(long, 2, MAX_ROWS)
@@ -116,6 +124,9 @@ def broker_load(load: pl.DataFrame) -> alt.Chart:
 
     ``load``: one row per ``broker`` with ``replicas`` and ``leaders``.
     """
+    if load.is_empty():
+        sentence = f"No brokers in the config snapshot: this chart needs {_COLLECT}."
+        return empty_note("Partitions and leaders per broker", sentence)
     data = load.with_columns(pl.col("broker").cast(pl.String)).unpivot(
         index="broker", on=["replicas", "leaders"], variable_name="kind", value_name="partitions"
     )
@@ -144,7 +155,10 @@ def disk_per_broker(history: pl.DataFrame) -> alt.Chart:
 
     ``history``: one row per (``ts``, ``broker``) with ``size_bytes``.
     """
-    n = max(history["broker"].n_unique(), 1) if history.height else 1
+    if history.drop_nulls("size_bytes").is_empty():
+        sentence = f"No log-dir sizes in the window: this chart needs {_COLLECT} (it reads log dirs)."
+        return empty_note("Disk per broker", sentence)
+    n = max(history["broker"].n_unique(), 1)
     frame, step = add_bucket(history.with_columns(pl.col("broker").cast(pl.String)), n, MAX_ROWS)
     data = frame.group_by("bucket", "broker").agg(pl.col("size_bytes").max()).sort("bucket", "broker")
     data = _with_size_text(data)
@@ -180,6 +194,9 @@ def disk_per_topic(topics: pl.DataFrame, top_n: int = 15) -> alt.Chart:
         .pipe(_with_size_text)
     )
     check_rows(data, "disk_per_topic")
+    if data.is_empty():
+        sentence = f"No topic sizes in the config snapshot: this chart needs {_COLLECT} (it reads log dirs)."
+        return empty_note("Disk per topic", sentence)
     chart = (
         alt.Chart(data)
         .mark_bar(color="#2f6fae")

@@ -20,6 +20,7 @@ from workbench.charts.theme import (
     STATUS_SHAPES,
     WIDTH,
     check_rows,
+    empty_note,
     finish,
     left_out,
     status_scale,
@@ -49,12 +50,20 @@ def _severity(column: str = "status") -> pl.Expr:
     )
 
 
-def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.LayerChart:
+#: What a lag chart needs when it has nothing to draw: consumer-group or partition offsets.
+_NEEDS_GROUPS = "needs consumer-group offsets: `workbench collect offsets` (or `workbench import burrow`)."
+_NEEDS_PARTITIONS = "needs partition offsets: `workbench collect offsets` (or `workbench import prometheus`)."
+
+
+def status_timeline(group_status: pl.DataFrame, max_groups: int = 40) -> alt.LayerChart | alt.Chart:
     """Groups × time, each cell coloured by the group's worst Burrow status in that time bucket.
 
     ``group_status``: one row per (``ts``, ``group``) with ``status``. The ``max_groups`` most
     severe groups are shown (worst first).
     """
+    if group_status.is_empty():
+        sentence = f"No group offsets in the window: this chart {_NEEDS_GROUPS}"
+        return empty_note("Group status over time", sentence)
     ranked = _worst_groups(group_status, max_groups)
     frame = group_status.filter(pl.col("group").is_in(ranked))
     frame, step = add_bucket(frame, len(ranked), MAX_ROWS)
@@ -133,7 +142,7 @@ def top_bars(
     label: str | None = None,
     subtitle: str | None = None,
     log_ticks: dict[float, str] | None = None,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.Chart:
     """Horizontal bars of the ``top_n`` groups by ``value``, coloured by status when present, each
     labelled with its value and status word (so a small bar next to a huge one still reads, and
     STOP, STALL and ERR never rest on colour alone). Values spanning more than 100x get a log
@@ -147,6 +156,9 @@ def top_bars(
     unknown = frame[value].null_count()
     data = frame.select(cols).drop_nulls(value).sort([value, "group"], descending=[True, False]).head(top_n)
     check_rows(data, "top_bars")
+    if data.is_empty():
+        what = f"no group has a known value ({unit})" if frame.height else "no consumer group"
+        return empty_note(title, f"At the newest snapshot {what}: this chart {_NEEDS_GROUPS}")
     has_status = bool(status and status in data.columns)
     shown = (
         pl.col(label) if label and label in data.columns
@@ -210,7 +222,7 @@ _TIME_TICKS = {1.0: "1 s", 10.0: "10 s", 60.0: "1 min", 600.0: "10 min", 3600.0:
 
 def top_time_bars(
     frame: pl.DataFrame, seconds: str, title: str, top_n: int = 10, **kw: object
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.Chart:
     """:func:`top_bars` of a time in seconds, on an axis in the units of its bar labels: the
     largest bar's unit (days, hours, minutes, seconds), or, when the bars span more than 100x,
     a log axis ticked 1 s, 1 min, 1 h, 1 d."""
@@ -238,6 +250,9 @@ def lag_over_time(
     ``groups`` get a colour each (at most one per palette colour); every other group in the frame
     is one grey line, their maximum. ``log`` uses a symmetric-log scale.
     """
+    if group_lag.is_empty():
+        title = f"Lag over time ({unit})"
+        return empty_note(title, f"No group {value} in the window: this chart {_NEEDS_GROUPS}")
     shown = list(dict.fromkeys(groups))[: len(SERIES_COLORS)]
     total = group_lag["group"].n_unique()
     rest = group_lag.filter(~pl.col("group").is_in(shown))
@@ -291,7 +306,7 @@ def _lag_axis(value: str, unit: str, top: float | None) -> alt.Y:
 
 def produce_vs_consume(
     produce: pl.DataFrame, consume: pl.DataFrame, topics: Sequence[str] | None = None, max_topics: int = 6
-) -> alt.FacetChart:
+) -> alt.FacetChart | alt.Chart:
     """Per topic: the produce rate (solid, dark) and each group's consume rate (dashed) over time.
 
     ``produce``: one row per (``ts``, ``topic``) with ``produce_rate`` (msg/s, each partition
@@ -303,6 +318,9 @@ def produce_vs_consume(
     busiest = _busiest(produce, "topic", "produce_rate")
     topics = busiest[:max_topics] if topics is None else list(topics)
     long = _rate_series(produce, consume).filter(pl.col("topic").is_in(list(topics)))
+    if long.is_empty():
+        sentence = f"No partition offsets in the window: the produce-vs-consume chart {_NEEDS_PARTITIONS}"
+        return empty_note("Produce vs consume rate", sentence)
     n_series = long.select(pl.struct("topic", "series").n_unique()).item() if long.height else 1
     long, step = add_bucket(long, n_series, MAX_ROWS)
     weight = pl.col("snapshots")
@@ -401,6 +419,9 @@ def partition_skew(
     ``frame``: one row per (``topic``, ``partition``) with ``value`` (e.g. current lag summed over
     groups, or mean produce rate). The ``max_topics`` largest topics by total ``value`` are shown.
     """
+    if frame.drop_nulls(value).is_empty():
+        sentence = f"No {unit} per partition in the window: this chart {_NEEDS_PARTITIONS}"
+        return empty_note(f"Partition skew ({unit})", sentence)
     totals = frame.group_by("topic").agg(pl.col(value).sum()).sort([value, "topic"], descending=[True, False])
     top = totals["topic"].head(max_topics).to_list()
     mean = pl.col(value).mean().over("topic")

@@ -7,10 +7,12 @@ import altair as alt
 import polars as pl
 
 from workbench.analyze.latency.findings import METRIC_NAMES
-from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
+from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, empty_note, finish
 from workbench.scalars import as_float
 
 __all__ = [
+    "NO_BASELINE",
+    "NO_SWEEP",
     "comparison_bars",
     "latency_over_time",
     "percentile_distribution",
@@ -23,6 +25,11 @@ _TICKS = {2.0: "50%", 10.0: "90%", 100.0: "99%", 1000.0: "99.9%", 10000.0: "99.9
 _TICK_EXPR = " : ".join(f"datum.value == {k} ? '{v}'" for k, v in _TICKS.items()) + " : ''"
 _MS = "latency (ms)"
 _SI = "datum.value == 0 ? '0' : format(datum.value, '~s')"
+#: The sentences of an empty sweep chart and comparison (also what the report shows alone).
+NO_SWEEP = "No sweep among the selected runs: run `workbench bench producer --sweep ...`."
+NO_BASELINE = "No run has a baseline: no rerun of the same label, and baseline_run is not set."
+#: How to get what an empty latency chart lacks.
+_RUNS = "`workbench bench producer` (or `bench e2e`), or imported results (`workbench import hlog`)"
 
 
 def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
@@ -36,6 +43,9 @@ def percentile_distribution(dist: pl.DataFrame, latency: str) -> alt.Chart:
         ),
         "percentile_distribution",
     )
+    if data.is_empty():
+        sentence = f"No latency percentiles in the selected runs: this chart needs runs from {_RUNS}."
+        return empty_note(f"Latency by percentile ({latency})", sentence)
     chart = (
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=12))
@@ -81,7 +91,7 @@ def _per_run(chart: alt.Chart | alt.LayerChart, columns: int = 2) -> alt.FacetCh
     )
 
 
-def latency_over_time(series: pl.DataFrame) -> alt.FacetChart:
+def latency_over_time(series: pl.DataFrame) -> alt.FacetChart | alt.Chart:
     """p99 (solid) and p50 (dashed) per interval of every latency each run measured, one panel
     per run: schedule delay and intended-to-ack beside send-to-ack (coordinated omission shows
     as the gap). ``series``: :func:`workbench.analyze.latency.kinds_series`."""
@@ -90,6 +100,9 @@ def latency_over_time(series: pl.DataFrame) -> alt.FacetChart:
         variable_name="stat", value_name="ms",
     ).with_columns(stat=pl.col("stat").str.replace("_ms", ""))  # fmt: skip
     data = check_rows(long.filter(pl.col("ms") > 0), "latency_over_time")
+    if data.is_empty():
+        sentence = f"No per-interval latencies in the selected runs: this chart needs runs from {_RUNS}."
+        return empty_note("Latency over time, per run", sentence)
     kinds = [k for k in KIND_COLORS if k in set(data["latency"].to_list())]
     chart = (
         alt.Chart(data)
@@ -125,10 +138,13 @@ def latency_over_time(series: pl.DataFrame) -> alt.FacetChart:
     )
 
 
-def throughput_over_time(series: pl.DataFrame) -> alt.FacetChart:
+def throughput_over_time(series: pl.DataFrame) -> alt.FacetChart | alt.Chart:
     """Records/s per interval (solid) against the run's target rate (dashed grey rule), one
     panel per run. ``series``: :func:`workbench.analyze.latency.throughput_series`."""
     data = check_rows(series.drop_nulls("records_per_s"), "throughput_over_time")
+    if data.is_empty():
+        sentence = f"No per-interval throughput in the selected runs: this chart needs runs from {_RUNS}."
+        return empty_note("Throughput over time, per run", sentence)
     base = alt.Chart().encode(x=alt.X("t_s:Q", title="seconds since start"))
     line = base.mark_line(color="#0072b2").encode(
         y=alt.Y("records_per_s:Q", title="records/s", scale=alt.Scale(zero=True),
@@ -153,6 +169,8 @@ def throughput_vs_p99(
     """Achieved records/s against p99 for each run of a sweep; points coloured by ``color_by``
     and shaped by ``shape_by`` (swept parameters); the tooltip names the run."""
     data = check_rows(curve, "throughput_vs_p99")
+    if data.is_empty():
+        return empty_note("Throughput vs p99 across the sweep", NO_SWEEP)
     # a dot in a field name (linger.ms) is nested access in Vega-Lite unless escaped
     color = alt.Color(_field(color_by), title=color_by) if color_by else alt.value("#4e79a7")
     base = alt.Chart(data).encode(
@@ -185,6 +203,8 @@ def comparison_bars(comparison: pl.DataFrame, threshold_pct: float = 10.0) -> al
         ),
         "comparison_bars",
     )
+    if data.is_empty():
+        return empty_note("Run vs baseline", NO_BASELINE)
     span = max(2 * threshold_pct, (as_float(data["diff_pct"].abs().max()) or 0.0) * 1.1)
     chart = (
         alt.Chart(data)

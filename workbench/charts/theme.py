@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from typing import Any, Final, TypeVar
 
 import altair as alt
@@ -104,6 +105,19 @@ def finish(chart: ChartT, title: str, subtitle: str | None = None) -> ChartT:
     """Apply the title and the theme to a top-level chart."""
     heading = alt.TitleParams(text=title, subtitle=subtitle) if subtitle else alt.TitleParams(text=title)
     return chart.properties(title=heading).configure(**CONFIG)
+
+
+def empty_note(title: str, sentence: str) -> alt.Chart:
+    """The chart shown instead of an empty one: its title and ``sentence`` (what data is missing
+    and how to get it) as a text mark, without axes or legend."""
+    lines = textwrap.wrap(sentence, 110)
+    data = alt.Data(values=[{"note": "\n".join(lines)}])
+    text = alt.Chart(data).mark_text(
+        align="left", baseline="top", fontSize=14, color="#52606d", lineBreak="\n", lineHeight=20
+    )
+    chart = text.encode(text="note:N", x=alt.value(0), y=alt.value(0))
+    # the whole sentence also goes in the description (screen readers, and searchable in a report)
+    return finish(chart.properties(width=WIDTH - 150, height=20 * len(lines), description=sentence), title)
 
 
 def check_rows(frame: pl.DataFrame, what: str) -> pl.DataFrame:

@@ -189,11 +189,11 @@ def show_sweep(summary: pl.DataFrame) -> None:
     from IPython.display import display
 
     from workbench.analyze.latency import sweep_curve
-    from workbench.charts.latency import throughput_vs_p99
+    from workbench.charts.latency import NO_SWEEP, throughput_vs_p99
 
     curve = sweep_curve(summary)
     if curve.is_empty():
-        show_sentences(["No sweep among the selected runs (run `workbench bench producer --sweep ...`)."])
+        show_sentences([NO_SWEEP])
         return
     keys = [
         c
@@ -208,10 +208,10 @@ def show_comparison(comparison: pl.DataFrame, threshold_pct: float = 10.0) -> No
     from IPython.display import display
 
     from workbench.analyze.latency.findings import METRIC_NAMES
-    from workbench.charts.latency import comparison_bars
+    from workbench.charts.latency import NO_BASELINE, comparison_bars
 
     if comparison.is_empty():
-        show_sentences(["No run has a baseline: no rerun of the same label, and baseline_run is not set."])
+        show_sentences([NO_BASELINE])
         return
     display(comparison_bars(comparison, threshold_pct))
     table = comparison.select(
