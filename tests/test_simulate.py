@@ -26,7 +26,15 @@ from workbench.store import Store
 # Benchmark runs in data/sample come from `workbench bench simulate`, not from simulate().
 #: Datasets only a live collector writes (commits and group metadata from __consumer_offsets, last
 #: stable offsets, log-dir volumes): the simulator leaves them empty.
-LIVE_ONLY = {"commits", "group_members", "offsets_topic_positions", "stable_offsets", "log_dir_volumes"}
+LIVE_ONLY = {
+    "commits",
+    "group_members",
+    "offsets_topic_positions",
+    "stable_offsets",
+    "log_dir_volumes",
+    "open_transactions",  # a live collector names open transactions
+    "broker_metrics",  # imported from Prometheus
+}
 SIMULATED = [
     name
     for name in DATASETS

@@ -95,6 +95,14 @@ with DAG(
         ),
     )
 
+    report_fleet = BashOperator(  # every cluster of the data directory side by side
+        task_id="report_fleet",
+        bash_command=(
+            f"cd {WORKBENCH_HOME} && workbench report fleet --data-dir {DATA_DIR} --out {REPORTS} "
+            f"--notify {NOTIFY}"
+        ),
+    )
+
     compact = BashOperator(
         task_id="compact",
         bash_command=f"workbench compact --data-dir {DATA_DIR} --cluster {CLUSTER}",
@@ -116,6 +124,7 @@ with DAG(
             report_config_health,
             report_capacity,
             report_latency_percentiles,
+            report_fleet,
         ]
         >> prune
     )
