@@ -249,7 +249,7 @@ def test_klag_exporter_reports_a_groups_lag(klag_exporter, kafka, topic_factory)
                 return float(value)
         return None
 
-    assert wait_until(lambda: lag() == 6.0, timeout=60, message=f"lag 6 for {group}")
+    assert wait_until(lambda: lag() == 6.0, timeout=180, message=f"lag 6 for {group}")
 
 
 @pytest.mark.slow

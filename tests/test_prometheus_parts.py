@@ -60,7 +60,7 @@ def workload(prometheus, jmx_kafka, node_exporter) -> dict:
             and min([*counts[0].values(), *counts[1].values()]) >= 2
         )
 
-    wait_until(scraped_twice_before_traffic, timeout=90, message="two scrapes before any traffic")
+    wait_until(scraped_twice_before_traffic, timeout=300, message="two scrapes before any traffic")
     producer = Producer(jmx_kafka.client_config())
     for partition, count in enumerate(PER_PARTITION):
         for _ in range(count):
