@@ -40,9 +40,10 @@ class DataFile:
 
 def live_files(table: object, root: str) -> list[DataFile]:
     """Every live file of a loaded ``DeltaTable`` version, with its partition values and stats."""
-    # Polars reads the Arrow C stream itself: pa.table() would first import pandas (~0.4 s CPU)
-    # only to check whether the object is a pandas frame.
-    actions = pl.DataFrame(table.get_add_actions(flatten=True))  # type: ignore[attr-defined]
+    import pyarrow as pa
+
+    actions = pl.from_arrow(pa.table(table.get_add_actions(flatten=True)))  # type: ignore[attr-defined]
+    assert isinstance(actions, pl.DataFrame)
     has_stats = "min.ts" in actions.columns
     has_source = "min.source" in actions.columns
     out = []
