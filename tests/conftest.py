@@ -43,10 +43,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kafka3)
         if PART_FIXTURES.intersection(names):
             item.add_marker(pytest.mark.parts)
-        if "s3_server" in names or "spark_standalone" in names:
+        if "s3_server" in names or "spark_standalone" in names or "klag_exporter" in names:
             item.add_marker(pytest.mark.fleet)
         if item.get_closest_marker("fleet") and os.environ.get("WORKBENCH_FLEET_TESTS") != "1":
-            item.add_marker(pytest.mark.skip(reason="not in CI yet (S3, Spark): WORKBENCH_FLEET_TESTS=1"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="not in CI yet (S3, Spark, the klag_exporter fixture): WORKBENCH_FLEET_TESTS=1"
+                )
+            )
 
 
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:

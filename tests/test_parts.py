@@ -78,7 +78,9 @@ def test_a_server_that_dies_is_reported_with_its_log(tmp_path) -> None:
 def test_prometheus_scrapes_jmx_exporter_of_a_broker(prometheus, jmx_kafka) -> None:
     body = http(f"http://{jmx_kafka.jmx_exporter}/metrics")[1].decode()
     assert "kafka_server_replicamanager_underreplicatedpartitions" in body
-    prometheus.scrape("kafka", jmx_kafka.jmx_exporter.split(","))
+    prometheus.scrape(
+        "kafka-jmx", jmx_kafka.jmx_exporter.split(",")
+    )  # the job name test_prometheus_parts uses: one series per metric
     start = time.time() - 5
 
     def series() -> set[str]:
