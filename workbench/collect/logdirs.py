@@ -92,8 +92,11 @@ def quiet_kafka_python() -> None:
         logger.setLevel(logging.WARNING)
 
 
-class LogDirsClient:
-    """A kafka-python admin client used only for DescribeLogDirs, created on first use."""
+class KafkaPythonAdmin:
+    """A kafka-python admin client created on first use (quiet loggers, errors translated);
+    ``purpose`` names it in the connect error."""
+
+    purpose = "kafka-python admin"
 
     def __init__(self, settings: ClientSettings, timeout_s: float = 15.0) -> None:
         self.settings = settings
@@ -109,8 +112,25 @@ class LogDirsClient:
 
                     self._client = KafkaAdminClient(**kafka_python_config(self.settings, self.timeout_s))
             except Exception as exc:
-                raise self._translate(exc, "connect for log dirs") from exc
+                raise self._translate(exc, f"connect for {self.purpose}") from exc
         return self._client
+
+    def close(self) -> None:
+        """Close the kafka-python client (if one was opened)."""
+        if self._client is not None:
+            try:
+                self._client.close()
+            finally:
+                self._client = None
+
+    def _translate(self, exc: BaseException, what: str) -> Exception:
+        return translate(exc, what, self.settings.bootstrap_servers, self.timeout_s)
+
+
+class LogDirsClient(KafkaPythonAdmin):
+    """A kafka-python admin client used only for DescribeLogDirs, created on first use."""
+
+    purpose = "log dirs"
 
     def describe(self, brokers: Iterable[int]) -> list[ReplicaDir]:
         """Every replica's log dir and size on ``brokers``; a broker that fails is logged and skipped."""
@@ -133,17 +153,6 @@ class LogDirsClient:
                 continue
             out.extend(answer)
         return out
-
-    def close(self) -> None:
-        """Close the kafka-python client (if one was opened)."""
-        if self._client is not None:
-            try:
-                self._client.close()
-            finally:
-                self._client = None
-
-    def _translate(self, exc: BaseException, what: str) -> Exception:
-        return translate(exc, what, self.settings.bootstrap_servers, self.timeout_s)
 
 
 def translate(exc: BaseException, what: str, bootstrap: str, timeout_s: float) -> Exception:

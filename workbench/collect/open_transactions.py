@@ -17,12 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from workbench.collect.logdirs import (
-    kafka_python_config,
-    no_kafka_deprecations,
-    quiet_kafka_python,
-    translate,
-)
+from workbench.collect.logdirs import KafkaPythonAdmin, no_kafka_deprecations, translate
 from workbench.config import ClientSettings
 from workbench.errors import KafkaAuthError, KafkaRequestError, KafkaUnavailableError
 from workbench.schema import conform, empty
@@ -52,25 +47,10 @@ def stuck_partitions(
     return sorted((t, int(p)) for t, p in now.select(key).rows())
 
 
-class TransactionsClient:
+class TransactionsClient(KafkaPythonAdmin):
     """A kafka-python admin client for the transaction APIs, created on first use."""
 
-    def __init__(self, settings: ClientSettings, timeout_s: float = 15.0) -> None:
-        self.settings = settings
-        self.timeout_s = timeout_s
-        self._client: Any = None
-
-    def _admin(self) -> Any:
-        if self._client is None:
-            quiet_kafka_python()
-            with no_kafka_deprecations():
-                from kafka.admin import KafkaAdminClient
-
-                try:
-                    self._client = KafkaAdminClient(**kafka_python_config(self.settings, self.timeout_s))
-                except Exception as exc:
-                    raise self._translate(exc, "connect for transactions") from exc
-        return self._client
+    purpose = "transactions"
 
     def open_transactions(
         self, ts: dt.datetime, cluster: str, partitions: Iterable[Partition]
@@ -133,14 +113,6 @@ class TransactionsClient:
                 "timeout_ms": d.transaction_timeout_ms,
             }
         return out
-
-    def close(self) -> None:
-        """Close the kafka-python client (if one was opened)."""
-        if self._client is not None:
-            try:
-                self._client.close()
-            finally:
-                self._client = None
 
     def _translate(self, exc: BaseException, what: str) -> Exception:
         with no_kafka_deprecations():
