@@ -13,7 +13,6 @@ KAFKA_VERSION=3.9.1 in the environment runs the whole suite against Kafka 3.9.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -43,14 +42,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kafka3)
         if PART_FIXTURES.intersection(names):
             item.add_marker(pytest.mark.parts)
-        if "s3_server" in names or "spark_standalone" in names or "klag_exporter" in names:
+        if "s3_server" in names or "spark_standalone" in names:  # `-m "not fleet"` leaves them out
             item.add_marker(pytest.mark.fleet)
-        if item.get_closest_marker("fleet") and os.environ.get("WORKBENCH_FLEET_TESTS") != "1":
-            item.add_marker(
-                pytest.mark.skip(
-                    reason="not in CI yet (S3, Spark, the klag_exporter fixture): WORKBENCH_FLEET_TESTS=1"
-                )
-            )
 
 
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from workbench.store import Store
 
@@ -122,3 +123,33 @@ def test_simulate_prune_and_a_bad_endpoint_on_s3(s3_server, tmp_path: Path) -> N
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
     assert "do-not-show-me" not in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_spark_analyze_reads_and_writes_the_bucket(s3_server, tmp_path: Path, monkeypatch) -> None:
+    """`spark analyze` on an s3:// data dir (Hadoop's s3a:// with the hadoop-aws jars) equals the
+    analysis in process on the same bucket."""
+    from parts import part_path
+    from test_fleet_spark import CLUSTERS, in_process
+
+    from workbench.simulate.run import simulate
+    from workbench.store.results import read_result
+
+    env = _env(s3_server, tmp_path)
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "HOME"):
+        monkeypatch.setenv(key, env[key])
+    uri = s3_server.uri(f"spark-{uuid.uuid4().hex[:8]}")
+    for name, seed in CLUSTERS.items():
+        simulate(uri, cluster=name, days=1, interval="1h", scale="sample", seed=seed)
+    jars = ",".join(str(j) for j in sorted(Path(part_path("hadoop-aws")).glob("*.jar")))
+    cmd = ["spark", "analyze", "--master", "local[1]", "--data-dir", uri, "--conf", f"spark.jars={jars}"]
+    out = _done(_wb(*cmd, env=env))
+    assert "analysis/lag_groups: version 0" in out and env["AWS_SECRET_ACCESS_KEY"] not in out
+    got = read_result(uri, "lag_groups")
+    assert got is not None
+    for cluster in CLUSTERS:
+        want = in_process(uri, cluster)
+        mine = got.filter(pl.col("cluster") == cluster).sort("group", "ts")
+        assert mine.height == want.height > 0
+        assert_frame_equal(mine.select(want.columns), want, check_dtypes=False)

@@ -43,6 +43,7 @@ def test_parts_versions_lists_every_part() -> None:
     names = [line.split()[0] for line in proc.stdout.splitlines()]
     assert names == [
         "prometheus", "alertmanager", "node-exporter", "burrow", "jmx-exporter", "klag-exporter", "weed",
+        "hadoop-aws",
         "zookeeper",
         "pyspark", "aiosmtpd",
     ]  # fmt: skip

@@ -10,6 +10,7 @@ flagged snapshots), groups offsets and log ends by (cluster, group), runs
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -21,6 +22,7 @@ import pyarrow as pa
 
 from workbench.analyze.lag import analyze_lag, group_table
 from workbench.errors import ConfigError, WorkbenchError
+from workbench.fleet import s3a
 from workbench.frames.offsets import add_lag_columns
 from workbench.schema import CLOCK_FLAG_PREFIX, DATASETS, conform
 from workbench.store import Store
@@ -114,16 +116,13 @@ def _python() -> str:
 
 def read_table(spark: SparkSession, store: Store, dataset: str) -> DataFrame | None:
     """The rows of ``dataset``'s current table version a reader keeps (None: no table)."""
-    if not store.location.local:
-        raise ConfigError(
-            f"{store.root}: spark analyze reads a data directory the Spark cluster mounts; for s3:// "
-            "add the hadoop-aws jars and read s3a:// (docs/fleet.md): not supported here yet"
-        )
-    files = store.files(dataset)
+    if not (store.location.local or s3a.is_s3(store.location)):
+        raise ConfigError(f"{store.root}: spark analyze reads a local path or s3:// (docs/fleet.md)")
+    files = [s3a.to_s3a(f) for f in store.files(dataset)]
     if not files:
         return None
-    frame = spark.read.option("basePath", store.table_uri(dataset)).parquet(*files).drop("date")
-    return frame
+    base = s3a.to_s3a(store.table_uri(dataset))
+    return spark.read.option("basePath", base).parquet(*files).drop("date")
 
 
 def visible(spark: SparkSession, store: Store, dataset: str, frame: DataFrame) -> DataFrame:
@@ -177,26 +176,43 @@ def analyze(
     """Run the lag analysis of every cluster in ``data_dir`` on ``master`` and write the
     ``lag_groups`` result table; returns its URI, version, row and cluster counts."""
     store = Store(data_dir)
-    spark = session(master, conf=conf)
-    staging = store.location.join(".spark-staging", uuid.uuid4().hex)
+    loc = store.location
+    remote = s3a.is_s3(loc)
+    spark = session(master, conf={**s3a.hadoop_conf(loc.storage_options), **(conf or {})} if remote else conf)
+    staging = loc.join(".spark-staging", uuid.uuid4().hex)
     try:
-        lag_groups(spark, store, tasks).write.mode("overwrite").parquet(staging)
+        lag_groups(spark, store, tasks).write.mode("overwrite").parquet(s3a.to_s3a(staging))
     except WorkbenchError:
         raise
     except Exception as exc:  # Spark's and py4j's errors: one line, the cause kept
         if type(exc).__module__.split(".")[0] not in ("pyspark", "py4j"):
             raise
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise WorkbenchError(f"spark analyze on {master} failed: {first}") from exc
+        raise WorkbenchError(loc.scrub(f"spark analyze on {master} failed: {_first_line(exc)}")) from exc
     finally:
         spark.stop()
+    fs = s3a.arrow_filesystem(loc.storage_options) if remote else None
+    path = staging.split("://", 1)[1] if remote else staging
     try:
         import pyarrow.dataset as ds
 
-        data = ds.dataset(staging, format="parquet", schema=result_schema().to_arrow())
+        schema = result_schema().to_arrow()
+        data = ds.dataset(path, format="parquet", schema=schema, filesystem=fs)
         reader = data.scanner().to_reader()
         rows = data.count_rows()
         version = write_result(data_dir, RESULT, reader, "workbench result lag_groups schema version 1")
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if fs is None:
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                fs.delete_dir(path)
     return {"uri": result_uri(data_dir, RESULT), "version": version, "rows": rows}
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a Spark error; a missing s3a filesystem says which jars to add."""
+    text = str(exc).strip()
+    first = (text.splitlines() or [type(exc).__name__])[0][:300]
+    if "S3AFileSystem" in text and "not found" in text:
+        first += " (add the hadoop-aws jars: --conf spark.jars=... or spark.jars.packages; docs/fleet.md)"
+    return first
