@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fleet figures (issue 16), each on the user's path, with its baseline in the same run:
 
-    python bench/bench_fleet.py read   --data-dir D --cluster C   # 7-day read: local vs S3 (SeaweedFS)
+    python bench/bench_fleet.py read   --data-dir D --cluster C [--repeat 3]  # 7-day read: local vs S3
     python bench/bench_fleet.py appends --commits 600              # 30 s appends: commit cost, log size
     python bench/bench_fleet.py spark  --data-dir D [--master local[2]]  # spark analyze vs in process
     python bench/bench_fleet.py all    --data-dir D --cluster C
@@ -67,8 +67,13 @@ def _run(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     }
 
 
-def bench_read(data_dir: str, cluster: str) -> dict:
-    """7-day read of ``cluster``: the local table, then the same table copied byte for byte to S3."""
+def bench_read(data_dir: str, cluster: str, repeat: int = 3) -> dict:
+    """7-day read of ``cluster``: the local table, then the same files copied byte for byte to a
+    SeaweedFS bucket (``data_dir`` is only read), alternating ``repeat`` times; medians. The S3
+    side's CPU includes the SeaweedFS server's."""
+    import statistics
+
+    import psutil
     import pyarrow.fs as pafs
     from parts_data import start_s3
 
@@ -77,25 +82,37 @@ def bench_read(data_dir: str, cluster: str) -> dict:
         try:
             host = s3.endpoint.removeprefix("http://")
             fs = pafs.S3FileSystem(access_key="k", secret_key="s", endpoint_override=host, scheme="http")
-            t0 = time.process_time()
+            t0, c0 = time.monotonic(), time.process_time()
             pafs.copy_files(str(Path(data_dir).resolve()), f"{s3.bucket}/hist", destination_filesystem=fs)
-            copy_cpu = time.process_time() - t0
-            env = {
-                "AWS_ENDPOINT_URL": s3.endpoint,
-                "AWS_ACCESS_KEY_ID": "k",
-                "AWS_SECRET_ACCESS_KEY": "s",
-                "AWS_REGION": "us-east-1",
-            }
-            local = _run([sys.executable, "-c", READ_7D, data_dir, cluster])
-            remote = _run([sys.executable, "-c", READ_7D, s3.uri("hist"), cluster], env)
+            copy = {"wall_s": round(time.monotonic() - t0, 1), "cpu_s": round(time.process_time() - c0, 1)}
+            copy["bytes"] = sum(f.stat().st_size for f in Path(data_dir).rglob("*") if f.is_file())
+            env = {"AWS_ENDPOINT_URL": s3.endpoint, "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}
+            env["AWS_REGION"] = "us-east-1"
+            server = psutil.Process(s3.process.proc.pid)
+            local, remote = [], []
+            for _ in range(repeat):
+                local.append(_run([sys.executable, "-c", READ_7D, data_dir, cluster]))
+                before = sum(server.cpu_times()[:2])
+                remote.append(_run([sys.executable, "-c", READ_7D, s3.uri("hist"), cluster], env))
+                remote[-1]["server_cpu_s"] = round(sum(server.cpu_times()[:2]) - before, 2)
         finally:
             s3.stop()
+
+    def med(runs: list[dict], key: str) -> float:
+        return round(statistics.median(r[key] for r in runs), 2)
+
+    cpu_s3 = [r["cpu_s"] + r["server_cpu_s"] for r in remote]
     return {
-        "local": local,
-        "s3": remote,
-        "copy_cpu_s": round(copy_cpu, 2),
-        "ratio_s3_over_local_wall": round(remote["wall_s"] / local["wall_s"], 2),
-        "ratio_s3_over_local_cpu": round(remote["cpu_s"] / local["cpu_s"], 2),
+        "data_dir": str(data_dir),
+        "cluster": cluster,
+        "copy": copy,
+        "rows": local[0]["stdout"],
+        "same_rows": all(r["stdout"] == local[0]["stdout"] for r in local + remote),
+        "local": {"wall_s": med(local, "wall_s"), "cpu_s": med(local, "cpu_s"), "runs": local},
+        "s3": {"wall_s": med(remote, "wall_s"), "cpu_s": med(remote, "cpu_s"), "runs": remote},
+        "ratio_s3_over_local_wall": round(med(remote, "wall_s") / med(local, "wall_s"), 2),
+        "ratio_s3_over_local_cpu_client": round(med(remote, "cpu_s") / med(local, "cpu_s"), 2),
+        "ratio_s3_over_local_cpu_with_server": round(statistics.median(cpu_s3) / med(local, "cpu_s"), 2),
     }
 
 
@@ -248,6 +265,7 @@ def main() -> None:
     ap.add_argument("--data-dir", help="a history (read: 7 days of --cluster; spark: every cluster)")
     ap.add_argument("--cluster", default="big")
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--repeat", type=int, default=3, help="read: alternating local/S3 runs (medians)")
     ap.add_argument("--commits", type=int, default=600, help="snapshots for `appends` (2,880 = one day)")
     ap.add_argument("--groups", type=int, default=40)
     ap.add_argument("--partitions", type=int, default=25)
@@ -256,7 +274,7 @@ def main() -> None:
     if args.what in ("read", "spark", "all") and not args.data_dir:
         ap.error("--data-dir is required")
     if args.what in ("read", "all"):
-        _write("read", bench_read(args.data_dir, args.cluster))
+        _write("read", bench_read(args.data_dir, args.cluster, args.repeat))
     if args.what in ("appends", "all"):
         _write("appends", bench_appends(args.commits, args.groups, args.partitions, args.compact_every))
     if args.what in ("spark", "all"):

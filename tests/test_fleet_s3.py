@@ -45,8 +45,17 @@ def _wb(*args: str, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+def _finish(proc: subprocess.Popen, timeout: float = 600) -> tuple[str, str]:
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:  # end it (and Spark's JVM, which exits with its driver)
+        proc.kill()
+        proc.communicate()
+        raise
+
+
 def _done(proc: subprocess.Popen, timeout: float = 600) -> str:
-    out, err = proc.communicate(timeout=timeout)
+    out, err = _finish(proc, timeout)
     assert proc.returncode == 0, f"{proc.args}: {err[-2000:]}"
     return out + err
 
@@ -120,13 +129,13 @@ def test_simulate_prune_and_a_bad_endpoint_on_s3(s3_server, tmp_path: Path) -> N
     assert "would delete" in out
     bad = {**env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_SECRET_ACCESS_KEY": "do-not-show-me"}
     proc = _wb("lag", "--data-dir", uri, "--cluster", "north", env=bad)
-    _, err = proc.communicate(timeout=300)
+    _, err = _finish(proc, 300)
     assert proc.returncode == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
     assert "do-not-show-me" not in err and "Traceback" not in err
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1200)  # a driver and executor JVM on a shared 2-core box
 def test_spark_analyze_reads_and_writes_the_bucket(s3_server, tmp_path: Path, monkeypatch) -> None:
     """`spark analyze` on an s3:// data dir (Hadoop's s3a:// with the hadoop-aws jars) equals the
     analysis in process on the same bucket."""
@@ -136,15 +145,22 @@ def test_spark_analyze_reads_and_writes_the_bucket(s3_server, tmp_path: Path, mo
     from workbench.simulate.run import simulate
     from workbench.store.results import read_result
 
+    jars = ",".join(str(j) for j in sorted(Path(part_path("hadoop-aws")).glob("*.jar")))
     env = _env(s3_server, tmp_path)
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "HOME"):
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
         monkeypatch.setenv(key, env[key])
     uri = s3_server.uri(f"spark-{uuid.uuid4().hex[:8]}")
     for name, seed in CLUSTERS.items():
         simulate(uri, cluster=name, days=1, interval="1h", scale="sample", seed=seed)
-    jars = ",".join(str(j) for j in sorted(Path(part_path("hadoop-aws")).glob("*.jar")))
-    cmd = ["spark", "analyze", "--master", "local[1]", "--data-dir", uri, "--conf", f"spark.jars={jars}"]
-    out = _done(_wb(*cmd, env=env))
+    cmd = ["spark", "analyze", "--master", "local[1]", "--data-dir", uri]
+    bare = _wb(*cmd, env=env)  # without the hadoop-aws jars: one error line saying which to add
+    _, err = _finish(bare)
+    assert bare.returncode == 2 and "Traceback" not in err, err[-2000:]
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: spark analyze") and "hadoop-aws" in last, err[-2000:]
+    assert env["AWS_SECRET_ACCESS_KEY"] not in err
+    cmd += ["--conf", f"spark.jars={jars}"]
+    out = _done(_wb(*cmd, env=env), timeout=1100)
     assert "analysis/lag_groups: version 0" in out and env["AWS_SECRET_ACCESS_KEY"] not in out
     got = read_result(uri, "lag_groups")
     assert got is not None

@@ -211,8 +211,9 @@ def analyze(
 
 def _first_line(exc: BaseException) -> str:
     """The first line of a Spark error; a missing s3a filesystem says which jars to add."""
-    text = str(exc).strip()
-    first = (text.splitlines() or [type(exc).__name__])[0][:300]
+    lines = [ln.strip().removeprefix(": ") for ln in str(exc).strip().splitlines() if ln.strip()]
+    first = next((ln for ln in lines if "Exception: " in ln), lines[0] if lines else type(exc).__name__)
+    first, text = first[:300], "\n".join(lines)
     if "S3AFileSystem" in text and "not found" in text:
         first += " (add the hadoop-aws jars: --conf spark.jars=... or spark.jars.packages; docs/fleet.md)"
     return first
