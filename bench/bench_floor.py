@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import importlib
 import json
 import os
@@ -35,7 +36,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import floor_probe  # bench/, next to this script
+
 ROOT = Path(__file__).resolve().parents[1]
+#: The new loop with one of its choices undone (name -> floor_probe.variant).
+VARIANTS = {"new, gc on": "gc-on", "new, switch 5 ms": "switch-5ms", "new, worker thread": "worker-thread"}
 SCRIPT = ROOT / "scripts" / "kafka-local"
 
 
@@ -93,9 +98,16 @@ def load_loop(tree: Path) -> Any:
         sys.path.remove(str(tree))
 
 
-def noop_run(tree: Path, rate: float, seconds: float) -> dict[str, float]:
-    """One no-op-producer run of ``tree``'s loop: schedule delay and pause figures (ms)."""
+def noop_run(
+    tree: Path, rate: float, seconds: float, probe: bool = False, variant: str = ""
+) -> dict[str, float]:
+    """One no-op-producer run of ``tree``'s loop: schedule delay and pause figures (ms); with
+    ``probe``, each record's gap split into own work / queued by the OS / blocked."""
     mod = load_loop(tree)
+    n = int(rate * seconds)
+    producer_cls, loop_cls = (
+        floor_probe.probed(mod, NoopProducer, n) if probe else (NoopProducer, mod.ProducerLoop)
+    )
     rotations: list[int] = []
     kinds = ("send_to_ack", "schedule_delay")
     kinds += ("intended_to_ack",) if hasattr(mod.ProducerLoop, "on_delivery_from") else ()
@@ -108,9 +120,10 @@ def noop_run(tree: Path, rate: float, seconds: float) -> dict[str, float]:
         rotations.append(time.perf_counter_ns() - t0)
 
     recorder.close = timed_close
-    loop = mod.ProducerLoop(None, "t", int(rate * seconds), 100, rate, recorder, 1.0)
-    loop.producer = NoopProducer(loop.on_delivery)
-    loop.run()
+    loop = loop_cls(None, "t", n, 100, rate, recorder, 1.0)
+    loop.producer = producer_cls(loop.on_delivery)
+    with floor_probe.variant(mod, variant) if variant else contextlib.nullcontext():
+        loop.run()
     loop.drain(10)
     if hasattr(recorder, "finish"):
         recorder.finish()
@@ -122,6 +135,10 @@ def noop_run(tree: Path, rate: float, seconds: float) -> dict[str, float]:
     out |= {"send_to_ack_p999_ms": ack["p999_ms"], "rotation_max_ms": max(rotations) / 1e6}
     if hasattr(loop, "max_pause_ns"):
         out["loop_pause_max_ms"] = loop.max_pause_ns / 1e6
+    if hasattr(recorder, "max_step_ns"):
+        out["build_step_max_ms"] = recorder.max_step_ns / 1e6
+    if probe:
+        out |= floor_probe.attribute(loop.producer, n, 1e9 / rate)
     return out
 
 
@@ -176,7 +193,7 @@ def cli_run(tree: Path, bootstrap: str, rate: float, seconds: float, data: Path)
     delay, ack = stats["latency"]["schedule_delay"], stats["latency"]["send_to_ack"]
     out = {k: delay[k] for k in ("p99_ms", "p999_ms", "max_ms")}
     out["send_to_ack_p999_ms"] = ack["p999_ms"]
-    out |= {k: stats[k] for k in ("loop_pause_max_ms", "rotation_max_ms") if k in stats}
+    out |= {k: stats[k] for k in ("loop_pause_max_ms", "rotation_max_ms", "build_step_max_ms") if k in stats}
     return out
 
 
@@ -190,6 +207,8 @@ def main() -> None:
     parser.add_argument("--stress-rate", type=float, default=50000.0)
     parser.add_argument("--bootstrap-server")
     parser.add_argument("--no-broker", action="store_true", help="skip the loopback-broker set-up")
+    parser.add_argument("--no-variants", action="store_true", help="skip the probed variants")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "floor.json")
     args = parser.parse_args()
     results: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
@@ -199,6 +218,10 @@ def main() -> None:
             results.setdefault(f"bare loop {rate:g}/s", {})["machine"] = bare_run(rate, args.seconds)
             for name, tree in trees.items():
                 results.setdefault(f"noop {rate:g}/s", {})[name] = noop_run(tree, rate, args.seconds)
+        probes = results.setdefault(f"noop {args.rate:g}/s, probed (where the delay comes from)", {})
+        for name in ("old", "new", *(() if args.no_variants else VARIANTS)):
+            tree = trees.get(name, ROOT)
+            probes[name] = noop_run(tree, args.rate, args.seconds, probe=True, variant=VARIANTS.get(name, ""))
         if not args.no_broker:
             loopback(trees, args, Path(tmp), results)
     report(results, args)
@@ -222,31 +245,43 @@ def loopback(trees: dict[str, Path], args: argparse.Namespace, tmp: Path, result
 
 
 def report(results: dict[str, dict[str, dict[str, float]]], args: argparse.Namespace) -> None:
-    """Print old vs new with ratios; write bench/results/floor.json."""
-    for setup, pair in results.items():
-        print(f"\n{setup} ({args.seconds:g} s)")
-        if "machine" in pair:
-            print("  " + "   ".join(f"{k} {v:.3f} ms" for k, v in pair["machine"].items()))
-            continue
-        for key in pair["new"]:
-            o, n = pair["old"].get(key), pair["new"][key]
-            ratio = f"{o / n:8.1f}x" if o is not None and n else "        -"
-            old = f"{o:10.3f}" if o is not None else "         -"
-            print(f"  {key:22} old {old} ms   new {n:10.3f} ms   old/new {ratio}")
+    """Print each set-up's contenders side by side (old/new ratio); write bench/results/floor.json."""
+    for setup, runs in results.items():
+        names = list(runs)
+        print(
+            f"\n{setup} ({args.seconds:g} s per run)\n  {'ms':26}" + "".join(f"{n:>20}" for n in names),
+            end="",
+        )
+        print(f"{'old/new':>10}" if {"old", "new"} <= set(runs) else "")
+        for key in dict.fromkeys(k for r in runs.values() for k in r):
+            cells = [runs[n].get(key) for n in names]
+            line = "".join(f"{'-':>20}" if v is None else f"{v:20.3f}" for v in cells)
+            o, n = runs.get("old", {}).get(key), runs.get("new", {}).get(key)
+            ratio = f"{o / n:9.1f}x" if o is not None and n and "old" in runs else ""
+            print(f"  {key:26}{line}{ratio}")
     first = results[f"noop {args.rate:g}/s"]["new"]
     goals = {
         "noop schedule-delay p99.9 < 1 ms": first["p999_ms"] < 1.0,
         "noop rotation < 1 ms": first["rotation_max_ms"] < 1.0,
         "noop send loop never paused > 1 ms by its own work": first.get("loop_pause_max_ms", 1e9) < 1.0,
     }
-    print("\n" + "\n".join(f"{'met ' if ok else 'MISSED'} {goal}" for goal, ok in goals.items()))
-    out = ROOT / "bench" / "results" / "floor.json"
+    probed = next((r["new"] for k, r in results.items() if "probed" in k), None)
+    if probed is not None:
+        goals["noop own work (CPU) per record < 1 ms, build steps included"] = (
+            max(probed["own_work_max_ms"], probed["build_step_cpu_max_ms"]) < 1.0
+        )
+    print(
+        f"\nload average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; compare with the bare loop's row"
+    )
+    print("\n".join(f"{'met ' if ok else 'MISSED'} {goal}" for goal, ok in goals.items()))
+    out = args.out
+    params = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
     payload = {
-        "params": vars(args), "host": platform.node(), "cpus": os.cpu_count(), "load": os.getloadavg(),
+        "params": params, "host": platform.node(), "cpus": os.cpu_count(), "load": os.getloadavg(),
         "python": platform.python_version(), "results": results, "goals": goals,
     }  # fmt: skip
     out.write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":
