@@ -6,7 +6,8 @@ probed ``_wait_until`` notes the CPU time when the loop starts waiting. So each 
 splits into: the loop's **own work** (CPU from one produce() to the next wait: produce, poll,
 delivery callbacks, interval rotation), histogram **build steps** done in the slack, time the
 OS kept the thread **queued** behind other processes, and time it was **blocked** (neither
-running nor queued: another Python thread holding the GIL, or the hypervisor's steal).
+running nor queued: another Python thread holding the GIL, or the hypervisor's steal, whose
+machine-wide total over the run is given too).
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ def _rq_wait_ns(fd: int) -> int:
     return int(os.pread(fd, 64, 0).split()[1])
 
 
+def steal_ms() -> float:
+    """CPU time the hypervisor took from this VM so far, all CPUs (``/proc/stat``), ms."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[8]) * 1000 / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
 def probed(mod: Any, noop_cls: type, n: int) -> tuple[type, type]:
     """A producer and a loop class (subclasses of ``mod``'s) that record per-record timings."""
 
@@ -36,6 +44,7 @@ def probed(mod: Any, noop_cls: type, n: int) -> tuple[type, type]:
             self.wait_cpu = np.full(n + 1, -1, np.int64)
             self.i, self.fd = 0, os.open("/proc/thread-self/schedstat", os.O_RDONLY)
             self.step_cpu: list[int] = []
+            self.steal0 = steal_ms()
 
         def produce(self, *args: Any, **kw: Any) -> None:
             i = self.i
@@ -92,6 +101,7 @@ def attribute(prod: Any, n: int, period_ns: float) -> dict[str, float]:
         "thread_queued_s": float((rq[-1] - rq[0]) / 1e9),
         "thread_cpu_s": float((cpu[-1] - cpu[0]) / 1e9),
         "build_step_cpu_max_ms": max(prod.step_cpu, default=0) / ms,
+        "machine_steal_ms": steal_ms() - prod.steal0,
     }
 
 
