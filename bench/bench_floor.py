@@ -2,20 +2,18 @@
 """The benchmark tool's own floor: what ``workbench bench producer`` adds to every measurement.
 
     python bench/bench_floor.py [--baseline COMMIT] [--seconds 20] [--rate 5000] [--stress-rate 50000]
-                                [--bootstrap-server HOST:PORT]
+                                [--bootstrap-server HOST:PORT] [--no-broker] [--no-variants] [--out FILE]
 
-Two set-ups, each run with this tree's recorder and with the recorder of ``--baseline`` (the
-old code, extracted with ``git archive`` into a temporary directory), interleaved:
-
-* **no-op producer** (no broker): the real send loop and recorder with a producer whose
-  produce() queues and whose poll() acks at once, at ``--rate`` and at ``--stress-rate`` msg/s;
-* **loopback broker**: the real command, ``python -m workbench bench producer --throughput
-  RATE --json``, against a local broker (``scripts/kafka-local``, started and stopped here
-  unless ``--bootstrap-server`` is given).
-
-Per contender: schedule-delay p99/p99.9/max, the longest interval rotation on the send thread
-and (new code) the loop's own longest pause. Goal: schedule-delay p99.9 < 1 ms at 5,000 msg/s
-and rotation < 1 ms. Prints ratios old/new and writes ``bench/results/floor.json``.
+Set-ups, this tree's loop ("new") against ``--baseline``'s ("old", ``git archive``d), interleaved:
+a bare loop that only waits on the clock (the machine's floor; spinning, and sleeping until
+100 µs before); the real send loop and recorder with a no-op producer at ``--rate`` and
+``--stress-rate``; the same at ``--rate`` probed (``floor_probe.py``: each record's gap split
+into own CPU work, OS run-queue wait and blocked time), for old, new and new with one choice
+undone (GC on, 5 ms switch interval, histograms on the worker thread); and the real command
+(``python -m workbench bench producer --throughput RATE --json``) against a local broker
+(``scripts/kafka-local``, started and stopped here unless ``--bootstrap-server`` is given).
+Prints each set-up side by side with old/new ratios and the goal lines (schedule-delay p99.9
+< 1 ms at ``--rate``, rotation < 1 ms, no own pause > 1 ms); writes ``bench/results/floor.json``.
 """
 
 from __future__ import annotations
@@ -142,23 +140,31 @@ def noop_run(
     return out
 
 
-def bare_run(rate: float, seconds: float) -> dict[str, float]:
+def bare_run(rate: float, seconds: float, sleep_tail_ns: int = 0) -> dict[str, float]:
     """The machine's own floor: the same wait (spin on the clock) with no producer and no
-    recorder, delays kept in a preallocated numpy array."""
+    recorder, delays kept in a preallocated numpy array. With ``sleep_tail_ns``, sleep until
+    that long before each intended time, then spin (a thread that sleeps is queued less)."""
     import numpy as np
 
     n = int(rate * seconds)
     delays = np.zeros(n, dtype=np.int64)
     period = 1e9 / rate
+    fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    queued0 = floor_probe.rq_wait_ns(fd)
     start = time.perf_counter_ns()
     for i in range(n):
         intended = start + int(i * period)
         now = time.perf_counter_ns()
+        if sleep_tail_ns and intended - now > sleep_tail_ns + 50_000:
+            time.sleep((intended - now - sleep_tail_ns) / 1e9)
+            now = time.perf_counter_ns()
         while now < intended:
             now = time.perf_counter_ns()
         delays[i] = now - intended
+    queued = (floor_probe.rq_wait_ns(fd) - queued0) / 1e9
+    os.close(fd)
     q = np.percentile(delays, [99, 99.9, 100], method="inverted_cdf") / 1e6
-    return {"p99_ms": float(q[0]), "p999_ms": float(q[1]), "max_ms": float(q[2])}
+    return {"p99_ms": float(q[0]), "p999_ms": float(q[1]), "max_ms": float(q[2]), "thread_queued_s": queued}
 
 
 def kafka_local(*args: str) -> str:
@@ -215,9 +221,11 @@ def main() -> None:
         old = extract(args.baseline, Path(tmp))
         trees = {"old": old, "new": ROOT}
         for rate in (args.rate, args.stress_rate):
-            results.setdefault(f"bare loop {rate:g}/s", {})["machine"] = bare_run(rate, args.seconds)
+            results.setdefault(f"bare loop {rate:g}/s", {})["spin"] = bare_run(rate, args.seconds)
             for name, tree in trees.items():
                 results.setdefault(f"noop {rate:g}/s", {})[name] = noop_run(tree, rate, args.seconds)
+        bare = results[f"bare loop {args.rate:g}/s"]
+        bare["sleep, spin last 100 us"] = bare_run(args.rate, args.seconds, sleep_tail_ns=100_000)
         probes = results.setdefault(f"noop {args.rate:g}/s, probed (where the delay comes from)", {})
         for name in ("old", "new", *(() if args.no_variants else VARIANTS)):
             tree = trees.get(name, ROOT)
@@ -249,13 +257,13 @@ def report(results: dict[str, dict[str, dict[str, float]]], args: argparse.Names
     for setup, runs in results.items():
         names = list(runs)
         print(
-            f"\n{setup} ({args.seconds:g} s per run)\n  {'ms':26}" + "".join(f"{n:>20}" for n in names),
+            f"\n{setup} ({args.seconds:g} s per run)\n  {'ms':26}" + "".join(f"{n:>26}" for n in names),
             end="",
         )
         print(f"{'old/new':>10}" if {"old", "new"} <= set(runs) else "")
         for key in dict.fromkeys(k for r in runs.values() for k in r):
             cells = [runs[n].get(key) for n in names]
-            line = "".join(f"{'-':>20}" if v is None else f"{v:20.3f}" for v in cells)
+            line = "".join(f"{'-':>26}" if v is None else f"{v:26.3f}" for v in cells)
             o, n = runs.get("old", {}).get(key), runs.get("new", {}).get(key)
             ratio = f"{o / n:9.1f}x" if o is not None and n and "old" in runs else ""
             print(f"  {key:26}{line}{ratio}")

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 
-def _rq_wait_ns(fd: int) -> int:
+def rq_wait_ns(fd: int) -> int:
+    """The thread's run-queue wait so far (ns) from its open ``schedstat`` file."""
     return int(os.pread(fd, 64, 0).split()[1])
 
 
@@ -49,7 +50,7 @@ def probed(mod: Any, noop_cls: type, n: int) -> tuple[type, type]:
         def produce(self, *args: Any, **kw: Any) -> None:
             i = self.i
             if i < n:
-                self.cpu[i], self.rq[i] = time.thread_time_ns(), _rq_wait_ns(self.fd)
+                self.cpu[i], self.rq[i] = time.thread_time_ns(), rq_wait_ns(self.fd)
                 self.wall[i] = time.perf_counter_ns()
             self.i = i + 1
             super().produce(*args, **kw)
