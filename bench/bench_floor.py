@@ -268,10 +268,11 @@ def report(results: dict[str, dict[str, dict[str, float]]], args: argparse.Names
             ratio = f"{o / n:9.1f}x" if o is not None and n and "old" in runs else ""
             print(f"  {key:26}{line}{ratio}")
     first = results[f"noop {args.rate:g}/s"]["new"]
+    own_pause = max(first.get("loop_pause_max_ms", 1e9), first.get("build_step_max_ms", 0.0))
     goals = {
         "noop schedule-delay p99.9 < 1 ms": first["p999_ms"] < 1.0,
         "noop rotation < 1 ms": first["rotation_max_ms"] < 1.0,
-        "noop send loop never paused > 1 ms by its own work": first.get("loop_pause_max_ms", 1e9) < 1.0,
+        "noop send loop never paused > 1 ms by its own work (wall, build steps included)": own_pause < 1.0,
     }
     probed = next((r["new"] for k, r in results.items() if "probed" in k), None)
     if probed is not None:
