@@ -45,6 +45,8 @@ def probed(mod: Any, noop_cls: type, n: int) -> tuple[type, type]:
             self.wait_cpu = np.full(n + 1, -1, np.int64)
             self.i, self.fd = 0, os.open("/proc/thread-self/schedstat", os.O_RDONLY)
             self.step_cpu: list[int] = []
+            self.step_sum = np.zeros(n + 1, np.int64)  # steps' CPU in the wait before record i
+            self.first_target = (-1, 0)  # (record, intended time) of the first wait
             self.steal0 = steal_ms()
 
         def produce(self, *args: Any, **kw: Any) -> None:
@@ -57,14 +59,16 @@ def probed(mod: Any, noop_cls: type, n: int) -> tuple[type, type]:
 
     class Loop(mod.ProducerLoop):  # type: ignore[misc,name-defined]
         def run(self) -> None:
-            rec, steps = self.recorder, self.producer.step_cpu
+            rec, prod = self.recorder, self.producer
             real = getattr(rec, "step", None)
 
             def step(now_ns: int) -> bool:
                 t0 = time.thread_time_ns()
                 done = real(now_ns)
                 if done:
-                    steps.append(time.thread_time_ns() - t0)
+                    took = time.thread_time_ns() - t0
+                    prod.step_cpu.append(took)
+                    prod.step_sum[min(prod.i, n)] += took
                 return done
 
             if real is not None:
@@ -75,6 +79,8 @@ def probed(mod: Any, noop_cls: type, n: int) -> tuple[type, type]:
             prod = self.producer
             if prod.i <= n:
                 prod.wait_cpu[prod.i] = time.thread_time_ns()
+            if prod.first_target[0] < 0:
+                prod.first_target = (prod.i, target_ns)
             return super()._wait_until(target_ns)
 
     return Producer, Loop
@@ -103,7 +109,22 @@ def attribute(prod: Any, n: int, period_ns: float) -> dict[str, float]:
         "thread_cpu_s": float((cpu[-1] - cpu[0]) / 1e9),
         "build_step_cpu_max_ms": max(prod.step_cpu, default=0) / ms,
         "machine_steal_ms": steal_ms() - prod.steal0,
+        **own_only_delay(prod, own, n, period_ns),
     }
+
+
+def own_only_delay(prod: Any, own: np.ndarray, n: int, period_ns: float) -> dict[str, float]:
+    """Schedule delay on a timeline where the thread only ever waits for its own CPU work (the
+    gaps' own work plus, conservatively, every build step in full): the OS's queueing, steal
+    and GIL waits taken out. ``v[i] = max(intended[i], v[i-1] + cost[i-1])`` via prefix sums."""
+    first, target = prod.first_target
+    if first < 0:
+        return {}
+    intended = target - int(first * period_ns) + (np.arange(n) * period_ns).astype(np.int64)
+    cost = np.concatenate(([0], np.cumsum(own + prod.step_sum[1:n])))
+    delay = (np.maximum.accumulate(intended - cost) + cost - intended) / 1e6
+    p99, p999, top = np.percentile(delay, [99, 99.9, 100])
+    return {"own_only_delay_p99_ms": p99, "own_only_delay_p999_ms": p999, "own_only_delay_max_ms": top}
 
 
 @contextlib.contextmanager
