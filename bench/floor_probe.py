@@ -124,7 +124,11 @@ def own_only_delay(prod: Any, own: np.ndarray, n: int, period_ns: float) -> dict
     cost = np.concatenate(([0], np.cumsum(own + prod.step_sum[1:n])))
     delay = (np.maximum.accumulate(intended - cost) + cost - intended) / 1e6
     p99, p999, top = np.percentile(delay, [99, 99.9, 100])
-    return {"own_only_delay_p99_ms": p99, "own_only_delay_p999_ms": p999, "own_only_delay_max_ms": top}
+    return {
+        "own_only_delay_p99_ms": float(p99),
+        "own_only_delay_p999_ms": float(p999),
+        "own_only_delay_max_ms": float(top),
+    }
 
 
 @contextlib.contextmanager
