@@ -114,21 +114,27 @@ def attribute(prod: Any, n: int, period_ns: float) -> dict[str, float]:
 
 
 def own_only_delay(prod: Any, own: np.ndarray, n: int, period_ns: float) -> dict[str, float]:
-    """Schedule delay on a timeline where the thread only ever waits for its own CPU work (the
-    gaps' own work plus, conservatively, every build step in full): the OS's queueing, steal
-    and GIL waits taken out. ``v[i] = max(intended[i], v[i-1] + cost[i-1])`` via prefix sums."""
+    """Schedule delay (ms) on a timeline where the thread only ever waits for its own CPU work
+    (each gap's own work plus, conservatively, every build step in full): the OS's queueing,
+    steal and GIL waits taken out."""
     first, target = prod.first_target
     if first < 0:
         return {}
     intended = target - int(first * period_ns) + (np.arange(n) * period_ns).astype(np.int64)
-    cost = np.concatenate(([0], np.cumsum(own + prod.step_sum[1:n])))
-    delay = (np.maximum.accumulate(intended - cost) + cost - intended) / 1e6
+    delay = replay(intended, own + prod.step_sum[1:n]) / 1e6
     p99, p999, top = np.percentile(delay, [99, 99.9, 100])
     return {
         "own_only_delay_p99_ms": float(p99),
         "own_only_delay_p999_ms": float(p999),
         "own_only_delay_max_ms": float(top),
     }
+
+
+def replay(intended: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Each record's delay when record ``i`` is sent at ``max(intended[i], sent[i-1] +
+    cost[i-1])`` (``cost`` has one entry per gap), computed with prefix sums."""
+    spent = np.concatenate(([0], np.cumsum(cost)))
+    return np.maximum.accumulate(intended - spent) + spent - intended
 
 
 @contextlib.contextmanager
