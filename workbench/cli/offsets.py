@@ -254,10 +254,12 @@ def _stored_offsets(data_dir, cluster, groups):
     if offsets.is_empty():
         return offsets
     from workbench.analyze.lag import time_lag
+    from workbench.analyze.lag.reach import needed_log_ends
     from workbench.frames.lag import load_log_ends_behind
 
-    # when each committed offset was produced: the last hour of log ends, a week for groups far behind
-    return time_lag(offsets, load_log_ends_behind(data_dir, offsets))
+    # when each committed offset was produced: the last hour of log ends, a week for groups far
+    # behind, of which time_lag looks at a few readings per partition (the rest is never sorted)
+    return time_lag(offsets, needed_log_ends(offsets, load_log_ends_behind(data_dir, offsets)))
 
 
 def _json_default(value: object) -> str:

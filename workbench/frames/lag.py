@@ -60,13 +60,16 @@ def load_log_ends_behind(
 ) -> pl.DataFrame | None:
     """The log-end history the time lag of one snapshot of ``offsets`` needs: the last ``recent``
     of every partition, and up to ``longest`` back only for partitions where a committed offset
-    is older than that (a group far behind). Not the whole week of every partition."""
+    is older than that (a group far behind). Not the whole week of every partition; unsorted.
+
+    Only the four columns are read, and the far part only for the topics of those partitions
+    (a filter the Parquet reader applies while decoding)."""
     if offsets.is_empty() or not Store(data_dir).clusters("partition_offsets"):
         return None
     cluster = str(offsets["cluster"][0])
     keys = ["topic", "partition"]
     cols = ["ts", "cluster", *keys, "log_end_offset"]
-    near = load_partition_offsets(data_dir, cluster, recent).select(cols)
+    near = scan_partition_offsets(data_dir, cluster, recent).select(cols).collect()
     if near.is_empty():
         return None
     first = near.group_by(keys).agg(pl.col("log_end_offset").min().alias("_first"))
@@ -84,12 +87,12 @@ def load_log_ends_behind(
         return near
     far = (
         scan_partition_offsets(data_dir, cluster, longest)
-        .filter(pl.col("ts") < near["ts"].min())
-        .join(behind.select(keys).lazy(), on=keys, how="semi")
+        .filter((pl.col("ts") < near["ts"].min()) & pl.col("topic").is_in(behind["topic"].unique().to_list()))
         .select(cols)
         .collect()
+        .join(behind.select(keys), on=keys, how="semi")
     )
-    return pl.concat([far, near]).sort(["ts", *keys])
+    return pl.concat([far, near])
 
 
 def load_lag_window(

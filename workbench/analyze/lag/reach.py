@@ -1,0 +1,187 @@
+"""The few log-end readings the time lag of one snapshot needs (:func:`needed_log_ends`).
+
+:func:`workbench.analyze.lag.time_lag` looks, per offsets row at time t, into the log-end segment
+that holds t (readings since the last decrease of the log end): its first point, the point where
+the log end first reached the committed offset and the point before it, and the first reading
+of the newest log end. Every other reading of the segment is never looked at, so a week of
+minute readings of a group days behind shrinks to four per partition, with the same result.
+See docs/lag.md (time lag of one snapshot).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from workbench.analyze._groupby.prepare import TOPIC_KEYS, with_cluster
+
+_SPAN_LIMIT = 2.0**62  # the search keys below are Int64
+_CODE_LIMIT = 2**40  # partition codes: (cluster, topic, partition) in mixed radix
+
+
+def needed_log_ends(offsets: pl.DataFrame, history: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The rows of ``history`` that ``time_lag(offsets, history)`` looks at: the same result.
+
+    Partitions whose offsets rows are all of one time are pruned to the readings named in the
+    module docstring (plus any after that time); those of several times keep every reading;
+    partitions without offsets rows are dropped (never looked at). ``history`` unchanged when
+    it lacks a key column or a key is null (``time_lag`` then decides what to do).
+    """
+    keys = with_cluster(offsets.columns, TOPIC_KEYS)
+    cols = [*keys, "ts", "log_end_offset"]
+    if history is None or offsets.is_empty() or any(c not in history.columns for c in cols):
+        return history
+    if any(offsets[k].null_count() for k in keys):
+        return history
+    hist = history.select(cols).cast(offsets.select(cols).schema)
+    codes = _partition_codes(offsets.select(keys), hist.select(keys))
+    if codes is None:
+        return history
+    o_pid, h_pid = codes
+    parts = (
+        pl.DataFrame({"_pid": o_pid, "ts": offsets["ts"].dt.epoch("us")})
+        .group_by("_pid")
+        .agg(t=pl.col("ts").max(), one=(pl.col("ts").n_unique() == 1) & (pl.col("ts").null_count() == 0))
+        .sort("_pid")
+    )
+    u_pid, u_t, u_one = (parts[c].to_numpy() for c in ("_pid", "t", "one"))
+    slot = np.searchsorted(u_pid, h_pid).clip(max=u_pid.size - 1)
+    known = u_pid[slot] == h_pid
+    h_ts = hist["ts"].dt.epoch("us")
+    ts_null = h_ts.is_null().to_numpy()
+    h_ts = h_ts.fill_null(0).to_numpy()
+    end_ok = hist["log_end_offset"].is_not_null().to_numpy()
+    one = known & u_one[slot] & ~ts_null
+    keep = known & ~one | (one & (h_ts > u_t[slot]))  # several times, or after the offsets' time
+    cand = np.flatnonzero(one & (h_ts <= u_t[slot]) & end_ok)
+    o_slot = np.searchsorted(u_pid, o_pid)  # dense partition numbers, in the history's order
+    own = u_one[o_slot] & offsets["log_end_offset"].is_not_null().to_numpy()
+    readings = (
+        np.concatenate([slot[cand], o_slot[own]]),
+        np.concatenate([h_ts[cand], offsets["ts"].dt.epoch("us").to_numpy()[own]]),
+        np.concatenate([hist["log_end_offset"].to_numpy()[cand], offsets["log_end_offset"].to_numpy()[own]]),
+        np.concatenate([cand, np.full(int(own.sum()), -1)]),
+    )
+    want = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
+    chosen = _chosen(readings, o_slot[want.is_not_null().to_numpy()], want.drop_nulls().to_numpy())
+    if chosen is None:
+        return history
+    rows = np.union1d(np.flatnonzero(keep), chosen[chosen >= 0])
+    return history[rows]
+
+
+def _partition_codes(offsets: pl.DataFrame, hist: pl.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """An Int64 code per (cluster, topic, partition) of the offsets, the same code for the history
+    rows of those partitions and -1 for the others; None when the codes would not fit."""
+    o_code = np.zeros(offsets.height, dtype=np.int64)
+    h_code = np.zeros(hist.height, dtype=np.int64)
+    h_miss = np.zeros(hist.height, dtype=bool)
+    width = 1
+    for name in offsets.columns:
+        o_col, h_col = offsets[name], hist[name]
+        if o_col.dtype == pl.String and o_col.n_unique() == 1:  # one cluster: a comparison is cheaper
+            o_val = np.zeros(offsets.height, dtype=np.int64)
+            h_val = pl.select(pl.when(h_col == o_col[0]).then(pl.lit(0, pl.Int64))).to_series()
+            size = 1
+        elif o_col.dtype == pl.String:
+            enum = pl.Enum(o_col.unique().sort())
+            o_val = o_col.cast(enum).to_physical().cast(pl.Int64).to_numpy()
+            h_val = h_col.cast(enum, strict=False).to_physical().cast(pl.Int64)
+            size = len(enum.categories)
+        elif o_col.dtype.is_integer():
+            lo, hi = int(o_col.min()), int(o_col.max())  # type: ignore[arg-type]
+            size = hi - lo + 1
+            o_val = o_col.cast(pl.Int64).to_numpy() - lo
+            h_val = pl.select(pl.when(h_col.is_between(lo, hi)).then(h_col.cast(pl.Int64) - lo)).to_series()
+        else:
+            return None
+        width *= size
+        if width >= _CODE_LIMIT:
+            return None
+        h_miss |= h_val.is_null().to_numpy()
+        o_code = o_code * size + o_val
+        h_code = h_code * size + h_val.fill_null(0).to_numpy()
+    h_code[h_miss] = -1
+    return o_code, h_code
+
+
+def _chosen(
+    readings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], w_pid: np.ndarray, w_c: np.ndarray
+) -> np.ndarray | None:
+    """Row numbers of the readings (pid, ts µs, log end, row) at the points needed for the
+    committed offsets ``w_c`` of partitions ``w_pid`` (row -1: an offsets row's own reading);
+    None when the search keys would not fit Int64."""
+    pid, ts, end, row = _in_order(*readings)
+    idx = _highest_per_time(pid, ts, end)
+    points = _segment_points(pid[idx], end[idx])
+    if points is None:
+        return None
+    p_pid, p_end, p_pos, first, g, base = points
+    has = np.isin(w_pid, p_pid)  # a partition with no reading: nothing to keep
+    w_pid, w_c = w_pid[has], w_c[has]
+    starts = np.flatnonzero(first)
+    stops = np.append(starts[1:], p_pid.size) - 1  # each partition's newest log end
+    slot = np.searchsorted(p_pid[starts], w_pid)
+    f_pt, t_pt = starts[slot], stops[slot]
+    q = np.maximum(np.minimum(w_c, p_end[t_pt]), p_end[f_pt])  # time_lag's search value
+    r = np.searchsorted(g, q - p_end[f_pt] + base[f_pt], side="left")
+    pts = np.unique(np.concatenate([starts, stops, r, r[r > f_pt] - 1]))
+    return row[idx[p_pos[pts]]]
+
+
+def _in_order(
+    pid: np.ndarray, ts: np.ndarray, end: np.ndarray, row: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The readings sorted by (dense partition number, ts): a stable sort by ts (stored readings
+    come nearly in time order: one merge pass), then by partition (a radix sort on 16 bits);
+    ~10x faster than one sort on both keys."""
+    order = np.argsort(ts, kind="stable")
+    small = pid.size == 0 or pid.max() < 2**16
+    order = order[np.argsort(pid[order].astype(np.uint16 if small else np.int64), kind="stable")]
+    return pid[order], ts[order], end[order], row[order]
+
+
+def _highest_per_time(pid: np.ndarray, ts: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per run of one (partition, ts), the position of a reading with the run's highest log end."""
+    n = pid.size
+    first = np.ones(n, dtype=bool)
+    first[1:] = (pid[1:] != pid[:-1]) | (ts[1:] != ts[:-1])
+    starts = np.flatnonzero(first)
+    if starts.size == n:
+        return starts
+    top = np.repeat(np.maximum.reduceat(end, starts), np.diff(np.append(starts, n)))
+    return np.maximum.reduceat(np.where(end == top, np.arange(n), -1), starts)
+
+
+def _segment_points(
+    pid: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The first-reach points of each partition's last log-end segment (readings in time order):
+    (pid, log end, position in the readings, partition's first point, search key, key base).
+    The key increases over the whole array (partition, then log end); None when it would overflow."""
+    n = pid.size
+    new_pid = np.ones(n, dtype=bool)
+    new_pid[1:] = pid[1:] != pid[:-1]
+    new_seg = new_pid.copy()
+    new_seg[1:] |= end[1:] < end[:-1]
+    ar = np.arange(n)
+    seg_start = np.maximum.accumulate(np.where(new_seg, ar, 0))
+    pid_last = np.append(np.flatnonzero(new_pid)[1:], n) - 1
+    last_start = np.repeat(seg_start[pid_last], np.diff(np.append(np.flatnonzero(new_pid), n)))
+    in_last = ar >= last_start
+    keep = in_last & (ar == last_start)
+    keep[1:] |= in_last[1:] & (end[1:] > end[:-1])
+    pos = np.flatnonzero(keep)
+    p_pid, p_end = pid[pos], end[pos]
+    first = np.ones(pos.size, dtype=bool)
+    first[1:] = p_pid[1:] != p_pid[:-1]
+    starts = np.flatnonzero(first)
+    stops = np.append(starts[1:], pos.size) - 1
+    span = p_end[stops] - p_end[starts] + 1
+    if float(span.astype(np.float64).sum()) >= _SPAN_LIMIT:
+        return None
+    base_each = np.cumsum(span) - span
+    counts = np.diff(np.append(starts, pos.size))
+    base = np.repeat(base_each, counts)
+    g = p_end - np.repeat(p_end[starts], counts) + base
+    return p_pid, p_end, pos, first, g, base
