@@ -88,9 +88,9 @@ def load_log_ends_behind(
     far = (
         scan_partition_offsets(data_dir, cluster, longest)
         .filter((pl.col("ts") < near["ts"].min()) & pl.col("topic").is_in(behind["topic"].unique().to_list()))
+        .join(behind.select(keys).lazy(), on=keys, how="semi")
         .select(cols)
-        .collect()
-        .join(behind.select(keys), on=keys, how="semi")
+        .collect(engine="streaming")  # a week of row groups decoded a piece at a time
     )
     return pl.concat([far, near])
 

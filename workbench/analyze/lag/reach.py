@@ -33,10 +33,38 @@ def needed_log_ends(offsets: pl.DataFrame, history: pl.DataFrame | None) -> pl.D
         return history
     if any(offsets[k].null_count() for k in keys):
         return history
-    hist = history.select(cols).cast(offsets.select(cols).schema)
+    want = offsets.select(*cols)
+    hist = history.select(cols)
+    if hist.schema != want.schema:
+        hist = hist.cast(want.schema)
+    found = _readings(offsets, hist, keys)
+    if found is None:
+        return history
+    readings, keep, (w_pid, w_c) = found
+    chosen = []
+    for lo, hi, part in _pieces(readings[0]):
+        mine = (w_pid >= lo) & (w_pid <= hi)
+        rows = _chosen(tuple(a[part] for a in readings), w_pid[mine], w_c[mine])  # type: ignore[arg-type]
+        if rows is None:
+            return history
+        chosen.append(rows[rows >= 0])
+    return history[np.union1d(np.flatnonzero(keep), np.concatenate([np.empty(0, np.int64), *chosen]))]
+
+
+_Readings = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+_PIECE_ROWS = 1 << 17  # readings per piece of whole partitions: bounded temporaries
+
+
+def _readings(
+    offsets: pl.DataFrame, hist: pl.DataFrame, keys: list[str]
+) -> tuple[_Readings, np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+    """(readings (dense partition, ts µs, log end, history row or -1 for an offsets row's own) up
+    to each partition's offsets time, the history rows kept as they are, and per offsets row
+    with a committed offset (dense partition, that offset raised to the log start)); None when
+    the partitions cannot be coded."""
     codes = _partition_codes(offsets.select(keys), hist.select(keys))
     if codes is None:
-        return history
+        return None
     o_pid, h_pid = codes
     parts = (
         pl.DataFrame({"_pid": o_pid, "ts": offsets["ts"].dt.epoch("us")})
@@ -47,14 +75,14 @@ def needed_log_ends(offsets: pl.DataFrame, history: pl.DataFrame | None) -> pl.D
     u_pid, u_t, u_one = (parts[c].to_numpy() for c in ("_pid", "t", "one"))
     slot = np.searchsorted(u_pid, h_pid).clip(max=u_pid.size - 1)
     known = u_pid[slot] == h_pid
+    del h_pid
     h_ts = hist["ts"].dt.epoch("us")
-    ts_null = h_ts.is_null().to_numpy()
+    one = known & u_one[slot] & h_ts.is_not_null().to_numpy()
     h_ts = h_ts.fill_null(0).to_numpy()
-    end_ok = hist["log_end_offset"].is_not_null().to_numpy()
-    one = known & u_one[slot] & ~ts_null
     keep = known & ~one | (one & (h_ts > u_t[slot]))  # several times, or after the offsets' time
-    cand = np.flatnonzero(one & (h_ts <= u_t[slot]) & end_ok)
-    o_slot = np.searchsorted(u_pid, o_pid)  # dense partition numbers, in the history's order
+    cand = np.flatnonzero(one & (h_ts <= u_t[slot]) & hist["log_end_offset"].is_not_null().to_numpy())
+    del one, known
+    o_slot = np.searchsorted(u_pid, o_pid)  # dense partition numbers
     own = u_one[o_slot] & offsets["log_end_offset"].is_not_null().to_numpy()
     readings = (
         np.concatenate([slot[cand], o_slot[own]]),
@@ -62,12 +90,26 @@ def needed_log_ends(offsets: pl.DataFrame, history: pl.DataFrame | None) -> pl.D
         np.concatenate([hist["log_end_offset"].to_numpy()[cand], offsets["log_end_offset"].to_numpy()[own]]),
         np.concatenate([cand, np.full(int(own.sum()), -1)]),
     )
-    want = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
-    chosen = _chosen(readings, o_slot[want.is_not_null().to_numpy()], want.drop_nulls().to_numpy())
-    if chosen is None:
-        return history
-    rows = np.union1d(np.flatnonzero(keep), chosen[chosen >= 0])
-    return history[rows]
+    c = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
+    return readings, keep, (o_slot[c.is_not_null().to_numpy()], c.drop_nulls().to_numpy())
+
+
+def _pieces(pid: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """(first and last dense partition, positions of its readings) of pieces of whole partitions
+    of about :data:`_PIECE_ROWS` readings (one stable radix sort by partition, 16 bits)."""
+    if pid.size == 0:
+        return []
+    by = np.argsort(pid.astype(np.uint16 if pid.max() < 2**16 else np.int64), kind="stable")
+    sorted_pid = pid[by]
+    out = []
+    lo = 0
+    while lo < by.size:
+        hi = min(lo + _PIECE_ROWS, by.size)
+        if hi < by.size:  # extend to the end of the partition at the cut
+            hi = int(np.searchsorted(sorted_pid, sorted_pid[hi - 1], side="right"))
+        out.append((int(sorted_pid[lo]), int(sorted_pid[hi - 1]), by[lo:hi]))
+        lo = hi
+    return out
 
 
 def _partition_codes(offsets: pl.DataFrame, hist: pl.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
@@ -105,9 +147,7 @@ def _partition_codes(offsets: pl.DataFrame, hist: pl.DataFrame) -> tuple[np.ndar
     return o_code, h_code
 
 
-def _chosen(
-    readings: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], w_pid: np.ndarray, w_c: np.ndarray
-) -> np.ndarray | None:
+def _chosen(readings: _Readings, w_pid: np.ndarray, w_c: np.ndarray) -> np.ndarray | None:
     """Row numbers of the readings (pid, ts µs, log end, row) at the points needed for the
     committed offsets ``w_c`` of partitions ``w_pid`` (row -1: an offsets row's own reading);
     None when the search keys would not fit Int64."""
