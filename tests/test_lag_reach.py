@@ -1,0 +1,191 @@
+"""`needed_log_ends`: the few log-end readings the time lag of one snapshot looks at give the same
+time lags as the whole history (table of log-end shapes; the sample; a simulated multi-day
+history with groups days behind), and `workbench lag` stays within its memory ceiling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from workbench.analyze.lag import time_lag
+from workbench.analyze.lag.reach import needed_log_ends
+from workbench.frames import load_latest_offsets
+from workbench.frames.lag import load_log_ends, load_log_ends_behind
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = str(ROOT / "data" / "sample")
+T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+NOW = 100  # minutes after T0: the snapshot's time
+CEILING_MB = 300  # issue 11's ceiling for `workbench lag` on a week at full scale
+
+# (case, log ends per minute from T0 for partition 0 (None: no reading), committed offsets of
+# the groups at NOW, log start at NOW). The offsets row's own log end is the last value.
+SHAPES = [
+    ("steady growth, committed mid-way", list(range(0, 1010, 10)), [505, 900], 0),
+    ("committed at a reading", list(range(0, 1010, 10)), [500], 0),
+    (
+        "idle for most of the window: newest end first reached long ago",
+        [*range(0, 300, 10), *[300] * 71],
+        [150],
+        0,
+    ),
+    (
+        "flat, then one step: the point before is the flat's first reading",
+        [*[50] * 60, *range(60, 101)],
+        [55],
+        0,
+    ),
+    ("committed below the first reading: extrapolated", list(range(500, 1510, 10)), [100], 0),
+    (
+        "below the first reading and idle since: extrapolated to the end's first reach",
+        [*range(500, 1200, 10), *[1200] * 31],
+        [100],
+        0,
+    ),
+    ("committed below the log start: raised to it", list(range(0, 1010, 10)), [20], 400),
+    ("log end fell (topic recreated) before the commit", [*range(0, 500, 10), *range(5, 515, 10)], [200], 0),
+    ("log end fell after the commit's reach", [*range(0, 600, 10), *range(3, 413, 10)], [300], 0),
+    ("a dip of one reading", [*range(0, 500, 10), 480, *range(500, 1000, 10)], [490, 700], 0),
+    (
+        "gaps (no reading) and a null committed offset",
+        [*range(0, 400, 10), *[None] * 20, *range(600, 1010, 10)],
+        [None, 450],
+        0,
+    ),
+    ("caught up: committed at the log end", list(range(0, 1010, 10)), [1000], 0),
+    ("committed above the log end", list(range(0, 1010, 10)), [1200], 0),
+]
+
+
+def _history(ends: list[int | None]) -> pl.DataFrame:
+    rows = [(T0 + dt.timedelta(minutes=i), e) for i, e in enumerate(ends) if e is not None]
+    ts, end = zip(*rows, strict=True)
+    base = pl.DataFrame(
+        {"ts": ts, "log_end_offset": end}, schema={"ts": pl.Datetime("us", "UTC"), "log_end_offset": pl.Int64}
+    )
+    other = base.with_columns(pl.col("log_end_offset") * 3)  # partition 1: in the history only
+    return pl.concat(
+        [
+            base.with_columns(cluster=pl.lit("c"), topic=pl.lit("t"), partition=pl.lit(0, pl.Int32)),
+            other.with_columns(cluster=pl.lit("c"), topic=pl.lit("t"), partition=pl.lit(1, pl.Int32)),
+        ]
+    ).select("ts", "cluster", "topic", "partition", "log_end_offset")
+
+
+def _offsets(ends: list[int | None], committed: list[int | None], log_start: int) -> pl.DataFrame:
+    last = next(e for e in reversed(ends) if e is not None)
+    n = len(committed)
+    return pl.DataFrame(
+        {
+            "ts": [T0 + dt.timedelta(minutes=NOW)] * n,
+            "cluster": ["c"] * n,
+            "group": [f"g{i}" for i in range(n)],
+            "topic": ["t"] * n,
+            "partition": [0] * n,
+            "committed_offset": committed,
+            "log_start_offset": [log_start] * n,
+            "log_end_offset": [last] * n,
+        },
+        schema_overrides={"partition": pl.Int32, "ts": pl.Datetime("us", "UTC")},
+    )
+
+
+@pytest.mark.parametrize(("case", "ends", "committed", "log_start"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_the_needed_readings_give_the_same_time_lag(
+    case: str, ends: list[int | None], committed: list[int | None], log_start: int
+) -> None:
+    history = _history(ends[:-1])  # the snapshot's own reading comes with the offsets row
+    offsets = _offsets(ends, committed, log_start)
+    needed = needed_log_ends(offsets, history)
+    assert needed is not None
+    assert needed.height <= 8 < history.height, case  # a few readings per partition, not all
+    assert_frame_equal(time_lag(offsets, needed), time_lag(offsets, history))
+
+
+def test_duplicate_times_keep_the_highest_reading() -> None:
+    history = _history(list(range(0, 1000, 10)))
+    dupes = history.filter(pl.col("partition") == 0).with_columns(pl.col("log_end_offset") - 5)
+    history = pl.concat([dupes, history]).sample(fraction=1.0, shuffle=True, seed=1)  # out of order too
+    offsets = _offsets(list(range(0, 1010, 10)), [333, 777], 0)
+    assert_frame_equal(time_lag(offsets, needed_log_ends(offsets, history)), time_lag(offsets, history))
+
+
+def test_offsets_of_several_times_keep_their_partitions_whole() -> None:
+    ends = list(range(0, 1010, 10))
+    history = _history(ends[:-1])
+    offsets = pl.concat(
+        [
+            _offsets(ends, [400], 0),
+            _offsets(ends, [200], 0).with_columns(ts=pl.lit(T0 + dt.timedelta(minutes=60))),
+        ]
+    )
+    needed = needed_log_ends(offsets, history)
+    assert needed is not None and needed.filter(pl.col("partition") == 0).height == len(ends) - 1
+    assert_frame_equal(time_lag(offsets, needed), time_lag(offsets, history))
+
+
+@pytest.mark.parametrize(
+    "history",
+    [None, pl.DataFrame({"ts": [T0], "topic": ["t"], "partition": [0], "log_end_offset": [1]})],
+    ids=["no history", "no cluster column"],
+)
+def test_history_it_cannot_prune_comes_back_unchanged(history: pl.DataFrame | None) -> None:
+    offsets = _offsets([0, 10], [5], 0)
+    assert needed_log_ends(offsets, history) is history
+
+
+def _same_as_before(data_dir: str, cluster: str | None) -> pl.DataFrame:
+    """The new path (needed readings) against the old one (every reading of the hour and of the
+    week for partitions far behind) and against the whole week: equal frames."""
+    offsets = load_latest_offsets(data_dir, cluster)
+    behind = load_log_ends_behind(data_dir, offsets)
+    new = time_lag(offsets, needed_log_ends(offsets, behind))
+    assert_frame_equal(new, time_lag(offsets, behind))
+    assert_frame_equal(new, time_lag(offsets, load_log_ends(data_dir, offsets["cluster"][0], "7d")))
+    return new
+
+
+def test_the_sample_keeps_its_time_lags() -> None:
+    got = _same_as_before(SAMPLE, None)
+    assert got.filter(pl.col("time_lag_s") > 86400).height > 0  # groups days behind are in it
+
+
+@pytest.fixture(scope="module")
+def days_behind(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Three days of 1-minute snapshots of a small cluster: two groups end days behind."""
+    from workbench.simulate import simulate
+
+    root = tmp_path_factory.mktemp("days-behind")
+    simulate(root, cluster="mid", days=3, interval="1m", scale="sample", partitions=30)
+    return str(root)
+
+
+def test_a_simulated_history_days_behind_keeps_its_time_lags(days_behind: str) -> None:
+    got = _same_as_before(days_behind, "mid")
+    assert got.filter(pl.col("time_lag_s") > 86400).height > 0
+
+
+@pytest.mark.slow
+def test_workbench_lag_stays_within_its_memory_ceiling(tmp_path: Path) -> None:
+    """`workbench lag --data-dir` on four days of 1-minute snapshots of 200 partitions (a group
+    days behind) peaks under :data:`CEILING_MB`."""
+    from workbench.simulate import simulate
+
+    simulate(tmp_path, cluster="mid", days=4, interval="1m", scale="sample", partitions=200)
+    out, err = tmp_path / "out.json", tmp_path / "err.txt"
+    cmd = [sys.executable, "-m", "workbench", "lag", "--data-dir", str(tmp_path), "--json"]
+    with out.open("w") as stdout, err.open("w") as stderr:
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the session's
+    assert os.waitstatus_to_exitcode(status) == 0, err.read_text()
+    assert json.loads(out.read_text())
+    peak_mb = usage.ru_maxrss / 1024
+    assert peak_mb < CEILING_MB, f"workbench lag peaked at {peak_mb:.0f} MB"
