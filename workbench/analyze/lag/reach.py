@@ -48,7 +48,7 @@ def needed_log_ends(offsets: pl.DataFrame, history: pl.DataFrame | None) -> pl.D
         if rows is None:
             return history
         chosen.append(rows[rows >= 0])
-    return history[np.union1d(np.flatnonzero(keep), np.concatenate([np.empty(0, np.int64), *chosen]))]
+    return history[np.union1d(keep, np.concatenate([np.empty(0, np.int64), *chosen]))]
 
 
 _Readings = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -61,37 +61,40 @@ def _readings(
     """(readings (dense partition, ts µs, log end, history row or -1 for an offsets row's own) up
     to each partition's offsets time, the history rows kept as they are, and per offsets row
     with a committed offset (dense partition, that offset raised to the log start)); None when
-    the partitions cannot be coded."""
-    codes = _partition_codes(offsets.select(keys), hist.select(keys))
+    the partitions cannot be coded. One lazy pass over the history: few temporaries."""
+    codes = _partition_codes(offsets.select(keys))
     if codes is None:
         return None
-    o_pid, h_pid = codes
+    o_pid, h_code = codes
     parts = (
         pl.DataFrame({"_pid": o_pid, "ts": offsets["ts"].dt.epoch("us")})
         .group_by("_pid")
-        .agg(t=pl.col("ts").max(), one=(pl.col("ts").n_unique() == 1) & (pl.col("ts").null_count() == 0))
+        .agg(_t=pl.col("ts").max(), _one=(pl.col("ts").n_unique() == 1) & (pl.col("ts").null_count() == 0))
         .sort("_pid")
+        .with_row_index("_slot")
     )
-    u_pid, u_t, u_one = (parts[c].to_numpy() for c in ("_pid", "t", "one"))
-    slot = np.searchsorted(u_pid, h_pid).clip(max=u_pid.size - 1)
-    known = u_pid[slot] == h_pid
-    del h_pid
-    h_ts = hist["ts"].dt.epoch("us")
-    one = known & u_one[slot] & h_ts.is_not_null().to_numpy()
-    h_ts = h_ts.fill_null(0).to_numpy()
-    keep = known & ~one | (one & (h_ts > u_t[slot]))  # several times, or after the offsets' time
-    cand = np.flatnonzero(one & (h_ts <= u_t[slot]) & hist["log_end_offset"].is_not_null().to_numpy())
-    del one, known
-    o_slot = np.searchsorted(u_pid, o_pid)  # dense partition numbers
-    own = u_one[o_slot] & offsets["log_end_offset"].is_not_null().to_numpy()
-    readings = (
-        np.concatenate([slot[cand], o_slot[own]]),
-        np.concatenate([h_ts[cand], offsets["ts"].dt.epoch("us").to_numpy()[own]]),
-        np.concatenate([hist["log_end_offset"].to_numpy()[cand], offsets["log_end_offset"].to_numpy()[own]]),
-        np.concatenate([cand, np.full(int(own.sum()), -1)]),
+    ts, end, one = pl.col("_ts"), pl.col("_end"), pl.col("_one") & pl.col("_ts").is_not_null()
+    coded = (
+        hist.lazy()
+        .with_row_index("_row")
+        .select("_row", _pid=h_code, _ts=pl.col("ts").dt.epoch("us"), _end="log_end_offset")
+        .join(parts.lazy(), on="_pid", how="inner")
     )
+    kept = coded.filter(~one | (ts > pl.col("_t"))).select("_row").collect()["_row"].to_numpy()
+    cand = coded.filter(one & (ts <= pl.col("_t")) & end.is_not_null()).select(
+        pl.col("_slot", "_ts", "_end", "_row").cast(pl.Int64)
+    )
+    o_slot = parts["_slot"].to_numpy()[np.searchsorted(parts["_pid"].to_numpy(), o_pid)].astype(np.int64)
+    own = parts["_one"].to_numpy()[o_slot] & offsets["log_end_offset"].is_not_null().to_numpy()
+    mine = pl.DataFrame(  # the offsets rows' own readings (row -1: time_lag adds them itself)
+        {"_slot": o_slot, "_ts": offsets["ts"].dt.epoch("us"), "_end": offsets["log_end_offset"], "_row": -1},
+        schema={"_slot": pl.Int64, "_ts": pl.Int64, "_end": pl.Int64, "_row": pl.Int64},
+    ).filter(pl.Series(own))
+    both = pl.concat([cand, mine.lazy()]).collect()
+    readings = tuple(both[name].to_numpy() for name in ("_slot", "_ts", "_end", "_row"))
     c = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
-    return readings, keep, (o_slot[c.is_not_null().to_numpy()], c.drop_nulls().to_numpy())
+    wanted = (o_slot[c.is_not_null().to_numpy()].astype(np.int64), c.drop_nulls().to_numpy())
+    return readings, kept, wanted  # type: ignore[return-value]
 
 
 def _pieces(pid: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
@@ -112,38 +115,35 @@ def _pieces(pid: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
     return out
 
 
-def _partition_codes(offsets: pl.DataFrame, hist: pl.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
-    """An Int64 code per (cluster, topic, partition) of the offsets, the same code for the history
-    rows of those partitions and -1 for the others; None when the codes would not fit."""
+def _partition_codes(offsets: pl.DataFrame) -> tuple[np.ndarray, pl.Expr] | None:
+    """An Int64 code per (cluster, topic, partition) of the offsets, and the expression giving a
+    history row the same code (null for other partitions); None when the codes would not fit."""
     o_code = np.zeros(offsets.height, dtype=np.int64)
-    h_code = np.zeros(hist.height, dtype=np.int64)
-    h_miss = np.zeros(hist.height, dtype=bool)
+    h_code: pl.Expr = pl.lit(0, pl.Int64)
     width = 1
     for name in offsets.columns:
-        o_col, h_col = offsets[name], hist[name]
+        o_col, h_col = offsets[name], pl.col(name)
         if o_col.dtype == pl.String and o_col.n_unique() == 1:  # one cluster: a comparison is cheaper
-            o_val = np.zeros(offsets.height, dtype=np.int64)
-            h_val = pl.select(pl.when(h_col == o_col[0]).then(pl.lit(0, pl.Int64))).to_series()
-            size = 1
+            o_val, h_val, size = (
+                np.zeros(offsets.height, dtype=np.int64),
+                pl.when(h_col == o_col[0]).then(0),
+                1,
+            )
         elif o_col.dtype == pl.String:
             enum = pl.Enum(o_col.unique().sort())
             o_val = o_col.cast(enum).to_physical().cast(pl.Int64).to_numpy()
-            h_val = h_col.cast(enum, strict=False).to_physical().cast(pl.Int64)
-            size = len(enum.categories)
+            h_val, size = h_col.cast(enum, strict=False).to_physical(), len(enum.categories)
         elif o_col.dtype.is_integer():
             lo, hi = int(o_col.min()), int(o_col.max())  # type: ignore[arg-type]
-            size = hi - lo + 1
-            o_val = o_col.cast(pl.Int64).to_numpy() - lo
-            h_val = pl.select(pl.when(h_col.is_between(lo, hi)).then(h_col.cast(pl.Int64) - lo)).to_series()
+            o_val, size = o_col.cast(pl.Int64).to_numpy() - lo, hi - lo + 1
+            h_val = pl.when(h_col.is_between(lo, hi)).then(h_col.cast(pl.Int64) - lo)
         else:
             return None
         width *= size
         if width >= _CODE_LIMIT:
             return None
-        h_miss |= h_val.is_null().to_numpy()
         o_code = o_code * size + o_val
-        h_code = h_code * size + h_val.fill_null(0).to_numpy()
-    h_code[h_miss] = -1
+        h_code = h_code * size + h_val.cast(pl.Int64)
     return o_code, h_code
 
 
