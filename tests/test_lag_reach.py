@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 from workbench.analyze.lag import time_lag
 from workbench.analyze.lag.reach import needed_log_ends
 from workbench.frames import load_latest_offsets
-from workbench.frames.lag import load_log_ends, load_log_ends_behind
+from workbench.frames.lag import load_log_ends, load_log_ends_behind, load_log_ends_reaching
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "data" / "sample")
@@ -109,6 +109,28 @@ def test_the_needed_readings_give_the_same_time_lag(
     assert_frame_equal(time_lag(offsets, needed), time_lag(offsets, history))
 
 
+CUT = 40  # minutes after T0: a history read only from there
+
+
+@pytest.mark.parametrize(("case", "ends", "committed", "log_start"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_a_history_read_from_a_cut_is_pruned_only_when_it_suffices(
+    case: str, ends: list[int | None], committed: list[int | None], log_start: int
+) -> None:
+    """Either None (older readings are needed: read the whole window) or the same time lags."""
+    history = _history(ends[:-1])
+    offsets = _offsets(ends, committed, log_start)
+    cut_at = T0 + dt.timedelta(minutes=CUT)
+    cuts = pl.DataFrame({"cluster": ["c"], "topic": ["t"], "partition": [0], "_cut": [cut_at]})
+    needed = needed_log_ends(
+        offsets, history.filter(pl.col("ts") >= cut_at), cuts.cast({"partition": pl.Int32})
+    )
+    if needed is not None:
+        assert_frame_equal(time_lag(offsets, needed), time_lag(offsets, history))
+    # the reach (or the point before it) is the first reading from the cut, and no fall since
+    short = ("idle for", "flat, then", "below the first", "below the log start", "gaps")
+    assert (needed is None) == any(s in case for s in short), case
+
+
 def test_duplicate_times_keep_the_highest_reading() -> None:
     history = _history(list(range(0, 1000, 10)))
     dupes = history.filter(pl.col("partition") == 0).with_columns(pl.col("log_end_offset") - 5)
@@ -160,16 +182,51 @@ def test_the_sample_keeps_its_time_lags() -> None:
 @pytest.fixture(scope="module")
 def days_behind(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Three days of 1-minute snapshots of a small cluster: two groups end days behind."""
+    from workbench.frames.rollups import rebuild_rollups
     from workbench.simulate import simulate
 
     root = tmp_path_factory.mktemp("days-behind")
     simulate(root, cluster="mid", days=3, interval="1m", scale="sample", partitions=30)
+    rebuild_rollups(root, "mid")  # the hourly rollups guide where the far readings start
     return str(root)
 
 
 def test_a_simulated_history_days_behind_keeps_its_time_lags(days_behind: str) -> None:
     got = _same_as_before(days_behind, "mid")
     assert got.filter(pl.col("time_lag_s") > 86400).height > 0
+
+
+def test_the_rollups_guess_where_to_start_reading(days_behind: str) -> None:
+    offsets = load_latest_offsets(days_behind, "mid")
+    history, cuts = load_log_ends_reaching(days_behind, offsets)
+    whole, _ = load_log_ends_reaching(days_behind, offsets, guided=False)
+    assert cuts is not None and not cuts.is_empty() and history is not None and whole is not None
+    assert history.height < whole.height
+    needed = needed_log_ends(offsets, history, cuts)
+    assert needed is not None  # the guess sufficed
+    assert_frame_equal(time_lag(offsets, needed), time_lag(offsets, whole))
+
+
+def test_a_guess_too_late_falls_back_to_the_whole_window(
+    days_behind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stale rollups (here: a guess of the last far hour) must not change a time lag."""
+    import workbench.frames.lag as frames_lag
+    from workbench.cli.offsets import _stored_offsets
+
+    offsets = load_latest_offsets(days_behind, "mid")
+    want = time_lag(offsets, load_log_ends_behind(days_behind, offsets))
+    late = offsets["ts"].max() - dt.timedelta(hours=2)  # type: ignore[operator]
+
+    def too_late(
+        data_dir: str, cluster: str, behind: pl.DataFrame, longest: str, keys: list[str]
+    ) -> pl.DataFrame:
+        return behind.select(*keys).with_columns(_cut=pl.lit(late), cluster=pl.lit(cluster))
+
+    monkeypatch.setattr(frames_lag, "_cuts_from_rollups", too_late)
+    history, cuts = load_log_ends_reaching(days_behind, offsets)
+    assert needed_log_ends(offsets, history, cuts) is None
+    assert_frame_equal(_stored_offsets(days_behind, "mid", ()), want)
 
 
 @pytest.mark.slow

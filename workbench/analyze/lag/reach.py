@@ -19,13 +19,20 @@ _SPAN_LIMIT = 2.0**62  # the search keys below are Int64
 _CODE_LIMIT = 2**40  # partition codes: (cluster, topic, partition) in mixed radix
 
 
-def needed_log_ends(offsets: pl.DataFrame, history: pl.DataFrame | None) -> pl.DataFrame | None:
+class _Short(Exception):
+    """A partition read from a cut lacks readings before it that the time lag looks at."""
+
+
+def needed_log_ends(
+    offsets: pl.DataFrame, history: pl.DataFrame | None, cuts: pl.DataFrame | None = None
+) -> pl.DataFrame | None:
     """The rows of ``history`` that ``time_lag(offsets, history)`` looks at: the same result.
 
     Partitions whose offsets rows are all of one time are pruned to the readings named in the
     module docstring (plus any after that time); those of several times keep every reading;
     partitions without offsets rows are dropped (never looked at). ``history`` unchanged when
-    it lacks a key column or a key is null (``time_lag`` then decides what to do).
+    it lacks a key column or a key is null. ``cuts`` (keys, ``_cut``): partitions whose history
+    was read only from ``_cut``; None when one of them may need older readings (read them all).
     """
     keys = with_cluster(offsets.columns, TOPIC_KEYS)
     cols = [*keys, "ts", "log_end_offset"]
@@ -37,14 +44,17 @@ def needed_log_ends(offsets: pl.DataFrame, history: pl.DataFrame | None) -> pl.D
     hist = history.select(cols)
     if hist.schema != want.schema:
         hist = hist.cast(want.schema)
-    found = _readings(offsets, hist, keys)
+    found = _readings(offsets, hist, keys, cuts)
     if found is None:
         return history
-    readings, keep, (w_pid, w_c) = found
+    readings, keep, (w_pid, w_c), cut = found
     chosen = []
     for lo, hi, part in _pieces(readings[0]):
         mine = (w_pid >= lo) & (w_pid <= hi)
-        rows = _chosen(tuple(a[part] for a in readings), w_pid[mine], w_c[mine])  # type: ignore[arg-type]
+        try:
+            rows = _chosen(tuple(a[part] for a in readings), w_pid[mine], w_c[mine], cut)  # type: ignore[arg-type]
+        except _Short:
+            return None
         if rows is None:
             return history
         chosen.append(rows[rows >= 0])
@@ -56,12 +66,13 @@ _PIECE_ROWS = 1 << 17  # readings per piece of whole partitions: bounded tempora
 
 
 def _readings(
-    offsets: pl.DataFrame, hist: pl.DataFrame, keys: list[str]
-) -> tuple[_Readings, np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+    offsets: pl.DataFrame, hist: pl.DataFrame, keys: list[str], cuts: pl.DataFrame | None
+) -> tuple[_Readings, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray] | None:
     """(readings (dense partition, ts µs, log end, history row or -1 for an offsets row's own) up
     to each partition's offsets time, the history rows kept as they are, and per offsets row
     with a committed offset (dense partition, that offset raised to the log start)); None when
-    the partitions cannot be coded. One lazy pass over the history: few temporaries."""
+    the partitions cannot be coded; and per dense partition whether it was cut. One lazy pass
+    over the history: few temporaries."""
     codes = _partition_codes(offsets.select(keys))
     if codes is None:
         return None
@@ -94,7 +105,11 @@ def _readings(
     readings = tuple(both[name].to_numpy() for name in ("_slot", "_ts", "_end", "_row"))
     c = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
     wanted = (o_slot[c.is_not_null().to_numpy()].astype(np.int64), c.drop_nulls().to_numpy())
-    return readings, kept, wanted  # type: ignore[return-value]
+    cut = np.zeros(parts.height, dtype=bool)
+    if cuts is not None and not cuts.is_empty():
+        coded_cuts = cuts.lazy().select(_pid=h_code).join(parts.lazy(), on="_pid", how="inner").collect()
+        cut[coded_cuts["_slot"].to_numpy()] = True
+    return readings, kept, wanted, cut  # type: ignore[return-value]
 
 
 def _pieces(pid: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
@@ -147,10 +162,11 @@ def _partition_codes(offsets: pl.DataFrame) -> tuple[np.ndarray, pl.Expr] | None
     return o_code, h_code
 
 
-def _chosen(readings: _Readings, w_pid: np.ndarray, w_c: np.ndarray) -> np.ndarray | None:
+def _chosen(readings: _Readings, w_pid: np.ndarray, w_c: np.ndarray, cut: np.ndarray) -> np.ndarray | None:
     """Row numbers of the readings (pid, ts µs, log end, row) at the points needed for the
     committed offsets ``w_c`` of partitions ``w_pid`` (row -1: an offsets row's own reading);
-    None when the search keys would not fit Int64."""
+    None when the search keys would not fit Int64. Raises :class:`_Short` when a ``cut``
+    partition's segment starts at its first reading and the offset's point before is that one."""
     pid, ts, end, row = _in_order(*readings)
     idx = _highest_per_time(pid, ts, end)
     points = _segment_points(pid[idx], end[idx])
@@ -165,6 +181,9 @@ def _chosen(readings: _Readings, w_pid: np.ndarray, w_c: np.ndarray) -> np.ndarr
     f_pt, t_pt = starts[slot], stops[slot]
     q = np.maximum(np.minimum(w_c, p_end[t_pt]), p_end[f_pt])  # time_lag's search value
     r = np.searchsorted(g, q - p_end[f_pt] + base[f_pt], side="left")
+    at_first = p_pos[f_pt] == np.searchsorted(pid[idx], w_pid, side="left")  # no fall since
+    if (cut[w_pid] & at_first & (r - f_pt < 2) & (w_c < p_end[t_pt])).any():
+        raise _Short
     pts = np.unique(np.concatenate([starts, stops, r, r[r > f_pt] - 1]))
     return row[idx[p_pos[pts]]]
 
