@@ -229,6 +229,21 @@ def test_a_guess_too_late_falls_back_to_the_whole_window(
     assert_frame_equal(_stored_offsets(days_behind, "mid", ()), want)
 
 
+def test_an_unreadable_rollup_table_only_costs_the_guess(days_behind: str, tmp_path: Path) -> None:
+    import shutil
+
+    from workbench.cli.offsets import _stored_offsets
+
+    copy = tmp_path / "data"
+    shutil.copytree(days_behind, copy)
+    for entry in (copy / "partition_offsets_1h" / "_delta_log").glob("*.json"):
+        entry.write_text("not json\n")
+    offsets = load_latest_offsets(str(copy), "mid")
+    assert load_log_ends_reaching(str(copy), offsets)[1] is None
+    want = time_lag(offsets, load_log_ends_behind(days_behind, offsets))
+    assert_frame_equal(_stored_offsets(str(copy), "mid", ()), want)
+
+
 @pytest.mark.slow
 def test_workbench_lag_stays_within_its_memory_ceiling(tmp_path: Path) -> None:
     """`workbench lag --data-dir` on four days of 1-minute snapshots of 200 partitions (a group

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.errors import NotFoundError
+from workbench.errors import NotFoundError, WorkbenchError
 from workbench.frames.offsets import (
     load_offsets,
     load_partition_offsets,
@@ -126,21 +126,24 @@ def _cuts_from_rollups(
     """Per partition behind, the first time of the last hourly bucket that starts below the end
     of the last bucket wholly below its committed offset (that bucket holds a reading before the
     offset's reach and one below it); None without hourly rollups."""
-    if cluster not in Store(data_dir).clusters("partition_offsets_1h"):
+    try:  # only a guess: a missing or unreadable rollup table means reading the whole window
+        if cluster not in Store(data_dir).clusters("partition_offsets_1h"):
+            return None
+        hours = scan_partition_offsets(data_dir, cluster, longest, dataset="partition_offsets_1h")
+        end, start = pl.col("log_end_offset"), pl.col("log_end_offset") - pl.col("log_end_delta")
+        below = pl.col("ts").filter(end < pl.col("_c")).max()
+        return (
+            hours.join(behind.select(*keys, "_c").lazy(), on=keys, how="inner")
+            .with_columns(_below=below.over(keys))
+            .with_columns(_target=end.filter(pl.col("ts") == pl.col("_below")).first().over(keys))
+            .filter((pl.col("ts") <= pl.col("_below")) & (start < pl.col("_target")))
+            .group_by(keys)
+            .agg(_cut=pl.col("first_ts").max())
+            .with_columns(cluster=pl.lit(cluster))
+            .collect()
+        )
+    except (WorkbenchError, pl.exceptions.PolarsError):
         return None
-    hours = scan_partition_offsets(data_dir, cluster, longest, dataset="partition_offsets_1h")
-    end, start = pl.col("log_end_offset"), pl.col("log_end_offset") - pl.col("log_end_delta")
-    below = pl.col("ts").filter(end < pl.col("_c")).max()
-    return (
-        hours.join(behind.select(*keys, "_c").lazy(), on=keys, how="inner")
-        .with_columns(_below=below.over(keys))
-        .with_columns(_target=end.filter(pl.col("ts") == pl.col("_below")).first().over(keys))
-        .filter((pl.col("ts") <= pl.col("_below")) & (start < pl.col("_target")))
-        .group_by(keys)
-        .agg(_cut=pl.col("first_ts").max())
-        .with_columns(cluster=pl.lit(cluster))
-        .collect()
-    )
 
 
 def _far_since(
