@@ -5,7 +5,7 @@ that holds t (readings since the last decrease of the log end): its first point,
 the log end first reached the committed offset and the point before it, and the first reading
 of the newest log end. Every other reading of the segment is never looked at, so a week of
 minute readings of a group days behind shrinks to four per partition, with the same result.
-See docs/lag.md (time lag of one snapshot).
+See docs/lag.md §2.5.
 """
 
 from __future__ import annotations
