@@ -120,6 +120,10 @@ def main() -> None:
     new = summary(runs["new"])
     old = summary(runs["baseline"]) if old_tree else None
     lines = report(new, old, same, args)
+    loads = [r["load_avg"][0] for group in runs.values() for r in group]
+    lines.insert(
+        1, f"  1-min load average during the runs: {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
+    )
     print("\n".join(lines))
     RESULTS.mkdir(parents=True, exist_ok=True)
     for group in runs.values():
