@@ -131,6 +131,17 @@ def test_a_history_read_from_a_cut_is_pruned_only_when_it_suffices(
     assert (needed is None) == any(s in case for s in short), case
 
 
+def test_a_partition_cut_to_no_reading_needs_the_whole_window() -> None:
+    ends = list(range(0, 1010, 10))
+    offsets = _offsets(ends, [500], 0).with_columns(log_end_offset=pl.lit(None, pl.Int64))
+    cuts = pl.DataFrame(
+        {"cluster": ["c"], "topic": ["t"], "partition": [0], "_cut": [T0 + dt.timedelta(days=1)]}
+    )
+    history = _history(ends[:-1])
+    assert needed_log_ends(offsets, history.head(0), cuts.cast({"partition": pl.Int32})) is None
+    assert_frame_equal(time_lag(offsets, needed_log_ends(offsets, history)), time_lag(offsets, history))
+
+
 def test_duplicate_times_keep_the_highest_reading() -> None:
     history = _history(list(range(0, 1000, 10)))
     dupes = history.filter(pl.col("partition") == 0).with_columns(pl.col("log_end_offset") - 5)

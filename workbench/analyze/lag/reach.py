@@ -48,6 +48,9 @@ def needed_log_ends(
     if found is None:
         return history
     readings, keep, (w_pid, w_c), cut = found
+    seen = np.bincount(readings[0], minlength=cut.size) > 0
+    if (cut[w_pid] & ~seen[w_pid]).any():  # read from a cut and no reading left: maybe older ones
+        return None
     chosen = []
     for lo, hi, part in _pieces(readings[0]):
         mine = (w_pid >= lo) & (w_pid <= hi)
