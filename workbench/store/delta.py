@@ -18,7 +18,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundErr
 
 from workbench.errors import StoreError, StoreLayoutError, WorkbenchError
 from workbench.scalars import as_datetime
-from workbench.schema import DATASETS, conform
+from workbench.schema import DATASETS, ROLLUPS, conform
 from workbench.store import files as _files
 from workbench.store._location import Location, quiet_native_panics, translate
 from workbench.store.visibility import visible
@@ -29,6 +29,17 @@ VACUUM_HOURS = 1
 _VERSION_RE = re.compile(r"^workbench dataset (\S+) schema version (\d+)$")
 _COMMIT = CommitProperties(max_commit_retries=200)
 _WRITER = WriterProperties(compression="ZSTD")
+#: Rollups are written sorted by key (group, topic, partition) then ts, in row groups small enough
+#: that a read of some groups skips most of a day's file by its statistics (docs/scale.md).
+ROLLUP_ROW_GROUP = 65_536
+_ROLLUP_WRITER = WriterProperties(compression="ZSTD", max_row_group_size=ROLLUP_ROW_GROUP)
+
+
+def _writer(dataset: str) -> WriterProperties:
+    """The Parquet writer settings of ``dataset`` (small row groups for rollups)."""
+    return _ROLLUP_WRITER if dataset.endswith(tuple(f"_{r}" for r in ROLLUPS)) else _WRITER
+
+
 #: Table properties at creation: commits older than two days are dropped from the log at the next
 #: checkpoint (time travel is not used), so a month of 30 s appends keeps a bounded log.
 TABLE_PROPERTIES = {"delta.logRetentionDuration": "interval 2 days", "delta.checkpointInterval": "100"}
@@ -110,7 +121,7 @@ class Store:
         if frame["cluster"].null_count() or (frame["cluster"] == "").any():
             raise StoreError("cluster name is empty: pass --cluster NAME")
         frame = frame.with_columns(date=pl.col("ts").dt.date())
-        data = frame.to_arrow()
+        data = frame.rechunk().to_arrow()  # one batch: delta-rs may interleave several (row order)
         uri = self.table_uri(dataset)
         for attempt in range(_RETRIES):
             table = self.table(dataset)
@@ -124,7 +135,7 @@ class Store:
                         description=description(dataset),
                         configuration=TABLE_PROPERTIES if table is None else None,
                         commit_properties=_COMMIT,
-                        writer_properties=_WRITER,
+                        writer_properties=_writer(dataset),
                         storage_options=self.location.storage_options,
                     )
                 break
@@ -310,7 +321,7 @@ class Store:
                 with self._errors(uri, "compacting"):
                     table.optimize.compact(
                         partition_filters=filters or None,
-                        writer_properties=_WRITER,
+                        writer_properties=_writer(dataset),
                         commit_properties=_COMMIT,
                     )
                 break
