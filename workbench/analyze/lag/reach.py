@@ -55,7 +55,7 @@ def needed_log_ends(
     for lo, hi, part in _pieces(readings[0]):
         mine = (w_pid >= lo) & (w_pid <= hi)
         try:
-            rows = _chosen(tuple(a[part] for a in readings), w_pid[mine], w_c[mine], cut)  # type: ignore[arg-type]
+            rows = _chosen(tuple(a[part] for a in readings), w_pid[mine], w_c[mine], cut)
         except _Short:
             return None
         if rows is None:
@@ -144,7 +144,7 @@ def _partition_codes(offsets: pl.DataFrame) -> tuple[np.ndarray, pl.Expr] | None
         if o_col.dtype == pl.String and o_col.n_unique() == 1:  # one cluster: a comparison is cheaper
             o_val, h_val, size = (
                 np.zeros(offsets.height, dtype=np.int64),
-                pl.when(h_col == o_col[0]).then(0),
+                pl.when(h_col == o_col[0]).then(0).otherwise(None),
                 1,
             )
         elif o_col.dtype == pl.String:
@@ -188,7 +188,7 @@ def _chosen(readings: _Readings, w_pid: np.ndarray, w_c: np.ndarray, cut: np.nda
     if (cut[w_pid] & at_first & (r - f_pt < 2) & (w_c < p_end[t_pt])).any():
         raise _Short
     pts = np.unique(np.concatenate([starts, stops, r, r[r > f_pt] - 1]))
-    return row[idx[p_pos[pts]]]
+    return np.asarray(row[idx[p_pos[pts]]])
 
 
 def _in_order(
