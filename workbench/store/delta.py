@@ -112,7 +112,11 @@ class Store(Maintenance):
             raise StoreError("cluster name is empty: pass --cluster NAME")
         frame = frame.with_columns(date=pl.col("ts").dt.date())
         table = self.table(dataset)
-        if table is not None and self.location.local and _append.plain_clusters(frame):
+        local = self.location.local and _append.plain_clusters(frame)
+        if table is None and local:
+            self._write_deltalake(dataset, frame.head(0))  # a new table: its schema, no rows
+            table = self.table(dataset)
+        if table is not None and local:
             self._append_files(dataset, table, frame)
         else:
             self._write_deltalake(dataset, frame)
