@@ -62,21 +62,24 @@ def write_files(
 
 def stats_json(frame: pl.DataFrame) -> str:
     """The Delta statistics of a file's rows: ``numRecords``, ``minValues``, ``maxValues``, ``nullCount``."""
-    ends = frame.select(
-        *(pl.col(c).min().alias(f"min:{c}") for c in frame.columns),
-        *(pl.col(c).max().alias(f"max:{c}") for c in frame.columns),
-    ).row(0, named=True)
+    flat = [c for c, t in frame.schema.items() if not t.is_nested()]  # no min/max of lists, structs
+    nan = [c for c, t in frame.schema.items() if t.is_float() and frame[c].is_nan().any()]
+    flat = [c for c in flat if c not in nan]  # Delta readers order NaN above all: no bound to give
+    exprs = [pl.col(c).min().alias(f"min:{c}") for c in flat] + [
+        pl.col(c).max().alias(f"max:{c}") for c in flat
+    ]
+    ends = frame.select(exprs).row(0, named=True) if exprs else {}
     lows: dict[str, Any] = {}
     highs: dict[str, Any] = {}
-    for name, dtype in frame.schema.items():
-        low, high = _stat(ends[f"min:{name}"], dtype), _stat(ends[f"max:{name}"], dtype)
+    for name in flat:
+        low, high = _stat(ends[f"min:{name}"]), _stat(ends[f"max:{name}"])
         if low is not None and high is not None:
             lows[name], highs[name] = low, high
     nulls = {c: int(n) for c, n in frame.null_count().row(0, named=True).items()}
     return json.dumps({"numRecords": frame.height, "minValues": lows, "maxValues": highs, "nullCount": nulls})
 
 
-def _stat(value: Any, dtype: pl.DataType) -> Any:
+def _stat(value: Any) -> Any:
     """A min or max as Delta writes it (None: left out)."""
     if value is None:
         return None
