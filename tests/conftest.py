@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from kafka_local import KafkaLocal, create_topic, delete_topics, require_prerequisites, unique_topic_name
@@ -102,6 +103,21 @@ def topic_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., str]
 
 
 # ---- Other fixtures (owner) below this line. ----
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample (``data/sample``, read only), or the same simulation in a temp dir.
+
+    test_simulate checks that a fresh simulation equals the shipped one, so reading it is the same."""
+    shipped = Path(__file__).resolve().parents[1] / "data" / "sample"
+    if (shipped / "offsets").is_dir():
+        return shipped
+    from workbench.simulate import simulate
+
+    target = tmp_path_factory.mktemp("sample")
+    simulate(target, cluster="sample", scale="sample", days=7, interval="5m")
+    return target
 
 
 # ---- SASL (issue 7: secured clusters) ----

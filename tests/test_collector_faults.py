@@ -183,6 +183,7 @@ def test_read_only_dir_is_recorded_and_retried(groups1, tmpfs: Path):
     assert start.errors == [start.errors[0]] and "read-only" in start.errors[0].lower()
 
 
+@pytest.mark.slow  # runs the collector for its whole --duration 5s
 def test_duration_is_wall_time_with_a_dead_broker(tmp_path: Path):
     col = Collector(
         "127.0.0.1:1", tmp_path / "data", "dead", "--interval", "2s", "--duration", "5s", "--timeout", "3s"

@@ -18,18 +18,6 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHIPPED_SAMPLE = ROOT / "data" / "sample"
 
 
-@pytest.fixture(scope="module")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``data/sample``, or the same simulation in a temp dir while it is not shipped."""
-    if (SHIPPED_SAMPLE / "offsets").is_dir():
-        return SHIPPED_SAMPLE
-    from workbench.simulate import simulate
-
-    target = tmp_path_factory.mktemp("sample")
-    simulate(target, cluster="sample", scale="sample", days=7, interval="5m")
-    return target
-
-
 def test_every_catalog_notebook_exists() -> None:
     for spec in CATALOG.values():
         assert spec.path.is_file(), f"{spec.name}: {spec.path} is missing"
