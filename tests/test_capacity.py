@@ -4,11 +4,10 @@ the forecast, the Cruise Control export, the report, and ingress measured on a r
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import re
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -458,27 +457,23 @@ def test_cli_exports_cruise_control(tmp_path: Path) -> None:
 
 
 # -- a real broker -----------------------------------------------------------------------------------
-RATE, SIZE, SECONDS = 2000, 1024, 8.0
+BURST, SIZE = 4000, 1024
 
 
-def _produce(bootstrap: str, topic: str, started: threading.Event) -> None:
-    """Send RATE msg/s of SIZE bytes for SECONDS, on schedule (open loop)."""
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "compression.type": "none"})
+def _produce_burst(producer, topic: str) -> None:  # type: ignore[no-untyped-def]
+    """Send exactly BURST messages of SIZE bytes to partition 0 and wait until all are delivered."""
     payload = bytes(range(256)) * (SIZE // 256)
-    t0 = time.monotonic()
-    started.set()
-    for i in range(int(RATE * SECONDS)):
-        delay = t0 + i / RATE - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+    for _ in range(BURST):
         producer.produce(topic, payload, partition=0)
         producer.poll(0)
-    producer.flush(10)
+    assert producer.flush(30) == 0
 
 
 def test_measured_ingress_on_a_real_broker(kafka, topic_factory) -> None:
+    """Known bursts between snapshots: the message count is exact whatever the machine's load, the
+    seconds are the snapshots' own instants, the bytes per message are the broker's log-dir sizes."""
+    from confluent_kafka import Producer
+
     from workbench.collect.configs import snapshot_configs
     from workbench.collect.kafka import KafkaAdmin
     from workbench.collect.logdirs import LogDirsClient
@@ -488,31 +483,27 @@ def test_measured_ingress_on_a_real_broker(kafka, topic_factory) -> None:
     topic = topic_factory(partitions=1)
     settings = load_settings(kafka.bootstrap)
     admin, log_dirs = KafkaAdmin(settings, timeout_s=10), LogDirsClient(settings, timeout_s=10)
+    producer = Producer({"bootstrap.servers": kafka.bootstrap, "linger.ms": 5, "compression.type": "none"})
     try:
-        snapshot_configs(admin, "k", log_dirs, topics=[topic])  # warm up both clients
-        started = threading.Event()
-        worker = threading.Thread(target=_produce, args=(kafka.bootstrap, topic, started))
-        worker.start()
-        started.wait(5)
-        t0 = time.monotonic()
         offsets, sizes = [], []
-        for at in (1.0, 3.5, 6.5):
-            time.sleep(max(0.0, t0 + at - time.monotonic()))
+        for _ in range(3):
+            _produce_burst(producer, topic)
             offsets.append(snapshot_offsets(admin, "k").partitions.filter(pl.col("topic") == topic))
             sizes.append(snapshot_configs(admin, "k", log_dirs, topics=[topic])["log_dirs"])
-        worker.join(30)
     finally:
         log_dirs.close()
     po, ld = pl.concat(offsets), pl.concat(sizes)
+    assert po["log_end_offset"].to_list() == [BURST, 2 * BURST, 3 * BURST]
+    seconds = (po["ts"].max() - po["ts"].min()).total_seconds()  # type: ignore[operator]
     mean = cr.mean_rate(po)["msg_per_s"].item()
+    assert mean == pytest.approx(2 * BURST / seconds, rel=1e-9)
     bpm = cr.bytes_per_message(ld, po)["bytes_per_msg"].item()
-    assert mean == pytest.approx(RATE, rel=0.05)
-    assert mean * bpm == pytest.approx(RATE * SIZE, rel=0.05)
-    part = cr.partition_ingress(po, ld)
-    assert part["bytes_per_s"].mean() == pytest.approx(RATE * SIZE, rel=0.05)
-    # on disk a record is SIZE plus a few bytes of overhead; offsets and log-dir sizes are read a few
-    # milliseconds apart while 2 MB/s arrive, so the estimate may land a little under SIZE
-    assert math.isfinite(bpm) and SIZE * 0.98 <= bpm < SIZE * 1.05
+    # on disk a record is SIZE plus a few bytes of batch overhead
+    assert math.isfinite(bpm) and SIZE <= bpm < SIZE * 1.05
+    part = cr.partition_ingress(po, ld).sort("ts")
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(po.sort("ts")["ts"].to_list())]
+    assert part["msg_per_s"].to_list() == pytest.approx([BURST / g for g in gaps], rel=1e-9)
+    assert part["bytes_per_s"].to_list() == pytest.approx((part["msg_per_s"] * bpm).to_list(), rel=1e-9)
 
 
 # -- consumer state: one scenario per row -----------------------------------------------------------

@@ -31,6 +31,22 @@ def tune_allocator() -> bool:
     return "polars" not in sys.modules
 
 
+#: Optional imports that cost seconds and that nothing here uses (docs/scale.md): jsonschema loads
+#: rfc3987_syntax when it is installed, which compiles about 40 Lark grammars (2.3 s of CPU in every
+#: report kernel and CLI run) for an "iri" format check that altair and nbformat never make.
+SKIPPED_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_slow_imports() -> None:
+    """Keep :data:`SKIPPED_IMPORTS` from loading in this process (unless already loaded): an
+    optional ``import`` of them then fails as if they were not installed. The CLI and
+    :mod:`workbench.charts` call it; ``import workbench`` never does."""
+    import sys
+
+    for name in SKIPPED_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: "not installed" (import docs)
+
+
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     "ClientSettings": "workbench.config",
@@ -51,7 +67,9 @@ _EXPORTS: dict[str, str] = {
     "load_settings": "workbench.config",
 }
 
-__all__ = sorted([*_EXPORTS, "JEMALLOC_CONF", "__version__", "tune_allocator"])
+__all__ = sorted(
+    [*_EXPORTS, "JEMALLOC_CONF", "SKIPPED_IMPORTS", "__version__", "skip_slow_imports", "tune_allocator"]
+)
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily below
     from workbench.config import ClientSettings as ClientSettings

@@ -5,6 +5,11 @@ Per-report charts live in :mod:`~workbench.charts.capacity`, :mod:`~workbench.ch
 :mod:`~workbench.charts.lag` and :mod:`~workbench.charts.latency`. Call :func:`setup` once in a
 report notebook before displaying charts.
 """
+# ruff: noqa: E402  (the import skip must come before altair loads)
+
+import workbench
+
+workbench.skip_slow_imports()  # before altair loads jsonschema: workbench.SKIPPED_IMPORTS
 
 from workbench.charts import capacity, config, lag, latency
 from workbench.charts.lag import (

@@ -38,6 +38,7 @@ class _Group(click.Group):
 def main(verbose: int) -> None:
     """Kafka capacity workbench: consumer-lag history, configs, benchmarks and offline reports."""
     workbench.tune_allocator()  # before any command imports Polars; report kernels inherit it
+    workbench.skip_slow_imports()  # before nbformat/altair load jsonschema
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr

@@ -20,7 +20,7 @@ from workbench.store import Store
 __all__ = ["CapacityFrames", "load_broker_metrics", "load_capacity_frames", "newest_volumes"]
 
 #: Offsets rows per piece of whole groups (the consumer table reads the window one piece at a time).
-ROWS_PER_PIECE = 2_000_000
+ROWS_PER_PIECE = 500_000
 _COLUMNS = ("ts", "group", "topic", "partition", "committed_offset", "member_id")
 
 
