@@ -34,6 +34,10 @@ from parts_fixtures import (  # noqa: F401  (fixtures: real servers, docs/parts.
     zookeeper,
 )
 
+import workbench
+
+workbench.skip_slow_imports()  # before any test module loads nbformat or altair (jsonschema)
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:

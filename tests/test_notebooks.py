@@ -85,8 +85,20 @@ def test_papermill_command_line(sample_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 @pytest.mark.skipif(not (SHIPPED_SAMPLE / "offsets").is_dir(), reason="needs the shipped data/sample")
 def test_nbval_lax_on_source_notebooks(tmp_path: Path) -> None:
-    """What CI runs: ``pytest --nbval-lax notebooks/`` (default parameters, data/sample)."""
-    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "notebooks/", "-q", "-p", "no:cacheprovider"]
+    """What CI runs: ``pytest -p nbval --nbval-lax notebooks/`` (default parameters, data/sample;
+    pyproject's addopts leave nbval out of other pytest runs)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "nbval",
+        "--nbval-lax",
+        "notebooks/",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stdout[-3000:]
