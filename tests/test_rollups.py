@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 from pathlib import Path
 
@@ -99,7 +100,45 @@ def test_compact_rolls_up_closed_days_and_rebuild_recomputes_them(tmp_path: Path
     rebuilt = CliRunner().invoke(main, ["rollup", "rebuild", "--data-dir", str(data), "--cluster", "sample"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert store.read("offsets_1h").sort("ts", "group", "topic", "partition").equals(before)
+    for path in (data / "offsets_5m").glob("cluster=*/date=*/*.parquet"):  # by key: pieces skip the rest
+        day = pl.read_parquet(path)
+        assert day.equals(day.sort("group", "topic", "partition", "ts")), path
     assert pick_resolution(data, "sample", "7d", None).name == "5m"
     assert pick_resolution(data, "sample", "2d", None).name == "raw"
     with pytest.raises(ConfigError, match="resolution"):
         pick_resolution(data, "sample", "7d", None, "10m")
+
+
+def test_rollup_files_have_row_groups_of_disjoint_groups(tmp_path: Path) -> None:
+    """A day of rollups bigger than ROLLUP_ROW_GROUP is written in several row groups whose group
+    ranges do not overlap, so a read of a few groups skips the others by their statistics."""
+    import pyarrow.parquet as pq
+
+    from workbench.store.delta import ROLLUP_ROW_GROUP
+
+    groups, partitions, buckets = 5, ROLLUP_ROW_GROUP // (5 * 288) + 10, 288  # one day of 5 minutes
+    raw = pl.DataFrame(
+        {
+            "ts": [T0.replace(hour=0) + dt.timedelta(minutes=5 * (i % buckets)) for i in range(buckets)]
+            * (groups * partitions),
+            "group": [f"g{i // (buckets * partitions)}" for i in range(buckets * partitions * groups)],
+            "partition": [(i // buckets) % partitions for i in range(buckets * partitions * groups)],
+        }
+    ).with_columns(
+        cluster=pl.lit("c"),
+        topic=pl.lit("t"),
+        committed_offset=pl.lit(5),
+        log_start_offset=pl.lit(0),
+        log_end_offset=pl.lit(9),
+        group_state=pl.lit("Stable"),
+    )
+    frame = rollup(conform(raw.sample(fraction=1.0, shuffle=True, seed=1), "offsets"), "offsets", "5m")
+    assert frame.height > ROLLUP_ROW_GROUP
+    Store(tmp_path).append("offsets_5m", frame)
+    [path] = tmp_path.glob("offsets_5m/cluster=*/date=*/*.parquet")
+    meta = pq.ParquetFile(path).metadata
+    col = meta.schema.names.index("group")
+    stats = [meta.row_group(i).column(col).statistics for i in range(meta.num_row_groups)]
+    ranges = [(st.min, st.max) for st in stats]
+    assert len(ranges) > 1
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges)), ranges

@@ -51,7 +51,7 @@ def record_many(hist: HdrHistogram, values_us: Sequence[float] | np.ndarray) -> 
 
 def record_ints(hist: HdrHistogram, ints: np.ndarray, counts: np.ndarray | None = None) -> None:
     """Add ``counts`` (default 1 each) at the integer values ``ints`` (in range) to ``hist``."""
-    index = _index_of(hist, ints)  # HdrHistogram._counts_index_for, vectorized
+    index = index_of(hist, ints)
     view = counts_array(hist)
     view += np.bincount(index, weights=counts, minlength=hist.counts_len).astype(view.dtype)
     hist.total_count += int(ints.size if counts is None else counts.sum())
@@ -69,7 +69,8 @@ def lowest_values(hist: HdrHistogram, index: np.ndarray) -> np.ndarray:
     return sub << (np.maximum(bucket, 0) + hist.unit_magnitude)
 
 
-def _index_of(hist: HdrHistogram, ints: np.ndarray) -> np.ndarray:
+def index_of(hist: HdrHistogram, ints: np.ndarray) -> np.ndarray:
+    """The counts index of each integer value (``HdrHistogram._counts_index_for``, vectorized)."""
     pow2ceiling = np.frexp((ints | hist.sub_bucket_mask).astype(np.float64))[1]
     bucket = pow2ceiling - hist.unit_magnitude - (hist.sub_bucket_half_count_magnitude + 1)
     sub = ints >> (bucket + hist.unit_magnitude)
@@ -91,8 +92,8 @@ def scaled(source: HdrHistogram, factor: float) -> HdrHistogram:
         high = lowest_values(source, index + 1) - 1
         target = np.clip((low + high) / 2 * factor, LOWEST_US, HIGHEST_US)
         nearest = np.rint(target).astype(np.int64)
-        start = lowest_values(out, _index_of(out, nearest))
-        above = lowest_values(out, _index_of(out, nearest) + 1) - 1  # the bucket's reported value
+        start = lowest_values(out, index_of(out, nearest))
+        above = lowest_values(out, index_of(out, nearest) + 1) - 1  # the bucket's reported value
         below = np.maximum(start - 1, LOWEST_US)  # the bucket before's reported value
         pick = np.where(above - target <= target - below, above, below)
         record_ints(out, pick, counts[index].astype(np.float64))

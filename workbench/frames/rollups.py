@@ -59,7 +59,7 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, dataset: str, every: str) -> pl.D
         ]
     out = lf.group_by("_bucket", *keys).agg(*last, *extra).drop("_bucket")
     name = rollup_name(dataset, next(r for r, e in ROLLUPS.items() if e == every))
-    return out.select(DATASETS[name][0].names()).sort("ts", *keys).collect()
+    return out.select(DATASETS[name][0].names()).sort(*keys, "ts").collect()  # by key: docs/scale.md
 
 
 @dataclass(frozen=True)
