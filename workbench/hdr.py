@@ -168,13 +168,26 @@ def values_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> n
     return values[np.minimum(idx, len(values) - 1)]
 
 
+def mean_value(hist: HdrHistogram) -> float:
+    """``hist.get_mean_value()`` vectorized: each bucket's count times its median equivalent value,
+    summed exactly in Python integers (hdrh walks every bucket in Python, seconds per run)."""
+    if not hist.total_count:
+        return 0.0
+    counts = counts_array(hist)
+    index = np.flatnonzero(counts)
+    bucket = np.maximum((index >> hist.sub_bucket_half_count_magnitude) - 1, 0)
+    median = lowest_values(hist, index) + ((1 << (bucket + hist.unit_magnitude)) >> 1)
+    total = sum(c * m for c, m in zip(counts[index].tolist(), median.tolist(), strict=True))
+    return float(total) / hist.total_count
+
+
 def summarize(hist: HdrHistogram) -> dict[str, float | int | None]:
     """``count``, ``mean_ms``, the :data:`PERCENTILES` and ``max_ms`` of a µs histogram."""
     count = hist.get_total_count()
     if count == 0:
         return dict.fromkeys(STAT_COLUMNS, None) | {"count": 0}
     values = values_at_percentiles(hist, list(PERCENTILES.values()))
-    out: dict[str, float | int | None] = {"count": int(count), "mean_ms": hist.get_mean_value() / 1000}
+    out: dict[str, float | int | None] = {"count": int(count), "mean_ms": mean_value(hist) / 1000}
     out.update({name: float(v) / 1000 for name, v in zip(PERCENTILES, values, strict=True)})
     out["max_ms"] = hist.get_highest_equivalent_value(hist.get_max_value()) / 1000
     return out
