@@ -14,6 +14,7 @@ KAFKA_VERSION=3.9.1 in the environment runs the whole suite against Kafka 3.9.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from kafka_local import KafkaLocal, create_topic, delete_topics, require_prerequisites, unique_topic_name
@@ -31,6 +32,10 @@ from parts_fixtures import (  # noqa: F401  (fixtures: real servers, docs/parts.
     spark_standalone,
     zookeeper,
 )
+
+import workbench
+
+workbench.skip_slow_imports()  # before any test module loads nbformat or altair (jsonschema)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -95,6 +100,21 @@ def topic_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., str]
 
 
 # ---- Other fixtures (owner) below this line. ----
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped sample (``data/sample``, read only), or the same simulation in a temp dir.
+
+    test_simulate checks that a fresh simulation equals the shipped one, so reading it is the same."""
+    shipped = Path(__file__).resolve().parents[1] / "data" / "sample"
+    if (shipped / "offsets").is_dir():
+        return shipped
+    from workbench.simulate import simulate
+
+    target = tmp_path_factory.mktemp("sample")
+    simulate(target, cluster="sample", scale="sample", days=7, interval="5m")
+    return target
 
 
 # ---- SASL (issue 7: secured clusters) ----

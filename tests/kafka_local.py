@@ -51,11 +51,17 @@ def require_prerequisites() -> None:
 
 
 def wait_until(
-    predicate: Callable[[], T], *, timeout: float, interval: float = 0.2, message: str = "condition"
+    predicate: Callable[[], T],
+    *,
+    timeout: float,
+    interval: float = 0.2,
+    message: str = "condition",
+    fatal: tuple[type[BaseException], ...] = (),
 ) -> T:
     """Call predicate until it returns something truthy and return that; AssertionError after timeout.
 
-    Exceptions from the predicate count as "not yet" and the last one is reported on timeout."""
+    Exceptions from the predicate count as "not yet" and the last one is reported on timeout, except
+    those in `fatal` (e.g. "the server exited"): they are raised at once, waiting longer cannot help."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while True:
@@ -63,6 +69,8 @@ def wait_until(
             last = predicate()
             if last:
                 return last
+        except fatal:
+            raise
         except Exception as e:
             last = e
         if time.monotonic() >= deadline:

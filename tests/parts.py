@@ -34,6 +34,10 @@ class PartError(RuntimeError):
     """A part is missing or a server did not come up; the message carries the server's log tail."""
 
 
+class PartExited(PartError):
+    """A server process exited while a test waited on it: reported at once, with its log tail."""
+
+
 def part_path(name: str) -> Path:
     """Path of an installed part; installs it first if missing (a no-op once cached)."""
     parts = [sys.executable, str(PARTS_SCRIPT)]
@@ -109,11 +113,13 @@ class Process:
 
         def check() -> Any:
             if self.proc.poll() is not None:
-                raise PartError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
+                raise PartExited(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
             return predicate()
 
         try:
-            return wait_until(check, timeout=timeout, interval=0.25, message=f"{self.name}: {what}")
+            return wait_until(
+                check, timeout=timeout, interval=0.25, message=f"{self.name}: {what}", fatal=(PartExited,)
+            )
         except AssertionError as e:
             self.stop()
             cause = e if self.proc.returncode is None else None

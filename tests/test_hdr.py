@@ -21,6 +21,24 @@ def test_record_many_equals_record_value() -> None:
     assert hdr.encode(hdr.from_values(values)) == hdr.encode(one_by_one)
 
 
+@pytest.mark.parametrize(
+    ("lowest", "highest", "digits", "log_median", "sigma", "n"),
+    [
+        (hdr.LOWEST_US, hdr.HIGHEST_US, 3, 7.0, 2.0, 20_000),  # the workbench's own layout
+        (hdr.LOWEST_US, hdr.HIGHEST_US, 3, 1.0, 0.5, 50),  # a few values in the first bucket
+        (1000, 3_600_000_000_000, 2, 17.0, 1.5, 5_000),  # an imported ns layout (unit magnitude 9)
+        (1, 3_600_000, 4, 4.0, 3.0, 5_000),  # ms, 4 digits, values clamped at the top
+        (hdr.LOWEST_US, hdr.HIGHEST_US, 3, 0.0, 0.0, 0),  # empty: 0.0 like hdrh
+    ],
+)
+def test_mean_value_equals_hdrh_exactly(lowest, highest, digits, log_median, sigma, n) -> None:
+    hist = HdrHistogram(lowest, highest, digits)
+    values = np.random.default_rng(n).lognormal(log_median, sigma, n)
+    for v in np.clip(np.rint(values), lowest, highest).astype(int).tolist():
+        hist.record_value(v)
+    assert hdr.mean_value(hist) == hist.get_mean_value()
+
+
 def _nearest_rank(sorted_values: np.ndarray, pct: float) -> float:
     return float(sorted_values[max(1, math.ceil(pct * len(sorted_values) / 100 - 1e-9)) - 1])
 

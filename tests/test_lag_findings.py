@@ -1,8 +1,9 @@
 """The lag-trend report's logic: warm-up and trimming (report/lag_window.py), classification by
 time lag and Burrow status, and the headline sentences (report/lag_findings.py).
 
-The sample-based checks read the 7-day sample history generated once per module (data/README.md
-documents its incidents): 2026-11-13T00:00Z .. 2026-11-19T23:55Z, 5-minute snapshots.
+The sample-based checks read the 7-day sample history (``sample_dir`` in conftest: the shipped
+data/sample, which test_simulate proves equal to a fresh simulation; data/README.md documents its
+incidents): 2026-11-13T00:00Z .. 2026-11-19T23:55Z, 5-minute snapshots.
 """
 
 from __future__ import annotations
@@ -22,15 +23,6 @@ from workbench.frames.lag import load_lag_window
 
 UTC = dt.UTC
 CONFIG = BurrowConfig()
-
-
-@pytest.fixture(scope="module")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from workbench.simulate import simulate
-
-    out = tmp_path_factory.mktemp("lag-findings") / "data"
-    simulate(out, cluster="sample", scale="sample")
-    return out
 
 
 @pytest.fixture(scope="module")

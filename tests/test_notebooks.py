@@ -18,18 +18,6 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SHIPPED_SAMPLE = ROOT / "data" / "sample"
 
 
-@pytest.fixture(scope="module")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``data/sample``, or the same simulation in a temp dir while it is not shipped."""
-    if (SHIPPED_SAMPLE / "offsets").is_dir():
-        return SHIPPED_SAMPLE
-    from workbench.simulate import simulate
-
-    target = tmp_path_factory.mktemp("sample")
-    simulate(target, cluster="sample", scale="sample", days=7, interval="5m")
-    return target
-
-
 def test_every_catalog_notebook_exists() -> None:
     for spec in CATALOG.values():
         assert spec.path.is_file(), f"{spec.name}: {spec.path} is missing"
@@ -97,8 +85,20 @@ def test_papermill_command_line(sample_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
 @pytest.mark.skipif(not (SHIPPED_SAMPLE / "offsets").is_dir(), reason="needs the shipped data/sample")
 def test_nbval_lax_on_source_notebooks(tmp_path: Path) -> None:
-    """What CI runs: ``pytest --nbval-lax notebooks/`` (default parameters, data/sample)."""
-    cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "notebooks/", "-q", "-p", "no:cacheprovider"]
+    """What CI runs: ``pytest -p nbval --nbval-lax notebooks/`` (default parameters, data/sample;
+    pyproject's addopts leave nbval out of other pytest runs)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "nbval",
+        "--nbval-lax",
+        "notebooks/",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stdout[-3000:]

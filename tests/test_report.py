@@ -13,14 +13,13 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
 import polars as pl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from workbench.cli import main
 from workbench.errors import ConfigError, NotFoundError, ReportError
@@ -40,19 +39,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped sample (``data/sample``), or the same simulation written to a temp dir."""
-    shipped = ROOT / "data" / "sample"
-    if (shipped / "offsets").is_dir():
-        return shipped
-    from workbench.simulate import simulate
-
-    target = tmp_path_factory.mktemp("sample")
-    simulate(target, cluster="sample", scale="sample", days=7, interval="5m")
-    return target
 
 
 @pytest.fixture(scope="session")
@@ -90,11 +76,19 @@ def evil_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lag_report(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The lag-trend report rendered once with default parameters on the sample."""
+def demo(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """``workbench demo`` run once on the sample: every catalog report, rendered a single time for
+    test_cli_demo and the lag-trend checks (a papermill kernel per report: the costly part)."""
     out = tmp_path_factory.mktemp("reports")
-    rendered = render("lag-trend", {"data_dir": str(sample_dir)}, out_dir=out)
-    yield rendered.html
+    return out, CliRunner().invoke(main, ["demo", "--out", str(out), "--data-dir", str(sample_dir)])
+
+
+@pytest.fixture(scope="session")
+def lag_report(demo: tuple[Path, Result]) -> Path:
+    """The demo's lag-trend report: default parameters on the sample (its one cluster named)."""
+    result = demo[1]
+    assert result.exit_code == 0, result.output
+    return next(Path(line) for line in result.stdout.splitlines() if Path(line).parent.name == "lag-trend")
 
 
 def _chart_outputs(html: str) -> int:
@@ -520,11 +514,11 @@ def test_every_catalog_parameter_is_declared_with_a_meaning() -> None:
 
 
 @pytest.mark.slow  # starts a Jupyter kernel (papermill): seconds even for a tiny notebook
-def test_cli_demo(sample_dir: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--data-dir", str(sample_dir)])
+def test_cli_demo(demo: tuple[Path, Result]) -> None:
+    out, result = demo
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()  # paths on stdout, one summary line per report on stderr
-    assert lines[-1] == str(tmp_path / "index.html")
+    assert lines[-1] == str(out / "index.html")
     assert len(lines) == len(CATALOG) + 1
     assert all(Path(line).exists() for line in lines)
     summaries = result.stderr.splitlines()

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-#: Polars' allocator settings that :func:`tune_allocator` sets: jemalloc's own defaults (keep freed
-#: pages for 10 s; Polars' 0.5 s makes batch-after-batch work re-zero memory). See docs/allocator.md.
-JEMALLOC_CONF = "dirty_decay_ms:10000,muzzy_decay_ms:0"
+#: Polars' allocator settings that :func:`tune_allocator` sets: keep freed pages for 1 s (Polars'
+#: 0.5 s makes batch-after-batch work re-zero memory; 10 s kept 100-400 MB more resident). See
+#: docs/allocator.md.
+JEMALLOC_CONF = "dirty_decay_ms:1000,muzzy_decay_ms:0"
 
 
 def tune_allocator() -> bool:

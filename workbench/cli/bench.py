@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -174,16 +175,23 @@ def _seconds(text: str, what: str) -> float:
 
 
 def _with_progress(fn: Callable[[Any], Any], spec: Any, quiet: bool) -> Any:
-    """Run ``fn(progress_callback)`` under a rich progress bar on stderr (when a terminal)."""
+    """Run ``fn(progress_callback)`` with a one-line count on stderr (when a terminal).
+
+    A plain line written once per interval, not a rich bar: rich's refresh thread holds the GIL
+    about 1.5 ms ten times a second, which the send loop saw as schedule delay
+    (docs/benchmark-floor.md)."""
     if quiet or not sys.stderr.isatty():
         return fn(None)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    label, start = spec.label or spec.kind, time.monotonic()
 
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(spec.label or spec.kind, total=spec.num_records)
-        return fn(lambda done, total: bar.update(task, completed=done, total=total))
+    def show(done: int, total: int) -> None:
+        sys.stderr.write(f"\r{label} {done:,}/{total:,} records, {time.monotonic() - start:.0f} s")
+        sys.stderr.flush()
+
+    try:
+        return fn(show)
+    finally:
+        sys.stderr.write("\r\x1b[K")  # gone when done, as the rich bars elsewhere
 
 
 def _bench_cluster(store: Any, given: str | None) -> str:

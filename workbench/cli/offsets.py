@@ -254,10 +254,18 @@ def _stored_offsets(data_dir, cluster, groups):
     if offsets.is_empty():
         return offsets
     from workbench.analyze.lag import time_lag
-    from workbench.frames.lag import load_log_ends_behind
+    from workbench.analyze.lag.reach import needed_log_ends
+    from workbench.frames.lag import load_log_ends_reaching
 
-    # when each committed offset was produced: the last hour of log ends, a week for groups far behind
-    return time_lag(offsets, load_log_ends_behind(data_dir, offsets))
+    # when each committed offset was produced: the last hour of log ends, up to a week for groups
+    # far behind (from the hourly rollups' guess of where to start, else the week), of which
+    # time_lag looks at a few readings per partition (the rest is never sorted)
+    history, cuts = load_log_ends_reaching(data_dir, offsets)
+    needed = needed_log_ends(offsets, history, cuts)
+    if needed is None and history is not None:  # the guess started too late: the whole week
+        history, _ = load_log_ends_reaching(data_dir, offsets, guided=False)
+        needed = needed_log_ends(offsets, history)
+    return time_lag(offsets, needed)
 
 
 def _json_default(value: object) -> str:

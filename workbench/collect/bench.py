@@ -184,7 +184,11 @@ def _run_producer(
     error = f"{unacked} records not acknowledged within {spec.timeout_s:g}s" if unacked else None
     if consumer is not None and consumer.consumed < loop.sent:
         error = f"only {consumer.consumed} of {loop.sent} records consumed within {spec.timeout_s:g}s"
-    pauses = {"loop_pause_max_ms": loop.max_pause_ns / 1e6, "rotation_max_ms": recorder.max_close_ns / 1e6}
+    pauses = {
+        "loop_pause_max_ms": loop.max_pause_ns / 1e6,
+        "rotation_max_ms": recorder.max_close_ns / 1e6,
+        "build_step_max_ms": recorder.max_step_ns / 1e6,
+    }
     return recorder, info, {"buffer_full": loop.buffer_full, "sent": loop.sent, "error": error, **pauses}
 
 

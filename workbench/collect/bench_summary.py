@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from workbench.collect.bench import BenchSpec
 
 MIB = units.MIB
+#: The loop's own pauses (ms) a producer run reports in ``--json`` and its ``params``.
+PAUSE_KEYS = ("loop_pause_max_ms", "rotation_max_ms", "build_step_max_ms")
 
 
 def _ts(us: int) -> dt.datetime:
@@ -46,7 +48,7 @@ def runs_frame(
         "interval_s": spec.interval_s,
         "props": mask_props(spec.props),
     }
-    params.update({k: extra[k] for k in ("loop_pause_max_ms", "rotation_max_ms", "notes") if extra.get(k)})
+    params.update({k: extra[k] for k in (*PAUSE_KEYS, "notes") if extra.get(k)})
     row = {
         "ts": _ts(first["start_us"]),
         "cluster": spec.cluster,
@@ -140,7 +142,7 @@ def stats(rec: Recorder, spec: BenchSpec, extra: dict) -> dict[str, Any]:
         "warmup": "warmup" in totals,
         "latency": latencies,
     }
-    out.update({k: extra[k] for k in ("loop_pause_max_ms", "rotation_max_ms") if k in extra})
+    out.update({k: extra[k] for k in PAUSE_KEYS if k in extra})
     return out
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.errors import NotFoundError
+from workbench.errors import NotFoundError, WorkbenchError
 from workbench.frames.offsets import (
     load_offsets,
     load_partition_offsets,
@@ -34,6 +34,7 @@ __all__ = [
     "load_lag_window",
     "load_log_ends",
     "load_log_ends_behind",
+    "load_log_ends_reaching",
     "load_open_transactions",
     "load_stable_offsets",
 ]
@@ -60,36 +61,106 @@ def load_log_ends_behind(
 ) -> pl.DataFrame | None:
     """The log-end history the time lag of one snapshot of ``offsets`` needs: the last ``recent``
     of every partition, and up to ``longest`` back only for partitions where a committed offset
-    is older than that (a group far behind). Not the whole week of every partition."""
+    is older than that (a group far behind). Not the whole week of every partition; unsorted."""
+    return load_log_ends_reaching(data_dir, offsets, recent, longest, guided=False)[0]
+
+
+def load_log_ends_reaching(
+    data_dir: str | os.PathLike[str],
+    offsets: pl.DataFrame,
+    recent: str = "1h",
+    longest: str = "7d",
+    guided: bool = True,
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """:func:`load_log_ends_behind`, and with ``guided`` the far readings of each partition only
+    from the hourly rollup before its committed offset was the log end (a guess: the caller checks
+    it, ``workbench.analyze.lag.reach``). Returns (history, per-partition cut: topic, partition,
+    ``_cut``, cluster; None when nothing was cut). Four columns read; the far part only for the topics
+    behind (a filter the Parquet reader applies while decoding), with the streaming engine."""
     if offsets.is_empty() or not Store(data_dir).clusters("partition_offsets"):
-        return None
+        return None, None
     cluster = str(offsets["cluster"][0])
     keys = ["topic", "partition"]
     cols = ["ts", "cluster", *keys, "log_end_offset"]
-    near = load_partition_offsets(data_dir, cluster, recent).select(cols)
+    near = scan_partition_offsets(data_dir, cluster, recent).select(cols).collect()
     if near.is_empty():
-        return None
+        return None, None
+    behind = _far_behind(offsets, near, keys)
+    if behind.is_empty():
+        return near, None
+    cuts = _cuts_from_rollups(data_dir, cluster, behind, longest, keys) if guided else None
+    far = scan_partition_offsets(data_dir, cluster, _far_since(data_dir, cluster, longest, behind, cuts))
+    far = far.filter(
+        (pl.col("ts") < near["ts"].min()) & pl.col("topic").is_in(behind["topic"].unique().to_list())
+    )
+    far = far.join(behind.select(keys).lazy(), on=keys, how="semi")
+    if cuts is not None:  # partitions without a cut read the whole window
+        far = far.join(cuts.lazy(), on=keys, how="left").filter(
+            pl.col("_cut").is_null() | (pl.col("ts") >= pl.col("_cut"))
+        )
+    return pl.concat([far.select(cols).collect(engine="streaming"), near]), cuts
+
+
+def _far_behind(offsets: pl.DataFrame, near: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Partitions committed at or below their first recent reading (and not caught up), with the
+    lowest committed offset raised to the log start (``_c``): their reach is older."""
     first = near.group_by(keys).agg(pl.col("log_end_offset").min().alias("_first"))
-    behind = (  # committed at or below the first reading (and not caught up): its reach is older
+    return (
         offsets.filter(
             pl.col("committed_offset").is_not_null()
             & (pl.col("committed_offset") < pl.col("log_end_offset")).fill_null(True)
         )
         .group_by(keys)
-        .agg(pl.col("committed_offset").min())
+        .agg(
+            pl.col("committed_offset").min(),
+            _c=pl.max_horizontal("committed_offset", "log_start_offset").min(),
+        )
         .join(first, on=keys, how="left")
         .filter(pl.col("_first").is_null() | (pl.col("committed_offset") <= pl.col("_first")))
     )
-    if behind.is_empty():
-        return near
-    far = (
-        scan_partition_offsets(data_dir, cluster, longest)
-        .filter(pl.col("ts") < near["ts"].min())
-        .join(behind.select(keys).lazy(), on=keys, how="semi")
-        .select(cols)
-        .collect()
-    )
-    return pl.concat([far, near]).sort(["ts", *keys])
+
+
+def _cuts_from_rollups(
+    data_dir: str | os.PathLike[str], cluster: str, behind: pl.DataFrame, longest: str, keys: list[str]
+) -> pl.DataFrame | None:
+    """Per partition behind, the first time of the last hourly bucket that starts below the end
+    of the last bucket wholly below its committed offset (that bucket holds a reading before the
+    offset's reach and one below it); None without hourly rollups."""
+    try:  # only a guess: a missing or unreadable rollup table means reading the whole window
+        if cluster not in Store(data_dir).clusters("partition_offsets_1h"):
+            return None
+        hours = scan_partition_offsets(data_dir, cluster, longest, dataset="partition_offsets_1h")
+        end, start = pl.col("log_end_offset"), pl.col("log_end_offset") - pl.col("log_end_delta")
+        below = pl.col("ts").filter(end < pl.col("_c")).max()
+        return (
+            hours.join(behind.select(*keys, "_c").lazy(), on=keys, how="inner")
+            .with_columns(_below=below.over(keys))
+            .with_columns(_target=end.filter(pl.col("ts") == pl.col("_below")).first().over(keys))
+            .filter((pl.col("ts") <= pl.col("_below")) & (start < pl.col("_target")))
+            .group_by(keys)
+            .agg(_cut=pl.col("first_ts").max())
+            .with_columns(cluster=pl.lit(cluster))
+            .collect()
+        )
+    except (WorkbenchError, pl.exceptions.PolarsError):
+        return None
+
+
+def _far_since(
+    data_dir: str | os.PathLike[str],
+    cluster: str,
+    longest: str,
+    behind: pl.DataFrame,
+    cuts: pl.DataFrame | None,
+) -> dt.datetime | None:
+    """Where the far scan starts: the window's start, or the earliest cut when every partition
+    behind has one and it is later (older row groups are then skipped by their statistics)."""
+    _, start, _ = resolve_window(Store(data_dir), "partition_offsets", cluster, longest, None)
+    if cuts is None or cuts.height < behind.height or cuts["_cut"].null_count():
+        return start
+    earliest = cuts["_cut"].min()
+    assert isinstance(earliest, dt.datetime)
+    return earliest if start is None or earliest > start else start
 
 
 def load_lag_window(

@@ -3,47 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
-from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
-from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from workbench.errors import StoreError, StoreLayoutError, WorkbenchError
 from workbench.scalars import as_datetime
-from workbench.schema import DATASETS, ROLLUPS, conform
+from workbench.schema import DATASETS, conform
+from workbench.store import append as _append
 from workbench.store import files as _files
 from workbench.store._location import Location, quiet_native_panics, translate
+from workbench.store.maintenance import Maintenance
+from workbench.store.settings import (
+    COMMIT,
+    RETRIES,
+    ROLLUP_ROW_GROUP,
+    TABLE_PROPERTIES,
+    Conflict,
+    is_rollup,
+    writer_for,
+)
 from workbench.store.visibility import visible
 
 PARTITIONS = ["cluster", "date"]
-#: Files a commit removed stay this long before vacuum deletes them: longer than any read.
-VACUUM_HOURS = 1
 _VERSION_RE = re.compile(r"^workbench dataset (\S+) schema version (\d+)$")
-_COMMIT = CommitProperties(max_commit_retries=200)
-_WRITER = WriterProperties(compression="ZSTD")
-#: Rollups are written sorted by key (group, topic, partition) then ts, in row groups small enough
-#: that a read of some groups skips most of a day's file by its statistics (docs/scale.md).
-ROLLUP_ROW_GROUP = 65_536
-_ROLLUP_WRITER = WriterProperties(compression="ZSTD", max_row_group_size=ROLLUP_ROW_GROUP)
-
-
-def _writer(dataset: str) -> WriterProperties:
-    """The Parquet writer settings of ``dataset`` (small row groups for rollups)."""
-    return _ROLLUP_WRITER if dataset.endswith(tuple(f"_{r}" for r in ROLLUPS)) else _WRITER
-
-
-#: Table properties at creation: commits older than two days are dropped from the log at the next
-#: checkpoint (time travel is not used), so a month of 30 s appends keeps a bounded log.
-TABLE_PROPERTIES = {"delta.logRetentionDuration": "interval 2 days", "delta.checkpointInterval": "100"}
-_RETRIES = 5
 
 
 def description(dataset: str) -> str:
@@ -57,7 +47,7 @@ def file_schema(dataset: str) -> pl.Schema:
 
 
 @dataclass(frozen=True)
-class Store:
+class Store(Maintenance):
     """A data directory (or object-store URI) holding one Delta table per dataset."""
 
     root: Path | str
@@ -121,9 +111,43 @@ class Store:
         if frame["cluster"].null_count() or (frame["cluster"] == "").any():
             raise StoreError("cluster name is empty: pass --cluster NAME")
         frame = frame.with_columns(date=pl.col("ts").dt.date())
+        table = self.table(dataset)
+        local = self.location.local and _append.plain_clusters(frame)
+        if table is None and local:
+            self._write_deltalake(dataset, frame.head(0))  # a new table: its schema, no rows
+            table = self.table(dataset)
+        if table is not None and local:
+            self._append_files(dataset, table, frame)
+        else:
+            self._write_deltalake(dataset, frame)
+        parts = frame.select("cluster", "date").unique(maintain_order=True)
+        return [f"cluster={c}/date={d.isoformat()}" for c, d in parts.iter_rows()]
+
+    def _append_files(self, dataset: str, table: DeltaTable, frame: pl.DataFrame) -> None:
+        """Polars writes the files, delta-rs commits them (:mod:`workbench.store.append`)."""
+        uri = self.table_uri(dataset)
+        group = ROLLUP_ROW_GROUP if is_rollup(dataset) else None
+        with self._errors(uri, f"appending {frame.height} rows"):
+            actions = _append.write_files(uri, frame, list(file_schema(dataset)), group)
+        for attempt in range(RETRIES):
+            try:
+                with self._errors(uri, f"committing {frame.height} rows"):
+                    table.create_write_transaction(
+                        list(actions), "append", table.schema(), PARTITIONS, commit_properties=COMMIT
+                    )
+                return
+            except Conflict:
+                if attempt == RETRIES - 1:
+                    raise StoreError(
+                        f"{uri}: the append kept conflicting with other writers; retry"
+                    ) from None
+                table = self.table(dataset) or table
+
+    def _write_deltalake(self, dataset: str, frame: pl.DataFrame) -> None:
+        """delta-rs writes and commits (a new table, an object store, unusual cluster names)."""
         data = frame.rechunk().to_arrow()  # one batch: delta-rs may interleave several (row order)
         uri = self.table_uri(dataset)
-        for attempt in range(_RETRIES):
+        for attempt in range(RETRIES):
             table = self.table(dataset)
             try:
                 with self._errors(uri, f"appending {frame.height} rows"):
@@ -134,18 +158,16 @@ class Store:
                         mode="append",
                         description=description(dataset),
                         configuration=TABLE_PROPERTIES if table is None else None,
-                        commit_properties=_COMMIT,
-                        writer_properties=_writer(dataset),
+                        commit_properties=COMMIT,
+                        writer_properties=writer_for(dataset),
                         storage_options=self.location.storage_options,
                     )
                 break
-            except _Conflict:
-                if attempt == _RETRIES - 1:
+            except Conflict:
+                if attempt == RETRIES - 1:
                     raise StoreError(
                         f"{uri}: the append kept conflicting with other writers; retry"
                     ) from None
-        parts = frame.select("cluster", "date").unique(maintain_order=True)
-        return [f"cluster={c}/date={d.isoformat()}" for c, d in parts.iter_rows()]
 
     # -- reading -----------------------------------------------------------------------------
     def clusters(self, dataset: str) -> list[str]:
@@ -277,122 +299,6 @@ class Store:
         frame = self._collect(dataset, lambda lf: lf.select(pl.col("ts").max()), cluster=cluster, since=since)
         return as_datetime(frame.item())
 
-    # -- maintenance -------------------------------------------------------------------------
-    @contextmanager
-    def maintenance(self, dataset: str) -> Iterator[None]:
-        """Hold the dataset's maintenance lock: one compaction, delete or repair at a time.
-
-        delta-rs 1.6 lets two optimize (or optimize and delete) commits remove the same files,
-        which duplicates rows (docs/store.md); appends need no lock. For an object-store root the
-        lock is this host's (``Location.lock_dir``): run maintenance from one host (docs/fleet.md).
-        """
-        locks = str(self.location.lock_dir)
-        with self._errors(locks, "taking the maintenance lock"):
-            os.makedirs(locks, exist_ok=True)
-            fd = os.open(os.path.join(locks, f"{dataset}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
-
-    def compact(self, dataset: str, cluster: str | None = None, before: dt.date | None = None) -> list[str]:
-        """Optimize: merge each day's small files (days before ``before``), checkpoint, vacuum.
-
-        Safe alongside appends, reads and other compactions (a conflicting compaction gives way).
-        Returns the files written.
-        """
-        if self.table(dataset) is None:
-            return []
-        with self.maintenance(dataset):
-            return self._compact(dataset, cluster, before)
-
-    def _compact(self, dataset: str, cluster: str | None, before: dt.date | None) -> list[str]:
-        table = self.table(dataset)
-        if table is None:
-            return []
-        uri = self.table_uri(dataset)
-        filters: list[Any] = [("cluster", "=", cluster)] if cluster is not None else []
-        if before is not None:
-            filters.append(("date", "<", before.isoformat()))
-        old = {f.uri for f in self._live(table, dataset)}
-        for attempt in range(_RETRIES):
-            try:
-                with self._errors(uri, "compacting"):
-                    table.optimize.compact(
-                        partition_filters=filters or None,
-                        writer_properties=_writer(dataset),
-                        commit_properties=_COMMIT,
-                    )
-                break
-            except _Conflict:
-                table = self.table(dataset)
-                if table is None or attempt == _RETRIES - 1:
-                    return []
-        self._tidy(dataset)
-        table = self.table(dataset)
-        return [] if table is None else [f.uri for f in self._live(table, dataset) if f.uri not in old]
-
-    def tidy(self, dataset: str) -> None:
-        """Checkpoint the log and vacuum files removed over :data:`VACUUM_HOURS` ago."""
-        if self.table(dataset) is not None:
-            with self.maintenance(dataset):
-                self._tidy(dataset)
-
-    def _tidy(self, dataset: str) -> None:
-        table = self.table(dataset)
-        if table is None:
-            return
-        with self._errors(self.table_uri(dataset), "checkpointing and vacuuming"):
-            try:
-                table.create_checkpoint()
-                table.cleanup_metadata()
-                table.vacuum(retention_hours=VACUUM_HOURS, enforce_retention_duration=False, dry_run=False)
-            except _Conflict:
-                pass  # another process tidied at the same time: nothing lost, the next run finishes
-
-    def delete(self, dataset: str, predicate: str) -> list[str]:
-        """Delete the rows matching a partition ``predicate`` in one commit; returns removed files.
-
-        The removed files are deleted at once (they are whole partitions nothing else writes).
-        """
-        if self.table(dataset) is None:
-            return []
-        with self.maintenance(dataset):
-            return self._delete(dataset, predicate)
-
-    def _delete(self, dataset: str, predicate: str) -> list[str]:
-        table = self.table(dataset)
-        if table is None:
-            return []
-        uri = self.table_uri(dataset)
-        for attempt in range(_RETRIES):
-            before = {f.uri for f in self._live(table, dataset)}
-            try:
-                with self._errors(uri, "deleting"):
-                    table.delete(predicate, commit_properties=_COMMIT)
-                break
-            except _Conflict:
-                table = self.table(dataset)
-                if table is None or attempt == _RETRIES - 1:
-                    raise StoreError(
-                        f"{uri}: the delete kept conflicting with other writers; retry"
-                    ) from None
-        table = self.table(dataset)
-        gone = sorted(before - {f.uri for f in self._live(table, dataset)}) if table else sorted(before)
-        if self.location.local:
-            _remove_files(gone)
-        return gone
-
-    def delete_cluster(self, dataset: str, cluster: str) -> list[str]:
-        """Delete every row of ``cluster`` from ``dataset``."""
-        return self.delete(dataset, f"cluster = '{cluster.replace(chr(39), chr(39) * 2)}'")
-
-    def delete_day(self, dataset: str, cluster: str, day: dt.date) -> list[str]:
-        """Delete ``cluster``'s rows of ``dataset`` on UTC ``day`` (one partition)."""
-        name = cluster.replace(chr(39), chr(39) * 2)
-        return self.delete(dataset, f"cluster = '{name}' AND date = '{day.isoformat()}'")
-
     # -- helpers -----------------------------------------------------------------------------
     def _live(self, table: DeltaTable, dataset: str) -> list[_files.DataFile]:
         with self._errors(self.table_uri(dataset), "listing files"):
@@ -403,7 +309,7 @@ class Store:
         try:
             with quiet_native_panics():
                 yield
-        except (WorkbenchError, _Conflict):
+        except (WorkbenchError, Conflict):
             raise
         except (OSError, DeltaError, pl.exceptions.PolarsError) as exc:
             raise self._translate(exc, where, doing) from exc
@@ -416,9 +322,6 @@ class Store:
     def _check_dataset(dataset: str) -> None:
         if dataset not in DATASETS:
             raise StoreError(f"unknown dataset {dataset!r}: expected one of {', '.join(sorted(DATASETS))}")
-
-
-_Conflict = CommitFailedError
 
 
 def _skip_bad(dataset: str, f: _files.DataFile, deep: bool) -> bool:
@@ -438,17 +341,3 @@ def _refuse_old_layout(uri: str) -> None:
             f"{uri} is in the old Parquet layout: run `workbench store migrate --data-dir {data_dir}` "
             "(verified row for row, the original is kept)"
         )
-
-
-def _remove_files(uris: list[str]) -> None:
-    for uri in uris:
-        try:
-            os.remove(uri)
-        except FileNotFoundError:
-            continue
-        parent = os.path.dirname(uri)
-        for d in (parent, os.path.dirname(parent)):
-            try:
-                os.rmdir(d)
-            except OSError:
-                break

@@ -42,7 +42,10 @@ def live_files(table: object, root: str) -> list[DataFile]:
     """Every live file of a loaded ``DeltaTable`` version, with its partition values and stats."""
     import pyarrow as pa
 
-    actions = pl.from_arrow(pa.table(table.get_add_actions(flatten=True)))  # type: ignore[attr-defined]
+    # through pyarrow (Polars' own reading of the stream lost the newest snapshot's visibility), but
+    # not pa.table(), which imports pandas (~0.4 s) only to check whether it was given a pandas frame
+    stream = pa.RecordBatchReader.from_stream(table.get_add_actions(flatten=True))  # type: ignore[attr-defined]
+    actions = pl.from_arrow(stream.read_all())
     assert isinstance(actions, pl.DataFrame)
     has_stats = "min.ts" in actions.columns
     has_source = "min.source" in actions.columns

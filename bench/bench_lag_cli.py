@@ -1,0 +1,146 @@
+"""Benchmark: ``workbench lag --data-dir D`` as the user runs it, against the code before this change.
+
+Each run is the real command in a child process (``python -m workbench lag``), measured whole:
+wall time, user + system CPU seconds and the peak resident memory of that process, exact from
+``wait4`` (no sampling: the command is too short for a sampler to catch its peak). The baseline
+is the same command from ``--baseline-rev`` (extracted with ``git archive``), run alternately with
+the new code in the same session; both outputs must be identical (the table, levels, time lags).
+The median of ``--repeat`` runs is compared; the load average is recorded beside each run.
+
+One command (the full 7-day history of docs/scale.md)::
+
+    python bench/bench_lag_cli.py --data-dir /work/data-scale/full-7d --cluster big
+
+Writes ``bench/results/lag_cli.json`` and ``bench/results/lag_cli.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_reports import baseline_tree
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+#: main before this change (session 5): every far log end of a group days behind sorted.
+BASELINE_REV = "593123b"
+#: Issue 11's goal for `workbench lag --data-dir` on the full week: seconds, MB.
+GOAL_S, GOAL_MB = 1.0, 300
+
+
+def run_lag(tree: Path, data_dir: str, cluster: str) -> dict:
+    """One ``workbench lag`` from checkout ``tree``: wall, CPU, peak RSS (wait4), output."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    cmd = [sys.executable, "-m", "workbench", "lag", "--data-dir", data_dir, "--cluster", cluster]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        began = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=str(tree))
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - began
+        out.seek(0)
+        err.seek(0)
+        text, errors = out.read(), err.read()
+    return {
+        "tree": str(tree),
+        "returncode": os.waitstatus_to_exitcode(status),
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "user_s": round(usage.ru_utime, 3),
+        "sys_s": round(usage.ru_stime, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
+        "output": text,
+        "stderr": errors[-2000:],
+    }
+
+
+def summary(runs: list[dict]) -> dict:
+    """Medians of the runs of one tree."""
+    keys = ("wall_s", "cpu_s", "user_s", "sys_s", "peak_rss_mb")
+    return {key: statistics.median(r[key] for r in runs) for key in keys}
+
+
+def report(new: dict, old: dict | None, same_output: bool | None, args: argparse.Namespace) -> list[str]:
+    """The text lines: medians, ratios old/new, the goal check."""
+    lines = [
+        f"workbench lag --data-dir {args.data_dir} --cluster {args.cluster}: median of {args.repeat} runs",
+        f"  new:      {new['cpu_s']:.2f} s CPU, {new['peak_rss_mb']:.0f} MB peak, {new['wall_s']:.2f} s wall",
+    ]
+    if old is not None:
+        lines.append(
+            f"  baseline: {old['cpu_s']:.2f} s CPU, {old['peak_rss_mb']:.0f} MB peak, "
+            f"{old['wall_s']:.2f} s wall ({args.baseline_rev})"
+        )
+        lines.append(
+            f"  ratio baseline/new: CPU {old['cpu_s'] / new['cpu_s']:.2f}x, "
+            f"peak RSS {old['peak_rss_mb'] / new['peak_rss_mb']:.2f}x, "
+            f"wall {old['wall_s'] / new['wall_s']:.2f}x"
+        )
+        lines.append(f"  same output as the baseline: {same_output}")
+    cpu_ok, mb_ok = new["cpu_s"] <= GOAL_S, new["peak_rss_mb"] <= GOAL_MB
+    lines.append(
+        f"  goal <= {GOAL_S:.0f} s and <= {GOAL_MB} MB: CPU {'met' if cpu_ok else 'NOT met'}, "
+        f"memory {'met' if mb_ok else 'NOT met'} (wall depends on the load: see load_avg per run)"
+    )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--cluster", required=True)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--baseline-rev", default=BASELINE_REV, help="git revision of the old code ('' for none)"
+    )
+    args = parser.parse_args()
+    old_tree = baseline_tree(args.baseline_rev) if args.baseline_rev else None
+    runs: dict[str, list[dict]] = {"new": [], "baseline": []}
+    for _ in range(args.repeat):  # alternate, so both see the same load
+        runs["new"].append(run_lag(ROOT, args.data_dir, args.cluster))
+        if old_tree is not None:
+            runs["baseline"].append(run_lag(old_tree, args.data_dir, args.cluster))
+    for r in runs["new"] + runs["baseline"]:
+        if r["returncode"] != 0:
+            raise SystemExit(f"a run failed ({r['tree']}): {r['stderr']}")
+    outputs = {r["output"] for r in runs["new"] + runs["baseline"]}
+    same = len(outputs) == 1 if old_tree else None
+    new = summary(runs["new"])
+    old = summary(runs["baseline"]) if old_tree else None
+    lines = report(new, old, same, args)
+    loads = [r["load_avg"][0] for group in runs.values() for r in group]
+    lines.insert(
+        1, f"  1-min load average during the runs: {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
+    )
+    print("\n".join(lines))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for group in runs.values():
+        for r in group:
+            r.pop("output")
+    doc = {
+        "command": f"workbench lag --data-dir {args.data_dir} --cluster {args.cluster}",
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "baseline_rev": args.baseline_rev or None,
+        "median_new": new,
+        "median_baseline": old,
+        "same_output": same,
+        "runs": runs,
+    }
+    (RESULTS / "lag_cli.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (RESULTS / "lag_cli.txt").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
