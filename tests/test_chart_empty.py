@@ -159,3 +159,15 @@ def test_reports_on_a_data_dir_missing_datasets_show_the_sentences(tmp_path: Pat
             f"{phrase} in the selected runs: this chart needs runs from `workbench bench producer`"
             in latency_page
         )
+
+
+def test_headroom_without_a_measured_capacity_says_how_to_get_one() -> None:
+    from workbench.charts import capacity
+
+    frame = pl.DataFrame(
+        {"topic": ["a", "b"], "status": ["unknown", "unknown"], "utilization": [None, None]},
+        schema={"topic": S, "status": S, "utilization": pl.Float64},
+    )
+    spec = capacity.headroom_bars(frame, 1.5).to_dict()
+    assert spec["mark"]["type"] == "text"
+    assert "workbench bench producer" in spec["description"]

@@ -11,7 +11,7 @@ import altair as alt
 import polars as pl
 
 from workbench import units
-from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, finish
+from workbench.charts.theme import SERIES_SCHEME, WIDTH, check_rows, empty_note, finish
 
 __all__ = [
     "STATUS_COLORS",
@@ -29,12 +29,18 @@ STATUS_COLORS = ("#2e7d32", "#f0a202", "#7b3fa0", "#c62828", "#b0b7bf")
 _T = alt.X("ts:T", title=None, axis=alt.Axis(labelAngle=0, labelOverlap="greedy", tickCount=10))
 
 
-def headroom_bars(topics: pl.DataFrame, headroom: float) -> alt.LayerChart:
+def headroom_bars(topics: pl.DataFrame, headroom: float) -> alt.LayerChart | alt.Chart:
     """Utilization of each topic's hottest partition (peak / P), with rules at 1/headroom and 100 %."""
     data = topics.filter(pl.col("utilization").is_not_null()).select(
         "topic", "status", (pl.col("utilization") * 100).alias("util")
     )
     check_rows(data, "headroom_bars")
+    if data.is_empty():
+        return empty_note(
+            "Headroom per topic",
+            "No topic has a measured per-partition capacity P, so no utilization to draw: run "
+            "`workbench bench producer` against the cluster, or give producer_mb_s_per_partition.",
+        )
     order = data.sort("util", descending=True)["topic"].to_list()
     bars = (
         alt.Chart(data)
