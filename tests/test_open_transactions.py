@@ -200,7 +200,18 @@ def test_collector_records_them_lag_and_report_name_them(open_txn: Open, tmp_pat
         plain.produce(open_txn.topic, str(i).encode(), partition=0)
     plain.flush(30)
     again = subprocess.run(
-        [*WORKBENCH, "collect", "offsets", *args, "--include", open_txn.group, "--count", "1"],
+        [
+            *WORKBENCH,
+            "collect",
+            "offsets",
+            *args,
+            "--include",
+            open_txn.group,
+            "--interval",
+            "0.3s",
+            "--count",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
