@@ -61,6 +61,7 @@ def _labels_in(tz: str, spec_path: Path) -> list[str]:
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow  # a second or more: out of the fast loop
 def test_axis_labels_are_utc_24h_in_any_time_zone(tmp_path: Path) -> None:
     frame = pl.DataFrame({"ts": [T0 + dt.timedelta(hours=h) for h in range(30)], "v": list(range(30))})
     chart = alt.Chart(frame).mark_line().encode(x="ts:T", y="v:Q")

@@ -76,6 +76,7 @@ def test_collect_then_validate_from_history(kafka, topic_factory, tmp_path: Path
     assert code == 2 and "no config snapshot" in out
 
 
+@pytest.mark.slow  # a second or more: out of the fast loop
 def test_unreachable_cluster_is_exit_2() -> None:
     code, out = _validate("--bootstrap-server", "127.0.0.1:1", "--timeout", "2s")
     assert code == 2 and "cannot reach Kafka" in out

@@ -91,6 +91,7 @@ def test_allocator_options_reach_polars(preset: str | None, want_last: str) -> N
     assert (JEMALLOC_CONF in conf) is (preset is None)
 
 
+@pytest.mark.slow  # a second or more: out of the fast loop
 def test_import_changes_no_environment() -> None:
     """`import workbench` (and the analyze domains) leave os.environ as it was (Polars is imported
     first: it sets its own allocator variable on import)."""

@@ -38,6 +38,7 @@ def _run(args: list[str], tty: bool) -> tuple[str, str]:
     return out, b"".join(chunks).decode(errors="replace")
 
 
+@pytest.mark.slow  # a second or more: out of the fast loop
 @pytest.mark.parametrize(
     ("args", "unit"),
     [

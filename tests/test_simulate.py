@@ -128,6 +128,7 @@ def test_shipped_sample_regenerates_identically(sample_dir: Path) -> None:
         assert shipped[name].equals(fresh[name]), name
 
 
+@pytest.mark.slow  # a second or more: out of the fast loop
 def test_seed_decides_the_data(tmp_path: Path) -> None:
     for name, seed in (("a", 1), ("b", 1), ("c", 2)):
         simulate(tmp_path / name, cluster="sample", scale="sample", days=1, seed=seed)
@@ -410,6 +411,7 @@ def test_incidents_scale_into_a_short_window(tmp_path: Path) -> None:
 
 
 # -- full scale, arguments and CLI ---------------------------------------------------------------
+@pytest.mark.slow  # a second or more: out of the fast loop
 def test_full_scale_has_about_a_thousand_skewed_partitions(tmp_path: Path) -> None:
     topo = build_topology("full", seed=0, growth_step=10)
     assert 900 <= topo.n_partitions <= 1100 and len(topo.groups) == 40 and len(topo.topics) >= 12
@@ -435,6 +437,7 @@ def test_end_now_is_aligned_and_default_end_is_fixed(tmp_path: Path) -> None:
     assert fixed.last == DEFAULT_END - dt.timedelta(minutes=5)
 
 
+@pytest.mark.slow  # a second or more: out of the fast loop
 def test_cli_writes_refuses_and_replaces(tmp_path: Path) -> None:
     from workbench.cli import main
 
