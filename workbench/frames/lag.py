@@ -306,7 +306,7 @@ def load_lag_pieces(
     res = pick_resolution(data_dir, cluster, since, until, resolution)
     load_from, shown_from = warmup_start(data_dir, cluster, res.since, intervals, res.offsets)
     scan = scan_offsets(data_dir, cluster, load_from, res.until, groups, topics, res.offsets)
-    bounds = scan.select(lo=pl.col("ts").min(), hi=pl.col("ts").max()).collect()
+    bounds = scan.select(lo=pl.col("ts").min(), hi=pl.col("ts").max()).collect(engine="streaming")
     if bounds["lo"][0] is None:
         raise NotFoundError(f"{data_dir}: no consumer-group offsets in the selected window")
     pieces = offsets_in_pieces(
@@ -361,4 +361,4 @@ def _extra_log_ends(
         return None
     ends = scan_partition_offsets(data_dir, cluster, since, until, topics, dataset)
     extra = ends.join(offsets.select(pl.col("ts").unique()), on="ts", how="anti")
-    return None if extra.select(pl.len()).collect().item() == 0 else extra
+    return None if extra.select(pl.len()).collect(engine="streaming").item() == 0 else extra

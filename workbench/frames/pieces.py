@@ -93,7 +93,7 @@ def offsets_in_pieces(
     lf = scan_offsets(data_dir, cluster, since, until, groups, topics, dataset)
     if columns is not None:
         lf = lf.select(columns)
-    sizes = lf.group_by("group", "topic").len().collect()
+    sizes = lf.group_by("group", "topic").len().collect(engine="streaming")  # bounded on a month
     per_group = dict(sizes.group_by("group").agg(pl.col("len").sum()).iter_rows()) if split_sets else None
     for names in pack(reading_sets(sizes), rows_per_piece, per_group):
         yield lf.filter(pl.col("group").is_in(names)).sort(["group", "topic", "partition", "ts"]).collect()
