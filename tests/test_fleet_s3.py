@@ -12,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 
 from workbench.store import Store
 
@@ -140,10 +139,9 @@ def test_spark_analyze_reads_and_writes_the_bucket(s3_server, tmp_path: Path, mo
     """`spark analyze` on an s3:// data dir (Hadoop's s3a:// with the hadoop-aws jars) equals the
     analysis in process on the same bucket."""
     from parts import part_path
-    from test_fleet_spark import CLUSTERS, in_process
+    from test_fleet_spark import CLUSTERS, assert_result_equals_in_process
 
     from workbench.simulate.run import simulate
-    from workbench.store.results import read_result
 
     jars = ",".join(str(j) for j in sorted(Path(part_path("hadoop-aws")).glob("*.jar")))
     env = _env(s3_server, tmp_path)
@@ -162,10 +160,4 @@ def test_spark_analyze_reads_and_writes_the_bucket(s3_server, tmp_path: Path, mo
     cmd += ["--conf", f"spark.jars={jars}"]
     out = _done(_wb(*cmd, env=env), timeout=1100)
     assert "analysis/lag_groups: version 0" in out and env["AWS_SECRET_ACCESS_KEY"] not in out
-    got = read_result(uri, "lag_groups")
-    assert got is not None
-    for cluster in CLUSTERS:
-        want = in_process(uri, cluster)
-        mine = got.filter(pl.col("cluster") == cluster).sort("group", "ts")
-        assert mine.height == want.height > 0
-        assert_frame_equal(mine.select(want.columns), want, check_dtypes=False)
+    assert_result_equals_in_process(uri)

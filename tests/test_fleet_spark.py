@@ -28,7 +28,18 @@ def _history(root: Path) -> Path:
     return root
 
 
-def in_process(root: Path, cluster: str) -> pl.DataFrame:
+def assert_result_equals_in_process(root: Path | str) -> None:
+    """The stored ``analysis/lag_groups`` equals :func:`in_process` for every cluster."""
+    got = read_result(root, "lag_groups")
+    assert got is not None
+    for cluster in CLUSTERS:
+        want = in_process(root, cluster)
+        mine = got.filter(pl.col("cluster") == cluster).sort("group", "ts")
+        assert mine.height == want.height > 0
+        assert_frame_equal(mine.select(want.columns), want, check_dtypes=False)
+
+
+def in_process(root: Path | str, cluster: str) -> pl.DataFrame:
     """The in-process result the Spark job must equal: one cluster's whole history at once."""
     offsets = load_offsets(root, cluster, since=None)
     return group_table(analyze_lag(offsets, load_log_ends(root, cluster, None)))
@@ -67,10 +78,4 @@ def test_spark_analyze_on_a_standalone_cluster_equals_in_process(spark_standalon
     done = subprocess.run([*cmd, "--data-dir", str(root)], capture_output=True, text=True, timeout=1100)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "analysis/lag_groups: version 0" in done.stdout
-    got = read_result(root, "lag_groups")
-    assert got is not None
-    for cluster in CLUSTERS:
-        want = in_process(root, cluster)
-        mine = got.filter(pl.col("cluster") == cluster).sort("group", "ts")
-        assert mine.height == want.height > 0
-        assert_frame_equal(mine.select(want.columns), want, check_dtypes=False)
+    assert_result_equals_in_process(root)
