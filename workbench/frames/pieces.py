@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 
 import polars as pl
 
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, StoreError
 from workbench.frames.offsets import Filter, scan_offsets
 
-__all__ = ["offsets_in_pieces", "pack", "reading_sets"]
+__all__ = ["group_chunks", "offsets_in_pieces", "pack", "reading_sets"]
 
 
 def reading_sets(sizes: pl.DataFrame) -> list[tuple[list[str], int]]:
@@ -76,6 +77,7 @@ def offsets_in_pieces(
     rows_per_piece: int = 5_000_000,
     *,
     split_sets: bool = False,
+    split_groups: bool = False,
     columns: Sequence[str] | None = None,
     dataset: str = "offsets",
 ) -> Iterator[pl.DataFrame]:
@@ -86,14 +88,51 @@ def offsets_in_pieces(
     whole. Each piece is read from the store when the iteration reaches it: memory holds one piece
     (about 100 bytes a row, several times that while it is analysed), not the history.
     ``split_sets``: split a reading set bigger than ``rows_per_piece`` into its groups (then a
-    piece's per-topic aggregates cover only its groups' partitions). ``columns``: read only these.
+    piece's per-topic aggregates cover only its groups' partitions). ``split_groups``: also split
+    a bigger group into consecutive pieces of its partitions (:func:`group_chunks`). ``columns``:
+    read only these.
     """
     if rows_per_piece < 1:
         raise ConfigError(f"rows_per_piece must be at least 1, got {rows_per_piece}")
     lf = scan_offsets(data_dir, cluster, since, until, groups, topics, dataset)
     if columns is not None:
         lf = lf.select(columns)
-    sizes = lf.group_by("group", "topic").len().collect(engine="streaming")  # bounded on a month
+    keys = ["group", "topic", "partition"] if split_groups else ["group", "topic"]
+    sizes = lf.group_by(keys).len().collect(engine="streaming")  # bounded on a month
     per_group = dict(sizes.group_by("group").agg(pl.col("len").sum()).iter_rows()) if split_sets else None
-    for names in pack(reading_sets(sizes), rows_per_piece, per_group):
-        yield lf.filter(pl.col("group").is_in(names)).sort(["group", "topic", "partition", "ts"]).collect()
+    sets = reading_sets(sizes.group_by("group", "topic").agg(pl.col("len").sum()))
+    for names in pack(sets, rows_per_piece, per_group):
+        if split_groups and len(names) == 1 and per_group and per_group[names[0]] > rows_per_piece:
+            yield from group_chunks(lf, names[0], sizes.filter(pl.col("group") == names[0]), rows_per_piece)
+        else:
+            yield lf.filter(pl.col("group").is_in(names)).sort(_ORDER).collect()
+
+
+_ORDER = ["group", "topic", "partition", "ts"]
+
+
+def group_chunks(
+    lf: pl.LazyFrame, group: str, sizes: pl.DataFrame, rows_per_piece: int
+) -> Iterator[pl.DataFrame]:
+    """One group's rows in pieces of whole partitions of about ``rows_per_piece`` rows, in
+    (topic, partition) order. ``sizes``: its rows per (topic, partition).
+
+    The group is read from the store once into a temporary Parquet file (``TMPDIR``; deleted
+    after), so each piece reads its partitions from that file instead of scanning the store.
+    """
+    sizes = sizes.sort("topic", "partition").with_columns(
+        _chunk=(pl.col("len").cum_sum() - pl.col("len")) // rows_per_piece
+    )
+    with tempfile.TemporaryDirectory(prefix="workbench-group-") as tmp:
+        path = os.path.join(tmp, "group.parquet")
+        try:
+            lf.filter(pl.col("group") == group).sink_parquet(path, engine="streaming")
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write the temporary copy of group {group!r} in {tmp}: {exc.strerror or exc}"
+                " (free space there, or set TMPDIR to a disk with room for it)"
+            ) from None
+        source = pl.scan_parquet(path)
+        for _, chunk in sizes.group_by("_chunk", maintain_order=True):
+            keys = chunk.select("topic", "partition").lazy()
+            yield source.join(keys, on=["topic", "partition"], how="semi").sort(_ORDER).collect()
