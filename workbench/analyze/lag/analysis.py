@@ -90,16 +90,10 @@ def analyze_lag_pieces(
     done: list[LagAnalysis] = []
     for piece in pieces:
         frame = prepare(piece)
-        ends = None
-        if log_end_history is not None:
-            topics = frame.select("topic").unique().lazy()
-            ends = log_end_history.lazy().join(topics, on="topic", how="semi").collect()
-        result = _analyze_prepared(frame, config, ends, concurrent=True)
-        if not keep_partitions:
-            result = replace(
-                result, partitions=result.partitions.clear(), partition_status=result.partition_status.clear()
-            )
-        done.append(result)
+        if done and _same_single_group(done[-1], frame):  # a further chunk of one group's partitions
+            done[-1] = _merged(done[-1], _analyze_piece(frame, config, log_end_history, keep_partitions))
+            continue
+        done.append(_analyze_piece(frame, config, log_end_history, keep_partitions))
     if not done:
         raise WorkbenchError("analyze_lag_pieces: no pieces (no offsets in the selected window?)")
     frames = {name: pl.concat([getattr(r, name) for r in done], how="vertical_relaxed") for name in _ORDER}
@@ -111,6 +105,45 @@ def analyze_lag_pieces(
             for name, frame in frames.items()
         }
     return LagAnalysis(**frames, config=config)
+
+
+def _same_single_group(done: LagAnalysis, frame: pl.DataFrame) -> bool:
+    names = done.group_status["group"].unique()
+    return names.len() == 1 and frame["group"].n_unique() == 1 and frame["group"][0] == names[0]
+
+
+def _merged(a: LagAnalysis, b: LagAnalysis) -> LagAnalysis:
+    """Two analyses of one group over disjoint partitions, as one (docs/scale.md)."""
+    from workbench.analyze.lag.combine import merge_lag, merge_status
+
+    return replace(
+        a,
+        partitions=pl.concat([a.partitions, b.partitions], how="vertical_relaxed"),
+        partition_status=pl.concat([a.partition_status, b.partition_status], how="vertical_relaxed"),
+        members=merge_lag([a.members, b.members], by=("group", "member_id")),
+        groups=merge_lag([a.groups, b.groups]),
+        topics=merge_lag([a.topics, b.topics], by=("topic",)),
+        group_status=merge_status([a.group_status, b.group_status]),
+    )
+
+
+def _analyze_piece(
+    frame: pl.DataFrame,
+    config: BurrowConfig,
+    log_end_history: pl.DataFrame | pl.LazyFrame | None,
+    keep_partitions: bool,
+) -> LagAnalysis:
+    """One prepared piece of :func:`analyze_lag_pieces`."""
+    ends = None
+    if log_end_history is not None:
+        topics = frame.select("topic").unique().lazy()
+        ends = log_end_history.lazy().join(topics, on="topic", how="semi").collect()
+    result = _analyze_prepared(frame, config, ends, concurrent=True)
+    if not keep_partitions:
+        result = replace(
+            result, partitions=result.partitions.clear(), partition_status=result.partition_status.clear()
+        )
+    return result
 
 
 _PARTITION_ORDER = ("cluster", "group", "topic", "partition", "ts")
