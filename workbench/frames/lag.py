@@ -301,7 +301,8 @@ def load_lag_pieces(
     :func:`~workbench.frames.rollups.pick_resolution` picks (raw, 5-minute or hourly rollups).
 
     A reading set bigger than ``rows_per_piece`` is split into its groups, a bigger group into
-    pieces of its partitions (consecutive); only :data:`LAG_COLUMNS` are read. ``span`` is the window shown (first, last instant).
+    pieces of its partitions (consecutive); only :data:`LAG_COLUMNS` are read. ``span`` is the
+    window shown (first, last instant).
     """
     res = pick_resolution(data_dir, cluster, since, until, resolution)
     load_from, shown_from = warmup_start(data_dir, cluster, res.since, intervals, res.offsets)

@@ -128,6 +128,7 @@ def group_chunks(
     chunks = sizes.sort("topic", "partition").select(
         "topic",
         "partition",
+        _k=pl.int_range(pl.len(), dtype=pl.Int32),  # (topic, partition) order
         _chunk=((pl.col("len").cum_sum() - pl.col("len")) // rows_per_piece).cast(pl.Int32),
     )
     frame = (
@@ -137,12 +138,12 @@ def group_chunks(
         .with_columns(pl.col(strings).cast(pl.Categorical))
         .collect(engine="streaming")
     )
-    order = frame["_chunk"].arg_sort()
+    order = frame.select(pl.arg_sort_by("_k", "ts")).to_series()  # each piece a slice, in _ORDER
     start = 0
     for count in frame["_chunk"].value_counts(sort=False).sort("_chunk")["count"]:
-        rows = frame[order.slice(start, count)].drop("_chunk")
+        rows = frame[order.slice(start, count)].drop("_k", "_chunk")
         start += count
         rows = rows.with_columns(pl.col(strings).cast(pl.String))
         if len(base) < len(schema):
             rows = add_lag_columns(rows).select(schema.names())  # type: ignore[assignment]
-        yield rows.sort(_ORDER)
+        yield rows

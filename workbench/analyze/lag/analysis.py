@@ -171,6 +171,7 @@ def _analyze_prepared(
     *,
     concurrent: bool = False,
     timed: Callable[..., Any] = _run,
+    members: bool = True,
 ) -> LagAnalysis:
     """:func:`analyze_lag` of a frame already through :func:`prepare` (sorted, with ``_pid``): the
     sort and the partition ids are shared by the partition-level stages, the group-by keys (dense
@@ -178,7 +179,8 @@ def _analyze_prepared(
 
     ``concurrent``: run the independent chains (partition status; lag → time lag; then the
     aggregates) in threads, so both cores stay busy where a Polars kernel is single-threaded.
-    ``timed(name, fn, *args)``: calls each stage (a hook for profiling).
+    ``timed(name, fn, *args)``: calls each stage (a hook for profiling). ``members``: False leaves
+    the per-member frame empty (a quarter of the work; the lag-trend summary does not read it).
     """
     cache: KeyCache = {}  # shared group-by keys: the stages' frames have the same key columns and rows
     if concurrent:
@@ -186,7 +188,7 @@ def _analyze_prepared(
             f_status = pool.submit(timed, "partition_status", _partition_status_prepared, frame, config)
             parts = timed("partition_lag", _partition_lag_prepared, frame)
             parts = timed("time_lag", time_lag, parts, log_end_history)
-            f_members = pool.submit(timed, "member_lag", _member_lag, parts, cache)
+            f_members = pool.submit(timed, "member_lag", _member_lag, parts, cache) if members else None
             one_to_one = timed("topics_per_group", _group_topic_table, parts, cache)
             f_topics = (
                 None
@@ -198,7 +200,7 @@ def _analyze_prepared(
             topics = (
                 f_topics.result() if f_topics else timed("topic_lag", _topics_of_groups, groups, one_to_one)
             )
-            members = f_members.result()
+            per_member = f_members.result() if f_members else _no_members(parts)
     else:
         parts = timed("partition_lag", _partition_lag_prepared, frame)
         parts = timed("time_lag", time_lag, parts, log_end_history)
@@ -210,16 +212,21 @@ def _analyze_prepared(
             if one_to_one is None
             else timed("topic_lag", _topics_of_groups, groups, one_to_one)
         )
-        members = timed("member_lag", _member_lag, parts, cache)
+        per_member = timed("member_lag", _member_lag, parts, cache) if members else _no_members(parts)
     return LagAnalysis(
         partitions=parts,
-        members=members,
+        members=per_member,
         groups=groups,
         topics=topics,
         partition_status=pstatus,
         group_status=gstatus,
         config=config,
     )
+
+
+def _no_members(parts: pl.DataFrame) -> pl.DataFrame:
+    """An empty per-member frame with :func:`_member_lag`'s columns."""
+    return _member_lag(parts.clear())
 
 
 def _group_lag_and_status(
