@@ -72,11 +72,12 @@ def test_pieces_cover_the_history_once_and_keep_topic_readers_together() -> None
     assert all(p.equals(p.sort(keys)) for p in pieces)  # the analysis's order
 
 
+@pytest.mark.slow
 @needs_sample
 def test_a_group_bigger_than_a_piece_comes_as_consecutive_pieces_of_its_partitions() -> None:
     whole = load_offsets(SAMPLE, since=None)
     pieces = list(
-        offsets_in_pieces(SAMPLE, since=None, rows_per_piece=5_000, split_sets=True, split_groups=True)
+        offsets_in_pieces(SAMPLE, since=None, rows_per_piece=8_000, split_sets=True, split_groups=True)
     )
     keys = ["group", "topic", "partition", "ts"]
     assert_frame_equal(pl.concat(pieces).sort(keys), whole.sort(keys))
@@ -116,7 +117,7 @@ def test_analysis_in_pieces_equals_the_whole_analysis() -> None:
             getattr(pieces_ends, name), getattr(whole_ends, name), check_exact=False, rel_tol=1e-9
         )
     assert (pieces_ends.groups["max_time_lag_s"] > pieces.groups["max_time_lag_s"]).any()  # it was used
-    split = offsets_in_pieces(SAMPLE, since=None, rows_per_piece=3_000, split_sets=True, split_groups=True)
+    split = offsets_in_pieces(SAMPLE, since=None, rows_per_piece=8_000, split_sets=True, split_groups=True)
     chunks = analyze_lag_pieces(split, None, ends, keep_partitions=True)  # groups in chunks of partitions
     # (not topics: with split_sets, a topic read by groups in several pieces has a row per piece)
     for name in ("groups", "members", "group_status", "partition_status", "partitions"):
