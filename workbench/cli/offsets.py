@@ -248,9 +248,11 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 def _stored_offsets(data_dir, cluster, groups):
     from workbench import patterns
     from workbench.frames import load_latest_offsets
+    from workbench.store import Store
 
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
-    offsets = load_latest_offsets(data_dir, cluster=cluster, groups=pattern)
+    store = Store(data_dir)  # one Store: each table's log is loaded once for the whole command
+    offsets = load_latest_offsets(store, cluster=cluster, groups=pattern)
     if offsets.is_empty():
         return offsets
     from workbench.analyze.lag import time_lag
@@ -260,10 +262,10 @@ def _stored_offsets(data_dir, cluster, groups):
     # when each committed offset was produced: the last hour of log ends, up to a week for groups
     # far behind (from the hourly rollups' guess of where to start, else the week), of which
     # time_lag looks at a few readings per partition (the rest is never sorted)
-    history, cuts = load_log_ends_reaching(data_dir, offsets)
+    history, cuts = load_log_ends_reaching(store, offsets)
     needed = needed_log_ends(offsets, history, cuts)
     if needed is None and history is not None:  # the guess started too late: the whole week
-        history, _ = load_log_ends_reaching(data_dir, offsets, guided=False)
+        history, _ = load_log_ends_reaching(store, offsets, guided=False)
         needed = needed_log_ends(offsets, history)
     return time_lag(offsets, needed)
 

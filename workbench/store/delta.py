@@ -57,6 +57,13 @@ class Store(Maintenance):
         object.__setattr__(self, "root", loc.display)
         object.__setattr__(self, "location", loc)
         object.__setattr__(self, "_tables", {})
+        object.__setattr__(self, "_listed", {})
+
+    @classmethod
+    def of(cls, data_dir: DataDir) -> Store:
+        """``data_dir`` itself when it is a Store (one command shares its loaded table logs), else
+        a new Store of that directory or URI."""
+        return data_dir if isinstance(data_dir, Store) else cls(data_dir)
 
     location: Location = None  # type: ignore[assignment]  # set in __init__
 
@@ -301,8 +308,13 @@ class Store(Maintenance):
 
     # -- helpers -----------------------------------------------------------------------------
     def _live(self, table: DeltaTable, dataset: str) -> list[_files.DataFile]:
-        with self._errors(self.table_uri(dataset), "listing files"):
-            return _files.live_files(table, self.table_uri(dataset))
+        """The live files of ``table``'s version (listed once per version: a version never changes)."""
+        version = table.version()
+        listed: dict[str, tuple[int, list[_files.DataFile]]] = self._listed  # type: ignore[attr-defined]
+        if dataset not in listed or listed[dataset][0] != version:
+            with self._errors(self.table_uri(dataset), "listing files"):
+                listed[dataset] = (version, _files.live_files(table, self.table_uri(dataset)))
+        return listed[dataset][1]
 
     @contextmanager
     def _errors(self, where: str, doing: str) -> Iterator[None]:
@@ -322,6 +334,10 @@ class Store(Maintenance):
     def _check_dataset(dataset: str) -> None:
         if dataset not in DATASETS:
             raise StoreError(f"unknown dataset {dataset!r}: expected one of {', '.join(sorted(DATASETS))}")
+
+
+#: A data directory: a path, an object-store URI, or an open :class:`Store` (see :meth:`Store.of`).
+DataDir = str | os.PathLike[str] | Store
 
 
 def _skip_bad(dataset: str, f: _files.DataFile, deep: bool) -> bool:
