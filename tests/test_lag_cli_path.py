@@ -129,3 +129,23 @@ def test_the_executable_prints_what_the_command_does_in_process() -> None:
     assert in_process.exit_code == 0 and json.loads(res.stdout) == json.loads(in_process.output)
     modules = {m.split(".")[0] for m in json.loads(res.stderr)}
     assert not modules & {"pyarrow", "pandas"}
+
+
+def test_footer_checks_of_many_files_name_the_bad_one(tmp_path: Path) -> None:
+    """One row count for all files; file by file only when the total differs."""
+    from workbench.store.delta import file_schema
+    from workbench.store.files import footer_problems
+
+    want = file_schema("offsets")
+    frame = _offsets(T0, "simulate").drop("cluster")
+    made = []
+    for i, (rows, kind) in enumerate([(2, "ok"), (3, "rows"), (2, "foreign"), (None, "ok")]):
+        path = tmp_path / f"f{i}.parquet"
+        (frame.drop("source") if kind == "foreign" else frame).write_parquet(path)
+        made.append(DataFile(str(path), path.name, "c1", T0.date(), path.stat().st_size, rows, None, None))
+    problems = footer_problems(made, want)
+    assert problems == {
+        made[1].uri: "2 rows where the table log says 3",
+        made[2].uri: "foreign schema (columns or types differ from the dataset's)",
+    }
+    assert footer_problems([made[0], made[3]], want) == {}  # checked once: cached by size and mtime

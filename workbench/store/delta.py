@@ -229,8 +229,7 @@ class Store(Maintenance):
             return pl.LazyFrame(schema=schema), []
         chosen = _files.select(self._live(table, dataset), cluster, since, until)
         if self.location.local:
-            deep = len(chosen) <= _files.FOOTER_CHECK_MAX
-            chosen = [f for f in chosen if not _skip_bad(dataset, f, deep)]
+            chosen = _without_bad(dataset, chosen)
         if not chosen:
             return pl.LazyFrame(schema=schema), []
         by_cluster: dict[str, list[str]] = {}
@@ -340,13 +339,17 @@ class Store(Maintenance):
 DataDir = str | os.PathLike[str] | Store
 
 
-def _skip_bad(dataset: str, f: _files.DataFile, deep: bool) -> bool:
-    why = _files.known_bad.get(f.uri) or _files.cheap_problem(f)
-    if why is None and deep:
-        why = _files.footer_problem(f, file_schema(dataset))
-    if why is not None:
-        _files.warn_skipped(dataset, f, why)
-    return why is not None
+def _without_bad(dataset: str, chosen: list[_files.DataFile]) -> list[_files.DataFile]:
+    """``chosen`` less the files found bad (one warning each): known bad, missing, truncated, no
+    magic; and, on a scan of at most ``FOOTER_CHECK_MAX`` files, an unreadable or foreign footer."""
+    bad = {f.uri: why for f in chosen if (why := _files.known_bad.get(f.uri) or _files.cheap_problem(f))}
+    if len(chosen) <= _files.FOOTER_CHECK_MAX:
+        whole = [f for f in chosen if f.uri not in bad]
+        bad.update(_files.footer_problems(whole, file_schema(dataset)))
+    for f in chosen:
+        if f.uri in bad:
+            _files.warn_skipped(dataset, f, bad[f.uri])
+    return [f for f in chosen if f.uri not in bad]
 
 
 def _refuse_old_layout(uri: str) -> None:

@@ -120,25 +120,55 @@ def cheap_problem(f: DataFile) -> str | None:
 
 def footer_problem(f: DataFile, want: pl.Schema) -> str | None:
     """Why the Parquet footer of ``f`` is unreadable or of another schema (cached per file)."""
+    return footer_problems([f], want).get(f.uri)
+
+
+def footer_problems(files: list[DataFile], want: pl.Schema) -> dict[str, str]:
+    """:func:`footer_problem` of each of ``files`` (uri -> why, the good ones left out).
+
+    Each footer's schema is read on its own; the row counts of all are one Polars query compared
+    with the log's total, and counted file by file only when that total differs.
+    """
+    problems: dict[str, str] = {}
+    fresh: list[tuple[DataFile, tuple[int, int]]] = []
+    for f in files:
+        try:
+            st = os.stat(f.uri)
+        except OSError as exc:
+            problems[f.uri] = f"cannot stat ({exc.strerror})"
+            continue
+        stamp = (st.st_size, st.st_mtime_ns)
+        if _footer_ok.get(f.uri) == stamp:
+            continue
+        try:  # Polars reads the footer alone; pyarrow (and numpy, ~0.5 s to import) stays unloaded
+            got = pl.scan_parquet(f.uri).collect_schema()
+        except Exception as exc:
+            problems[f.uri] = "unreadable footer: " + _first_line(exc)
+            continue
+        if dict(got) != dict(want):
+            problems[f.uri] = "foreign schema (columns or types differ from the dataset's)"
+            continue
+        fresh.append((f, stamp))
+    counted = [f for f, _ in fresh if f.rows is not None]
+    if counted and _rows([f.uri for f in counted]) != sum(f.rows or 0 for f in counted):
+        for f in counted:  # which one: file by file
+            rows = _rows([f.uri])
+            if rows != f.rows:
+                problems[f.uri] = (
+                    "unreadable footer" if rows is None else f"{rows} rows where the table log says {f.rows}"
+                )
+    for f, stamp in fresh:
+        if f.uri not in problems:
+            _footer_ok[f.uri] = stamp
+    return problems
+
+
+def _rows(uris: list[str]) -> int | None:
+    """The row count of Parquet files from their footers (None when one cannot be read)."""
     try:
-        st = os.stat(f.uri)
-    except OSError as exc:
-        return f"cannot stat ({exc.strerror})"
-    stamp = (st.st_size, st.st_mtime_ns)
-    if _footer_ok.get(f.uri) == stamp:
+        return int(pl.scan_parquet(uris).select(pl.len()).collect().item())
+    except Exception:
         return None
-    try:
-        # Polars reads the footer alone; pyarrow (and numpy, ~0.5 s to import) stays unloaded.
-        got = pl.Schema(pl.read_parquet_schema(f.uri))
-        num_rows = pl.scan_parquet(f.uri).select(pl.len()).collect().item()
-    except Exception as exc:
-        return "unreadable footer: " + _first_line(exc)
-    if dict(got) != dict(want):
-        return "foreign schema (columns or types differ from the dataset's)"
-    if f.rows is not None and num_rows != f.rows:
-        return f"{num_rows} rows where the table log says {f.rows}"
-    _footer_ok[f.uri] = stamp
-    return None
 
 
 def deep_problem(f: DataFile, want: pl.Schema) -> str | None:
