@@ -302,8 +302,9 @@ def load_lag_pieces(
     """:func:`load_lag_window` as pieces of whole groups read one at a time, at the resolution
     :func:`~workbench.frames.rollups.pick_resolution` picks (raw, 5-minute or hourly rollups).
 
-    A reading set bigger than ``rows_per_piece`` is split into its groups; only
-    :data:`LAG_COLUMNS` are read. ``span`` is the window shown (first, last instant).
+    A reading set bigger than ``rows_per_piece`` is split into its groups, a bigger group into
+    pieces of its partitions (consecutive); only :data:`LAG_COLUMNS` are read. ``span`` is the
+    window shown (first, last instant).
     """
     res = pick_resolution(data_dir, cluster, since, until, resolution)
     load_from, shown_from = warmup_start(data_dir, cluster, res.since, intervals, res.offsets)
@@ -320,6 +321,7 @@ def load_lag_pieces(
         topics,
         rows_per_piece,
         split_sets=True,
+        split_groups=True,
         columns=LAG_COLUMNS,
         dataset=res.offsets,
     )

@@ -9,9 +9,10 @@ from collections.abc import Iterator, Sequence
 import polars as pl
 
 from workbench.errors import ConfigError
-from workbench.frames.offsets import Filter, scan_offsets
+from workbench.frames.offsets import Filter, add_lag_columns, scan_offsets
+from workbench.schema import OFFSETS
 
-__all__ = ["offsets_in_pieces", "pack", "reading_sets"]
+__all__ = ["group_chunks", "offsets_in_pieces", "pack", "reading_sets"]
 
 
 def reading_sets(sizes: pl.DataFrame) -> list[tuple[list[str], int]]:
@@ -76,6 +77,7 @@ def offsets_in_pieces(
     rows_per_piece: int = 5_000_000,
     *,
     split_sets: bool = False,
+    split_groups: bool = False,
     columns: Sequence[str] | None = None,
     dataset: str = "offsets",
 ) -> Iterator[pl.DataFrame]:
@@ -86,14 +88,62 @@ def offsets_in_pieces(
     whole. Each piece is read from the store when the iteration reaches it: memory holds one piece
     (about 100 bytes a row, several times that while it is analysed), not the history.
     ``split_sets``: split a reading set bigger than ``rows_per_piece`` into its groups (then a
-    piece's per-topic aggregates cover only its groups' partitions). ``columns``: read only these.
+    piece's per-topic aggregates cover only its groups' partitions). ``split_groups``: also split
+    a bigger group into consecutive pieces of its partitions (:func:`group_chunks`). ``columns``:
+    read only these.
     """
     if rows_per_piece < 1:
         raise ConfigError(f"rows_per_piece must be at least 1, got {rows_per_piece}")
     lf = scan_offsets(data_dir, cluster, since, until, groups, topics, dataset)
     if columns is not None:
         lf = lf.select(columns)
-    sizes = lf.group_by("group", "topic").len().collect(engine="streaming")  # bounded on a month
+    keys = ["group", "topic", "partition"] if split_groups else ["group", "topic"]
+    sizes = lf.group_by(keys).len().collect(engine="streaming")  # bounded on a month
     per_group = dict(sizes.group_by("group").agg(pl.col("len").sum()).iter_rows()) if split_sets else None
-    for names in pack(reading_sets(sizes), rows_per_piece, per_group):
-        yield lf.filter(pl.col("group").is_in(names)).sort(["group", "topic", "partition", "ts"]).collect()
+    sets = reading_sets(sizes.group_by("group", "topic").agg(pl.col("len").sum()))
+    for names in pack(sets, rows_per_piece, per_group):
+        if split_groups and len(names) == 1 and per_group and per_group[names[0]] > rows_per_piece:
+            yield from group_chunks(lf, names[0], sizes.filter(pl.col("group") == names[0]), rows_per_piece)
+        else:
+            yield lf.filter(pl.col("group").is_in(names)).sort(_ORDER).collect()
+
+
+_ORDER = ["group", "topic", "partition", "ts"]
+
+
+def group_chunks(
+    lf: pl.LazyFrame, group: str, sizes: pl.DataFrame, rows_per_piece: int
+) -> Iterator[pl.DataFrame]:
+    """One group's rows in pieces of whole partitions of about ``rows_per_piece`` rows, in
+    (topic, partition) order. ``sizes``: its rows per (topic, partition).
+
+    The group is read from the store once (one scan, not one per piece) and held compactly:
+    strings as categoricals, without the lag columns, which each piece computes again
+    (a month of 336 partitions at 1-minute snapshots, 14.6 M rows: about 0.8 GB).
+    """
+    schema = lf.collect_schema()
+    lagged = set(add_lag_columns(pl.DataFrame(schema=OFFSETS)).columns) - set(OFFSETS.names())
+    base = [c for c in schema.names() if c not in lagged]
+    strings = [c for c in base if schema[c] == pl.String]
+    chunks = sizes.sort("topic", "partition").select(
+        "topic",
+        "partition",
+        _k=pl.int_range(pl.len(), dtype=pl.Int32),  # (topic, partition) order
+        _chunk=((pl.col("len").cum_sum() - pl.col("len")) // rows_per_piece).cast(pl.Int32),
+    )
+    frame = (
+        lf.filter(pl.col("group") == group)
+        .select(base)
+        .join(chunks.lazy(), on=["topic", "partition"], how="left")
+        .with_columns(pl.col(strings).cast(pl.Categorical))
+        .collect(engine="streaming")
+    )
+    order = frame.select(pl.arg_sort_by("_k", "ts")).to_series()  # each piece a slice, in _ORDER
+    start = 0
+    for count in frame["_chunk"].value_counts(sort=False).sort("_chunk")["count"]:
+        rows = frame[order.slice(start, count)].drop("_k", "_chunk")
+        start += count
+        rows = rows.with_columns(pl.col(strings).cast(pl.String))
+        if len(base) < len(schema):
+            rows = add_lag_columns(rows).select(schema.names())  # type: ignore[assignment]
+        yield rows

@@ -311,12 +311,21 @@ def error_runs(group_status: pl.DataFrame) -> pl.DataFrame:
 # -- frames for the charts and tables ------------------------------------------------------------
 
 
-def status_frame(analysis: LagAnalysis) -> pl.DataFrame:
+def worst_partition_status(partition_status: pl.DataFrame) -> pl.DataFrame:
+    """Per (group, ts): the most severe partition status (``detail``); of several frames' results
+    concatenated, it gives the worst again."""
+    col = "detail" if "detail" in partition_status.columns else "status"
+    sev = pl.col(col).replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
+    return partition_status.group_by("group", "ts").agg(detail=pl.col(col).sort_by(sev).last())
+
+
+def status_frame(analysis: LagAnalysis, worst: pl.DataFrame | None = None) -> pl.DataFrame:
     """Per (ts, group): the Burrow group status, with ERR refined to the worst partition status
     (STOP, STALL, REWIND) so the timeline tells a stop from a stall, and :data:`NOT_EVALUATED`
-    where the group's window was not yet full (``group_status.evaluated``, see :func:`trim_to_window`)."""
-    sev = pl.col("status").replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
-    worst = analysis.partition_status.group_by("group", "ts").agg(detail=pl.col("status").sort_by(sev).last())
+    where the group's window was not yet full (``group_status.evaluated``, see :func:`trim_to_window`).
+    ``worst``: :func:`worst_partition_status` already computed (else from ``partition_status``)."""
+    if worst is None:
+        worst = worst_partition_status(analysis.partition_status)
     gs = analysis.group_status
     evaluated = pl.col("evaluated") if "evaluated" in gs.columns else pl.lit(True)
     gs = gs.select("group", "ts", "status", _evaluated=evaluated).join(worst, on=["group", "ts"], how="left")

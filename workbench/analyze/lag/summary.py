@@ -24,7 +24,8 @@ from workbench.analyze.lag import findings as lf
 from workbench.analyze.lag.analysis import _SEVERITY, LagAnalysis, _analyze_prepared
 from workbench.analyze.lag.headline import WindowFacts, combine_facts, findings_from, window_facts
 from workbench.analyze.lag.levels import LagLevels
-from workbench.analyze.lag.window import TIMELINE_ORDER, summarize_window, trim_to_window
+from workbench.analyze.lag.share import GroupedPiece, PartitionShare
+from workbench.analyze.lag.window import TIMELINE_ORDER, summarize_window
 from workbench.errors import WorkbenchError
 
 #: Time buckets per series at most (a week of 1-minute snapshots: 30-minute buckets).
@@ -65,11 +66,15 @@ def summary_step(start: dt.datetime, end: dt.datetime, interval_s: float) -> int
     return bucket_seconds(start, end, 1, MAX_POINTS, interval_s)
 
 
-def reduce_piece(analysis: LagAnalysis, step_s: int, levels: LagLevels) -> dict[str, object]:
-    """One piece's analysis (trimmed to the window) -> its share of every :class:`LagSummary` field."""
+def reduce_piece(
+    analysis: LagAnalysis, step_s: int, levels: LagLevels, share: PartitionShare
+) -> dict[str, object]:
+    """One piece's analysis (trimmed to the window; its partition frames may hold only the rows
+    at each group's newest snapshot) and the :class:`PartitionShare` of its partition frames ->
+    its share of every :class:`LagSummary` field."""
     incidents = summarize_window(analysis)
     bucket = pl.col("ts").dt.truncate(f"{step_s}s")
-    status = lf.status_frame(analysis).with_columns(
+    status = lf.status_frame(analysis, share.worst).with_columns(
         ts=bucket, _sev=pl.col("status").replace_strict(_SEV, default=0, return_dtype=pl.Int8)
     )
     gs = analysis.group_status
@@ -83,24 +88,20 @@ def reduce_piece(analysis: LagAnalysis, step_s: int, levels: LagLevels) -> dict[
         .group_by("ts", "group")
         .agg(pl.col("lag").max(), pl.col("time_lag_min").max()),
         "produce": analysis.topics.select("ts", "topic", "produce_rate"),
-        "consume": _bucket_mean(lf.consume_by_topic(analysis), ["topic", "group"], bucket),
-        "skew": _skew_sums(analysis, incidents),
+        "consume": _bucket_mean(share.consume, ["topic", "group"], bucket),
+        "skew": _skew_sums(analysis, share, incidents),
         "facts": window_facts(analysis, incidents, levels),
         "window": analysis.groups.select("ts", *(["cluster"] if "cluster" in gs.columns else [])).unique(),
     }
 
 
-def _skew_sums(analysis: LagAnalysis, incidents: pl.DataFrame) -> pl.DataFrame:
+def _skew_sums(analysis: LagAnalysis, share: PartitionShare, incidents: pl.DataFrame) -> pl.DataFrame:
     """:func:`lag_findings.partition_skew_frame` as sums and counts, to add up across pieces."""
-    parts = analysis.partitions
-    produce = parts.group_by("topic", "partition").agg(
-        _sum=pl.col("produce_rate").sum(), _n=pl.col("produce_rate").count()
-    )
-    latest = parts.join(
+    latest = analysis.partitions.join(
         incidents.select("group", "as_of"), left_on=["group", "ts"], right_on=["group", "as_of"]
     )
     lag = latest.group_by("topic", "partition").agg(lag=pl.col("lag").sum())
-    return produce.join(lag, on=["topic", "partition"], how="left")
+    return share.produce.join(lag, on=["topic", "partition"], how="left")
 
 
 def _combine_skew(sums: pl.DataFrame) -> pl.DataFrame:
@@ -149,11 +150,19 @@ def summarize_pieces(
     extra = PieceInputs(log_ends, commits, history)
     parts: list[dict[str, object]] = []
     step_s = 0
+    held: GroupedPiece | None = None  # the last piece: further chunks of its group may follow
     for piece in pieces:
         step_s = step_s or summary_step(span[0], span[1], snapshot_interval(piece["ts"]))
         analysis = analyze_piece(piece, config, extra)
-        parts.append(reduce_piece(trim_to_window(analysis, shown_from), step_s, levels))
-        del analysis
+        if held is not None and held.continues(piece):
+            held.add(analysis)
+        else:
+            if held is not None:
+                parts.append(reduce_piece(held.analysis(), step_s, levels, held.share))
+            held = GroupedPiece(analysis, shown_from)
+        del analysis, piece
+    if held is not None:
+        parts.append(reduce_piece(held.analysis(), step_s, levels, held.share))
     if not parts:
         raise WorkbenchError("no consumer-group offsets in the selected window")
     return dataclasses.replace(_combine(parts, step_s, config), source=source)
@@ -179,7 +188,8 @@ def analyze_piece(piece: pl.DataFrame, config: BurrowConfig, extra: PieceInputs)
     def cut(lf: pl.LazyFrame | None, on: str, keys: pl.LazyFrame) -> pl.DataFrame | None:
         return None if lf is None else lf.join(keys, on=on, how="semi").collect()
 
-    analysis = _analyze_prepared(frame, config, cut(extra.log_ends, "topic", topics), concurrent=True)
+    ends = cut(extra.log_ends, "topic", topics)
+    analysis = _analyze_prepared(frame, config, ends, concurrent=True, members=False)
     commits = cut(extra.commits, "group", frame.select("group").unique().lazy())
     history = cut(extra.history, "topic", topics)
     if commits is None or history is None:
