@@ -42,8 +42,13 @@ GOAL_S, GOAL_MB = 1.0, 300
 
 def run_lag(tree: Path, data_dir: str, cluster: str) -> dict:
     """One ``workbench lag`` from checkout ``tree``: wall, CPU, peak RSS (wait4), output."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
     cmd = [sys.executable, "-m", "workbench", "lag", "--data-dir", data_dir, "--cluster", cluster]
+    return run(cmd, tree)
+
+
+def run(cmd: list[str], tree: Path) -> dict:
+    """One process of ``cmd`` with checkout ``tree`` first on the path, measured by ``wait4``."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         began = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=str(tree))
@@ -72,11 +77,15 @@ def summary(runs: list[dict]) -> dict:
     return {key: statistics.median(r[key] for r in runs) for key in keys}
 
 
-def report(new: dict, old: dict[str, dict], same_output: bool | None, args: argparse.Namespace) -> list[str]:
-    """The text lines: medians, ratios baseline/new per baseline, the goal check."""
+def report(
+    new: dict, old: dict[str, dict], floor: dict, same_output: bool | None, args: argparse.Namespace
+) -> list[str]:
+    """The text lines: medians, the bare interpreter, ratios baseline/new per baseline, the goal."""
     lines = [
         f"workbench lag --data-dir {args.data_dir} --cluster {args.cluster}: median of {args.repeat} runs",
         f"  new:      {new['wall_s']:.2f} s wall, {new['cpu_s']:.2f} s CPU, {new['peak_rss_mb']:.0f} MB peak",
+        f"  (the interpreter alone, `python -c pass` with this machine's site hooks: {floor['wall_s']:.2f} s "
+        f"wall, {floor['cpu_s']:.2f} s CPU)",
     ]
     for rev, base in old.items():
         lines.append(
@@ -114,9 +123,11 @@ def main() -> None:
     revs = [r for r in (args.baseline_rev or BASELINE_REVS) if r]
     trees = {"new": ROOT, **{rev: baseline_tree(rev) for rev in revs}}
     runs: dict[str, list[dict]] = {name: [] for name in trees}
+    bare: list[dict] = []
     for _ in range(args.repeat):  # alternate, so all see the same load
         for name, tree in trees.items():
             runs[name].append(run_lag(tree, args.data_dir, args.cluster))
+        bare.append(run([sys.executable, "-c", "pass"], ROOT))
     for r in (r for group in runs.values() for r in group):
         if r["returncode"] != 0:
             raise SystemExit(f"a run failed ({r['tree']}): {r['stderr']}")
@@ -124,7 +135,8 @@ def main() -> None:
     same = len(outputs) == 1 if revs else None
     new = summary(runs["new"])
     old = {rev: summary(runs[rev]) for rev in revs}
-    lines = report(new, old, same, args)
+    floor = summary(bare)
+    lines = report(new, old, floor, same, args)
     loads = [r["load_avg"][0] for group in runs.values() for r in group]
     lines.insert(
         1, f"  1-min load average during the runs: {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs"
@@ -140,6 +152,7 @@ def main() -> None:
         "baseline_revs": revs,
         "median_new": new,
         "median_baseline": old,
+        "median_interpreter_alone": floor,
         "same_output": same,
         "runs": runs,
     }
