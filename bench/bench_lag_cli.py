@@ -5,7 +5,7 @@ wall time, user + system CPU seconds and the peak resident memory of that proces
 ``wait4`` (no sampling: the command is too short for a sampler to catch its peak). The baseline
 is the same command from each ``--baseline-rev`` (extracted with ``git archive``), run alternately
 with the new code in the same session; all outputs must be identical (the table, levels, time
-lags). The median of ``--repeat`` runs is compared; the load average is recorded beside each run.
+lags; trailing blanks aside). The median of ``--repeat`` runs is compared; the load average is recorded beside each run.
 The goal is judged on the median wall time (the user's wait) and peak RSS.
 
 One command (the full 7-day history of docs/scale.md)::
@@ -71,6 +71,10 @@ def run(cmd: list[str], tree: Path) -> dict:
     }
 
 
+def _stripped(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
 def summary(runs: list[dict]) -> dict:
     """Medians of the runs of one tree."""
     keys = ("wall_s", "cpu_s", "user_s", "sys_s", "peak_rss_mb")
@@ -131,7 +135,8 @@ def main() -> None:
     for r in (r for group in runs.values() for r in group):
         if r["returncode"] != 0:
             raise SystemExit(f"a run failed ({r['tree']}): {r['stderr']}")
-    outputs = {r["output"] for group in runs.values() for r in group}
+    # piped tables lost rich's trailing blanks in session 6: compared line by line without them
+    outputs = {_stripped(r["output"]) for group in runs.values() for r in group}
     same = len(outputs) == 1 if revs else None
     new = summary(runs["new"])
     old = {rev: summary(runs[rev]) for rev in revs}

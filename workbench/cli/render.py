@@ -1,62 +1,76 @@
-"""Terminal rendering with rich. Cluster text is escaped so ``[red]`` in a group id stays text."""
+"""Tables for the terminal (rich, cluster text escaped so ``[red]`` in a group id stays text) and
+for pipes (plain aligned text without rich: cron, logs, ``| grep``; no colour, no boxes, no cut
+column, no trailing blanks)."""
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 import polars as pl
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from workbench import units
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 _STYLE = {"ok": "green", "warning": "yellow", "critical": "bold red"}
+#: C0 controls and DEL of untrusted cluster text, shown as "?" in piped output.
+_CONTROLS = {c: "?" for c in [*range(32), 127]}
+_LAG_COLUMNS = [
+    ("group", "left"),
+    ("state", "left"),
+    ("level", "left"),
+    ("total lag", "right"),
+    ("to LSO", "right"),
+    ("time lag", "right"),
+    ("max lag", "right"),
+    ("parts", "right"),
+    ("committed", "right"),
+    ("members", "right"),
+    ("as of UTC", "left"),
+    ("note", "left"),
+]
 
 
 def plain_console() -> Console:
-    """Rich on a terminal; piped (cron, logs, ``| grep``): no colour, no boxes, never a cut column."""
-    import sys
+    """Rich on a terminal; piped: no colour, no boxes, never a cut column."""
+    from rich.console import Console
 
     if sys.stdout.isatty():
         return Console()
     return Console(width=100_000, no_color=True, highlight=False, soft_wrap=True)
 
 
+def _piped(console: Console | None) -> bool:
+    return console is None and not sys.stdout.isatty()
+
+
+def plain_table(title: str, columns: list[tuple[str, str]], rows: list[list[str]]) -> str:
+    """``rows`` aligned under ``columns`` ((name, "left"|"right")), two blanks apart, the title first."""
+    rows = [[c.translate(_CONTROLS) for c in r] for r in rows]
+    widths = [max([len(name), *(len(r[i]) for r in rows)]) for i, (name, _) in enumerate(columns)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if just == "right" else c.ljust(w)
+            for c, w, (_, just) in zip(cells, widths, columns, strict=True)
+        ).rstrip()
+
+    return "\n".join([title, line([name for name, _ in columns]), *map(line, rows)]) + "\n"
+
+
 def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = None) -> None:
     """Print the per-group lag summary of :func:`workbench.analyze.lag.latest_group_lag`."""
-    console = console or plain_console()
+    piped = _piped(console)
     if summary.is_empty():
-        console.print("no consumer groups found")
+        (sys.stdout.write if piped else (console or plain_console()).print)("no consumer groups found\n")
         return
-    boxed = console.is_terminal
-    table = Table(
-        title=f"Consumer-group lag, judged by {judged_by}",
-        title_justify="left",
-        box=box.HEAVY_HEAD if boxed else None,
-        pad_edge=boxed,
-    )
-    for col, just in [
-        ("group", "left"),
-        ("state", "left"),
-        ("level", "left"),
-        ("total lag", "right"),
-        ("to LSO", "right"),
-        ("time lag", "right"),
-        ("max lag", "right"),
-        ("parts", "right"),
-        ("committed", "right"),
-        ("members", "right"),
-        ("as of UTC", "left"),
-        ("note", "left"),
-    ]:
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for row in summary.iter_rows(named=True):
-        style = _STYLE[row["level"]]
-        note = "; ".join(row["flags"])
-        table.add_row(
-            escape(row["group"]),
-            escape(row["state"] or "-"),
-            f"[{style}]{row['level']}[/]",
+    rows = [
+        [
+            row["group"],
+            row["state"] or "-",
+            row["level"],
             f"{row['total_lag']:,}",
             "-" if row.get("readable_lag") is None else f"{row['readable_lag']:,}",
             "-" if row.get("time_lag_s") is None else units.duration(row["time_lag_s"]),
@@ -65,28 +79,66 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
             str(row["committed_partitions"]),
             str(row["members"]),
             row["as_of"].strftime("%m-%d %H:%M:%S"),
-            note,
-        )
-    console.print(table)
+            "; ".join(row["flags"]),
+        ]
+        for row in summary.iter_rows(named=True)
+    ]
+    title = f"Consumer-group lag, judged by {judged_by}"
     counts = summary.group_by("level").len()
     parts = [f"{n} {lvl}" for lvl, n in sorted(counts.iter_rows(), key=lambda r: r[0])]
-    console.print(f"{summary.height} groups: " + ", ".join(parts))
+    footer = [f"{summary.height} groups: " + ", ".join(parts)]
     if "readable_lag" in summary.columns and summary["readable_lag"].is_not_null().any():
-        console.print("to LSO: lag to the last stable offsets, what a read_committed consumer can read now")
+        footer.append("to LSO: lag to the last stable offsets, what a read_committed consumer can read now")
+    if piped:
+        sys.stdout.write(plain_table(title, _LAG_COLUMNS, rows) + "".join(f"{f}\n" for f in footer))
+        return
+    _rich_lag(console or plain_console(), title, rows, footer)
+
+
+def _rich_lag(console: Console, title: str, rows: list[list[str]], footer: list[str]) -> None:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    boxed = console.is_terminal
+    table = Table(title=title, title_justify="left", box=box.HEAVY_HEAD if boxed else None, pad_edge=boxed)
+    for col, just in _LAG_COLUMNS:
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for cells in rows:
+        level = cells[2]
+        styled = [escape(c) for c in cells]
+        styled[2] = f"[{_STYLE[level]}]{level}[/]"
+        table.add_row(*styled)
+    console.print(table)
+    for line in footer:
+        console.print(line)
 
 
 def frame_table(frame: pl.DataFrame, title: str, console: Console | None = None) -> None:
     """Any small frame as an aligned table (cluster text escaped); numbers right-aligned with commas."""
-    console = console or plain_console()
+    piped = _piped(console)
     if frame.is_empty():
-        console.print(f"{title}: nothing found")
+        (sys.stdout.write if piped else (console or plain_console()).print)(f"{title}: nothing found\n")
         return
+    columns = [
+        (name.replace("_", " "), "right" if dtype.is_numeric() else "left")
+        for name, dtype in frame.schema.items()
+    ]
+    rows = [[_cell(v) for v in row] for row in frame.iter_rows()]
+    if piped:
+        sys.stdout.write(plain_table(title, columns, rows))
+        return
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = console or plain_console()
     boxed = console.is_terminal
     table = Table(title=title, title_justify="left", box=box.HEAVY_HEAD if boxed else None, pad_edge=boxed)
-    for name, dtype in frame.schema.items():
-        table.add_column(name.replace("_", " "), justify="right" if dtype.is_numeric() else "left")
-    for row in frame.iter_rows():
-        table.add_row(*(_cell(v) for v in row))
+    for name, just in columns:
+        table.add_column(name, justify=just)  # type: ignore[arg-type]
+    for cells in rows:
+        table.add_row(*map(escape, cells))
     console.print(table)
 
 
@@ -100,10 +152,10 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
     if isinstance(value, list):
-        return escape("; ".join(map(str, value)))
-    return escape(str(value))
+        return "; ".join(map(str, value))
+    return str(value)
 
 
 def tsv(frame: pl.DataFrame) -> str:
