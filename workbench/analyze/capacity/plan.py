@@ -256,7 +256,7 @@ def consumer_table(consumption: pl.DataFrame, topics: pl.DataFrame, params: Capa
         )
         .with_columns(bound=pl.col("state") == "bound")
         .pipe(_instances, params.headroom)
-        .sort("bound", "group", descending=[True, False])
+        .sort("bound", "group", "topic", descending=[True, False, False])
     )
 
 
