@@ -74,7 +74,9 @@ def test_slices_cover_the_window_once() -> None:
     got = list(window.slices())
     bounds = window.bounds
     assert len(bounds) == len(got) > 3
-    assert all(a < b for a, b in bounds) and all(bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1))
+    assert all(a < b for a, b in bounds) and all(
+        bounds[i][1] == bounds[i + 1][0] for i in range(len(bounds) - 1)
+    )
     po = pl.concat([p for p, _ in got])
     assert po.select("ts", "topic", "partition").is_duplicated().sum() == 0
     assert po["ts"].min() >= bounds[0][0] and po["ts"].max() < bounds[-1][1]

@@ -18,6 +18,7 @@ from workbench.store import Store
 
 __all__ = ["CapacityFrames", "load_broker_metrics", "load_capacity_frames", "newest_volumes"]
 
+
 @dataclass(frozen=True)
 class CapacityFrames:
     """One cluster's frames of the window, as stored (no analysis yet)."""
