@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, NotFoundError
 from workbench.frames.offsets import resolve_window, without_flagged
 from workbench.store import Store
 
@@ -103,9 +103,11 @@ def window_slices(
     off_start = None
     if offsets_dataset is not None:
         _, off_start, _ = resolve_window(store, offsets_dataset, name, since, None)
-    end = max(newest) + _TICK if newest else start
+    if start is None or not newest:
+        raise NotFoundError(f"{data_dir}: no {partition_dataset} rows of {name}: collect some first")
+    end = max(newest) + _TICK
     return WindowSlices(
-        store, name, start or end, end, partition_dataset, offsets_dataset, off_start, rows_per_slice
+        store, name, start, end, partition_dataset, offsets_dataset, off_start, rows_per_slice
     )
 
 

@@ -228,9 +228,14 @@ def _merge_partitions(acc: pl.DataFrame | None, rates: pl.DataFrame) -> pl.DataF
         acc.select(*_KEYS, pl.col("since").alias("_old"), "share_sum", "share_n", "share_rows")
         if acc is not None
         else pl.DataFrame(
-            schema={"topic": pl.String, "partition": pl.Int32, "_old": pl.Datetime("us", "UTC")}
-            | {c: pl.Float64 for c in ("share_sum",)}
-            | {c: pl.UInt32 for c in ("share_n", "share_rows")}
+            schema={
+                "topic": pl.String,
+                "partition": pl.Int32,
+                "_old": pl.Datetime("us", "UTC"),
+                "share_sum": pl.Float64,
+                "share_n": pl.UInt32,
+                "share_rows": pl.UInt32,
+            }
         )
     )
     recent = (
