@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -11,17 +10,13 @@ import polars as pl
 from workbench.errors import NotFoundError
 from workbench.frames.configs import load_config_history, split_snapshot
 from workbench.frames.offsets import resolve_window, scan_partition_offsets
-from workbench.frames.pieces import offsets_in_pieces
 from workbench.frames.rollups import pick_resolution
+from workbench.frames.slices import ROWS_PER_SLICE, WindowSlices, window_slices
 from workbench.scalars import as_datetime
 from workbench.schema import PARTITION_OFFSETS
 from workbench.store import Store
 
 __all__ = ["CapacityFrames", "load_broker_metrics", "load_capacity_frames", "newest_volumes"]
-
-#: Offsets rows per piece of whole groups (the consumer table reads the window one piece at a time).
-ROWS_PER_PIECE = 500_000
-_COLUMNS = ("ts", "group", "topic", "partition", "committed_offset", "member_id")
 
 
 @dataclass(frozen=True)
@@ -29,9 +24,8 @@ class CapacityFrames:
     """One cluster's frames of the window, as stored (no analysis yet)."""
 
     cluster: str
-    partition_offsets: pl.DataFrame
-    offsets: pl.DataFrame | Iterator[pl.DataFrame]
-    """Pieces of whole groups, read when iterated (an empty frame without offsets)."""
+    partition_offsets: WindowSlices
+    """The window's partition offsets and offsets, read one time slice at a time when iterated."""
     log_dirs: pl.DataFrame
     newest: dict[str, pl.DataFrame]
     """The newest config snapshot's frames (``cluster_info``, ``brokers``, ``configs``, ...)."""
@@ -48,31 +42,20 @@ def load_capacity_frames(
     cluster: str | None = None,
     since: str | None = "7d",
     resolution: str = "auto",
+    rows_per_slice: int = ROWS_PER_SLICE,
 ) -> CapacityFrames:
-    """The frames of the window: partition offsets, offsets (pieces of whole groups, read when the
-    plan iterates them), log dirs, the newest config snapshot; offsets and partition offsets at the
-    ``resolution`` :func:`~workbench.frames.rollups.pick_resolution` picks (``source`` says which)."""
+    """The frames of the window: partition offsets and offsets (read in time slices of about
+    ``rows_per_slice`` offsets rows when the plan iterates them), log dirs, the newest config
+    snapshot; offsets and partition offsets at the ``resolution``
+    :func:`~workbench.frames.rollups.pick_resolution` picks (``source`` says which)."""
     store = Store(data_dir)
     if not store.clusters("partition_offsets"):
         raise NotFoundError(f"{data_dir}: no partition_offsets: collect with `workbench collect offsets`")
     res = pick_resolution(data_dir, cluster, since, None, resolution) if store.clusters("offsets") else None
-    scan = scan_partition_offsets(
-        data_dir, cluster, since, dataset=res.partition_offsets if res else "partition_offsets"
-    )
-    po = scan.select(PARTITION_OFFSETS.names()).drop("source").sort(["ts", "topic", "partition"]).collect()
-    name = str(po["cluster"][0]) if po.height else str(cluster)
-    offsets: pl.DataFrame | Iterator[pl.DataFrame] = pl.DataFrame()
-    if res is not None and name in store.clusters(res.offsets):
-        offsets = offsets_in_pieces(
-            data_dir,
-            name,
-            since,
-            None,
-            rows_per_piece=ROWS_PER_PIECE,
-            split_sets=True,
-            columns=_COLUMNS,
-            dataset=res.offsets,
-        )
+    po_set = res.partition_offsets if res else "partition_offsets"
+    name, _, _ = resolve_window(store, po_set, cluster, since, None)
+    offsets_set = res.offsets if res is not None and name in store.clusters(res.offsets) else None
+    window = window_slices(data_dir, name, since, po_set, offsets_set, rows_per_slice)
     history = load_config_history(data_dir, name, since) if name in store.clusters("cluster_info") else None
     if history is None:
         raise NotFoundError(f"{data_dir}: no config snapshots of {name}: run `workbench collect configs`")
@@ -93,7 +76,7 @@ def load_capacity_frames(
         )
     note = res.note if res else "Computed from raw snapshots."
     log_dirs = history["log_dirs"]
-    return CapacityFrames(name, po, offsets, log_dirs, newest, volumes, note, marks)
+    return CapacityFrames(name, window, log_dirs, newest, volumes, note, marks)
 
 
 def newest_volumes(store: Store, cluster: str) -> pl.DataFrame:

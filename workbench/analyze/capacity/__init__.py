@@ -43,7 +43,7 @@ from workbench.analyze.capacity.plan import (
     CapacityPlan,
     broker_needs,
     cluster_totals,
-    consumer_needs,
+    consumer_table,
     plan_capacity,
     topic_forecasts,
     topic_headroom,
@@ -57,6 +57,7 @@ from workbench.analyze.capacity.rates import (
     partition_ingress,
     partition_skew,
     peaks,
+    skew_of_means,
     topic_ingress,
 )
 from workbench.analyze.capacity.sizing import (
@@ -88,6 +89,7 @@ from workbench.analyze.capacity.tables import (
     partition_recommendations,
     topic_display,
 )
+from workbench.analyze.capacity.window import Ingress, Slices, WholeWindow, reduce_window
 
 __all__ = [
     "BASES",
@@ -105,9 +107,12 @@ __all__ = [
     "CapacityParams",
     "CapacityPlan",
     "Crossing",
+    "Ingress",
     "PartitionCapacity",
     "ResourceLimits",
     "SeasonalTrend",
+    "Slices",
+    "WholeWindow",
     "bench_capacities",
     "bench_capacity",
     "bench_limits",
@@ -126,8 +131,8 @@ __all__ = [
     "cluster_totals",
     "consumer_display",
     "consumer_findings",
-    "consumer_needs",
     "consumer_sentences",
+    "consumer_table",
     "consumers_needed",
     "cruise_control_capacity",
     "cruise_control_json",
@@ -154,11 +159,13 @@ __all__ = [
     "partitions_needed",
     "peaks",
     "plan_capacity",
+    "reduce_window",
     "resource_display",
     "resource_limits",
     "resource_sentences",
     "resource_series",
     "section_notes",
+    "skew_of_means",
     "topic_display",
     "topic_forecasts",
     "topic_headroom",

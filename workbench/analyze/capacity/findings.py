@@ -33,7 +33,7 @@ def capacity_inputs(frames: CapacityFrames) -> cap.CapacityInputs:
     brokers = sorted(int(b) for b in frames.newest["brokers"]["broker_id"].to_list())
     return cap.CapacityInputs(
         frames.partition_offsets,
-        frames.offsets,
+        pl.DataFrame(),
         frames.log_dirs,
         topic_table(view),
         frames.newest["topic_partitions"],

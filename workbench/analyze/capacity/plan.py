@@ -18,6 +18,7 @@ import polars as pl
 from workbench.analyze.capacity import forecast as fc
 from workbench.analyze.capacity import rates as cr
 from workbench.analyze.capacity import sizing as sz
+from workbench.analyze.capacity import window as cw
 from workbench.scalars import as_float
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 class CapacityInputs:
     """The stored frames the plan reads (any may be empty except ``partition_offsets``)."""
 
-    partition_offsets: pl.DataFrame
+    partition_offsets: pl.DataFrame | cw.Slices  # or the window in time slices (then offsets unused)
     offsets: pl.DataFrame | Iterable[pl.DataFrame]  # or pieces of whole groups, read one at a time
     log_dirs: pl.DataFrame
     topics: pl.DataFrame  # workbench.analyze.config.history.topic_table: partitions, rf, retention_h, ...
@@ -74,26 +75,36 @@ class CapacityPlan:
     skew: pl.DataFrame | None = None
     notes: dict[str, str] = field(default_factory=dict)
     """Sections with too little data, or a shortened horizon, in one sentence each (``ingress``, ``disk``)."""
+    snapshots: pl.DataFrame | None = None
+    """One row per snapshot time of the window's partition offsets (``ts``: the data window)."""
 
 
 def plan_capacity(inputs: CapacityInputs, params: CapacityParams) -> CapacityPlan:
-    """Rates -> forecasts -> per-topic headroom, consumer needs, per-broker disk and network."""
-    part = cr.partition_ingress(inputs.partition_offsets, inputs.log_dirs, inputs.size_marks)
-    rates = cr.topic_ingress(part)
+    """Rates -> forecasts -> per-topic headroom, consumer needs, per-broker disk and network.
+
+    The window's rates are reduced one time slice at a time (:func:`window.reduce_window`) when
+    ``inputs.partition_offsets`` is a :class:`window.Slices`; frames are one slice."""
+    source = inputs.partition_offsets
+    if isinstance(source, pl.DataFrame):
+        source = cw.WholeWindow(source, inputs.offsets)
+    ingress = cw.reduce_window(source, inputs.log_dirs, inputs.size_marks)
+    rates = ingress.rates
     forecasts = topic_forecasts(rates, params)
     notes = {
         "ingress": fc.history_note("ingress", rates["ts"] if rates.height else None, params.horizon_days)
     }
-    topics = topic_headroom(part, rates, inputs.topics, forecasts, params)
-    consumers = consumer_needs(inputs.offsets, part, topics, params)
-    brokers, disk_fc = broker_needs(part, inputs, topics, consumers, params)
+    topics = topic_headroom(ingress, inputs.topics, forecasts, params)
+    consumers = consumer_table(ingress.consumption, topics, params)
+    brokers, disk_fc = broker_needs(ingress.partitions, inputs, topics, consumers, params)
     cluster = cluster_totals(topics, brokers, params)
-    skew = cr.partition_skew(part)
+    skew = cr.skew_of_means(ingress.partitions)
     notes["disk"] = fc.history_note(
         "disk", inputs.log_dirs["ts"] if inputs.log_dirs.height else None, params.horizon_days
     )
     notes = {k: v for k, v in notes.items() if v}
-    return CapacityPlan(rates, topics, consumers, brokers, forecasts, disk_fc, cluster, skew, notes)
+    return CapacityPlan(
+        rates, topics, consumers, brokers, forecasts, disk_fc, cluster, skew, notes, ingress.snapshots
+    )
 
 
 def topic_forecasts(rates: pl.DataFrame, params: CapacityParams) -> dict[str, pl.DataFrame]:
@@ -123,17 +134,20 @@ def _forecast_peak(frame: pl.DataFrame | None) -> float | None:
 
 
 def topic_headroom(
-    part: pl.DataFrame,
-    rates: pl.DataFrame,
+    ingress: cw.Ingress,
     meta: pl.DataFrame,
     forecasts: dict[str, pl.DataFrame],
     params: CapacityParams,
 ) -> pl.DataFrame:
     """Per topic: peaks, skew, capacity, utilization, status, days until the hottest partition
     reaches ``P``, and the partitions needed now and at the horizon."""
+    rates, part = ingress.rates, ingress.partitions
     peaks = cr.peaks(rates, ["topic"], "bytes_per_s").join(cr.peaks(rates, ["topic"]), on="topic")
-    skew = cr.partition_skew(part).select("topic", "hottest", "skew", pl.col("partitions").alias("seen"))
-    bpm = part.group_by("topic").agg(bytes_per_msg=pl.col("bytes_per_msg").mean())
+    skew = cr.skew_of_means(part).select("topic", "hottest", "skew", pl.col("partitions").alias("seen"))
+    weight = pl.when(pl.col("bytes_per_msg").is_not_null()).then(pl.col("rows"))
+    bpm = part.group_by("topic").agg(  # the mean over the topic's rate rows
+        bytes_per_msg=pl.when(weight.sum() > 0).then((pl.col("bytes_per_msg") * weight).sum() / weight.sum())
+    )
     cols = [
         c
         for c in ("topic", "partitions", "rf", "retention_h", "cleanup_policy", "size_bytes")
@@ -219,30 +233,21 @@ def _status(util: float | None, headroom: float, lower_bound: bool) -> str:
     return "ok" if util < 1 / headroom else "tight"
 
 
-def consumer_needs(
-    offsets: pl.DataFrame | Iterable[pl.DataFrame],
-    part: pl.DataFrame,
-    topics: pl.DataFrame,
-    params: CapacityParams,
-) -> pl.DataFrame:
+def consumer_table(consumption: pl.DataFrame, topics: pl.DataFrame, params: CapacityParams) -> pl.DataFrame:
     """Per group and topic: members, measured max consume rate (msg/s, over the partitions it
     commits), the p99 ingress of those same partitions, its ``state`` (:func:`_consumer_state`) and,
     when ``bound``, the instances needed for the forecast peak × headroom (capped at the partitions).
 
-    ``offsets``: the offsets frame, or pieces of whole groups (each reduced, then dropped)."""
-    ingress = part.select("ts", "topic", "partition", pl.col("msg_per_s").alias("in"))
-    done = [_consumption(p, ingress) for p in ([offsets] if isinstance(offsets, pl.DataFrame) else offsets)]
-    found = [d for d in done if d is not None]
-    if not found:
+    ``consumption``: :attr:`window.Ingress.consumption`."""
+    if consumption.is_empty():
         return pl.DataFrame()
-    table = pl.concat([t for t, _, _ in found]).filter(pl.col("max_msg_per_s") > 0)
-    members, recent = (pl.concat([d[i] for d in found]) for i in (1, 2))
-    members = members.filter(pl.col("_ts") == members["_ts"].max()).drop("_ts")
-    recent = recent.filter(pl.col("_ts") == recent["_ts"].max()).drop("_ts")
+    keys = ["group", "topic"]
+    table = consumption.filter(pl.col("max_msg_per_s") > 0)
+    recent = table.select(*keys, "last_msg_per_s")
     info = topics.select("topic", "partitions", "forecast_peak_bytes_per_s", "p99_bytes_per_s")
     growth = (pl.col("forecast_peak_bytes_per_s") / pl.col("p99_bytes_per_s")).fill_null(1.0).fill_nan(1.0)
-    table = table.join(members, on=["group", "topic"], how="left").join(info, on="topic", how="left")
-    table = table.join(recent, on=["group", "topic"], how="left")
+    table = table.select(*keys, "max_msg_per_s", "p99_in", "members").join(info, on="topic", how="left")
+    table = table.join(recent, on=keys, how="left")
     return (
         table.with_columns(
             state=_consumer_state(),
@@ -251,7 +256,7 @@ def consumer_needs(
         )
         .with_columns(bound=pl.col("state") == "bound")
         .pipe(_instances, params.headroom)
-        .sort("bound", "group", descending=[True, False])
+        .sort("bound", "group", "topic", descending=[True, False, False])
     )
 
 
@@ -270,40 +275,6 @@ def _consumer_state() -> pl.Expr:
     )
 
 
-def _consumption(
-    offsets: pl.DataFrame, ingress: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
-    """Per (group, topic) of a frame of whole groups: max consume rate and p99 ingress of its
-    partitions; members at the frame's newest snapshot and consume rate at its newest interval
-    (each with its time, ``_ts``). None without any rate."""
-    egress = cr.group_egress(offsets, per_partition=True) if offsets.height else None
-    if egress is None or egress.is_empty():
-        return None
-    per_ts = (
-        egress.join(ingress, on=["ts", "topic", "partition"])
-        .group_by("ts", "group", "topic")
-        .agg(out=pl.col("msg_per_s").sum(), inn=pl.col("in").sum())
-    )
-    table = per_ts.group_by("group", "topic").agg(
-        max_msg_per_s=pl.col("out").max(), p99_in=pl.col("inn").quantile(0.99, "linear")
-    )
-    newest = offsets["ts"].max()
-    members = (
-        offsets.filter(pl.col("ts") == newest)
-        .group_by("group", "topic")
-        .agg(members=pl.col("member_id").drop_nulls().n_unique())
-        .with_columns(_ts=pl.lit(newest))
-    )
-    last = egress["ts"].max()
-    recent = (
-        egress.filter(pl.col("ts") == last)
-        .group_by("group", "topic")
-        .agg(last_msg_per_s=pl.col("msg_per_s").sum())
-        .with_columns(_ts=pl.lit(last))
-    )
-    return table, members, recent
-
-
 def _instances(frame: pl.DataFrame, headroom: float) -> pl.DataFrame:
     """``instances_needed`` for bound groups with members: ceil(peak × headroom / per-instance rate)."""
     needed = []
@@ -318,7 +289,7 @@ def _instances(frame: pl.DataFrame, headroom: float) -> pl.DataFrame:
 
 
 def broker_needs(
-    part: pl.DataFrame,
+    partitions: pl.DataFrame,
     inputs: CapacityInputs,
     topics: pl.DataFrame,
     consumers: pl.DataFrame,
@@ -326,7 +297,7 @@ def broker_needs(
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Per broker: bytes on disk now, disk the retention needs at today's and the horizon's rates
     (÷ fill target), peak network in and out, and when the disk forecast reaches the fill target."""
-    reps = _replica_rates(part, inputs.placement, topics, params)
+    reps = _replica_rates(partitions, inputs.placement, topics, params)
     groups = consumers.group_by("topic").agg(groups=pl.len()) if consumers.height else None
     if groups is not None:
         reps = reps.join(groups, on="topic", how="left")
@@ -353,11 +324,11 @@ def broker_needs(
 
 
 def _replica_rates(
-    part: pl.DataFrame, placement: pl.DataFrame, topics: pl.DataFrame, params: CapacityParams
+    partitions: pl.DataFrame, placement: pl.DataFrame, topics: pl.DataFrame, params: CapacityParams
 ) -> pl.DataFrame:
     """One row per (broker, replica): mean and peak bytes/s of its partition (the topic's rate x
-    the partition's current share), bytes its retention holds."""
-    share = current_share(part)
+    the partition's current share, :attr:`window.Ingress.partitions`), bytes its retention holds."""
+    share = partitions.select("topic", "partition", "share").drop_nulls("share")
     info = topics.select(
         "topic",
         "mean_bytes_per_s",

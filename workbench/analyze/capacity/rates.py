@@ -214,9 +214,14 @@ def hour_of_week_profile(series: pl.DataFrame, by: list[str], value: str = "msg_
 def partition_skew(partition_rates: pl.DataFrame) -> pl.DataFrame:
     """Per topic: ``partitions, mean_msg_per_s`` (per partition), ``hottest`` partition, its
     ``hottest_msg_per_s``, and ``skew`` = hottest / mean (1.0 = even), over the whole window."""
-    mean = partition_rates.group_by(*_KEYS).agg(msg_per_s=pl.col("msg_per_s").mean())
+    return skew_of_means(partition_rates.group_by(*_KEYS).agg(msg_per_s=pl.col("msg_per_s").mean()))
+
+
+def skew_of_means(means: pl.DataFrame) -> pl.DataFrame:
+    """:func:`partition_skew` from each partition's mean rate (``topic, partition, msg_per_s``);
+    of equally hot partitions the lowest numbered is the hottest."""
     return (
-        mean.sort("msg_per_s", descending=True)
+        means.sort(["msg_per_s", "partition"], descending=[True, False])
         .group_by("topic")
         .agg(
             partitions=pl.len(),
