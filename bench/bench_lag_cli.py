@@ -5,7 +5,8 @@ wall time, user + system CPU seconds and the peak resident memory of that proces
 ``wait4`` (no sampling: the command is too short for a sampler to catch its peak). The baseline
 is the same command from each ``--baseline-rev`` (extracted with ``git archive``), run alternately
 with the new code in the same session; all outputs must be identical (the table, levels, time
-lags; trailing blanks aside). The median of ``--repeat`` runs is compared; the load average is recorded beside each run.
+lags; trailing blanks aside). The median of ``--repeat`` runs is compared; the load average is
+recorded beside each run.
 The goal is judged on the median wall time (the user's wait) and peak RSS.
 
 One command (the full 7-day history of docs/scale.md)::
