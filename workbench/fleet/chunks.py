@@ -80,14 +80,7 @@ def lag_groups_in_process(
     pending: list[pl.DataFrame] = []
     name = None
     for piece in pieces:
-        mine = (
-            None
-            if ends is None
-            else ends.join(
-                piece.select("topic", "partition").unique().lazy(), on=["topic", "partition"], how="semi"
-            ).collect()
-        )
-        rows = group_table(analyze_lag(piece, mine))
+        rows = group_table(analyze_lag(piece, None if ends is None else _ends_of(ends, piece)))
         groups = piece["group"].unique()
         if name is not None and groups.len() == 1 and groups[0] == name:
             pending.append(rows)  # the next chunk of a split group
@@ -97,3 +90,10 @@ def lag_groups_in_process(
         pending, name = [rows], groups[0] if groups.len() == 1 else None
     if pending:
         yield merge_group_table(pending)
+
+
+def _ends_of(ends: pl.LazyFrame, piece: pl.DataFrame) -> pl.DataFrame:
+    """The log-end rows of ``piece``'s partitions (its topics filtered while reading)."""
+    keys = piece.select("topic", "partition").unique()
+    mine = ends.filter(pl.col("topic").is_in(keys["topic"].unique().to_list()))
+    return mine.join(keys.lazy(), on=["topic", "partition"], how="semi").collect()

@@ -177,9 +177,9 @@ def lag_groups(
     offsets, ends = _inputs(spark, store, until)
     counts = pl.from_arrow(offsets.groupBy(*PARTITION_KEYS).agg(F.count("*").alias("len")).toArrow())
     ids = chunk_ids(counts, rows_per_chunk).drop("len")  # type: ignore[arg-type]
-    chunks = F.broadcast(spark.createDataFrame(_plain(ids.to_arrow())))
-    offsets = offsets.join(chunks, PARTITION_KEYS)
-    ends = ends.join(chunks, ["cluster", "topic", "partition"])
+    table = _plain(ids.to_arrow())  # one small frame per join: a shared one would be ambiguous
+    offsets = offsets.join(F.broadcast(spark.createDataFrame(table)), PARTITION_KEYS)
+    ends = ends.join(F.broadcast(spark.createDataFrame(table)), ["cluster", "topic", "partition"])
     spark.conf.set(
         "spark.sql.shuffle.partitions", str(tasks or max(2, spark.sparkContext.defaultParallelism * 2))
     )
