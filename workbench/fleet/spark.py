@@ -155,11 +155,14 @@ def visible(spark: SparkSession, store: Store, dataset: str, frame: DataFrame) -
         return frame
     ok = collections.filter(F.col("ok"))
     kind, source = MARKED[dataset]
-    marks = ok.filter(F.col("kind") == kind).select("cluster", "ts").distinct()
+    marks = (
+        ok.filter(F.col("kind") == kind).select("cluster", "ts").distinct().withColumn("_marked", F.lit(True))
+    )
     exempt = F.col("source").isNull() | (F.col("source") != source)
-    kept = frame.filter(exempt).unionByName(frame.filter(~exempt).join(marks, ["cluster", "ts"], "left_semi"))
-    flagged = ok.filter(F.col("error").startswith(CLOCK_FLAG_PREFIX)).select("cluster", "ts").distinct()
-    return kept.join(flagged, ["cluster", "ts"], "left_anti")
+    keys = ["cluster", "ts"]  # one pass over frame: the (small) marks broadcast to every task
+    kept = frame.join(F.broadcast(marks), keys, "left").filter(exempt | F.col("_marked").isNotNull())
+    flagged = ok.filter(F.col("error").startswith(CLOCK_FLAG_PREFIX)).select(*keys).distinct()
+    return kept.drop("_marked").join(F.broadcast(flagged), keys, "left_anti")
 
 
 def lag_groups(
