@@ -107,7 +107,7 @@ def assert_same_figures(summary: LagSummary, window: lw.LagWindow, split: bool =
 
 
 # one piece; pieces splitting reading sets; groups split into chunks of a few partitions
-@pytest.mark.parametrize("rows_per_piece", [10**9, 40_000, 2_000])
+@pytest.mark.parametrize("rows_per_piece", [10**9, 40_000, 8_000])
 def test_summary_of_the_sample_equals_the_whole_window_analysis(rows_per_piece: int) -> None:
     window = whole_window(SAMPLE, None, "7d")
     summary = summarize_history(SAMPLE, None, "7d", rows_per_piece, "raw")

@@ -72,6 +72,30 @@ def test_pieces_cover_the_history_once_and_keep_topic_readers_together() -> None
     assert all(p.equals(p.sort(keys)) for p in pieces)  # the analysis's order
 
 
+@pytest.mark.slow
+@needs_sample
+def test_a_group_bigger_than_a_piece_comes_as_consecutive_pieces_of_its_partitions() -> None:
+    whole = load_offsets(SAMPLE, since=None)
+    pieces = list(
+        offsets_in_pieces(SAMPLE, since=None, rows_per_piece=8_000, split_sets=True, split_groups=True)
+    )
+    keys = ["group", "topic", "partition", "ts"]
+    assert_frame_equal(pl.concat(pieces).sort(keys), whole.sort(keys))
+    owner = pl.concat(  # every partition of a group in exactly one piece, a group's pieces consecutive
+        [
+            p.select("group", "topic", "partition").unique().with_columns(piece=pl.lit(i))
+            for i, p in enumerate(pieces)
+        ]
+    )
+    assert owner.group_by("group", "topic", "partition").len()["len"].max() == 1
+    spans = owner.group_by("group").agg(
+        lo=pl.col("piece").min(), hi=pl.col("piece").max(), n=pl.col("piece").n_unique()
+    )
+    assert (spans["hi"] - spans["lo"] + 1 == spans["n"]).all()
+    assert spans["n"].max() > 1  # some group was split
+    assert all(p.equals(p.sort(keys)) for p in pieces)
+
+
 @pytest.mark.slow  # 12 s of CPU
 @needs_sample
 def test_analysis_in_pieces_equals_the_whole_analysis() -> None:
@@ -93,6 +117,11 @@ def test_analysis_in_pieces_equals_the_whole_analysis() -> None:
             getattr(pieces_ends, name), getattr(whole_ends, name), check_exact=False, rel_tol=1e-9
         )
     assert (pieces_ends.groups["max_time_lag_s"] > pieces.groups["max_time_lag_s"]).any()  # it was used
+    split = offsets_in_pieces(SAMPLE, since=None, rows_per_piece=8_000, split_sets=True, split_groups=True)
+    chunks = analyze_lag_pieces(split, None, ends, keep_partitions=True)  # groups in chunks of partitions
+    # (not topics: with split_sets, a topic read by groups in several pieces has a row per piece)
+    for name in ("groups", "members", "group_status", "partition_status", "partitions"):
+        assert_frame_equal(getattr(chunks, name), getattr(whole_ends, name), check_exact=False, rel_tol=1e-9)
     slim = analyze_lag_pieces(offsets_in_pieces(SAMPLE, since="1d", rows_per_piece=40_000))
     assert slim.partitions.is_empty() and slim.partitions.columns == whole.partitions.columns
     assert slim.groups.height > 0

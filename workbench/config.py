@@ -16,8 +16,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import javaproperties
-
 from workbench.errors import ConfigError
 from workbench.jaas import parse_jaas
 
@@ -154,6 +152,8 @@ def read_properties(path: str | os.PathLike[str], environ: Mapping[str, str] | N
 
 def _entries(text: str, where: str) -> Iterator[tuple[int, str, str]]:
     """``(line, key, value)`` per entry, by javaproperties (Java's rules)."""
+    import javaproperties  # here: it loads urllib, http and ssl (~30 ms), which a store read never needs
+
     line = 1
     try:
         for element in javaproperties.parse(text):

@@ -7,6 +7,8 @@ are registered below.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import logging
 import sys
 
@@ -75,3 +77,15 @@ _store.register(main)
 _transactions.register(main)
 _rollup.register(main)
 _spark.register(main)
+
+
+def run() -> None:
+    """The ``workbench`` executable (and ``python -m workbench``): :func:`main` in a process of its own.
+
+    At exit every object is frozen out of the garbage collector first: the interpreter's final
+    collections would otherwise walk every imported module's objects (~0.25 s of CPU after a
+    Polars command; docs/scale.md). Files and commits are closed explicitly before that, never
+    by the collector. Tests call :func:`main` in process and keep their collector as it is.
+    """
+    atexit.register(gc.freeze)
+    main()

@@ -183,8 +183,7 @@ def lag(
     lag to the last stable offsets: what a read_committed consumer can read while a transaction
     is open (the rest is flagged "behind an open transaction").
     """
-    from workbench.analyze.lag import LEVELS, LagLevels, latest_group_lag, worst_level
-    from workbench.cli.render import frame_table, lag_table, tsv
+    from workbench.analyze.lag.levels import LEVELS, LagLevels
 
     if bootstrap_server:  # the seed spec's message thresholds: the only criterion of one snapshot
         warn_lag = 1000 if warn_lag is None else warn_lag
@@ -207,6 +206,9 @@ def lag(
         if bootstrap_server
         else (_stored_offsets(data_dir, cluster, groups))
     )
+    from workbench.analyze.lag.snapshot import latest_group_lag, worst_level
+    from workbench.cli.render import frame_table, lag_table, tsv
+
     summary = latest_group_lag(offsets, levels)
     if groups and summary.is_empty():
         from workbench.errors import NotFoundError
@@ -247,23 +249,34 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 
 def _stored_offsets(data_dir, cluster, groups):
     from workbench import patterns
+    from workbench.cli.preload import preload
     from workbench.frames import load_latest_offsets
+    from workbench.frames.lag import load_log_ends_reaching
+    from workbench.store import Store
 
+    # what the steps after the reads import, on the other core while delta-rs and Polars read
+    preload(
+        "numpy",
+        "workbench.analyze.lag.timelag",
+        "workbench.analyze.lag.reach",
+        "workbench.analyze.lag.snapshot",
+        "workbench.cli.render",
+    )
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
-    offsets = load_latest_offsets(data_dir, cluster=cluster, groups=pattern)
+    store = Store(data_dir)  # one Store: each table's log is loaded once for the whole command
+    offsets = load_latest_offsets(store, cluster=cluster, groups=pattern)
     if offsets.is_empty():
         return offsets
-    from workbench.analyze.lag import time_lag
     from workbench.analyze.lag.reach import needed_log_ends
-    from workbench.frames.lag import load_log_ends_reaching
+    from workbench.analyze.lag.timelag import time_lag
 
     # when each committed offset was produced: the last hour of log ends, up to a week for groups
     # far behind (from the hourly rollups' guess of where to start, else the week), of which
     # time_lag looks at a few readings per partition (the rest is never sorted)
-    history, cuts = load_log_ends_reaching(data_dir, offsets)
+    history, cuts = load_log_ends_reaching(store, offsets)
     needed = needed_log_ends(offsets, history, cuts)
     if needed is None and history is not None:  # the guess started too late: the whole week
-        history, _ = load_log_ends_reaching(data_dir, offsets, guided=False)
+        history, _ = load_log_ends_reaching(store, offsets, guided=False)
         needed = needed_log_ends(offsets, history)
     return time_lag(offsets, needed)
 

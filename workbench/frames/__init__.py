@@ -6,7 +6,10 @@ A JupyterLab user starts with ``workbench.load_offsets("data/sample", since="2d"
 :mod:`~workbench.frames.configs`.
 """
 
-from workbench.frames import bench, capacity, configs, lag, offsets, pieces
+import importlib as _importlib
+import typing as _typing
+
+from workbench.frames import offsets
 from workbench.frames.offsets import (
     add_lag_columns,
     add_stable_lag,
@@ -18,7 +21,24 @@ from workbench.frames.offsets import (
     scan_partition_offsets,
     warmup_start,
 )
-from workbench.frames.pieces import offsets_in_pieces
+
+if _typing.TYPE_CHECKING:
+    from workbench.frames import bench, capacity, configs, lag, pieces
+    from workbench.frames.pieces import offsets_in_pieces
+
+_LAZY = ("bench", "capacity", "configs", "lag", "pieces")
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Load the report-input modules on first use (``workbench lag`` needs none but the lag one)."""
+    if name in _LAZY:
+        return _importlib.import_module(f"{__name__}.{name}")
+    if name == "offsets_in_pieces":
+        value = _importlib.import_module(f"{__name__}.pieces").offsets_in_pieces
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "add_lag_columns",

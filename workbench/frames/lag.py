@@ -21,7 +21,7 @@ from workbench.frames.offsets import (
 )
 from workbench.frames.pieces import offsets_in_pieces
 from workbench.frames.rollups import pick_resolution
-from workbench.store import Store
+from workbench.store import DataDir, Store
 
 __all__ = [
     "LAG_COLUMNS",
@@ -66,7 +66,7 @@ def load_log_ends_behind(
 
 
 def load_log_ends_reaching(
-    data_dir: str | os.PathLike[str],
+    data_dir: DataDir,
     offsets: pl.DataFrame,
     recent: str = "1h",
     longest: str = "7d",
@@ -77,7 +77,7 @@ def load_log_ends_reaching(
     it, ``workbench.analyze.lag.reach``). Returns (history, per-partition cut: topic, partition,
     ``_cut``, cluster; None when nothing was cut). Four columns read; the far part only for the topics
     behind (a filter the Parquet reader applies while decoding), with the streaming engine."""
-    if offsets.is_empty() or not Store(data_dir).clusters("partition_offsets"):
+    if offsets.is_empty() or not Store.of(data_dir).clusters("partition_offsets"):
         return None, None
     cluster = str(offsets["cluster"][0])
     keys = ["topic", "partition"]
@@ -121,15 +121,17 @@ def _far_behind(offsets: pl.DataFrame, near: pl.DataFrame, keys: list[str]) -> p
 
 
 def _cuts_from_rollups(
-    data_dir: str | os.PathLike[str], cluster: str, behind: pl.DataFrame, longest: str, keys: list[str]
+    data_dir: DataDir, cluster: str, behind: pl.DataFrame, longest: str, keys: list[str]
 ) -> pl.DataFrame | None:
     """Per partition behind, the first time of the last hourly bucket that starts below the end
     of the last bucket wholly below its committed offset (that bucket holds a reading before the
     offset's reach and one below it); None without hourly rollups."""
     try:  # only a guess: a missing or unreadable rollup table means reading the whole window
-        if cluster not in Store(data_dir).clusters("partition_offsets_1h"):
+        if cluster not in Store.of(data_dir).clusters("partition_offsets_1h"):
             return None
-        hours = scan_partition_offsets(data_dir, cluster, longest, dataset="partition_offsets_1h")
+        hours = scan_partition_offsets(data_dir, cluster, longest, dataset="partition_offsets_1h").filter(
+            pl.col("topic").is_in(behind["topic"].unique().to_list())  # applied while decoding
+        )
         end, start = pl.col("log_end_offset"), pl.col("log_end_offset") - pl.col("log_end_delta")
         below = pl.col("ts").filter(end < pl.col("_c")).max()
         return (
@@ -147,7 +149,7 @@ def _cuts_from_rollups(
 
 
 def _far_since(
-    data_dir: str | os.PathLike[str],
+    data_dir: DataDir,
     cluster: str,
     longest: str,
     behind: pl.DataFrame,
@@ -155,7 +157,7 @@ def _far_since(
 ) -> dt.datetime | None:
     """Where the far scan starts: the window's start, or the earliest cut when every partition
     behind has one and it is later (older row groups are then skipped by their statistics)."""
-    _, start, _ = resolve_window(Store(data_dir), "partition_offsets", cluster, longest, None)
+    _, start, _ = resolve_window(Store.of(data_dir), "partition_offsets", cluster, longest, None)
     if cuts is None or cuts.height < behind.height or cuts["_cut"].null_count():
         return start
     earliest = cuts["_cut"].min()
@@ -301,7 +303,8 @@ def load_lag_pieces(
     :func:`~workbench.frames.rollups.pick_resolution` picks (raw, 5-minute or hourly rollups).
 
     A reading set bigger than ``rows_per_piece`` is split into its groups, a bigger group into
-    pieces of its partitions (consecutive); only :data:`LAG_COLUMNS` are read. ``span`` is the window shown (first, last instant).
+    pieces of its partitions (consecutive); only :data:`LAG_COLUMNS` are read. ``span`` is the
+    window shown (first, last instant).
     """
     res = pick_resolution(data_dir, cluster, since, until, resolution)
     load_from, shown_from = warmup_start(data_dir, cluster, res.since, intervals, res.offsets)

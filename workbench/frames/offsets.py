@@ -12,7 +12,7 @@ import polars as pl
 from workbench import patterns
 from workbench.errors import NotFoundError
 from workbench.schema import CLOCK_FLAG_PREFIX
-from workbench.store import Store
+from workbench.store import DataDir, Store
 from workbench.units import parse_instant
 
 __all__ = [
@@ -201,15 +201,13 @@ def scan_offsets(
     return add_lag_columns(lf)  # type: ignore[return-value]
 
 
-def load_latest_offsets(
-    data_dir: str | os.PathLike[str], cluster: str | None = None, groups: Filter = None
-) -> pl.DataFrame:
+def load_latest_offsets(data_dir: DataDir, cluster: str | None = None, groups: Filter = None) -> pl.DataFrame:
     """The newest complete snapshot of ``cluster`` with lag columns (what ``workbench lag`` shows).
 
     Reads one snapshot: the store finds its time from the table log's statistics, then reads
     only the files whose date partition and time range hold it (a bad file: one warning, skipped).
     """
-    store = Store(data_dir)
+    store = Store.of(data_dir)
     cluster, _, _ = resolve_window(store, "offsets", cluster, None, None)
     newest = store.latest_ts("offsets", cluster)
     if newest is None:
@@ -237,7 +235,7 @@ def load_partition_offsets(
 
 
 def scan_partition_offsets(
-    data_dir: str | os.PathLike[str],
+    data_dir: DataDir,
     cluster: str | None = None,
     since: str | dt.datetime | None = "7d",
     until: str | dt.datetime | None = None,
@@ -245,7 +243,7 @@ def scan_partition_offsets(
     dataset: str = "partition_offsets",
 ) -> pl.LazyFrame:
     """:func:`load_partition_offsets` as an unsorted :class:`polars.LazyFrame`."""
-    store = Store(data_dir)
+    store = Store.of(data_dir)
     cluster, t0, t1 = resolve_window(store, dataset, cluster, since, until)
     lf = store.scan(dataset, cluster=cluster, since=t0, until=t1)
     lf = without_flagged(store, lf, cluster, t0)

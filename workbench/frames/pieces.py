@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 
 import polars as pl
 
-from workbench.errors import ConfigError, StoreError
-from workbench.frames.offsets import Filter, scan_offsets
+from workbench.errors import ConfigError
+from workbench.frames.offsets import Filter, add_lag_columns, scan_offsets
+from workbench.schema import OFFSETS
 
 __all__ = ["group_chunks", "offsets_in_pieces", "pack", "reading_sets"]
 
@@ -117,22 +117,48 @@ def group_chunks(
     """One group's rows in pieces of whole partitions of about ``rows_per_piece`` rows, in
     (topic, partition) order. ``sizes``: its rows per (topic, partition).
 
-    The group is read from the store once into a temporary Parquet file (``TMPDIR``; deleted
-    after), so each piece reads its partitions from that file instead of scanning the store.
+    The group is read from the store once (one scan, not one per piece) and held compactly:
+    strings as categoricals, without the lag columns, which each piece computes again
+    (a month of 336 partitions at 1-minute snapshots, 14.6 M rows: about 0.8 GB).
     """
-    sizes = sizes.sort("topic", "partition").with_columns(
-        _chunk=(pl.col("len").cum_sum() - pl.col("len")) // rows_per_piece
+    schema = lf.collect_schema()
+    lagged = set(add_lag_columns(pl.DataFrame(schema=OFFSETS)).columns) - set(OFFSETS.names())
+    base = [c for c in schema.names() if c not in lagged]
+    strings = [c for c in base if schema[c] == pl.String]
+    chunks = sizes.sort("topic", "partition").select(
+        "topic",
+        "partition",
+        _k=pl.int_range(pl.len(), dtype=pl.Int32),  # (topic, partition) order
+        _chunk=((pl.col("len").cum_sum() - pl.col("len")) // rows_per_piece).cast(pl.Int32),
     )
-    with tempfile.TemporaryDirectory(prefix="workbench-group-") as tmp:
-        path = os.path.join(tmp, "group.parquet")
-        try:
-            lf.filter(pl.col("group") == group).sink_parquet(path, engine="streaming")
-        except OSError as exc:
-            raise StoreError(
-                f"cannot write the temporary copy of group {group!r} in {tmp}: {exc.strerror or exc}"
-                " (free space there, or set TMPDIR to a disk with room for it)"
-            ) from None
-        source = pl.scan_parquet(path)
-        for _, chunk in sizes.group_by("_chunk", maintain_order=True):
-            keys = chunk.select("topic", "partition").lazy()
-            yield source.join(keys, on=["topic", "partition"], how="semi").sort(_ORDER).collect()
+    frame = (
+        lf.filter(pl.col("group") == group)
+        .select(base)
+        .join(chunks.lazy(), on=["topic", "partition"], how="left")
+        .with_columns(pl.col(strings).cast(pl.Categorical))
+        .collect(engine="streaming")
+    )
+    order = _partition_time_order(frame)  # each piece a slice, in _ORDER
+    start = 0
+    for count in frame["_chunk"].value_counts(sort=False).sort("_chunk")["count"]:
+        rows = frame[order.slice(start, count)].drop("_k", "_chunk")
+        start += count
+        rows = rows.with_columns(pl.col(strings).cast(pl.String))
+        if len(base) < len(schema):
+            rows = add_lag_columns(rows).select(schema.names())  # type: ignore[assignment]
+        yield rows
+
+
+def _partition_time_order(frame: pl.DataFrame) -> pl.Series:
+    """Row indices of ``frame`` by (``_k``, ts), from one Int64 key when it fits (a sort on two
+    columns of 14.6 M rows took 20 s of CPU, the one key 1.7 s)."""
+    stats = frame.select(
+        span=(pl.col("ts").max() - pl.col("ts").min()).dt.total_microseconds() + 1,
+        k_max=pl.col("_k").cast(pl.Int64).max(),
+    ).row(0)
+    span, k_max = stats
+    if span is None or k_max is None or (k_max + 1) * span >= 2**62:
+        return frame.select(pl.arg_sort_by("_k", "ts")).to_series()
+    lo = frame["ts"].min()
+    offset = (pl.col("ts") - pl.lit(lo)).dt.total_microseconds()
+    return frame.select((pl.col("_k").cast(pl.Int64) * span + offset).arg_sort()).to_series()

@@ -10,6 +10,6 @@ is one atomic commit; readers see one table version; a collector's snapshot show
 ``collections`` row (the completion marker) is committed.
 """
 
-from workbench.store.delta import Store
+from workbench.store.delta import DataDir, Store
 
-__all__ = ["Store"]
+__all__ = ["DataDir", "Store"]

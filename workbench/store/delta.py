@@ -57,6 +57,13 @@ class Store(Maintenance):
         object.__setattr__(self, "root", loc.display)
         object.__setattr__(self, "location", loc)
         object.__setattr__(self, "_tables", {})
+        object.__setattr__(self, "_listed", {})
+
+    @classmethod
+    def of(cls, data_dir: DataDir) -> Store:
+        """``data_dir`` itself when it is a Store (one command shares its loaded table logs), else
+        a new Store of that directory or URI."""
+        return data_dir if isinstance(data_dir, Store) else cls(data_dir)
 
     location: Location = None  # type: ignore[assignment]  # set in __init__
 
@@ -222,8 +229,7 @@ class Store(Maintenance):
             return pl.LazyFrame(schema=schema), []
         chosen = _files.select(self._live(table, dataset), cluster, since, until)
         if self.location.local:
-            deep = len(chosen) <= _files.FOOTER_CHECK_MAX
-            chosen = [f for f in chosen if not _skip_bad(dataset, f, deep)]
+            chosen = _without_bad(dataset, chosen)
         if not chosen:
             return pl.LazyFrame(schema=schema), []
         by_cluster: dict[str, list[str]] = {}
@@ -301,8 +307,13 @@ class Store(Maintenance):
 
     # -- helpers -----------------------------------------------------------------------------
     def _live(self, table: DeltaTable, dataset: str) -> list[_files.DataFile]:
-        with self._errors(self.table_uri(dataset), "listing files"):
-            return _files.live_files(table, self.table_uri(dataset))
+        """The live files of ``table``'s version (listed once per version: a version never changes)."""
+        version = table.version()
+        listed: dict[str, tuple[int, list[_files.DataFile]]] = self._listed  # type: ignore[attr-defined]
+        if dataset not in listed or listed[dataset][0] != version:
+            with self._errors(self.table_uri(dataset), "listing files"):
+                listed[dataset] = (version, _files.live_files(table, self.table_uri(dataset)))
+        return listed[dataset][1]
 
     @contextmanager
     def _errors(self, where: str, doing: str) -> Iterator[None]:
@@ -324,13 +335,21 @@ class Store(Maintenance):
             raise StoreError(f"unknown dataset {dataset!r}: expected one of {', '.join(sorted(DATASETS))}")
 
 
-def _skip_bad(dataset: str, f: _files.DataFile, deep: bool) -> bool:
-    why = _files.known_bad.get(f.uri) or _files.cheap_problem(f)
-    if why is None and deep:
-        why = _files.footer_problem(f, file_schema(dataset))
-    if why is not None:
-        _files.warn_skipped(dataset, f, why)
-    return why is not None
+#: A data directory: a path, an object-store URI, or an open :class:`Store` (see :meth:`Store.of`).
+DataDir = str | os.PathLike[str] | Store
+
+
+def _without_bad(dataset: str, chosen: list[_files.DataFile]) -> list[_files.DataFile]:
+    """``chosen`` less the files found bad (one warning each): known bad, missing, truncated, no
+    magic; and, on a scan of at most ``FOOTER_CHECK_MAX`` files, an unreadable or foreign footer."""
+    bad = {f.uri: why for f in chosen if (why := _files.known_bad.get(f.uri) or _files.cheap_problem(f))}
+    if len(chosen) <= _files.FOOTER_CHECK_MAX:
+        whole = [f for f in chosen if f.uri not in bad]
+        bad.update(_files.footer_problems(whole, file_schema(dataset)))
+    for f in chosen:
+        if f.uri in bad:
+            _files.warn_skipped(dataset, f, bad[f.uri])
+    return [f for f in chosen if f.uri not in bad]
 
 
 def _refuse_old_layout(uri: str) -> None:

@@ -90,16 +90,10 @@ def analyze_lag_pieces(
     done: list[LagAnalysis] = []
     for piece in pieces:
         frame = prepare(piece)
-        ends = None
-        if log_end_history is not None:
-            topics = frame.select("topic").unique().lazy()
-            ends = log_end_history.lazy().join(topics, on="topic", how="semi").collect()
-        result = _analyze_prepared(frame, config, ends, concurrent=True)
-        if not keep_partitions:
-            result = replace(
-                result, partitions=result.partitions.clear(), partition_status=result.partition_status.clear()
-            )
-        done.append(result)
+        if done and _same_single_group(done[-1], frame):  # a further chunk of one group's partitions
+            done[-1] = _merged(done[-1], _analyze_piece(frame, config, log_end_history, keep_partitions))
+            continue
+        done.append(_analyze_piece(frame, config, log_end_history, keep_partitions))
     if not done:
         raise WorkbenchError("analyze_lag_pieces: no pieces (no offsets in the selected window?)")
     frames = {name: pl.concat([getattr(r, name) for r in done], how="vertical_relaxed") for name in _ORDER}
@@ -111,6 +105,45 @@ def analyze_lag_pieces(
             for name, frame in frames.items()
         }
     return LagAnalysis(**frames, config=config)
+
+
+def _same_single_group(done: LagAnalysis, frame: pl.DataFrame) -> bool:
+    names = done.group_status["group"].unique()
+    return names.len() == 1 and frame["group"].n_unique() == 1 and frame["group"][0] == names[0]
+
+
+def _merged(a: LagAnalysis, b: LagAnalysis) -> LagAnalysis:
+    """Two analyses of one group over disjoint partitions, as one (docs/scale.md)."""
+    from workbench.analyze.lag.combine import merge_lag, merge_status
+
+    return replace(
+        a,
+        partitions=pl.concat([a.partitions, b.partitions], how="vertical_relaxed"),
+        partition_status=pl.concat([a.partition_status, b.partition_status], how="vertical_relaxed"),
+        members=merge_lag([a.members, b.members], by=("group", "member_id")),
+        groups=merge_lag([a.groups, b.groups]),
+        topics=merge_lag([a.topics, b.topics], by=("topic",)),
+        group_status=merge_status([a.group_status, b.group_status]),
+    )
+
+
+def _analyze_piece(
+    frame: pl.DataFrame,
+    config: BurrowConfig,
+    log_end_history: pl.DataFrame | pl.LazyFrame | None,
+    keep_partitions: bool,
+) -> LagAnalysis:
+    """One prepared piece of :func:`analyze_lag_pieces`."""
+    ends = None
+    if log_end_history is not None:
+        topics = frame.select("topic").unique().lazy()
+        ends = log_end_history.lazy().join(topics, on="topic", how="semi").collect()
+    result = _analyze_prepared(frame, config, ends, concurrent=True)
+    if not keep_partitions:
+        result = replace(
+            result, partitions=result.partitions.clear(), partition_status=result.partition_status.clear()
+        )
+    return result
 
 
 _PARTITION_ORDER = ("cluster", "group", "topic", "partition", "ts")
@@ -138,6 +171,7 @@ def _analyze_prepared(
     *,
     concurrent: bool = False,
     timed: Callable[..., Any] = _run,
+    members: bool = True,
 ) -> LagAnalysis:
     """:func:`analyze_lag` of a frame already through :func:`prepare` (sorted, with ``_pid``): the
     sort and the partition ids are shared by the partition-level stages, the group-by keys (dense
@@ -145,7 +179,8 @@ def _analyze_prepared(
 
     ``concurrent``: run the independent chains (partition status; lag → time lag; then the
     aggregates) in threads, so both cores stay busy where a Polars kernel is single-threaded.
-    ``timed(name, fn, *args)``: calls each stage (a hook for profiling).
+    ``timed(name, fn, *args)``: calls each stage (a hook for profiling). ``members``: False leaves
+    the per-member frame empty (a quarter of the work; the lag-trend summary does not read it).
     """
     cache: KeyCache = {}  # shared group-by keys: the stages' frames have the same key columns and rows
     if concurrent:
@@ -153,7 +188,7 @@ def _analyze_prepared(
             f_status = pool.submit(timed, "partition_status", _partition_status_prepared, frame, config)
             parts = timed("partition_lag", _partition_lag_prepared, frame)
             parts = timed("time_lag", time_lag, parts, log_end_history)
-            f_members = pool.submit(timed, "member_lag", _member_lag, parts, cache)
+            f_members = pool.submit(timed, "member_lag", _member_lag, parts, cache) if members else None
             one_to_one = timed("topics_per_group", _group_topic_table, parts, cache)
             f_topics = (
                 None
@@ -165,7 +200,7 @@ def _analyze_prepared(
             topics = (
                 f_topics.result() if f_topics else timed("topic_lag", _topics_of_groups, groups, one_to_one)
             )
-            members = f_members.result()
+            per_member = f_members.result() if f_members else _no_members(parts)
     else:
         parts = timed("partition_lag", _partition_lag_prepared, frame)
         parts = timed("time_lag", time_lag, parts, log_end_history)
@@ -177,16 +212,21 @@ def _analyze_prepared(
             if one_to_one is None
             else timed("topic_lag", _topics_of_groups, groups, one_to_one)
         )
-        members = timed("member_lag", _member_lag, parts, cache)
+        per_member = timed("member_lag", _member_lag, parts, cache) if members else _no_members(parts)
     return LagAnalysis(
         partitions=parts,
-        members=members,
+        members=per_member,
         groups=groups,
         topics=topics,
         partition_status=pstatus,
         group_status=gstatus,
         config=config,
     )
+
+
+def _no_members(parts: pl.DataFrame) -> pl.DataFrame:
+    """An empty per-member frame with :func:`_member_lag`'s columns."""
+    return _member_lag(parts.clear())
 
 
 def _group_lag_and_status(

@@ -52,16 +52,16 @@ def _concat(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
 
 
 def merge_lag(frames: Sequence[pl.DataFrame], by: Sequence[str] = ("group",)) -> pl.DataFrame:
-    """Group (or topic, ``by=("topic",)``) lag frames of the same keys over disjoint partitions,
-    as one frame over all of them: counts and sums add up (null when every part is null), maxima
-    take the largest, ``coverage`` and ``time_to_drain_s`` are recomputed."""
+    """Group (or topic ``by=("topic",)``, member ``by=("group", "member_id")``) lag frames of the
+    same keys over disjoint partitions, as one: counts and sums add up (null when every part is
+    null), maxima take the largest; ``coverage``, ``time_to_drain_s``, ``lag_share`` recomputed."""
     if len(frames) == 1:
         return frames[0]
-    keys = [*_keys(frames[0], by), "ts"]
     cols = frames[0].columns
+    keys = [c for c in cols if c in (*_keys(frames[0], by), "ts")]  # in the frame's sort order
     aggs = []
     for c in cols:
-        if c in keys or c in ("coverage", "time_to_drain_s"):
+        if c in keys or c in ("coverage", "time_to_drain_s", "lag_share"):
             continue
         if c in _KNOWN_SUMS:
             aggs.append(pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(c))
@@ -78,7 +78,10 @@ def merge_lag(frames: Sequence[pl.DataFrame], by: Sequence[str] = ("group",)) ->
         out = out.with_columns(coverage=pl.col("committed_partitions") / pl.col("partitions"))
     if "time_to_drain_s" in cols:
         out = _with_drain(out)
-    return out.select(cols).cast(frames[0].schema).sort(keys)
+    if "lag_share" in cols:  # a member's share of its group's known lag at that snapshot
+        total = pl.col("total_lag").sum().over([*_keys(frames[0], ("group",)), "ts"])
+        out = out.with_columns(lag_share=pl.when(total > 0).then(pl.col("total_lag") / total))
+    return out.select(cols).cast(frames[0].schema).sort(keys, nulls_last=True)
 
 
 def merge_status(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:

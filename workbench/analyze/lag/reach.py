@@ -88,15 +88,18 @@ def _readings(
         .with_row_index("_slot")
     )
     ts, end, one = pl.col("_ts"), pl.col("_end"), pl.col("_one") & pl.col("_ts").is_not_null()
-    coded = (
+    coded = (  # once, then split: two lazy filters would each repeat the coding and the join
         hist.lazy()
         .with_row_index("_row")
         .select("_row", _pid=h_code, _ts=pl.col("ts").dt.epoch("us"), _end="log_end_offset")
         .join(parts.lazy(), on="_pid", how="inner")
+        .collect()
     )
-    kept = coded.filter(~one | (ts > pl.col("_t"))).select("_row").collect()["_row"].to_numpy()
-    cand = coded.filter(one & (ts <= pl.col("_t")) & end.is_not_null()).select(
-        pl.col("_slot", "_ts", "_end", "_row").cast(pl.Int64)
+    kept = coded.filter(~one | (ts > pl.col("_t")))["_row"].to_numpy()
+    cand = (
+        coded.lazy()
+        .filter(one & (ts <= pl.col("_t")) & end.is_not_null())
+        .select(pl.col("_slot", "_ts", "_end", "_row").cast(pl.Int64))
     )
     o_slot = parts["_slot"].to_numpy()[np.searchsorted(parts["_pid"].to_numpy(), o_pid)].astype(np.int64)
     own = parts["_one"].to_numpy()[o_slot] & offsets["log_end_offset"].is_not_null().to_numpy()

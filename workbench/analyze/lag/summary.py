@@ -188,7 +188,8 @@ def analyze_piece(piece: pl.DataFrame, config: BurrowConfig, extra: PieceInputs)
     def cut(lf: pl.LazyFrame | None, on: str, keys: pl.LazyFrame) -> pl.DataFrame | None:
         return None if lf is None else lf.join(keys, on=on, how="semi").collect()
 
-    analysis = _analyze_prepared(frame, config, cut(extra.log_ends, "topic", topics), concurrent=True)
+    ends = cut(extra.log_ends, "topic", topics)
+    analysis = _analyze_prepared(frame, config, ends, concurrent=True, members=False)
     commits = cut(extra.commits, "group", frame.select("group").unique().lazy())
     history = cut(extra.history, "topic", topics)
     if commits is None or history is None:
