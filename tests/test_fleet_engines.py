@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import polars as pl
 import pytest
 
 from workbench.fleet.engines import duckdb_sql, spark_view
-from workbench.schema import DATASETS
+from workbench.frames.offsets import scan_offsets
+from workbench.schema import CLOCK_FLAG_PREFIX, DATASETS
 from workbench.store import Store
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
@@ -48,7 +50,7 @@ def test_duckdb_on_a_missing_table_is_a_one_line_error(tmp_path: Path) -> None:
 @pytest.mark.fleet
 @pytest.mark.timeout(900)
 def test_spark_sql_reads_the_tables(tmp_path: Path) -> None:
-    from workbench.fleet.spark import session
+    from workbench.fleet.spark import read_table, session, visible
 
     root = tmp_path / "data"
     shutil.copytree(SAMPLE, root)
@@ -59,10 +61,36 @@ def test_spark_sql_reads_the_tables(tmp_path: Path) -> None:
             "SELECT cluster, count(*) AS n, count(DISTINCT `group`) AS g FROM offsets GROUP BY cluster"
         )
         got = [tuple(r) for r in rows.collect()]
+        frame = Store(root).read("offsets", complete_only=False)
+        assert got == [("sample", frame.height, frame["group"].n_unique())]
+        _collector_snapshots(root)
+        store = Store(root)
+        kept = visible(spark, store, "offsets", read_table(spark, store, "offsets")).count()  # type: ignore[arg-type]
     finally:
         spark.stop()
-    frame = Store(root).read("offsets", complete_only=False)
-    assert got == [("sample", frame.height, frame["group"].n_unique())]
+    want = scan_offsets(root, "sample", since=None).select(pl.len()).collect().item()
+    assert kept == want == frame.height + 2  # the complete snapshot's rows only
+
+
+def _collector_snapshots(root: Path) -> None:
+    """Three collector snapshots of 2 rows: complete, without its marker, flagged (clock)."""
+    store = Store(root)
+    last = store.read("offsets", complete_only=False).sort("ts").tail(2)
+    start = last["ts"][0] + dt.timedelta(hours=1)
+    stamps = [start + dt.timedelta(minutes=i) for i in range(3)]
+    rows = [
+        last.with_columns(ts=pl.lit(t).cast(last["ts"].dtype), source=pl.lit("collector")) for t in stamps
+    ]
+    store.append("offsets", pl.concat(rows))
+    marks = {
+        "ts": [stamps[0], stamps[2]],
+        "cluster": ["sample"] * 2,
+        "kind": ["offsets"] * 2,
+        "ok": [True] * 2,
+    }
+    marks["error"] = [None, CLOCK_FLAG_PREFIX + " test"]
+    cols = pl.DataFrame(marks).with_columns(pl.col("ts").cast(last["ts"].dtype))
+    store.append("collections", cols)
 
 
 def test_the_schema_contract_in_docs_names_every_column() -> None:

@@ -11,6 +11,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from workbench.analyze.lag import analyze_lag, group_table
+from workbench.errors import ConfigError
+from workbench.fleet.chunks import CHUNK, chunk_ids, lag_groups_in_process, merge_chunks
 from workbench.fleet.spark import analyze_piece, result_schema
 from workbench.frames.lag import load_log_ends
 from workbench.frames.offsets import load_offsets
@@ -63,6 +65,58 @@ def test_pieces_of_whole_groups_equal_the_whole_history(tmp_path: Path) -> None:
     assert dict(got.schema) == dict(result_schema())
 
 
+@pytest.mark.slow  # two simulated clusters: ~6 s
+@pytest.mark.parametrize("rows", [100, 10**6])  # ~4 partitions a chunk; whole groups
+def test_chunks_of_partitions_merged_equal_the_whole_history(tmp_path: Path, rows: int) -> None:
+    """Each Spark task's chunk (whole partitions of a group, their log ends only), merged per
+    group in chunk order, and the bounded in-process run both equal the whole history's rows."""
+    root = _history(tmp_path / "data")
+    store = Store(root)
+    offsets, ends = store.read("offsets"), store.read("partition_offsets")
+    keys = ["cluster", "group", "topic", "partition"]
+    ids = chunk_ids(offsets.group_by(keys).len(), rows).drop("len")
+    assert (ids[CHUNK].max() > 0) == (rows < 10**6)
+    done = []
+    for (_c, _g, chunk), part in offsets.join(ids, on=keys).group_by("cluster", "group", CHUNK):
+        mine = ends.join(part.select("cluster", "topic", "partition").unique(), on=keys[::2][:1] + keys[2:])
+        got = pl.from_arrow(analyze_piece(part.to_arrow(), mine.to_arrow()))
+        done.append(got.with_columns(pl.lit(chunk, pl.Int32).alias(CHUNK)))
+    merged = [merge_chunks(g) for _, g in pl.concat(done).group_by("cluster", "group")]
+    spark_like = pl.concat(merged).sort("cluster", "group", "ts")
+    want = pl.concat([in_process(root, c) for c in sorted(CLUSTERS)])
+    assert_frame_equal(spark_like, want.select(spark_like.columns), check_dtypes=False)
+    for cluster in CLUSTERS:
+        bounded = pl.concat(list(lag_groups_in_process(root, cluster, rows))).sort("group", "ts")
+        assert_frame_equal(bounded, in_process(root, cluster), check_dtypes=False)
+
+
+def test_a_chunk_size_below_one_is_refused() -> None:
+    with pytest.raises(ConfigError, match="at least 1"):
+        chunk_ids(
+            pl.DataFrame({"cluster": ["c"], "group": ["g"], "topic": ["t"], "partition": [0], "len": [3]}), 0
+        )
+
+
+def test_chunks_cut_a_group_at_whole_partitions_in_order() -> None:
+    counts = pl.DataFrame(
+        {
+            "cluster": "c",
+            "group": ["g", "g", "g", "g", "h"],
+            "topic": ["b", "a", "a", "a", "a"],
+            "partition": [0, 2, 0, 1, 0],
+            "len": [5, 4, 4, 4, 9],
+        }
+    )
+    got = chunk_ids(counts, 8)
+    assert got.select("group", "topic", "partition", CHUNK).rows() == [
+        ("g", "a", 0, 0),
+        ("g", "a", 1, 0),
+        ("g", "a", 2, 1),
+        ("g", "b", 0, 1),
+        ("h", "a", 0, 0),
+    ]
+
+
 def test_an_empty_piece_gives_no_rows_with_the_result_columns() -> None:
     empty = {ds: pl.DataFrame(schema=DATASETS[ds][0]).to_arrow() for ds in ("offsets", "partition_offsets")}
     out = pl.from_arrow(analyze_piece(empty["offsets"], empty["partition_offsets"]))
@@ -75,6 +129,7 @@ def test_an_empty_piece_gives_no_rows_with_the_result_columns() -> None:
 def test_spark_analyze_on_a_standalone_cluster_equals_in_process(spark_standalone, tmp_path: Path) -> None:
     root = _history(tmp_path / "data")
     cmd = [sys.executable, "-m", "workbench", "spark", "analyze", "--master", spark_standalone.master_url]
+    cmd += ["--rows-per-chunk", "50"]  # groups split into chunks of a few partitions, then merged
     done = subprocess.run([*cmd, "--data-dir", str(root)], capture_output=True, text=True, timeout=1100)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "analysis/lag_groups: version 0" in done.stdout

@@ -1,16 +1,18 @@
-"""The lag analysis on Spark: each consumer group of each cluster is one piece, analysed in a
+"""The lag analysis on Spark: each chunk of whole partitions of a consumer group is analysed in a
 Spark task by the same pure functions as in process (docs/fleet.md).
 
 The job reads the Parquet files of each table's current Delta version (listed by the table log,
 so no delta-spark jars are needed), keeps the rows a reader in process keeps (completion marker,
-flagged snapshots), groups offsets and log ends by (cluster, group), runs
-:func:`analyze_piece` per group with ``cogroup(...).applyInArrow`` and writes one row per
+flagged snapshots), cuts each (cluster, group) into chunks of its partitions
+(:mod:`workbench.fleet.chunks`), runs :func:`analyze_piece` per chunk with
+``cogroup(...).applyInArrow``, merges the chunks of each group and writes one row per
 (cluster, group, snapshot) as the ``lag_groups`` result table.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import sys
@@ -23,6 +25,7 @@ import pyarrow as pa
 from workbench.analyze.lag import analyze_lag, group_table
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.fleet import s3a
+from workbench.fleet.chunks import CHUNK, PARTITION_KEYS, ROWS_PER_CHUNK, chunk_ids, merge_chunks
 from workbench.frames.offsets import add_lag_columns
 from workbench.schema import CLOCK_FLAG_PREFIX, DATASETS, conform
 from workbench.store import Store
@@ -34,6 +37,19 @@ if TYPE_CHECKING:
 
 RESULT = "lag_groups"
 _KEYS = ["cluster", "group"]
+#: The offsets columns the group rows need (not the group state, client, host, source).
+_OFFSETS = [
+    "ts",
+    "cluster",
+    "group",
+    "topic",
+    "partition",
+    "committed_offset",
+    "log_start_offset",
+    "log_end_offset",
+    "member_id",
+]
+_ENDS = ["ts", "cluster", "topic", "partition", "log_start_offset", "log_end_offset"]
 _SPARK_TYPES = {
     pl.String: "string",
     pl.Int64: "bigint",
@@ -49,9 +65,13 @@ def analyze_piece(offsets: pa.Table, log_ends: pa.Table) -> pa.Table:
     """:func:`group_table` of one piece (whole groups of one cluster), Arrow in and out."""
     frame = conform(pl.from_arrow(offsets), "offsets")  # type: ignore[arg-type]
     ends = conform(pl.from_arrow(log_ends), "partition_offsets")  # type: ignore[arg-type]
-    table = group_table(analyze_lag(add_lag_columns(frame), ends)).to_arrow()
+    return _plain(group_table(analyze_lag(add_lag_columns(frame), ends)).to_arrow())
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """``table`` with plain strings, as Spark expects (Polars writes large ones)."""
     plain = [pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema]
-    return table.cast(pa.schema(plain))  # plain strings, as Spark expects
+    return table.cast(pa.schema(plain))
 
 
 def result_schema() -> pl.Schema:
@@ -135,15 +155,47 @@ def visible(spark: SparkSession, store: Store, dataset: str, frame: DataFrame) -
         return frame
     ok = collections.filter(F.col("ok"))
     kind, source = MARKED[dataset]
-    marks = ok.filter(F.col("kind") == kind).select("cluster", "ts").distinct()
+    marks = (
+        ok.filter(F.col("kind") == kind).select("cluster", "ts").distinct().withColumn("_marked", F.lit(True))
+    )
     exempt = F.col("source").isNull() | (F.col("source") != source)
-    kept = frame.filter(exempt).unionByName(frame.filter(~exempt).join(marks, ["cluster", "ts"], "left_semi"))
-    flagged = ok.filter(F.col("error").startswith(CLOCK_FLAG_PREFIX)).select("cluster", "ts").distinct()
-    return kept.join(flagged, ["cluster", "ts"], "left_anti")
+    keys = ["cluster", "ts"]  # one pass over frame: the (small) marks broadcast to every task
+    kept = frame.join(F.broadcast(marks), keys, "left").filter(exempt | F.col("_marked").isNotNull())
+    flagged = ok.filter(F.col("error").startswith(CLOCK_FLAG_PREFIX)).select(*keys).distinct()
+    return kept.drop("_marked").join(F.broadcast(flagged), keys, "left_anti")
 
 
-def lag_groups(spark: SparkSession, store: Store, tasks: int | None = None) -> DataFrame:
-    """The ``lag_groups`` rows of every cluster, computed as one Spark task per piece."""
+def lag_groups(
+    spark: SparkSession,
+    store: Store,
+    tasks: int | None = None,
+    rows_per_chunk: int = ROWS_PER_CHUNK,
+    until: dt.datetime | None = None,
+) -> DataFrame:
+    """The ``lag_groups`` rows of every cluster: one Spark task per chunk of about
+    ``rows_per_chunk`` rows of whole partitions of a group, then one merge per group.
+    ``until``: only snapshots before it."""
+    from pyspark.sql import functions as F
+
+    offsets, ends = _inputs(spark, store, until)
+    counts = pl.from_arrow(offsets.groupBy(*PARTITION_KEYS).agg(F.count("*").alias("len")).toArrow())
+    ids = chunk_ids(counts, rows_per_chunk).drop("len")  # type: ignore[arg-type]
+    table = _plain(ids.to_arrow())  # one small frame per join: a shared one would be ambiguous
+    offsets = offsets.join(F.broadcast(spark.createDataFrame(table)), PARTITION_KEYS)
+    ends = ends.join(F.broadcast(spark.createDataFrame(table)), ["cluster", "topic", "partition"])
+    spark.conf.set(
+        "spark.sql.shuffle.partitions", str(tasks or max(2, spark.sparkContext.defaultParallelism * 2))
+    )
+    keys = [*_KEYS, CHUNK]
+    chunked = pl.Schema({**result_schema(), CHUNK: pl.Int32})
+    rows = offsets.groupBy(*keys).cogroup(ends.groupBy(*keys)).applyInArrow(_piece, spark_ddl(chunked))
+    return rows.groupBy(*_KEYS).applyInArrow(_merge, spark_ddl(result_schema()))
+
+
+def _inputs(spark: SparkSession, store: Store, until: dt.datetime | None) -> tuple[DataFrame, DataFrame]:
+    """The visible offsets and partition offsets rows (before ``until``), the columns needed."""
+    from pyspark.sql import functions as F
+
     offsets = read_table(spark, store, "offsets")
     if offsets is None:
         raise WorkbenchError(f"{store.root} holds no offsets data: collect or import some first")
@@ -152,36 +204,42 @@ def lag_groups(spark: SparkSession, store: Store, tasks: int | None = None) -> D
     if ends is None:
         ends = spark.createDataFrame([], spark_ddl(pl.Schema(DATASETS["partition_offsets"][0])))
     ends = visible(spark, store, "partition_offsets", ends)
-    from pyspark.sql import functions as F
-
-    pairs = offsets.select(  # new column ids: a join back to offsets' lineage would be ambiguous
-        F.col("cluster").alias("p_cluster"), F.col("group").alias("p_group"), F.col("topic").alias("p_topic")
-    ).distinct()
-    on = (ends["cluster"] == pairs["p_cluster"]) & (ends["topic"] == pairs["p_topic"])
-    ends = ends.join(pairs, on, "inner").drop("p_cluster", "p_topic").withColumnRenamed("p_group", "group")
-    spark.conf.set(
-        "spark.sql.shuffle.partitions", str(tasks or max(2, spark.sparkContext.defaultParallelism * 2))
-    )
-    grouped = offsets.groupBy(*_KEYS).cogroup(ends.groupBy(*_KEYS))
-    return grouped.applyInArrow(_piece, spark_ddl(result_schema()))
+    if until is not None:
+        offsets = offsets.filter(F.col("ts") < F.lit(until))
+        ends = ends.filter(F.col("ts") < F.lit(until))
+    return offsets.select(*_OFFSETS), ends.select(*_ENDS)
 
 
 def _piece(offsets: pa.Table, ends: pa.Table) -> pa.Table:
-    return analyze_piece(offsets, ends.drop_columns([c for c in ("group",) if c in ends.column_names]))
+    out = analyze_piece(offsets, ends)
+    chunk = offsets.column(CHUNK)[0].as_py() if offsets.num_rows else 0
+    return out.append_column(pa.field(CHUNK, pa.int32()), pa.array([chunk] * out.num_rows, pa.int32()))
+
+
+def _merge(rows: pa.Table) -> pa.Table:
+    return _plain(merge_chunks(pl.from_arrow(rows)).to_arrow())  # type: ignore[arg-type]
 
 
 def analyze(
-    master: str, data_dir: str, tasks: int | None = None, conf: dict[str, str] | None = None
+    master: str,
+    data_dir: str,
+    tasks: int | None = None,
+    conf: dict[str, str] | None = None,
+    rows_per_chunk: int = ROWS_PER_CHUNK,
+    until: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Run the lag analysis of every cluster in ``data_dir`` on ``master`` and write the
-    ``lag_groups`` result table; returns its URI, version, row and cluster counts."""
+    """Run the lag analysis of every cluster in ``data_dir`` on ``master`` (tasks of about
+    ``rows_per_chunk`` rows; snapshots before ``until``) and write the ``lag_groups`` result
+    table; returns its URI, version and row count."""
     store = Store(data_dir)
     loc = store.location
     remote = s3a.is_s3(loc)
     spark = session(master, conf={**s3a.hadoop_conf(loc.storage_options), **(conf or {})} if remote else conf)
     staging = loc.join(".spark-staging", uuid.uuid4().hex)
     try:
-        lag_groups(spark, store, tasks).write.mode("overwrite").parquet(s3a.to_s3a(staging))
+        lag_groups(spark, store, tasks, rows_per_chunk, until).write.mode("overwrite").parquet(
+            s3a.to_s3a(staging)
+        )
     except WorkbenchError:
         raise
     except Exception as exc:  # Spark's and py4j's errors: one line, the cause kept
