@@ -187,7 +187,7 @@ def lag_groups(
         "spark.sql.shuffle.partitions", str(tasks or max(2, spark.sparkContext.defaultParallelism * 2))
     )
     keys = [*_KEYS, CHUNK]
-    chunked = pl.Schema({**result_schema(), CHUNK: pl.Int32})
+    chunked = pl.Schema([*result_schema().items(), (CHUNK, pl.Int32())])
     rows = offsets.groupBy(*keys).cogroup(ends.groupBy(*keys)).applyInArrow(_piece, spark_ddl(chunked))
     return rows.groupBy(*_KEYS).applyInArrow(_merge, spark_ddl(result_schema()))
 
