@@ -86,25 +86,57 @@ def _bytes_per_msg(source: Slices, log_dirs: pl.DataFrame, marks: pl.DataFrame |
         return None
     if marks is None:
         at = log_dirs.filter(~pl.col("is_future")).select("ts", *_KEYS).unique().sort("ts")
-        found = [_neighbours(at, po) for po in source.partition_slices()]
-        marks = pl.concat(found).unique() if found else pl.DataFrame()
+        marks = _neighbours(at, source.partition_slices())
     if marks.is_empty():
         return pl.DataFrame(schema={"topic": pl.String, "partition": pl.Int32, "bytes_per_msg": pl.Float64})
     return cr.bytes_per_message(log_dirs, marks).select(*_KEYS, "bytes_per_msg")
 
 
-def _neighbours(at: pl.DataFrame, po: pl.DataFrame) -> pl.DataFrame:
-    """The rows of ``po`` just before and just after each log-dir snapshot, per partition: the
-    nearest row over the whole window is one of the slices' neighbours."""
+def _neighbours(at: pl.DataFrame, slices: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    """Per log-dir snapshot time and partition of ``at``, the partition offsets rows just before
+    and just after it over the whole window (the nearest is one of them), one slice at a time:
+    a time is matched backward once the slices reach past it (against the slice and each
+    partition's last row before it), forward in the first slice with a row at or after it."""
     cols = ["ts", *_KEYS, "log_start_offset", "log_end_offset"]
-    right = po.select(cols).rename({"ts": "_at"}).sort("_at")
-    found = [
-        at.join_asof(right, left_on="ts", right_on="_at", by=_KEYS, strategy=s, check_sortedness=False)
+    found: list[pl.DataFrame] = []
+    carry: pl.DataFrame | None = None
+    back, ahead = at, at  # times not matched yet
+    for po in slices:
+        if po.is_empty():
+            continue
+        rows = po.select(cols)
+        hi = rows["ts"].max()
+        both = rows if carry is None else pl.concat([carry, rows])
+        now = back.filter(pl.col("ts") <= hi)
+        back = back.filter(pl.col("ts") > hi)
+        found.append(_asof(now, both, "backward"))
+        found.append(_asof(ahead.filter(pl.col("ts") <= hi), rows, "forward"))
+        matched = found[-1].select(pl.col("_for").alias("ts"), *_KEYS)
+        ahead = ahead.join(matched, on=["ts", *_KEYS], how="anti")
+        carry = both.sort("ts").unique(_KEYS, keep="last")
+    if carry is not None and back.height:
+        found.append(_asof(back, carry, "backward"))
+    if not found:
+        return pl.DataFrame()
+    return pl.concat(found).drop("_for").unique()
+
+
+def _asof(at: pl.DataFrame, rows: pl.DataFrame, strategy: str) -> pl.DataFrame:
+    """The row of ``rows`` nearest each of ``at``'s (time, partition) in ``strategy``'s direction
+    (``ts``: that row's time; ``_for``: the log-dir time it was found for)."""
+    right = rows.rename({"ts": "_at"}).sort("_at")
+    return (
+        at.sort("ts")
+        .join_asof(right, left_on="ts", right_on="_at", by=_KEYS, strategy=strategy, check_sortedness=False)  # type: ignore[arg-type]
         .drop_nulls("_at")
-        .select(pl.col("_at").alias("ts"), *cols[1:])
-        for s in ("backward", "forward")
-    ]
-    return pl.concat(found)
+        .select(
+            pl.col("_at").alias("ts"),
+            *_KEYS,
+            "log_start_offset",
+            "log_end_offset",
+            pl.col("ts").alias("_for"),
+        )
+    )
 
 
 class _State:
