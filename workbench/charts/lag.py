@@ -183,7 +183,8 @@ def top_bars(
     )
     note = f"{unknown} group(s) with unknown {unit} (never committed) not drawn" if unknown else None
     more = left_out(data.height, frame.drop_nulls(value).height, "groups", f"the most {unit}")
-    return finish(chart, title, "; ".join(t for t in (subtitle, note, more) if t) or None)
+    lines = [t for t in (subtitle, note, more) if t]
+    return finish(chart, title, lines if len(lines) > 1 else (lines[0] if lines else None))
 
 
 def _bar_axis(
@@ -373,7 +374,7 @@ def produce_vs_consume(
         f"mean msg/s per {step_label(step)}; wide grey = produce, dashed = consuming groups",
         *(n for n in notes if n),
     ]
-    return finish(chart, "Produce vs consume rate", subtitle)  # type: ignore[arg-type]
+    return finish(chart, "Produce vs consume rate", subtitle)
 
 
 _OTHERS_C = "other groups"

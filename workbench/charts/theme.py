@@ -101,8 +101,9 @@ def status_shape_scale() -> alt.Scale:
     return alt.Scale(domain=list(STATUS_SHAPES), range=list(STATUS_SHAPES.values()))
 
 
-def finish(chart: ChartT, title: str, subtitle: str | None = None) -> ChartT:
-    """Apply the title and the theme to a top-level chart."""
+def finish(chart: ChartT, title: str, subtitle: str | list[str] | None = None) -> ChartT:
+    """Apply the title and the theme to a top-level chart (a list subtitle: one line each, so a
+    long subtitle does not widen the chart and shrink it to fit the page)."""
     heading = alt.TitleParams(text=title, subtitle=subtitle) if subtitle else alt.TitleParams(text=title)
     return chart.properties(title=heading).configure(**CONFIG)
 
