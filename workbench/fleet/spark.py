@@ -165,6 +165,12 @@ def visible(spark: SparkSession, store: Store, dataset: str, frame: DataFrame) -
     return kept.drop("_marked").join(F.broadcast(flagged), keys, "left_anti")
 
 
+def shuffle_tasks(chunks: int, parallelism: int) -> int:
+    """Shuffle partitions for ``chunks`` chunks: about one chunk each (a month on 4 partitions ran
+    the driver's 1 GB heap out while sorting its spills), at least two per core, at most 4,000."""
+    return max(2 * parallelism, min(chunks, 4000))
+
+
 def lag_groups(
     spark: SparkSession,
     store: Store,
@@ -183,8 +189,10 @@ def lag_groups(
     table = _plain(ids.to_arrow())  # one small frame per join: a shared one would be ambiguous
     offsets = offsets.join(F.broadcast(spark.createDataFrame(table)), PARTITION_KEYS)
     ends = ends.join(F.broadcast(spark.createDataFrame(table)), ["cluster", "topic", "partition"])
+    chunks = ids.select("cluster", "group", CHUNK).n_unique()
     spark.conf.set(
-        "spark.sql.shuffle.partitions", str(tasks or max(2, spark.sparkContext.defaultParallelism * 2))
+        "spark.sql.shuffle.partitions",
+        str(tasks or shuffle_tasks(chunks, spark.sparkContext.defaultParallelism)),
     )
     keys = [*_KEYS, CHUNK]
     chunked = pl.Schema([*result_schema().items(), (CHUNK, pl.Int32())])
