@@ -46,6 +46,14 @@ def _piped(console: Console | None) -> bool:
     return console is None and not sys.stdout.isatty()
 
 
+def _say(text: str, console: Console | None, piped: bool) -> None:
+    """One line: written as is when piped, else printed by rich (``text`` is ours, not cluster text)."""
+    if piped:
+        sys.stdout.write(text + "\n")
+    else:
+        (console or plain_console()).print(text)
+
+
 def plain_table(title: str, columns: list[tuple[str, str]], rows: list[list[str]]) -> str:
     """``rows`` aligned under ``columns`` ((name, "left"|"right")), two blanks apart, the title first."""
     rows = [[c.translate(_CONTROLS) for c in r] for r in rows]
@@ -64,7 +72,7 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
     """Print the per-group lag summary of :func:`workbench.analyze.lag.latest_group_lag`."""
     piped = _piped(console)
     if summary.is_empty():
-        (sys.stdout.write if piped else (console or plain_console()).print)("no consumer groups found\n")
+        _say("no consumer groups found", console, piped)
         return
     rows = [
         [
@@ -118,7 +126,7 @@ def frame_table(frame: pl.DataFrame, title: str, console: Console | None = None)
     """Any small frame as an aligned table (cluster text escaped); numbers right-aligned with commas."""
     piped = _piped(console)
     if frame.is_empty():
-        (sys.stdout.write if piped else (console or plain_console()).print)(f"{title}: nothing found\n")
+        _say(f"{title}: nothing found", console, piped)
         return
     columns = [
         (name.replace("_", " "), "right" if dtype.is_numeric() else "left")
