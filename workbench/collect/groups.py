@@ -58,9 +58,10 @@ class GroupColumns:
     failed: dict[str, str] = field(default_factory=dict)
     described: dict[str, str] = field(default_factory=dict)
 
-    def frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-        """(committed, assigned, states) as typed frames."""
-        return (
+    def pop_frames(self) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """(committed, assigned, states) as typed frames; the column lists are emptied, so their
+        memory (about 60 MB at 1 M rows) is free before the frames are joined."""
+        frames = (
             pl.DataFrame(self.committed, schema=COMMITTED),
             pl.DataFrame(self.assigned, schema=ASSIGNED),
             pl.DataFrame(self.states, schema=STATES).update(
@@ -71,6 +72,10 @@ class GroupColumns:
                 on="group",
             ),
         )
+        for columns in (self.committed, self.assigned, self.states):
+            for values in columns.values():
+                values.clear()
+        return frames
 
 
 class GroupsClient:

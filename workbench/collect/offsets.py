@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from workbench import patterns
-from workbench.collect.groups import GroupColumns, GroupsClient
+from workbench.collect.groups import ASSIGNED, GroupColumns, GroupsClient
 from workbench.collect.groups_confluent import ConfluentGroups, needs_confluent
 from workbench.collect.kafka import KafkaAdmin
 from workbench.collect.transactions import stable_frame
 from workbench.schema import conform
+
+#: The key of an ``offsets`` row within one snapshot.
+_KEYS = ["group", "topic", "partition"]
 
 
 @dataclass(frozen=True)
@@ -129,12 +132,11 @@ def _marks_frame(marks: dict[tuple[str, int], tuple[int | None, int | None]]) ->
 
 def _offsets_frame(ts: dt.datetime, cluster: str, cols: GroupColumns, marks: pl.DataFrame) -> pl.DataFrame:
     """Committed and assigned partitions of every group (outer join), with state and watermarks."""
-    committed, assigned, states = cols.frames()
-    keys = ["group", "topic", "partition"]
-    assigned = assigned.unique(keys, keep="first")
+    committed, assigned, states = cols.pop_frames()
+    frame = _with_assignments(committed, assigned)
+    del committed, assigned
     frame = (
-        committed.join(assigned, on=keys, how="full", coalesce=True)
-        .join(states, on="group", how="left")
+        frame.join(states, on="group", how="left")
         .join(marks, on=["topic", "partition"], how="left")
         .with_columns(
             pl.lit(ts).dt.cast_time_unit("us").alias("ts"),
@@ -142,9 +144,21 @@ def _offsets_frame(ts: dt.datetime, cluster: str, cols: GroupColumns, marks: pl.
             pl.col("group_state").fill_null("Unknown"),
             pl.lit("collector").alias("source"),
         )
-        .sort(keys)
+        .sort(_KEYS)
     )
     return conform(frame, "offsets")
+
+
+def _with_assignments(committed: pl.DataFrame, assigned: pl.DataFrame) -> pl.DataFrame:
+    """The full join of committed and assigned rows. Only the rows of groups that have
+    assignments take part: a full join on three string keys costs about 190 MB at 1 M rows,
+    and groups without members (offset-only consumers) need none (docs/collector.md)."""
+    assigned = assigned.unique(_KEYS, keep="first")
+    if assigned.is_empty():
+        return committed.with_columns(pl.lit(None, ASSIGNED[c]).alias(c) for c in ASSIGNED if c not in _KEYS)
+    busy = committed["group"].is_in(assigned["group"].unique().implode())
+    joined = committed.filter(busy).join(assigned, on=_KEYS, how="full", coalesce=True)
+    return pl.concat([joined, committed.filter(~busy)], how="diagonal")
 
 
 def _partitions_frame(
