@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from deltalake import DeltaTable, write_deltalake
@@ -152,7 +153,9 @@ class Store(Maintenance):
 
     def _write_deltalake(self, dataset: str, frame: pl.DataFrame) -> None:
         """delta-rs writes and commits (a new table, an object store, unusual cluster names)."""
-        data = frame.rechunk().to_arrow()  # one batch: delta-rs may interleave several (row order)
+        data: Any = frame.rechunk()  # one batch: delta-rs may interleave several (row order)
+        if frame.height:  # a new table's empty frame goes as Polars' Arrow stream: no pyarrow import
+            data = data.to_arrow()  # (tens of MB in a collector); the table metadata is the same
         uri = self.table_uri(dataset)
         for attempt in range(RETRIES):
             table = self.table(dataset)
