@@ -157,6 +157,8 @@ def _with_assignments(committed: pl.DataFrame, assigned: pl.DataFrame) -> pl.Dat
     if assigned.is_empty():
         return committed.with_columns(pl.lit(None, ASSIGNED[c]).alias(c) for c in ASSIGNED if c not in _KEYS)
     busy = committed["group"].is_in(assigned["group"].unique().implode())
+    if busy.all():
+        return committed.join(assigned, on=_KEYS, how="full", coalesce=True)
     joined = committed.filter(busy).join(assigned, on=_KEYS, how="full", coalesce=True)
     return pl.concat([joined, committed.filter(~busy)], how="diagonal")
 
