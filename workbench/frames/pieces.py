@@ -10,6 +10,7 @@ import polars as pl
 
 from workbench.errors import ConfigError
 from workbench.frames.offsets import Filter, add_lag_columns, scan_offsets
+from workbench.packing import pack_runs
 from workbench.schema import OFFSETS
 
 __all__ = ["group_chunks", "offsets_in_pieces", "pack", "reading_sets"]
@@ -56,15 +57,7 @@ def pack(
                 [([g], group_rows[g]) for g in groups] if count > rows_per_piece else [(groups, count)]
             )
         ]
-    pieces: list[list[str]] = []
-    size = rows_per_piece + 1
-    for groups, count in sets:
-        if size + count > rows_per_piece:
-            pieces.append([])
-            size = 0
-        pieces[-1].extend(groups)
-        size += count
-    return pieces
+    return pack_runs(sets, rows_per_piece)
 
 
 def offsets_in_pieces(
