@@ -133,8 +133,8 @@ def test_the_executable_prints_what_the_command_does_in_process() -> None:
 
 def test_footer_checks_of_many_files_name_the_bad_one(tmp_path: Path) -> None:
     """One row count for all files; file by file only when the total differs."""
-    from workbench.store.delta import file_schema
     from workbench.store.files import footer_problems
+    from workbench.store.settings import file_schema
 
     want = file_schema("offsets")
     frame = _offsets(T0, "simulate").drop("cluster")

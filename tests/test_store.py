@@ -75,9 +75,12 @@ def test_compact_keeps_today_unless_asked(tmp_path: Path) -> None:
     store = Store(tmp_path)
     for i in range(2):
         store.append("offsets", _offsets(T0 + dt.timedelta(minutes=i)))  # 23:59 and 00:00 next day
-    assert store.compact("offsets", before=dt.date(2026, 11, 21)) == []  # one file per day: nothing to merge
+    closed = store.compact("offsets", before=dt.date(2026, 11, 21))  # the closed day: clustered by group
+    assert [Path(f).parent.name for f in closed] == ["date=2026-11-20"]
+    assert store.compact("offsets", before=dt.date(2026, 11, 21)) == []  # nothing left to do
     store.append("offsets", _offsets(T0 - dt.timedelta(minutes=5)))
     assert len(store.compact("offsets", before=dt.date(2026, 11, 21))) == 1
+    assert len(store.files("offsets")) == 2  # one file a day: today's untouched
 
 
 def test_another_schema_version_is_refused_in_one_line(tmp_path: Path) -> None:
@@ -180,7 +183,7 @@ def _corrupt_a_page(victim: Path) -> None:
     """Flip one bit after the footer checks pass but where Polars fails to decode the file."""
     import pyarrow.parquet as pq
 
-    from workbench.store.delta import file_schema
+    from workbench.store.settings import file_schema
 
     raw = victim.read_bytes()
     for pos in range(4, len(raw) // 2):

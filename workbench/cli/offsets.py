@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from typing import Any
 
@@ -104,6 +105,9 @@ def collect_offsets(
 def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     """Optimize every dataset's table: merge each day's small files, checkpoint, vacuum.
 
+    Closed days of consumer-group offsets are rewritten as files of whole groups, so reading some
+    groups skips the others (docs/store.md).
+
     Safe while collectors append and reports read; two compactions take turns. Then rolls up
     closed days not rolled up yet (offsets per 5 minutes and per hour: `workbench rollup`).
     """
@@ -118,10 +122,10 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     with progress("compact", "datasets") as update:
         for done, dataset in enumerate(sorted(DATASETS), 1):
             update(done - 1, len(DATASETS), dataset)
-            merged = store.compact(dataset, cluster=cluster, before=before)
-            total += len(merged)
+            merged = len({os.path.dirname(f) for f in store.compact(dataset, cluster=cluster, before=before)})
+            total += merged
             if merged:
-                click.echo(f"{dataset}: {len(merged)} day(s) compacted")
+                click.echo(f"{dataset}: {merged} day(s) compacted")
             update(done, len(DATASETS), f"{total} day(s) compacted")
     click.echo(f"compacted {total} day partition(s) in {data_dir}")
     names = [cluster] if cluster else sorted({c for ds in RAW for c in store.clusters(ds)})

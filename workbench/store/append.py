@@ -71,23 +71,31 @@ def _partitions(frame: pl.DataFrame) -> Iterator[tuple[tuple[Any, Any], pl.DataF
     yield from frame.group_by("cluster", "date", maintain_order=True)
 
 
-def stats_json(frame: pl.DataFrame) -> str:
-    """The Delta statistics of a file's rows: ``numRecords``, ``minValues``, ``maxValues``, ``nullCount``."""
-    flat = [c for c, t in frame.schema.items() if not t.is_nested()]  # no min/max of lists, structs
-    nan = [c for c, t in frame.schema.items() if t.is_float() and frame[c].is_nan().any()]
-    flat = [c for c in flat if c not in nan]  # Delta readers order NaN above all: no bound to give
-    exprs = [pl.col(c).min().alias(f"min:{c}") for c in flat] + [
-        pl.col(c).max().alias(f"max:{c}") for c in flat
+def stats_json(frame: pl.DataFrame | pl.LazyFrame) -> str:
+    """The Delta statistics of a file's rows: ``numRecords``, ``minValues``, ``maxValues``, ``nullCount``
+    (one query; a lazy frame, such as a written file's scan, is read streaming)."""
+    lf = frame.lazy()
+    schema = lf.collect_schema()
+    flat = [c for c, t in schema.items() if not t.is_nested()]  # no min/max of lists, structs
+    floats = [c for c, t in schema.items() if t.is_float()]
+    exprs = [
+        pl.len().alias("len"),
+        *(pl.col(c).null_count().alias(f"null:{c}") for c in schema.names()),
+        *(pl.col(c).is_nan().any().alias(f"nan:{c}") for c in floats),
+        *(pl.col(c).min().alias(f"min:{c}") for c in flat),
+        *(pl.col(c).max().alias(f"max:{c}") for c in flat),
     ]
-    ends = frame.select(exprs).row(0, named=True) if exprs else {}
+    ends = lf.select(exprs).collect(engine="streaming").row(0, named=True)
+    flat = [c for c in flat if not ends.get(f"nan:{c}")]  # Delta readers order NaN above all: no bound
     lows: dict[str, Any] = {}
     highs: dict[str, Any] = {}
     for name in flat:
         low, high = _stat(ends[f"min:{name}"]), _stat(ends[f"max:{name}"])
         if low is not None and high is not None:
             lows[name], highs[name] = low, high
-    nulls = {c: int(n) for c, n in frame.null_count().row(0, named=True).items()}
-    return json.dumps({"numRecords": frame.height, "minValues": lows, "maxValues": highs, "nullCount": nulls})
+    nulls = {c: int(ends[f"null:{c}"]) for c in schema.names()}
+    stats = {"numRecords": int(ends["len"]), "minValues": lows, "maxValues": highs, "nullCount": nulls}
+    return json.dumps(stats)
 
 
 def _stat(value: Any) -> Any:

@@ -17,7 +17,8 @@ import polars as pl
 from workbench.errors import StoreError
 from workbench.schema import DATASETS
 from workbench.store import files as _files
-from workbench.store.delta import Store, file_schema
+from workbench.store.delta import Store
+from workbench.store.settings import file_schema
 
 QUARANTINE = ".quarantine"
 

@@ -28,6 +28,7 @@ from workbench.store.settings import (
     ROLLUP_ROW_GROUP,
     TABLE_PROPERTIES,
     Conflict,
+    file_schema,
     is_rollup,
     writer_for,
 )
@@ -40,11 +41,6 @@ _VERSION_RE = re.compile(r"^workbench dataset (\S+) schema version (\d+)$")
 def description(dataset: str) -> str:
     """The table description that carries the dataset's name and schema version."""
     return f"workbench dataset {dataset} schema version {DATASETS[dataset][1]}"
-
-
-def file_schema(dataset: str) -> pl.Schema:
-    """The columns a data file holds: the dataset's, less the ``cluster`` partition column."""
-    return pl.Schema({k: v for k, v in DATASETS[dataset][0].items() if k != "cluster"})
 
 
 @dataclass(frozen=True)

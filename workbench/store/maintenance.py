@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING, Any
 from deltalake import DeltaTable
 
 from workbench.errors import StoreError
+from workbench.store import bygroup as _bygroup
 from workbench.store import files as _files
-from workbench.store.settings import COMMIT, RETRIES, VACUUM_HOURS, Conflict, remove_files, writer_for
+from workbench.store.settings import (
+    COMMIT,
+    RETRIES,
+    VACUUM_HOURS,
+    Conflict,
+    file_schema,
+    remove_files,
+    writer_for,
+)
 
 if TYPE_CHECKING:
     from workbench.store._location import Location
@@ -67,12 +76,31 @@ class Maintenance:
         table = self.table(dataset)
         if table is None:
             return []
-        uri = self.table_uri(dataset)
-        filters: list[Any] = [("cluster", "=", cluster)] if cluster is not None else []
-        if before is not None:
-            filters.append(("date", "<", before.isoformat()))
         old = {f.uri for f in self._live(table, dataset)}
+        for filters in self._optimize_filters(dataset, cluster, before):
+            self._optimize(dataset, filters)
+        if dataset in _bygroup.CLUSTERED and self.location.local:
+            self._cluster_days(dataset, cluster, before)
+        self._tidy(dataset)
+        table = self.table(dataset)
+        return [] if table is None else [f.uri for f in self._live(table, dataset) if f.uri not in old]
+
+    def _optimize_filters(self, dataset: str, cluster: str | None, before: dt.date | None) -> list[list[Any]]:
+        """Partition filters of the days Delta's OPTIMIZE bin-packs: all of them, except the closed
+        days of a clustered dataset on a local root (:mod:`workbench.store.bygroup` does those)."""
+        mine: list[Any] = [("cluster", "=", cluster)] if cluster is not None else []
+        if dataset not in _bygroup.CLUSTERED or not self.location.local:
+            return [mine + ([("date", "<", before.isoformat())] if before is not None else [])]
+        if before is None:
+            return []
+        return [[*mine, ("date", ">=", before.isoformat())]]
+
+    def _optimize(self, dataset: str, filters: list[Any]) -> None:
+        table = self.table(dataset)
+        uri = self.table_uri(dataset)
         for attempt in range(RETRIES):
+            if table is None:
+                return
             try:
                 with self._errors(uri, "compacting"):
                     table.optimize.compact(
@@ -80,14 +108,39 @@ class Maintenance:
                         writer_properties=writer_for(dataset),
                         commit_properties=COMMIT,
                     )
-                break
+                return
             except Conflict:
-                table = self.table(dataset)
-                if table is None or attempt == RETRIES - 1:
-                    return []
-        self._tidy(dataset)
+                table = self.table(dataset) if attempt < RETRIES - 1 else None
+
+    def _cluster_days(self, dataset: str, cluster: str | None, before: dt.date | None) -> None:
+        """Rewrite each closed day not yet clustered (:mod:`workbench.store.bygroup`), one commit a
+        day that removes exactly the files it read (an append beside it stays); a day whose files
+        another writer removed meanwhile is given up (its new files deleted)."""
         table = self.table(dataset)
-        return [] if table is None else [f.uri for f in self._live(table, dataset) if f.uri not in old]
+        if table is None:
+            return
+        uri = self.table_uri(dataset)
+        key, schema = _bygroup.CLUSTERED[dataset], file_schema(dataset)
+        for day_files in _bygroup.days_to_cluster(self._live(table, dataset), cluster, before):
+            with self._errors(uri, f"clustering {day_files[0].day} of {day_files[0].cluster}"):
+                adds = _bygroup.rewrite_day(uri, day_files, key, schema)
+            try:
+                with self._errors(uri, "committing a clustered day"):
+                    table.create_write_transaction(
+                        [*adds, *_bygroup.removals(day_files)],
+                        "append",
+                        table.schema(),
+                        ["cluster", "date"],
+                        commit_properties=COMMIT,
+                    )
+            except Conflict:  # another writer removed some of these files: give way
+                remove_files([os.path.join(uri, a.path) for a in adds])
+            except BaseException:
+                remove_files([os.path.join(uri, a.path) for a in adds])
+                raise
+            table = self.table(dataset)
+            if table is None:
+                return
 
     def tidy(self, dataset: str) -> None:
         """Checkpoint the log and vacuum files removed over :data:`VACUUM_HOURS` ago."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 
+import polars as pl
 from deltalake import CommitProperties, WriterProperties
 from deltalake.exceptions import CommitFailedError
 
-from workbench.schema import ROLLUPS
+from workbench.schema import DATASETS, ROLLUPS
 
 #: Files a commit removed stay this long before vacuum deletes them: longer than any read.
 VACUUM_HOURS = 1
@@ -17,6 +18,11 @@ WRITER = WriterProperties(compression="ZSTD")
 #: that a read of some groups skips most of a day's file by its statistics (docs/scale.md).
 ROLLUP_ROW_GROUP = 65_536
 ROLLUPWRITER = WriterProperties(compression="ZSTD", max_row_group_size=ROLLUP_ROW_GROUP)
+
+
+def file_schema(dataset: str) -> pl.Schema:
+    """The columns a data file holds: the dataset's, less the ``cluster`` partition column."""
+    return pl.Schema({k: v for k, v in DATASETS[dataset][0].items() if k != "cluster"})
 
 
 def is_rollup(dataset: str) -> bool:
