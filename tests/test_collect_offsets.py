@@ -37,13 +37,15 @@ def _wait_for(cond, what: str, timeout: float = 30.0):
 
 
 def _commit(consumer: Consumer, offsets: list[TopicPartition]) -> None:
-    """Commit, retrying while a fresh broker is still loading __consumer_offsets (NOT_COORDINATOR)."""
+    """Commit, retrying while a fresh broker is still loading __consumer_offsets (NOT_COORDINATOR,
+    COORDINATOR_LOAD_IN_PROGRESS: librdkafka does not mark the latter retriable on a commit)."""
+    loading = (KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS)
 
     def attempt() -> bool:
         try:
             result = consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
-            if exc.args[0].retriable() or exc.args[0].code() == KafkaError.NOT_COORDINATOR:
+            if exc.args[0].retriable() or exc.args[0].code() in loading:
                 return False
             raise
         assert all(tp.error is None for tp in result)
