@@ -187,12 +187,14 @@ def test_capacity_from_rollups_equals_raw_within_bounds(mid: Path, tmp_path: Pat
     assert ratio.max() <= 1.0 + 1e-9 and ratio.min() >= 0.75  # type: ignore[operator]
 
 
-def test_lanes_side_by_side_give_the_figures_of_one_lane(mid: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pieces_analysed_side_by_side_give_the_figures_of_one(
+    mid: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from workbench.analyze.lag import summary as sm
 
-    monkeypatch.setattr(sm, "LANES", 1)
+    monkeypatch.setattr(sm, "WORKERS", 1)
     one = summarize_history(mid, "mid", "1d", rows_per_piece=20_000)  # split groups, many pieces
-    monkeypatch.setattr(sm, "LANES", 2)
+    monkeypatch.setattr(sm, "WORKERS", 2)
     two = summarize_history(mid, "mid", "1d", rows_per_piece=20_000)
     for name in ("incidents", "status", "groups", "produce", "consume", "skew", "window"):
         assert_frame_equal(getattr(two, name), getattr(one, name))

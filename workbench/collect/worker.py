@@ -63,7 +63,7 @@ def _child(
             conn.send_bytes(_ipc(snap.partitions))
             conn.send_bytes(_ipc(snap.stable) if snap.stable is not None else b"")
             conn.send_bytes(_ipc(txns) if txns is not None else b"")
-            snap = txns = None  # not held while the child waits for the next request
+            del snap, txns  # not held while the child waits for the next request
         except errors.WorkbenchError as exc:
             conn.send(("error", type(exc).__name__, str(exc)))
 

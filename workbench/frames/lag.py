@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -19,7 +19,7 @@ from workbench.frames.offsets import (
     scan_partition_offsets,
     warmup_start,
 )
-from workbench.frames.pieces import PieceStream, piece_stream
+from workbench.frames.pieces import offsets_in_pieces
 from workbench.frames.rollups import pick_resolution
 from workbench.store import DataDir, Store
 
@@ -279,7 +279,7 @@ LAG_COLUMNS = (
 class LagPieces:
     """A lag window to be read piece by piece (see :func:`load_lag_pieces`)."""
 
-    pieces: PieceStream  # iterate it, or read it in lanes side by side
+    pieces: Iterator[pl.DataFrame]
     span: tuple[dt.datetime, dt.datetime]
     shown_from: dt.datetime | None
     log_ends: pl.LazyFrame | None  # partition offsets at snapshot times the offsets lack
@@ -312,7 +312,7 @@ def load_lag_pieces(
     bounds = scan.select(lo=pl.col("ts").min(), hi=pl.col("ts").max()).collect(engine="streaming")
     if bounds["lo"][0] is None:
         raise NotFoundError(f"{data_dir}: no consumer-group offsets in the selected window")
-    pieces = piece_stream(
+    pieces = offsets_in_pieces(
         data_dir,
         cluster,
         load_from,

@@ -13,7 +13,7 @@ from workbench.frames.offsets import Filter, add_lag_columns, scan_offsets
 from workbench.packing import pack_runs
 from workbench.schema import OFFSETS
 
-__all__ = ["PieceStream", "group_chunks", "offsets_in_pieces", "pack", "piece_stream", "reading_sets"]
+__all__ = ["group_chunks", "offsets_in_pieces", "pack", "reading_sets"]
 
 
 def reading_sets(sizes: pl.DataFrame) -> list[tuple[list[str], int]]:
@@ -83,90 +83,22 @@ def offsets_in_pieces(
     ``split_sets``: split a reading set bigger than ``rows_per_piece`` into its groups (then a
     piece's per-topic aggregates cover only its groups' partitions). ``split_groups``: also split
     a bigger group into consecutive pieces of its partitions (:func:`group_chunks`). ``columns``:
-    read only these. :class:`PieceStream` reads the same pieces in lanes side by side.
+    read only these.
     """
-    yield from piece_stream(
-        data_dir, cluster, since, until, groups, topics, rows_per_piece,
-        split_sets=split_sets, split_groups=split_groups, columns=columns, dataset=dataset,
-    )  # fmt: skip
-
-
-def piece_stream(
-    data_dir: str | os.PathLike[str],
-    cluster: str | None = None,
-    since: str | dt.datetime | None = "7d",
-    until: str | dt.datetime | None = None,
-    groups: Filter = None,
-    topics: Filter = None,
-    rows_per_piece: int = 5_000_000,
-    *,
-    split_sets: bool = False,
-    split_groups: bool = False,
-    columns: Sequence[str] | None = None,
-    dataset: str = "offsets",
-) -> PieceStream:
-    """The pieces of :func:`offsets_in_pieces` as a :class:`PieceStream` (planned when first read)."""
     if rows_per_piece < 1:
         raise ConfigError(f"rows_per_piece must be at least 1, got {rows_per_piece}")
     lf = scan_offsets(data_dir, cluster, since, until, groups, topics, dataset)
     if columns is not None:
         lf = lf.select(columns)
-    return PieceStream(lf, rows_per_piece, split_sets, split_groups)
-
-
-class PieceStream:
-    """Pieces of whole groups: iterated in order, or in ``lanes`` read side by side (disjoint
-    groups; each lane in order). The plan (which groups make each piece) is made when first read."""
-
-    def __init__(self, lf: pl.LazyFrame, rows_per_piece: int, split_sets: bool, split_groups: bool) -> None:
-        self.lf, self.rows_per_piece = lf, rows_per_piece
-        self.split_sets, self.split_groups = split_sets, split_groups
-        self._plan: list[tuple[list[str], pl.DataFrame | None, int]] | None = None
-
-    def __iter__(self) -> Iterator[pl.DataFrame]:
-        for step in self.plan():
-            yield from self._read(step)
-
-    def lanes(self, n: int) -> list[Iterator[tuple[int, pl.DataFrame]]]:
-        """The pieces in at most ``n`` lanes of about equal rows, each piece with its place in
-        the order of iteration."""
-        plan = self.plan()
-        loads, members = [0] * n, [[] for _ in range(n)]  # type: list[int], list[list[int]]
-        for i, (_, _, rows) in enumerate(plan):
-            k = loads.index(min(loads))
-            members[k].append(i)
-            loads[k] += rows
-        return [self._lane(m) for m in members if m]
-
-    def _lane(self, steps: list[int]) -> Iterator[tuple[int, pl.DataFrame]]:
-        plan = self.plan()
-        for i in steps:
-            for frame in self._read(plan[i]):
-                yield i, frame
-
-    def plan(self) -> list[tuple[list[str], pl.DataFrame | None, int]]:
-        """(groups, the (topic, partition) sizes of a group read in chunks or None, rows) per step."""
-        if self._plan is None:
-            keys = ["group", "topic", "partition"] if self.split_groups else ["group", "topic"]
-            sizes = self.lf.group_by(keys).len().collect(engine="streaming")  # bounded on a month
-            per_group = dict(sizes.group_by("group").agg(pl.col("len").sum()).iter_rows())
-            sets = reading_sets(sizes.group_by("group", "topic").agg(pl.col("len").sum()))
-            limit = self.rows_per_piece
-            self._plan = []
-            for names in pack(sets, limit, per_group if self.split_sets else None):
-                rows = sum(per_group[g] for g in names)
-                chunked = self.split_groups and self.split_sets and len(names) == 1 and rows > limit
-                self._plan.append(
-                    (names, sizes.filter(pl.col("group") == names[0]) if chunked else None, rows)
-                )
-        return self._plan
-
-    def _read(self, step: tuple[list[str], pl.DataFrame | None, int]) -> Iterator[pl.DataFrame]:
-        names, sizes, _ = step
-        if sizes is not None:
-            yield from group_chunks(self.lf, names[0], sizes, self.rows_per_piece)
+    keys = ["group", "topic", "partition"] if split_groups else ["group", "topic"]
+    sizes = lf.group_by(keys).len().collect(engine="streaming")  # bounded on a month
+    per_group = dict(sizes.group_by("group").agg(pl.col("len").sum()).iter_rows()) if split_sets else None
+    sets = reading_sets(sizes.group_by("group", "topic").agg(pl.col("len").sum()))
+    for names in pack(sets, rows_per_piece, per_group):
+        if split_groups and len(names) == 1 and per_group and per_group[names[0]] > rows_per_piece:
+            yield from group_chunks(lf, names[0], sizes.filter(pl.col("group") == names[0]), rows_per_piece)
         else:
-            yield self.lf.filter(pl.col("group").is_in(names)).sort(_ORDER).collect()
+            yield lf.filter(pl.col("group").is_in(names)).sort(_ORDER).collect()
 
 
 _ORDER = ["group", "topic", "partition", "ts"]

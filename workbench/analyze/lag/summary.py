@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 import polars as pl
 
@@ -152,68 +151,49 @@ def summarize_pieces(
     piece reads beside its offsets (:class:`PieceInputs`); ``source``: the sentence saying what was
     read."""
     extra = PieceInputs(log_ends, commits, history)
-    lanes = _lanes(pieces)
-    first = next(lanes[0], None)
-    if first is None:
-        raise WorkbenchError("no consumer-group offsets in the selected window")
-    step_s = summary_step(span[0], span[1], snapshot_interval(first[1]["ts"]))
-    lanes[0] = itertools.chain([first], lanes[0])
-
-    def run(lane: Iterator[tuple[int, pl.DataFrame]]) -> list[tuple[int, dict[str, object]]]:
-        return _reduce_lane(lane, step_s, levels, config, extra, shown_from)
-
-    if len(lanes) == 1:
-        parts = run(lanes[0])
-    else:  # Polars and numpy release the GIL: the lanes' pieces are analysed side by side
-        with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-            parts = [p for done in pool.map(run, lanes) for p in done]
-    ordered = [part for _, part in sorted(parts, key=lambda p: p[0])]  # the order of one lane
-    return dataclasses.replace(_combine(ordered, step_s, config), source=source)
-
-
-@runtime_checkable
-class Lanes(Protocol):
-    """Pieces that can also be read in lanes side by side (:class:`workbench.frames.PieceStream`)."""
-
-    def __iter__(self) -> Iterator[pl.DataFrame]: ...
-    def lanes(self, n: int) -> list[Iterator[tuple[int, pl.DataFrame]]]: ...
-
-
-#: Lanes of pieces analysed side by side (threads): one per core, at most two (memory: a lane
-#: holds a piece, and the whole of a group split into chunks: docs/scale.md).
-LANES = max(1, min(2, os.cpu_count() or 1))
-
-
-def _lanes(pieces: Iterable[pl.DataFrame]) -> list[Iterator[tuple[int, pl.DataFrame]]]:
-    if isinstance(pieces, Lanes) and LANES > 1:
-        return pieces.lanes(LANES) or [iter(())]
-    return [enumerate(pieces)]
-
-
-def _reduce_lane(
-    lane: Iterator[tuple[int, pl.DataFrame]],
-    step_s: int,
-    levels: LagLevels,
-    config: BurrowConfig,
-    extra: PieceInputs,
-    shown_from: dt.datetime | None,
-) -> list[tuple[int, dict[str, object]]]:
-    """Each piece of the lane analysed and reduced (chunks of one group merged first), with the
-    place of its first piece."""
-    parts: list[tuple[int, dict[str, object]]] = []
-    held: tuple[int, GroupedPiece] | None = None  # the last piece: further chunks of its group may follow
-    for place, piece in lane:
-        analysis = analyze_piece(piece, config, extra)
-        if held is not None and held[1].continues(piece):
-            held[1].add(analysis)
+    parts: list[dict[str, object]] = []
+    step_s = 0
+    held: GroupedPiece | None = None  # the last piece: further chunks of its group may follow
+    for piece, analysis in _analysed(pieces, config, extra, WORKERS):
+        step_s = step_s or summary_step(span[0], span[1], snapshot_interval(piece["ts"]))
+        if held is not None and held.continues(piece):
+            held.add(analysis)
         else:
             if held is not None:
-                parts.append((held[0], reduce_piece(held[1].analysis(), step_s, levels, held[1].share)))
-            held = (place, GroupedPiece(analysis, shown_from))
+                parts.append(reduce_piece(held.analysis(), step_s, levels, held.share))
+            held = GroupedPiece(analysis, shown_from)
         del analysis, piece
     if held is not None:
-        parts.append((held[0], reduce_piece(held[1].analysis(), step_s, levels, held[1].share)))
-    return parts
+        parts.append(reduce_piece(held.analysis(), step_s, levels, held.share))
+    if not parts:
+        raise WorkbenchError("no consumer-group offsets in the selected window")
+    return dataclasses.replace(_combine(parts, step_s, config), source=source)
+
+
+#: Pieces analysed at once (threads; Polars and numpy release the GIL): one per core, at most
+#: two. Memory: that many pieces in analysis beside the one merged (docs/scale.md).
+WORKERS = max(1, int(os.environ.get("WORKBENCH_LAG_WORKERS", "0")) or min(2, os.cpu_count() or 1))
+
+
+def _analysed(
+    pieces: Iterable[pl.DataFrame], config: BurrowConfig, extra: PieceInputs, workers: int
+) -> Iterator[tuple[pl.DataFrame, LagAnalysis]]:
+    """Each piece with its :func:`analyze_piece`, in order; up to ``workers`` pieces are analysed
+    side by side while the next is read (the merging after stays in order: the figures of one)."""
+    if workers < 2:
+        for piece in pieces:
+            yield piece, analyze_piece(piece, config, extra)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[tuple[pl.DataFrame, Future[LagAnalysis]]] = deque()
+        for piece in pieces:
+            pending.append((piece, pool.submit(analyze_piece, piece, config, extra)))
+            if len(pending) >= workers:
+                first, future = pending.popleft()
+                yield first, future.result()
+        while pending:
+            first, future = pending.popleft()
+            yield first, future.result()
 
 
 @dataclass(frozen=True)
