@@ -36,10 +36,12 @@ def _snapshot(ts: dt.datetime, groups: list[str] = GROUPS) -> pl.DataFrame:
 
 
 def _history(root: Path, days: int = 2, snapshots: int = 6) -> Store:
+    """``days`` days of ``snapshots`` each, then one snapshot on the newest day (never clustered)."""
     store = Store(root)
     for d in range(days):
         for i in range(snapshots):
             store.append("offsets", _snapshot(DAY + dt.timedelta(days=d, hours=3 * i)))
+    store.append("offsets", _snapshot(DAY + dt.timedelta(days=days, hours=1)))
     return store
 
 
@@ -70,7 +72,7 @@ def test_compact_clusters_closed_days_by_group_and_keeps_every_row(tmp_path: Pat
     monkeypatch.setattr(bygroup, "ROWS_PER_FILE", 48)  # two groups a file: 3 files a day
     store = _history(tmp_path)
     before = _key(store.read("offsets"))
-    new = store.compact("offsets", before=dt.date(2026, 11, 4))
+    new = store.compact("offsets", before=dt.date(2026, 11, 5))
     assert len(new) == 6
     after = store.read("offsets")
     assert _key(after).equals(before)
@@ -84,7 +86,9 @@ def test_compact_clusters_closed_days_by_group_and_keeps_every_row(tmp_path: Pat
         assert [g for span in spans for g in span] == ["g-a", "g-b", "g-c", "g-d", "g-e", "g-e"]
         for p in files:  # each file in time order
             assert pl.read_parquet(p)["ts"].is_sorted()
-    assert store.compact("offsets", before=dt.date(2026, 11, 4)) == []  # done days stay as they are
+    assert store.compact("offsets", before=dt.date(2026, 11, 5)) == []  # done days stay as they are
+    newest = store.files("offsets", since=DAY + dt.timedelta(days=2))
+    assert len(newest) == 1 and not newest[0].endswith(bygroup.MARK)  # the newest day: as it was
 
 
 def test_a_late_append_to_a_clustered_day_is_clustered_with_it(tmp_path: Path) -> None:
@@ -95,22 +99,22 @@ def test_a_late_append_to_a_clustered_day_is_clustered_with_it(tmp_path: Path) -
     new = store.compact("offsets", before=dt.date(2026, 11, 3))
     assert len(new) == 1 and new[0].endswith(bygroup.MARK)
     frame = store.read("offsets")
-    assert frame.height == 6 * 20 + late.height
+    assert frame.height == 7 * 20 + late.height
     assert not frame.select("ts", "group", "partition").is_duplicated().any()
-    assert len(store.files("offsets")) == 1
+    assert len(store.files("offsets")) == 2  # the clustered day and the newest
 
 
 def test_today_is_bin_packed_not_clustered(tmp_path: Path) -> None:
     store = _history(tmp_path, days=1)
     store.compact("offsets", before=dt.date(2026, 11, 2))  # the day is still open
     files = store.files("offsets")
-    assert len(files) == 1 and not files[0].endswith(bygroup.MARK)
+    assert len(files) == 2 and not any(f.endswith(bygroup.MARK) for f in files)  # bin-packed
 
 
 def test_a_full_disk_while_clustering_commits_nothing_and_leaves_no_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(bygroup, "ROWS_PER_FILE", 48)
     store = _history(tmp_path, days=1)
-    before, files = _key(store.read("offsets")), store.files("offsets")
+    before, files = _key(store.read("offsets")), sorted(store.files("offsets"))
     on_disk = _day_files(tmp_path, "2026-11-02")
     real, calls = pl.LazyFrame.sink_parquet, []
 
@@ -123,6 +127,6 @@ def test_a_full_disk_while_clustering_commits_nothing_and_leaves_no_file(tmp_pat
     monkeypatch.setattr(pl.LazyFrame, "sink_parquet", sink)
     with pytest.raises(StoreFullError, match="no space left"):
         store.compact("offsets", before=dt.date(2026, 11, 3))
-    assert store.files("offsets") == files
+    assert sorted(store.files("offsets")) == files
     assert _day_files(tmp_path, "2026-11-02") == on_disk  # the first file written was removed
     assert _key(Store(tmp_path).read("offsets")).equals(before)

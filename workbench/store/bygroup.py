@@ -41,10 +41,17 @@ def days_to_cluster(
     files: list[DataFile], cluster: str | None, before: dt.date | None
 ) -> Iterator[list[DataFile]]:
     """The live files of each (cluster, day) before ``before`` that holds a file not yet clustered,
-    oldest first within the day. Days of clusters whose names are not plain path segments and
-    days with a damaged file (left to ``workbench check``) are skipped."""
+    oldest first within the day. A cluster's newest day stays as it is (``workbench lag`` reads
+    its newest snapshot from a few time-ordered files; late appends may still come). Days of
+    clusters whose names are not plain path segments and days with a damaged file (left to
+    ``workbench check``) are skipped."""
+    last = newest_days(files)
     mine = [
-        f for f in files if (cluster is None or f.cluster == cluster) and (before is None or f.day < before)
+        f
+        for f in files
+        if (cluster is None or f.cluster == cluster)
+        and (before is None or f.day < before)
+        and f.day < last[f.cluster]
     ]
     key = lambda f: (f.cluster, f.day)  # noqa: E731
     for (name, day), group in groupby(sorted(mine, key=key), key=key):
@@ -58,6 +65,14 @@ def days_to_cluster(
             _log.warning("not clustering %s of %s: %s is %s", day, name, bad[0][0], bad[0][1])
             continue
         yield day_files
+
+
+def newest_days(files: list[DataFile]) -> dict[str, dt.date]:
+    """Each cluster's newest day partition."""
+    newest: dict[str, dt.date] = {}
+    for f in files:
+        newest[f.cluster] = max(f.day, newest.get(f.cluster, f.day))
+    return newest
 
 
 def ranges(sizes: list[tuple[str | None, int]], total: int) -> list[list[str | None]]:

@@ -87,13 +87,18 @@ class Maintenance:
 
     def _optimize_filters(self, dataset: str, cluster: str | None, before: dt.date | None) -> list[list[Any]]:
         """Partition filters of the days Delta's OPTIMIZE bin-packs: all of them, except the closed
-        days of a clustered dataset on a local root (:mod:`workbench.store.bygroup` does those)."""
+        days of a clustered dataset on a local root (:mod:`workbench.store.bygroup` does those
+        but each cluster's newest day)."""
         mine: list[Any] = [("cluster", "=", cluster)] if cluster is not None else []
         if dataset not in _bygroup.CLUSTERED or not self.location.local:
             return [mine + ([("date", "<", before.isoformat())] if before is not None else [])]
-        if before is None:
-            return []
-        return [[*mine, ("date", ">=", before.isoformat())]]
+        table = self.table(dataset)
+        newest = _bygroup.newest_days(self._live(table, dataset)) if table is not None else {}
+        out = [[*mine, ("date", ">=", before.isoformat())]] if before is not None else []
+        for name, day in sorted(newest.items()):
+            if (cluster is None or name == cluster) and (before is None or day < before):
+                out.append([("cluster", "=", name), ("date", "=", day.isoformat())])
+        return out
 
     def _optimize(self, dataset: str, filters: list[Any]) -> None:
         table = self.table(dataset)
