@@ -14,8 +14,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -24,6 +23,7 @@ import polars as pl
 from workbench import errors
 from workbench.collect.offsets import GroupFilter, OffsetsSnapshot
 from workbench.config import ClientSettings
+from workbench.environ import temporary_env
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +74,12 @@ def _ipc(frame: pl.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-@contextmanager
-def _child_environment() -> Iterator[None]:
+def _child_environment() -> AbstractContextManager[None]:
     """The child's allocator setting, added last to what this process has (Polars' import
     sets its own there); the parent's environment is restored once the child has started."""
     name, value = _CHILD_MALLOC
     before = os.environ.get(name)
-    os.environ[name] = f"{before},{value}" if before else value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
+    return temporary_env(name, f"{before},{value}" if before else value)
 
 
 class SnapshotWorker:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import nbformat
 
 import workbench
+from workbench.environ import temporary_env
 from workbench.errors import ConfigError, ReportError
 from workbench.fsutil import atomic_write_text
 from workbench.report.catalog import ReportSpec, get_report
@@ -144,7 +145,10 @@ def _execute(
     _check_kernel()
     out = target / f"{stamp}.ipynb"
     try:
-        with _charts_env("svg" if fmt == "svg-static" else "html"), _kernel_sockets() as sockets:
+        with (
+            temporary_env(CHARTS_ENV, "svg" if fmt == "svg-static" else "html"),
+            _kernel_sockets() as sockets,
+        ):
             papermill.execute_notebook(
                 str(spec.path),
                 str(out),
@@ -238,20 +242,6 @@ def _check_kernel() -> None:
         raise ReportError(
             f"no Jupyter kernel named {KERNEL!r}: install one with 'python -m ipykernel install --sys-prefix'"
         ) from None
-
-
-@contextlib.contextmanager
-def _charts_env(mode: str) -> Iterator[None]:
-    """Tell the kernel (through its environment) how :func:`workbench.charts.setup` draws."""
-    old = os.environ.get(CHARTS_ENV)
-    os.environ[CHARTS_ENV] = mode
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(CHARTS_ENV, None)
-        else:
-            os.environ[CHARTS_ENV] = old
 
 
 def _page(

@@ -28,9 +28,14 @@ _PLAIN = re.compile(r"[A-Za-z0-9._-]+")
 _STRING_STATS_MAX = 32
 
 
+def plain_name(cluster: str) -> bool:
+    """True when the cluster name is a plain path segment."""
+    return _PLAIN.fullmatch(cluster) is not None
+
+
 def plain_clusters(frame: pl.DataFrame) -> bool:
     """True when every cluster name of ``frame`` is a plain path segment."""
-    return all(_PLAIN.fullmatch(str(c)) for c in frame["cluster"].unique().to_list())
+    return all(plain_name(str(c)) for c in frame["cluster"].unique().to_list())
 
 
 def write_files(

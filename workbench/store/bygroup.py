@@ -8,6 +8,7 @@ files and row groups by their statistics; a read of a time slice still skips by 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import time
@@ -20,9 +21,9 @@ from deltalake.transaction import AddAction, RemoveAction
 
 from workbench.errors import StoreError
 from workbench.packing import pack_runs
-from workbench.store.append import plain_clusters, stats_json
+from workbench.store.append import plain_name, stats_json
 from workbench.store.files import DataFile, cheap_problem
-from workbench.store.settings import remove_files
+from workbench.store.settings import ROLLUP_ROW_GROUP, remove_files
 
 _log = logging.getLogger("workbench.store")
 
@@ -34,7 +35,6 @@ MARK = "-bygroup.zstd.parquet"
 ROWS_PER_FILE = 1_000_000
 #: A day's files are read once per file written: at most this many times (bigger files then).
 MAX_PASSES = 32
-ROW_GROUP = 65_536
 
 
 def days_to_cluster(
@@ -58,7 +58,7 @@ def days_to_cluster(
         day_files = sorted(group, key=lambda f: (f.ts_min is None, f.ts_min, f.relpath))
         if all(f.relpath.endswith(MARK) for f in day_files):
             continue
-        if not plain_clusters(pl.DataFrame({"cluster": [name]})):
+        if not plain_name(name):
             continue
         bad = [(f.relpath, why) for f in day_files if (why := cheap_problem(f))]
         if bad:
@@ -93,6 +93,7 @@ def rewrite_day(table_dir: str, day_files: list[DataFile], key: str, schema: pl.
     values = {"cluster": first.cluster, "date": first.day.isoformat()}
     actions: list[AddAction] = []
     written: list[str] = []
+    rows = 0
     try:
         for names in ranges(list(sizes.iter_rows()), total):
             rel = f"{folder}/part-00000-{uuid.uuid4()}{MARK}"
@@ -101,11 +102,13 @@ def rewrite_day(table_dir: str, day_files: list[DataFile], key: str, schema: pl.
             keep = pl.col(key).is_in([n for n in names if n is not None])
             if None in names:
                 keep = keep | pl.col(key).is_null()
-            lf.filter(keep).sink_parquet(path, compression="zstd", row_group_size=ROW_GROUP, statistics=True)
+            lf.filter(keep).sink_parquet(
+                path, compression="zstd", row_group_size=ROLLUP_ROW_GROUP, statistics=True
+            )  # row groups as small as the rollups': a read of some groups skips the rest
             now = int(time.time() * 1000)
             stats = stats_json(pl.scan_parquet(path))
+            rows += json.loads(stats)["numRecords"]
             actions.append(AddAction(rel, os.path.getsize(path), values, now, True, stats))
-        rows = _rows(written)
         if rows != total:
             where = f"{table_dir}/{folder}"
             raise StoreError(f"{where}: clustering wrote {rows} rows of {total}; nothing committed")
@@ -122,7 +125,3 @@ def removals(day_files: list[DataFile]) -> list[RemoveAction]:
         RemoveAction(f.relpath, True, now, f.size, {"cluster": f.cluster, "date": f.day.isoformat()})
         for f in day_files
     ]
-
-
-def _rows(paths: list[str]) -> int:
-    return sum(pl.scan_parquet(p).select(pl.len()).collect().item() for p in paths)
