@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
 from workbench import units
+from workbench.analyze.burrow.rules import STATUS_CODES
 from workbench.analyze.lag.analysis import LagAnalysis
 from workbench.analyze.lag.levels import STATUS_VERBS, LagLevels, classify
 from workbench.analyze.lag.window import NOT_EVALUATED
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 Finding = tuple[str, str]
 _PARTITION_SEVERITY = {"OK": 1, "WARN": 2, "REWIND": 3, "STALL": 4, "STOP": 5}
@@ -311,12 +314,30 @@ def error_runs(group_status: pl.DataFrame) -> pl.DataFrame:
 # -- frames for the charts and tables ------------------------------------------------------------
 
 
-def worst_partition_status(partition_status: pl.DataFrame) -> pl.DataFrame:
-    """Per (group, ts): the most severe partition status (``detail``); of several frames' results
-    concatenated, it gives the worst again."""
-    col = "detail" if "detail" in partition_status.columns else "status"
+def worst_partition_status(partition_status: FrameT, by: Sequence[str] = ("group", "ts")) -> FrameT:
+    """Per (group, ts), sorted: the most severe partition status (``detail``); of several frames'
+    results concatenated, it gives the worst again. ``by``: the keys (without a key column that
+    holds one value, grouping is cheaper)."""
+    names = partition_status.collect_schema().names()
+    if "detail" not in names and "status_code" in names:  # by the numeric code: no string compared
+        key = pl.col("status_code").replace_strict(_SEVERITY_KEY, default=0, return_dtype=pl.Int8)
+        worst = pl.col("_key").replace_strict(_KEY_STATUS, default=None, return_dtype=pl.String)
+        return partition_status.group_by(by).agg(_key=key.max()).select(*by, detail=worst).sort(by)
+    col = "detail" if "detail" in names else "status"
     sev = pl.col(col).replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
-    return partition_status.group_by("group", "ts").agg(detail=pl.col(col).sort_by(sev).last())
+    worst = pl.col("_sev").replace_strict(_SEVERITY_STATUS, default=None, return_dtype=pl.String)
+    return (
+        partition_status.group_by(by)
+        .agg(_sev=sev.max(), _other=pl.col(col).last())  # _other: no known status at that snapshot
+        .select(*by, detail=pl.when(pl.col("_sev") > 0).then(worst).otherwise("_other"))
+        .sort(by)
+    )
+
+
+_SEVERITY_STATUS = {v: k for k, v in _PARTITION_SEVERITY.items()}
+#: Burrow's status code -> a key ordered by severity, then code (the code stays in its low bits).
+_SEVERITY_KEY = {code: _PARTITION_SEVERITY.get(name, 0) * 8 + code for name, code in STATUS_CODES.items()}
+_KEY_STATUS = {key: name for name, key in zip(STATUS_CODES, _SEVERITY_KEY.values(), strict=True)}
 
 
 def status_frame(analysis: LagAnalysis, worst: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -403,7 +424,14 @@ def _drain_cell(seconds: float | None) -> str:
 
 def consume_by_topic(analysis: LagAnalysis) -> pl.DataFrame:
     """Per (ts, topic, group): the group's consume rate on the topic (msg/s, Σ over partitions)."""
-    return analysis.partitions.group_by("ts", "topic", "group").agg(pl.col("consume_rate").sum())
+    return consume_sums(analysis.partitions)
+
+
+def consume_sums(partitions: FrameT, by: Sequence[str] = ("ts", "topic", "group")) -> FrameT:
+    """:func:`consume_by_topic` of partition rows (eager or lazy), sorted by topic, group, ts.
+    ``by``: the keys (without a key column that holds one value, grouping is cheaper)."""
+    order = [c for c in ("topic", "group", "ts") if c in by]
+    return partitions.group_by(by).agg(pl.col("consume_rate").sum()).sort(order)
 
 
 def partition_skew_frame(analysis: LagAnalysis, incidents: pl.DataFrame) -> pl.DataFrame:
