@@ -337,7 +337,7 @@ def worst_partition_status(partition_status: FrameT, by: Sequence[str] = ("group
 _SEVERITY_STATUS = {v: k for k, v in _PARTITION_SEVERITY.items()}
 #: Burrow's status code -> a key ordered by severity, then code (the code stays in its low bits).
 _SEVERITY_KEY = {code: _PARTITION_SEVERITY.get(name, 0) * 8 + code for name, code in STATUS_CODES.items()}
-_KEY_STATUS = {key: name for name, key in zip(STATUS_CODES, _SEVERITY_KEY.values(), strict=True)}
+_KEY_STATUS = {_SEVERITY_KEY[code]: name for name, code in STATUS_CODES.items()}
 
 
 def status_frame(analysis: LagAnalysis, worst: pl.DataFrame | None = None) -> pl.DataFrame:
