@@ -130,7 +130,8 @@ def _cuts_from_rollups(
     try:  # only a guess: a missing or unreadable rollup table means reading the whole window
         if cluster not in Store.of(data_dir).clusters("partition_offsets_1h"):
             return None
-        hours = scan_partition_offsets(data_dir, cluster, longest, dataset="partition_offsets_1h").filter(
+        _, since, _ = resolve_window(Store.of(data_dir), "partition_offsets", cluster, longest, None)
+        hours = scan_partition_offsets(data_dir, cluster, since, dataset="partition_offsets_1h").filter(
             pl.col("topic").is_in(behind["topic"].unique().to_list())  # applied while decoding
         )
         end, start = pl.col("log_end_offset"), pl.col("log_end_offset") - pl.col("log_end_delta")

@@ -195,7 +195,8 @@ class Store(Maintenance):
         table = self.table(dataset)
         if table is None:
             return []
-        return sorted({f.cluster for f in self._live(table, dataset)})
+        self._live(table, dataset)
+        return list(self._listed[dataset][2])  # type: ignore[attr-defined]
 
     def files(
         self,
@@ -330,10 +331,11 @@ class Store(Maintenance):
     def _live(self, table: DeltaTable, dataset: str) -> list[_files.DataFile]:
         """The live files of ``table``'s version (listed once per version: a version never changes)."""
         version = table.version()
-        listed: dict[str, tuple[int, list[_files.DataFile]]] = self._listed  # type: ignore[attr-defined]
+        listed: dict[str, tuple[int, list[_files.DataFile], list[str]]] = self._listed  # type: ignore[attr-defined]
         if dataset not in listed or listed[dataset][0] != version:
             with self._errors(self.table_uri(dataset), "listing files"):
-                listed[dataset] = (version, _files.live_files(table, self.table_uri(dataset)))
+                files = _files.live_files(table, self.table_uri(dataset))
+            listed[dataset] = (version, files, sorted({f.cluster for f in files}))
         return listed[dataset][1]
 
     @contextmanager
