@@ -84,9 +84,12 @@ def _kept(
     base = np.cumsum(span) - span
     lengths = stops - starts
     local = np.cumsum(lengths) - lengths  # each partition's first position in ``rows``
-    rows = np.arange(lengths.sum()) + np.repeat(starts - local, lengths)
-    owner = np.repeat(np.arange(starts.size), lengths)
-    key = base[owner] + (e[rows] - first[owner])  # rises over all their rows: partition, then end
+    if local.size == starts.size and starts[0] == 0 and stops[-1] == e.size and (starts == local).all():
+        rows, e_rows = np.arange(e.size), e  # every partition rises (the usual case): no gather
+    else:
+        rows = np.arange(lengths.sum()) + np.repeat(starts - local, lengths)
+        e_rows = e[rows]
+    key = e_rows + np.repeat(base - first, lengths)  # rises over all their rows: partition, then end
 
     def reach(slot: np.ndarray, value: np.ndarray) -> np.ndarray:
         """Position in ``rows`` of the first reading of partition ``slot`` at or above ``value``."""
