@@ -21,6 +21,7 @@ from workbench.frames.offsets import (
 )
 from workbench.frames.pieces import offsets_in_pieces
 from workbench.frames.rollups import pick_resolution
+from workbench.scalars import as_int
 from workbench.store import DataDir, Store
 
 __all__ = [
@@ -89,17 +90,37 @@ def load_log_ends_reaching(
     if behind.is_empty():
         return near, None
     cuts = _cuts_from_rollups(data_dir, cluster, behind, longest, keys) if guided else None
-    far = scan_partition_offsets(data_dir, cluster, _far_since(data_dir, cluster, longest, behind, cuts))
-    far = far.filter(
+    since = _far_since(data_dir, cluster, longest, behind, cuts)
+    far = scan_partition_offsets(data_dir, cluster, since).filter(
         (pl.col("ts") < near["ts"].min()) & pl.col("topic").is_in(behind["topic"].unique().to_list())
     )
-    far = far.join(behind.select(keys).lazy(), on=keys, how="semi", maintain_order="left")
-    if cuts is not None:  # partitions without a cut read the whole window
-        far = far.join(cuts.lazy(), on=keys, how="left", maintain_order="left").filter(
-            pl.col("_cut").is_null() | (pl.col("ts") >= pl.col("_cut"))
-        )
-    # each partition's readings stay in time order (joins keep the scan's order): analyze.lag.rising
-    return pl.concat([far.select(cols).collect(), near]), cuts
+    # per row, where its partition's reading starts (null: not behind); row-wise, so each
+    # partition's readings stay in the scan's time order (analyze.lag.rising relies on it)
+    start = _starts(behind, cuts, since)
+    far = far.filter(pl.col("ts") >= _per_partition(start, "_from"))
+    return pl.concat([far.select(cols).collect(engine="streaming"), near]), cuts
+
+
+def _starts(behind: pl.DataFrame, cuts: pl.DataFrame | None, since: dt.datetime | None) -> pl.DataFrame:
+    """Per partition behind: ``_from``, its cut, else the window's start (the epoch: all of it)."""
+    floor = since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    frame = behind.select("topic", "partition")
+    if cuts is not None:
+        frame = frame.join(cuts.select("topic", "partition", "_cut"), on=["topic", "partition"], how="left")
+        return frame.select("topic", "partition", _from=pl.col("_cut").fill_null(floor))
+    return frame.with_columns(_from=pl.lit(floor, pl.Datetime("us", "UTC")))
+
+
+def _per_partition(table: pl.DataFrame, column: str) -> pl.Expr:
+    """``table[column]`` looked up by each row's (topic, partition); null for other partitions."""
+    topics = {t: i for i, t in enumerate(table["topic"].unique().sort().to_list())}
+    width = (as_int(table["partition"].max()) or 0) + 1
+    keys = [topics[t] * width + p for t, p in table.select("topic", "partition").iter_rows()]
+    key = pl.col("topic").replace_strict(topics, default=None, return_dtype=pl.Int64) * width + pl.col(
+        "partition"
+    ).cast(pl.Int64)
+    key = pl.when(pl.col("partition").is_between(0, width - 1)).then(key)
+    return key.replace_strict(keys, table[column].to_list(), default=None, return_dtype=table.schema[column])
 
 
 def _far_behind(offsets: pl.DataFrame, near: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

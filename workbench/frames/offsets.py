@@ -80,8 +80,11 @@ def without_flagged(store: Store, lf: pl.LazyFrame, cluster: str, since: dt.date
         store.scan("collections", cluster=cluster, since=since)
         .filter(pl.col("ok") & pl.col("error").str.starts_with(CLOCK_FLAG_PREFIX))
         .select("cluster", "ts")
+        .collect()  # a few rows at most (the collections table has one per snapshot)
     )
-    return lf.join(flagged, on=["cluster", "ts"], how="anti", maintain_order="left")
+    if flagged.is_empty():  # the usual case: no join, the scan's row order kept
+        return lf
+    return lf.join(flagged.lazy(), on=["cluster", "ts"], how="anti", maintain_order="left")
 
 
 def resolve_window(
