@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from deltalake import write_deltalake
 from factories import offsets
+from polars.testing import assert_frame_equal
 
 from workbench.errors import StoreError, StoreLayoutError
 from workbench.schema import conform
@@ -142,6 +143,27 @@ def test_a_pinned_store_reads_one_version_of_each_table(tmp_path: Path) -> None:
     assert Store(tmp_path).latest_ts("offsets", "c1") == t1  # a new store sees the newer versions
     with pytest.raises(StoreError, match="read-only"):
         pinned.append("offsets", _offsets(t1))
+
+
+def test_prefetched_tables_read_as_loaded_ones_and_errors_stay_the_readers(tmp_path: Path) -> None:
+    """Tables loaded side by side on threads give the same reads; an absent table stays absent;
+    a broken log fails the reader's own call with its one-line error."""
+    Store(tmp_path).append("offsets", _offsets(T0, source="collector"))
+    Store(tmp_path).append("collections", _marker(T0))
+    pinned = Store(tmp_path, pinned=True)
+    pinned.prefetch("offsets", "collections", "stable_offsets", "partition_offsets")
+    assert pinned.latest_ts("offsets", "c1") == T0
+    assert pinned.clusters("stable_offsets") == []
+    assert_frame_equal(pinned.read("offsets"), Store(tmp_path).read("offsets"))
+    pinned.settle()
+    for entry in (tmp_path / "collections" / "_delta_log").glob("*.json"):
+        entry.write_text("not json\n")
+    broken = Store(tmp_path, pinned=True)
+    broken.prefetch("collections")
+    with pytest.raises(StoreError, match="collections"):
+        broken.table("collections")
+    Store(tmp_path).prefetch("offsets")  # not pinned: nothing started
+    assert not Store(tmp_path)._loading  # type: ignore[attr-defined]
 
 
 def _stable(ts: dt.datetime) -> pl.DataFrame:

@@ -254,8 +254,6 @@ def _live_offsets(bootstrap_server, command_config, timeout, cluster, groups):
 def _stored_offsets(data_dir, cluster, groups):
     from workbench import patterns
     from workbench.cli.preload import preload
-    from workbench.frames import load_latest_offsets
-    from workbench.frames.lag import load_log_ends_reaching
     from workbench.store import Store
 
     # what the steps after the reads import, on the other core while delta-rs and Polars read
@@ -268,6 +266,18 @@ def _stored_offsets(data_dir, cluster, groups):
     )
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
     store = Store(data_dir, pinned=True)  # each table's log loaded once: one version per table
+    store.prefetch("offsets", "stable_offsets", "collections", "partition_offsets", "partition_offsets_1h")
+    try:
+        return _time_lag_of_newest(store, cluster, pattern)
+    finally:
+        store.settle()
+
+
+def _time_lag_of_newest(store: Any, cluster: str | None, pattern: str | None) -> Any:
+    """The newest snapshot's offsets with their time lags (see :func:`_stored_offsets`)."""
+    from workbench.frames import load_latest_offsets
+    from workbench.frames.lag import load_log_ends_reaching
+
     offsets = load_latest_offsets(store, cluster=cluster, groups=pattern)
     if offsets.is_empty():
         return offsets

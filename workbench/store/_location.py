@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,31 +95,48 @@ def quiet_native_panics() -> Iterator[None]:
     """Keep a Rust panic message (printed by a native library's worker thread while it fails
     on a full disk) off the terminal: the failure arrives as an exception and becomes one line.
 
-    Everything else written to stderr meanwhile is passed on afterwards.
+    Everything else written to stderr meanwhile is passed on afterwards. Thread-safe: while
+    threads overlap inside it, the first one in redirects stderr and the last one out restores it.
     """
-    sys.stderr.flush()
-    try:
-        buf = os.memfd_create("workbench-stderr")
-        saved = os.dup(2)
-    except (AttributeError, OSError):
-        yield
-        return
-    os.dup2(buf, 2)
+    with _quiet_lock:
+        if _quiet["depth"] == 0:
+            sys.stderr.flush()
+            try:
+                buf = os.memfd_create("workbench-stderr")
+                saved = os.dup(2)
+            except (AttributeError, OSError):
+                buf = saved = -1
+            else:
+                os.dup2(buf, 2)
+            _quiet.update(buf=buf, saved=saved)
+        _quiet["depth"] += 1
     try:
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.lseek(buf, 0, os.SEEK_SET)
-        text = os.read(buf, 1 << 20).decode(errors="replace")
-        os.close(buf)
-        lines, skip_next = [], False
-        for line in text.splitlines(keepends=True):
-            if skip_next or _PANIC_LINE.match(line):
-                skip_next = "panicked at" in line
-                continue
-            lines.append(line)
-        if len(lines) < len(text.splitlines()):  # a panic was dropped: drop its blank lines too
-            lines = [line for line in lines if line.strip()]
-        if lines:
-            sys.stderr.write("".join(lines))
+        with _quiet_lock:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0 and _quiet["saved"] >= 0:
+                _restore_stderr(_quiet["buf"], _quiet["saved"])
+
+
+_quiet_lock = threading.Lock()
+_quiet = {"depth": 0, "buf": -1, "saved": -1}
+
+
+def _restore_stderr(buf: int, saved: int) -> None:
+    """Put stderr back and pass on what was written to it, less any Rust panic message."""
+    os.dup2(saved, 2)
+    os.close(saved)
+    os.lseek(buf, 0, os.SEEK_SET)
+    text = os.read(buf, 1 << 20).decode(errors="replace")
+    os.close(buf)
+    lines, skip_next = [], False
+    for line in text.splitlines(keepends=True):
+        if skip_next or _PANIC_LINE.match(line):
+            skip_next = "panicked at" in line
+            continue
+        lines.append(line)
+    if len(lines) < len(text.splitlines()):  # a panic was dropped: drop its blank lines too
+        lines = [line for line in lines if line.strip()]
+    if lines:
+        sys.stderr.write("".join(lines))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class Store(Maintenance):
         object.__setattr__(self, "_tables", {})
         object.__setattr__(self, "_listed", {})
         object.__setattr__(self, "_newest", {})
+        object.__setattr__(self, "_loading", {})
 
     @classmethod
     def of(cls, data_dir: DataDir) -> Store:
@@ -75,9 +77,33 @@ class Store(Maintenance):
         self._check_dataset(dataset)
         return self.location.join(dataset)
 
-    def table(self, dataset: str) -> DeltaTable | None:
+    def prefetch(self, *datasets: str) -> None:
+        """A pinned store: load these tables' logs now, side by side on threads (delta-rs reads
+        them without the GIL); :meth:`table` waits for its own. A failure is left to it."""
+        loading: dict[str, threading.Thread] = self._loading  # type: ignore[attr-defined]
+        for dataset in datasets if self.pinned else ():
+            if dataset not in self._tables and dataset not in loading:  # type: ignore[attr-defined]
+                loading[dataset] = threading.Thread(target=self._load, args=(dataset,), daemon=True)
+                loading[dataset].start()
+
+    def settle(self) -> None:
+        """Wait for every table :meth:`prefetch` started (none may still run at exit)."""
+        loading: dict[str, threading.Thread] = self._loading  # type: ignore[attr-defined]
+        while loading:
+            loading.popitem()[1].join()
+
+    def _load(self, dataset: str) -> None:
+        try:
+            self.table(dataset, loading=True)
+        except Exception:  # the caller's own table() raises it with its message
+            pass
+
+    def table(self, dataset: str, loading: bool = False) -> DeltaTable | None:
         """The newest version of ``dataset``'s table (None when it has none), version-checked."""
         uri = self.table_uri(dataset)
+        thread = None if loading else self._loading.pop(dataset, None)  # type: ignore[attr-defined]
+        if thread is not None:
+            thread.join()
         tables: dict[str, DeltaTable | None] = self._tables  # type: ignore[attr-defined]
         cached = tables.get(dataset)
         if self.pinned and dataset in tables:
