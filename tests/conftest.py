@@ -38,6 +38,19 @@ import workbench
 workbench.skip_slow_imports()  # before any test module loads nbformat or altair (jsonschema)
 
 
+SERVER_MARKERS = ("kafka", "fleet", "parts")  # tests that share a session's brokers, S3 or Spark
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--tests",
+        choices=("all", "local", "servers"),
+        default="all",
+        help="local: only tests with none of the markers kafka, fleet, parts (safe under xdist -n); "
+        "servers: only those (one session shares the brokers and Spark); scripts/test runs both",
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         names = getattr(item, "fixturenames", ())
@@ -49,6 +62,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.parts)
         if "s3_server" in names or "spark_standalone" in names:  # `-m "not fleet"` leaves them out
             item.add_marker(pytest.mark.fleet)
+    group = config.getoption("--tests")
+    if group != "all":
+        wanted = group == "servers"
+        keep, drop = [], []
+        for item in items:
+            on_servers = any(item.get_closest_marker(m) for m in SERVER_MARKERS)
+            (keep if on_servers == wanted else drop).append(item)
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:
