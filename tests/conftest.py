@@ -13,11 +13,19 @@ KAFKA_VERSION=3.9.1 in the environment runs the whole suite against Kafka 3.9.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from kafka_local import KafkaLocal, create_topic, delete_topics, require_prerequisites, unique_topic_name
+from kafka_local import (
+    KafkaLocal,
+    create_topic,
+    delete_topics,
+    require_prerequisites,
+    unique_topic_name,
+    wait_for_stops,
+)
 from parts_fixtures import (  # noqa: F401  (fixtures: real servers, docs/parts.md)
     PART_FIXTURES,
     alertmanager,
@@ -73,14 +81,24 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.hookimpl(tryfirst=True)  # before anything removes the clusters' temp dirs
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The session's clusters, stopping side by side since their fixtures' teardown: wait for them.
+    A failed stop fails the session, as it failed its fixture's teardown before."""
+    failures = wait_for_stops()
+    if failures:
+        sys.stderr.write("\n".join(failures) + "\n")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def _cluster(tmp_path_factory: pytest.TempPathFactory, name: str, brokers: int) -> Iterator[KafkaLocal]:
     require_prerequisites()
     cluster = KafkaLocal(tmp_path_factory.mktemp(name))
     try:
         cluster.start(brokers=brokers)
         yield cluster
-    finally:
-        cluster.stop()  # also after a failed or interrupted start: kills whatever has a PID file
+    finally:  # also after a failed or interrupted start: kills whatever has a PID file
+        cluster.stop_in_background()  # waited for at the session's end (pytest_sessionfinish)
 
 
 @pytest.fixture(scope="session")
@@ -154,4 +172,4 @@ def kafka_sasl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLocal]
         cluster.start(brokers=1, sasl=True, ssl=True)
         yield cluster
     finally:
-        cluster.stop()
+        cluster.stop_in_background()

@@ -86,7 +86,7 @@ def _kafka(tmp_path_factory: pytest.TempPathFactory, name: str, **start) -> Iter
         cluster.start(**start)
         yield cluster
     finally:
-        cluster.stop()
+        cluster.stop_in_background()  # waited for at the session's end (tests/conftest.py)
 
 
 @pytest.fixture(scope="session")
