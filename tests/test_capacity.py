@@ -520,7 +520,7 @@ def test_measured_ingress_on_a_real_broker(kafka, topic_factory) -> None:
 def test_consumer_state(
     members: int | None, last_msg_per_s: float | None, max_msg_per_s: float, p99_in: float, state: str
 ) -> None:
-    from workbench.analyze.capacity.plan import _consumer_state
+    from workbench.analyze.capacity.consumers import _consumer_state
 
     row = pl.DataFrame(
         {

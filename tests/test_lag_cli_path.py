@@ -115,7 +115,7 @@ def test_lag_modules_load_on_first_use() -> None:
 @pytest.mark.slow  # a whole `python -m workbench lag` process (~1.5 s)
 def test_the_executable_prints_what_the_command_does_in_process() -> None:
     """`python -m workbench lag` (frozen collector at exit, imports on a thread) prints the same
-    JSON as the command run in process, and never loads pyarrow or pandas."""
+    JSON as the command run in process, and never loads pyarrow, pandas or other commands' code."""
     probe = (
         "import atexit, json, runpy, sys\n"
         "atexit.register(lambda: sys.stderr.write(json.dumps(sorted(sys.modules))))\n"
@@ -127,8 +127,10 @@ def test_the_executable_prints_what_the_command_does_in_process() -> None:
     assert res.returncode == 0, res.stderr
     in_process = CliRunner().invoke(main, ["lag", "--data-dir", str(SAMPLE), "--json"])
     assert in_process.exit_code == 0 and json.loads(res.stdout) == json.loads(in_process.output)
-    modules = {m.split(".")[0] for m in json.loads(res.stderr)}
-    assert not modules & {"pyarrow", "pandas"}
+    loaded = set(json.loads(res.stderr))
+    assert not {m.split(".")[0] for m in loaded} & {"pyarrow", "pandas"}
+    others = {f"workbench.cli.{m}" for m in ("bench", "report", "imports", "configs", "simulate", "spark")}
+    assert not loaded & others  # only the command's own modules (cli._MODULES)
 
 
 def test_footer_checks_of_many_files_name_the_bad_one(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from workbench.analyze.lag import time_lag
-from workbench.analyze.lag.reach import needed_log_ends
+from workbench.analyze.lag.reach import _partition_codes, needed_log_ends
+from workbench.analyze.lag.rising import thin_rising
 from workbench.frames import load_latest_offsets
 from workbench.frames.lag import load_log_ends, load_log_ends_behind, load_log_ends_reaching
 
@@ -107,6 +108,50 @@ def test_the_needed_readings_give_the_same_time_lag(
     assert needed is not None
     assert needed.height <= 8 < history.height, case  # a few readings per partition, not all
     assert_frame_equal(time_lag(offsets, needed), time_lag(offsets, history))
+
+
+def _thin(offsets: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    o_code, h_code = _partition_codes(offsets.select("cluster", "topic", "partition"))  # type: ignore[misc]
+    return thin_rising(offsets, history, h_code, o_code)
+
+
+#: (case, how the history's rows are reordered or changed, whether the rising pass may thin it)
+ORDERS = [
+    ("as read: in time order", lambda h: h, True),
+    ("newest first: out of time order", lambda h: h.reverse(), False),
+    (
+        "a reading twice",
+        lambda h: pl.concat([h, h.head(1)]).sort("partition", "ts", maintain_order=True),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("order", "reorder", "thins"), ORDERS, ids=[o[0] for o in ORDERS])
+@pytest.mark.parametrize(("case", "ends", "committed", "log_start"), SHAPES, ids=[s[0] for s in SHAPES])
+def test_the_rising_pass_keeps_every_time_lag(
+    case: str, ends: list[int | None], committed: list[int | None], log_start: int, order: str, reorder, thins
+) -> None:
+    """Thinned only where the readings come in time order and never fall; the same time lags."""
+    history = reorder(_history(ends[:-1]))
+    offsets = _offsets(ends, committed, log_start)
+    thinned = _thin(offsets, history)
+    assert_frame_equal(time_lag(offsets, thinned), time_lag(offsets, history))
+    rising = thins and "fell" not in case and "dip" not in case
+    mine = pl.col("partition") == 0
+    assert (thinned.filter(mine).height < history.filter(mine).height) == rising, (case, order)
+    assert thinned.filter(~mine).height == history.filter(~mine).height  # no offsets rows: whole
+    needed = needed_log_ends(offsets, history)
+    assert needed is not None
+    assert_frame_equal(time_lag(offsets, needed), time_lag(offsets, history))
+
+
+def test_offsets_of_several_times_keep_the_rising_partition_whole() -> None:
+    ends = list(range(0, 1010, 10))
+    history = _history(ends[:-1])
+    offsets = _offsets(ends, [505, 900], 0)
+    offsets = offsets.with_columns(ts=pl.Series([T0 + dt.timedelta(minutes=m) for m in (NOW, NOW - 30)]))
+    assert _thin(offsets, history).height == history.height
 
 
 CUT = 40  # minutes after T0: a history read only from there

@@ -125,6 +125,31 @@ def test_collector_snapshot_is_visible_once_its_marker_is(tmp_path: Path) -> Non
     assert store.latest_ts("offsets", "c1") == t1
 
 
+def test_a_pinned_store_reads_one_version_of_each_table(tmp_path: Path) -> None:
+    """A read-only command's store: every read sees the versions loaded first, none later."""
+    Store(tmp_path).append("offsets", _offsets(T0, source="collector"))
+    Store(tmp_path).append("collections", _marker(T0))
+    pinned = Store(tmp_path, pinned=True)
+    assert pinned.clusters("stable_offsets") == []  # absent, and stays so for this store
+    assert pinned.latest_ts("offsets", "c1") == T0
+    t1 = T0 + dt.timedelta(minutes=1)
+    Store(tmp_path).append("offsets", _offsets(t1, source="collector"))
+    Store(tmp_path).append("collections", _marker(t1))
+    Store(tmp_path).append("stable_offsets", _stable(t1))
+    assert pinned.latest_ts("offsets", "c1") == T0
+    assert pinned.read("offsets", cluster="c1")["ts"].unique().to_list() == [T0]
+    assert pinned.clusters("stable_offsets") == []
+    assert Store(tmp_path).latest_ts("offsets", "c1") == t1  # a new store sees the newer versions
+    with pytest.raises(StoreError, match="read-only"):
+        pinned.append("offsets", _offsets(t1))
+
+
+def _stable(ts: dt.datetime) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"ts": [ts], "cluster": ["c1"], "topic": ["t"], "partition": [0], "last_stable_offset": [5]}
+    )
+
+
 def _truncate(p: Path) -> None:
     p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
 

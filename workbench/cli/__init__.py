@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import atexit
 import gc
+import importlib
 import logging
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
@@ -49,34 +52,82 @@ def main(verbose: int) -> None:
         logging.getLogger("workbench.librdkafka").setLevel(logging.CRITICAL)
 
 
-# -- command registration (one line per module) ------------------------------------------------
-from workbench.cli import bench as _bench  # noqa: E402
-from workbench.cli import capacity as _capacity  # noqa: E402
-from workbench.cli import commits as _commits  # noqa: E402
-from workbench.cli import configs as _configs  # noqa: E402
-from workbench.cli import imports as _imports  # noqa: E402
-from workbench.cli import offsets as _offsets  # noqa: E402
-from workbench.cli import prune as _prune  # noqa: E402
-from workbench.cli import report as _report  # noqa: E402
-from workbench.cli import rollup as _rollup  # noqa: E402
-from workbench.cli import simulate as _simulate  # noqa: E402
-from workbench.cli import spark as _spark  # noqa: E402
-from workbench.cli import store as _store  # noqa: E402
-from workbench.cli import transactions as _transactions  # noqa: E402
+# -- command registration ------------------------------------------------------------------------
+#: top-level command -> the sibling modules that register it, in order: a command imports only its
+#: own modules (`workbench lag` does not load the report or benchmark code; docs/scale.md)
+_MODULES: dict[str, tuple[str, ...]] = {
+    "collect": ("offsets", "commits", "configs"),
+    "compact": ("offsets",),
+    "lag": ("offsets",),
+    "import": ("imports",),
+    "report": ("report",),
+    "demo": ("report",),
+    "simulate": ("simulate",),
+    "validate": ("configs",),
+    "bench": ("bench",),
+    "prune": ("prune",),
+    "capacity": ("capacity",),
+    "store": ("store",),
+    "check": ("store",),
+    "transactions": ("transactions",),
+    "rollup": ("rollup",),
+    "spark": ("spark",),
+}
+_loaded: set[str] = set()
 
-_offsets.register(main)
-_imports.register(main)
-_report.register(main)
-_simulate.register(main)
-_configs.register(main)
-_bench.register(main)
-_prune.register(main)
-_capacity.register(main)
-_commits.register(main)
-_store.register(main)
-_transactions.register(main)
-_rollup.register(main)
-_spark.register(main)
+
+def _load(module: str) -> None:
+    if module not in _loaded:
+        _loaded.add(module)
+        importlib.import_module(f"workbench.cli.{module}").register(main)
+
+
+class _Commands(dict[str, click.Command]):
+    """``main``'s subcommands: looking one up imports its modules; listing them imports all."""
+
+    def _want(self, name: object) -> None:
+        for module in _MODULES.get(name, ()) if isinstance(name, str) else ():
+            _load(module)
+
+    def _all(self) -> None:
+        for modules in _MODULES.values():
+            for module in modules:
+                _load(module)
+
+    def __contains__(self, name: object) -> bool:
+        self._want(name)
+        return super().__contains__(name)
+
+    def __getitem__(self, name: str) -> click.Command:
+        self._want(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._want(name)
+        return super().get(name, default)
+
+    def __iter__(self) -> Iterator[str]:
+        self._all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._all()
+        return super().__len__()
+
+    def keys(self) -> Any:
+        self._all()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._all()
+        return super().values()
+
+    def items(self) -> Any:
+        self._all()
+        return super().items()
+
+
+main.commands = _Commands()
 
 
 def run() -> None:

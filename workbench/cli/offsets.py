@@ -267,7 +267,7 @@ def _stored_offsets(data_dir, cluster, groups):
         "workbench.cli.render",
     )
     pattern = "|".join(f"(?:{patterns.check(g, '--group')})" for g in groups) if groups else None
-    store = Store(data_dir)  # one Store: each table's log is loaded once for the whole command
+    store = Store(data_dir, pinned=True)  # each table's log loaded once: one version per table
     offsets = load_latest_offsets(store, cluster=cluster, groups=pattern)
     if offsets.is_empty():
         return offsets

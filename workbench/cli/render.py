@@ -103,23 +103,50 @@ def lag_table(summary: pl.DataFrame, judged_by: str, console: Console | None = N
     _rich_lag(console or plain_console(), title, rows, footer)
 
 
+#: Columns left out, in this order, while the table is wider than the terminal (never the group,
+#: its state and level, its lags; the note wraps).
+_LAG_DROPPED_FIRST = ("as of UTC", "members", "committed", "parts", "max lag", "to LSO")
+_LAG_KEPT_WHOLE = ("group", "state", "level", "total lag", "time lag")
+
+
 def _rich_lag(console: Console, title: str, rows: list[list[str]], footer: list[str]) -> None:
     from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     boxed = console.is_terminal
+    names = [name for name, _ in _LAG_COLUMNS]
+    width = {n: max(len(n), *(len(r[i]) for r in rows)) for i, n in enumerate(names)}
+    shown = list(names)
+    note_min = min(width["note"], 24)
+
+    def needed() -> int:  # cells, their padding and the rules between them
+        return sum(note_min if n == "note" else width[n] for n in shown) + 3 * len(shown) + 1
+
+    left_out = []
+    for name in _LAG_DROPPED_FIRST:
+        if needed() <= console.width:
+            break
+        shown.remove(name)
+        left_out.append(name)
     table = Table(title=title, title_justify="left", box=box.HEAVY_HEAD if boxed else None, pad_edge=boxed)
     for col, just in _LAG_COLUMNS:
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        if col in shown:
+            whole = col in _LAG_KEPT_WHOLE
+            table.add_column(col, justify=just, no_wrap=whole, min_width=width[col] if whole else None)  # type: ignore[arg-type]
     for cells in rows:
         level = cells[2]
         styled = [escape(c) for c in cells]
         styled[2] = f"[{_STYLE[level]}]{level}[/]"
-        table.add_row(*styled)
+        table.add_row(*(c for c, n in zip(styled, names, strict=True) if n in shown))
     console.print(table)
     for line in footer:
         console.print(line)
+    if left_out:
+        console.print(
+            f"left out on this {console.width}-column terminal: {', '.join(left_out)} "
+            "(a wider terminal shows them; piped output, e.g. `| cat`, has every column)"
+        )
 
 
 def frame_table(frame: pl.DataFrame, title: str, console: Console | None = None) -> None:

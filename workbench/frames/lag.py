@@ -93,12 +93,13 @@ def load_log_ends_reaching(
     far = far.filter(
         (pl.col("ts") < near["ts"].min()) & pl.col("topic").is_in(behind["topic"].unique().to_list())
     )
-    far = far.join(behind.select(keys).lazy(), on=keys, how="semi")
+    far = far.join(behind.select(keys).lazy(), on=keys, how="semi", maintain_order="left")
     if cuts is not None:  # partitions without a cut read the whole window
-        far = far.join(cuts.lazy(), on=keys, how="left").filter(
+        far = far.join(cuts.lazy(), on=keys, how="left", maintain_order="left").filter(
             pl.col("_cut").is_null() | (pl.col("ts") >= pl.col("_cut"))
         )
-    return pl.concat([far.select(cols).collect(engine="streaming"), near]), cuts
+    # each partition's readings stay in time order (joins keep the scan's order): analyze.lag.rising
+    return pl.concat([far.select(cols).collect(), near]), cuts
 
 
 def _far_behind(offsets: pl.DataFrame, near: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -129,7 +130,8 @@ def _cuts_from_rollups(
     try:  # only a guess: a missing or unreadable rollup table means reading the whole window
         if cluster not in Store.of(data_dir).clusters("partition_offsets_1h"):
             return None
-        hours = scan_partition_offsets(data_dir, cluster, longest, dataset="partition_offsets_1h").filter(
+        _, since, _ = resolve_window(Store.of(data_dir), "partition_offsets", cluster, longest, None)
+        hours = scan_partition_offsets(data_dir, cluster, since, dataset="partition_offsets_1h").filter(
             pl.col("topic").is_in(behind["topic"].unique().to_list())  # applied while decoding
         )
         end, start = pl.col("log_end_offset"), pl.col("log_end_offset") - pl.col("log_end_delta")

@@ -81,7 +81,7 @@ def without_flagged(store: Store, lf: pl.LazyFrame, cluster: str, since: dt.date
         .filter(pl.col("ok") & pl.col("error").str.starts_with(CLOCK_FLAG_PREFIX))
         .select("cluster", "ts")
     )
-    return lf.join(flagged, on=["cluster", "ts"], how="anti")
+    return lf.join(flagged, on=["cluster", "ts"], how="anti", maintain_order="left")
 
 
 def resolve_window(

@@ -49,12 +49,16 @@ class Store(Maintenance):
 
     root: Path | str
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], pinned: bool = False) -> None:
+        """``pinned``: each table's log is loaded once and never refreshed, so every read of a
+        read-only command sees one version of each table (and skips a log listing per read)."""
         loc = Location.parse(root)
         object.__setattr__(self, "root", loc.display)
         object.__setattr__(self, "location", loc)
+        object.__setattr__(self, "pinned", pinned)
         object.__setattr__(self, "_tables", {})
         object.__setattr__(self, "_listed", {})
+        object.__setattr__(self, "_newest", {})
 
     @classmethod
     def of(cls, data_dir: DataDir) -> Store:
@@ -63,6 +67,7 @@ class Store(Maintenance):
         return data_dir if isinstance(data_dir, Store) else cls(data_dir)
 
     location: Location = None  # type: ignore[assignment]  # set in __init__
+    pinned: bool = False  # set in __init__
 
     # -- tables ------------------------------------------------------------------------------
     def table_uri(self, dataset: str) -> str:
@@ -73,10 +78,15 @@ class Store(Maintenance):
     def table(self, dataset: str) -> DeltaTable | None:
         """The newest version of ``dataset``'s table (None when it has none), version-checked."""
         uri = self.table_uri(dataset)
+        tables: dict[str, DeltaTable | None] = self._tables  # type: ignore[attr-defined]
+        cached = tables.get(dataset)
+        if self.pinned and dataset in tables:
+            return cached
         if self.location.local and not os.path.isdir(os.path.join(uri, "_delta_log")):
             _refuse_old_layout(uri)
+            if self.pinned:
+                tables[dataset] = None
             return None
-        cached: DeltaTable | None = self._tables.get(dataset)  # type: ignore[attr-defined]
         with self._errors(uri, "reading the table log"):
             if cached is not None:
                 cached.update_incremental()  # reads only the commits since the last load
@@ -84,6 +94,8 @@ class Store(Maintenance):
             try:
                 table = DeltaTable(uri, storage_options=self.location.storage_options)
             except TableNotFoundError:
+                if self.pinned:
+                    tables[dataset] = None
                 return None
         self._check_version(table, dataset, uri)
         self._tables[dataset] = table  # type: ignore[attr-defined]
@@ -109,6 +121,8 @@ class Store(Maintenance):
         protocol retries on a newer table version).
         """
         self._check_dataset(dataset)
+        if self.pinned:
+            raise StoreError("internal: a pinned store is read-only (open Store(root) to write)")
         frame = conform(frame, dataset)
         if frame.is_empty():
             return []
@@ -181,7 +195,8 @@ class Store(Maintenance):
         table = self.table(dataset)
         if table is None:
             return []
-        return sorted({f.cluster for f in self._live(table, dataset)})
+        self._live(table, dataset)
+        return list(self._listed[dataset][2])  # type: ignore[attr-defined]
 
     def files(
         self,
@@ -289,6 +304,14 @@ class Store(Maintenance):
         table = self.table(dataset)
         if table is None:
             return None
+        if not self.pinned:  # visibility also depends on the collections table's version
+            return self._latest_ts(table, dataset, cluster)
+        newest: dict[tuple[str, str], dt.datetime | None] = self._newest  # type: ignore[attr-defined]
+        if (dataset, cluster) not in newest:
+            newest[dataset, cluster] = self._latest_ts(table, dataset, cluster)
+        return newest[dataset, cluster]
+
+    def _latest_ts(self, table: DeltaTable, dataset: str, cluster: str) -> dt.datetime | None:
         mine = [f for f in self._live(table, dataset) if f.cluster == cluster]
         stamps = [f.ts_max for f in mine if f.ts_max is not None]
         if len(stamps) < len(mine) or not stamps:
@@ -308,10 +331,11 @@ class Store(Maintenance):
     def _live(self, table: DeltaTable, dataset: str) -> list[_files.DataFile]:
         """The live files of ``table``'s version (listed once per version: a version never changes)."""
         version = table.version()
-        listed: dict[str, tuple[int, list[_files.DataFile]]] = self._listed  # type: ignore[attr-defined]
+        listed: dict[str, tuple[int, list[_files.DataFile], list[str]]] = self._listed  # type: ignore[attr-defined]
         if dataset not in listed or listed[dataset][0] != version:
             with self._errors(self.table_uri(dataset), "listing files"):
-                listed[dataset] = (version, _files.live_files(table, self.table_uri(dataset)))
+                files = _files.live_files(table, self.table_uri(dataset))
+            listed[dataset] = (version, files, sorted({f.cluster for f in files}))
         return listed[dataset][1]
 
     @contextmanager

@@ -11,6 +11,7 @@ from workbench.analyze.capacity.brokers import (
     resource_sentences,
     resource_series,
 )
+from workbench.analyze.capacity.consumers import consumer_table
 from workbench.analyze.capacity.findings import (
     GIVEN,
     bench_capacities,
@@ -43,7 +44,6 @@ from workbench.analyze.capacity.plan import (
     CapacityPlan,
     broker_needs,
     cluster_totals,
-    consumer_table,
     plan_capacity,
     topic_forecasts,
     topic_headroom,

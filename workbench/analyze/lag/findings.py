@@ -24,7 +24,8 @@ from workbench.analyze.lag.window import NOT_EVALUATED
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 Finding = tuple[str, str]
-_PARTITION_SEVERITY = {"OK": 1, "WARN": 2, "REWIND": 3, "STALL": 4, "STOP": 5}
+#: Burrow's partition statuses, least to most severe (the worst of a group is the highest).
+PARTITION_SEVERITY = {"OK": 1, "WARN": 2, "REWIND": 3, "STALL": 4, "STOP": 5}
 
 _MAX_NAMES = 5
 
@@ -226,7 +227,7 @@ def current_partition_status(analysis: LagAnalysis, incidents: pl.DataFrame) -> 
     if err.is_empty():
         return {}
     ps = analysis.partition_status.join(err, left_on=["group", "ts"], right_on=["group", "as_of"])
-    sev = pl.col("status").replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
+    sev = pl.col("status").replace_strict(PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
     worst = ps.group_by("group").agg(pl.col("status").sort_by(sev).last())
     return dict(worst.iter_rows())
 
@@ -324,7 +325,7 @@ def worst_partition_status(partition_status: FrameT, by: Sequence[str] = ("group
         worst = pl.col("_key").replace_strict(_KEY_STATUS, default=None, return_dtype=pl.String)
         return partition_status.group_by(by).agg(_key=key.max()).select(*by, detail=worst).sort(by)
     col = "detail" if "detail" in names else "status"
-    sev = pl.col(col).replace_strict(_PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
+    sev = pl.col(col).replace_strict(PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
     worst = pl.col("_sev").replace_strict(_SEVERITY_STATUS, default=None, return_dtype=pl.String)
     return (
         partition_status.group_by(by)
@@ -334,9 +335,9 @@ def worst_partition_status(partition_status: FrameT, by: Sequence[str] = ("group
     )
 
 
-_SEVERITY_STATUS = {v: k for k, v in _PARTITION_SEVERITY.items()}
+_SEVERITY_STATUS = {v: k for k, v in PARTITION_SEVERITY.items()}
 #: Burrow's status code -> a key ordered by severity, then code (the code stays in its low bits).
-_SEVERITY_KEY = {code: _PARTITION_SEVERITY.get(name, 0) * 8 + code for name, code in STATUS_CODES.items()}
+_SEVERITY_KEY = {code: PARTITION_SEVERITY.get(name, 0) * 8 + code for name, code in STATUS_CODES.items()}
 _KEY_STATUS = {_SEVERITY_KEY[code]: name for name, code in STATUS_CODES.items()}
 
 

@@ -96,7 +96,7 @@ def combine_facts(parts: Sequence[WindowFacts]) -> WindowFacts:
         lost={k: v for p in parts for k, v in p.lost.items()},
         runs=cat("runs").sort(["seconds", "group"], descending=[True, False]),
         spells=cat("spells").sort("group", "start"),
-        of_days=cat("of_days"),
+        of_days=cat("of_days").sort("group"),
         peaks=_by_peak(cat("peaks")),
         ahead=cat("ahead"),
         never=cat("never"),

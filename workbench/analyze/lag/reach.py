@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from workbench.analyze._groupby.prepare import TOPIC_KEYS, with_cluster
+from workbench.analyze.lag.rising import thin_rising
 
 _SPAN_LIMIT = 2.0**62  # the search keys below are Int64
 _CODE_LIMIT = 2**40  # partition codes: (cluster, topic, partition) in mixed radix
@@ -33,6 +34,7 @@ def needed_log_ends(
     partitions without offsets rows are dropped (never looked at). ``history`` unchanged when
     it lacks a key column or a key is null. ``cuts`` (keys, ``_cut``): partitions whose history
     was read only from ``_cut``; None when one of them may need older readings (read them all).
+    Partitions whose readings rise in time order are thinned first, unsorted (:mod:`.rising`).
     """
     keys = with_cluster(offsets.columns, TOPIC_KEYS)
     cols = [*keys, "ts", "log_end_offset"]
@@ -40,14 +42,15 @@ def needed_log_ends(
         return history
     if any(offsets[k].null_count() for k in keys):
         return history
+    codes = _partition_codes(offsets.select(keys))
+    if codes is None:
+        return history
+    history = thin_rising(offsets, history, codes[1], codes[0])  # the cheap pass first
     want = offsets.select(*cols)
     hist = history.select(cols)
     if hist.schema != want.schema:
         hist = hist.cast(want.schema)
-    found = _readings(offsets, hist, keys, cuts)
-    if found is None:
-        return history
-    readings, keep, (w_pid, w_c), cut = found
+    readings, keep, (w_pid, w_c), cut = _readings(offsets, hist, codes, cuts)
     seen = np.bincount(readings[0], minlength=cut.size) > 0
     if (cut[w_pid] & ~seen[w_pid]).any():  # read from a cut and no reading left: maybe older ones
         return None
@@ -69,16 +72,13 @@ _PIECE_ROWS = 1 << 17  # readings per piece of whole partitions: bounded tempora
 
 
 def _readings(
-    offsets: pl.DataFrame, hist: pl.DataFrame, keys: list[str], cuts: pl.DataFrame | None
-) -> tuple[_Readings, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray] | None:
+    offsets: pl.DataFrame, hist: pl.DataFrame, codes: tuple[np.ndarray, pl.Expr], cuts: pl.DataFrame | None
+) -> tuple[_Readings, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
     """(readings (dense partition, ts µs, log end, history row or -1 for an offsets row's own) up
     to each partition's offsets time, the history rows kept as they are, and per offsets row
-    with a committed offset (dense partition, that offset raised to the log start)); None when
-    the partitions cannot be coded; and per dense partition whether it was cut. One lazy pass
-    over the history: few temporaries."""
-    codes = _partition_codes(offsets.select(keys))
-    if codes is None:
-        return None
+    with a committed offset (dense partition, that offset raised to the log start)); and per
+    dense partition whether it was cut. ``codes``: :func:`_partition_codes` of the offsets. One
+    lazy pass over the history: few temporaries."""
     o_pid, h_code = codes
     parts = (
         pl.DataFrame({"_pid": o_pid, "ts": offsets["ts"].dt.epoch("us")})

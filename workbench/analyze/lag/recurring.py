@@ -57,7 +57,7 @@ def lag_spells(levels: pl.DataFrame) -> pl.DataFrame:
 
 def spell_days(levels: pl.DataFrame) -> pl.DataFrame:
     """Per group: ``of_days``, the days of the window with snapshots of the group."""
-    return levels.group_by("group").agg(pl.col("ts").dt.date().n_unique().alias("of_days"))
+    return levels.group_by("group").agg(pl.col("ts").dt.date().n_unique().alias("of_days")).sort("group")
 
 
 def recurring_spells(spells: pl.DataFrame, levels: pl.DataFrame, min_days: int = 2) -> pl.DataFrame:

@@ -97,7 +97,7 @@ def _add_worst(a: pl.DataFrame, b: pl.DataFrame) -> pl.DataFrame:
     if pair is None:
         return lf.worst_partition_status(pl.concat([a, b], how="vertical_relaxed"))
     sa, sb = (
-        pl.col(c).replace_strict(lf._PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
+        pl.col(c).replace_strict(lf.PARTITION_SEVERITY, default=0, return_dtype=pl.Int8)
         for c in ("detail", "detail" + PAIRED)
     )
     second = pl.col("detail" + PAIRED)
