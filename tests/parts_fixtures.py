@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from kafka_local import KafkaLocal, require_prerequisites
+from kafka_local import KafkaLocal
 from parts import (
     Alertmanager,
     NodeExporter,
@@ -22,12 +22,12 @@ from parts import (
 )
 from parts_data import S3Server, SparkStandalone, start_s3, start_spark
 from parts_kafka import Burrow, KlagExporter, ZooKeeper, start_burrow, start_klag_exporter, start_zookeeper
+from session_clusters import session_cluster
 
 PART_FIXTURES = frozenset(
     {"prometheus", "node_exporter", "alertmanager", "smtp_server", "s3_server", "spark_standalone",
      "jmx_kafka", "klag_exporter", "kafka391", "zookeeper", "burrow"}
 )  # fmt: skip
-BURROW_KAFKA_VERSION = "3.9.1"  # Burrow 1.2.1 cannot read Kafka 4.x (docs/parts.md)
 
 
 @pytest.fixture(scope="session")
@@ -78,27 +78,16 @@ def spark_standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Spark
     cluster.stop()
 
 
-def _kafka(tmp_path_factory: pytest.TempPathFactory, name: str, **start) -> Iterator[KafkaLocal]:
-    require_prerequisites()
-    version = start.pop("version", None)
-    cluster = KafkaLocal(tmp_path_factory.mktemp(name), version=version)
-    try:
-        cluster.start(**start)
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 @pytest.fixture(scope="session")
 def jmx_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLocal]:
     """A broker running the JMX exporter agent: metrics at http://`jmx_kafka.jmx_exporter`/metrics."""
-    yield from _kafka(tmp_path_factory, "kafka-jmx", jmx_exporter=True)
+    yield from session_cluster(tmp_path_factory, "jmx_kafka")
 
 
 @pytest.fixture(scope="session")
 def kafka391(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaLocal]:
     """A Kafka 3.9.1 broker (the version Burrow 1.2.1 can read)."""
-    yield from _kafka(tmp_path_factory, "kafka-391", version=BURROW_KAFKA_VERSION)
+    yield from session_cluster(tmp_path_factory, "kafka391")
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,13 @@ def _history(root: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two simulated clusters, made once for this module (~6 s): the tests read it, the Spark
+    job adds its result table beside it."""
+    return _history(tmp_path_factory.mktemp("fleet-spark") / "data")
+
+
 def assert_result_equals_in_process(root: Path | str) -> None:
     """The stored ``analysis/lag_groups`` equals :func:`in_process` for every cluster."""
     got = read_result(root, "lag_groups")
@@ -48,9 +55,9 @@ def in_process(root: Path | str, cluster: str) -> pl.DataFrame:
 
 
 @pytest.mark.slow  # two simulated clusters: ~6 s
-def test_pieces_of_whole_groups_equal_the_whole_history(tmp_path: Path) -> None:
+def test_pieces_of_whole_groups_equal_the_whole_history(history: Path) -> None:
     """What each Spark task computes (one group with its topics' log ends) adds up to the whole."""
-    root = _history(tmp_path / "data")
+    root = history
     store = Store(root)
     offsets, ends = store.read("offsets"), store.read("partition_offsets")
     pieces = []
@@ -67,10 +74,10 @@ def test_pieces_of_whole_groups_equal_the_whole_history(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # two simulated clusters: ~6 s
 @pytest.mark.parametrize("rows", [100, 10**6])  # ~4 partitions a chunk; whole groups
-def test_chunks_of_partitions_merged_equal_the_whole_history(tmp_path: Path, rows: int) -> None:
+def test_chunks_of_partitions_merged_equal_the_whole_history(history: Path, rows: int) -> None:
     """Each Spark task's chunk (whole partitions of a group, their log ends only), merged per
     group in chunk order, and the bounded in-process run both equal the whole history's rows."""
-    root = _history(tmp_path / "data")
+    root = history
     store = Store(root)
     offsets, ends = store.read("offsets"), store.read("partition_offsets")
     keys = ["cluster", "group", "topic", "partition"]
@@ -126,8 +133,8 @@ def test_an_empty_piece_gives_no_rows_with_the_result_columns() -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(1200)  # master, worker, driver and executor JVMs on a shared 2-core box
-def test_spark_analyze_on_a_standalone_cluster_equals_in_process(spark_standalone, tmp_path: Path) -> None:
-    root = _history(tmp_path / "data")
+def test_spark_analyze_on_a_standalone_cluster_equals_in_process(spark_standalone, history: Path) -> None:
+    root = history
     cmd = [sys.executable, "-m", "workbench", "spark", "analyze", "--master", spark_standalone.master_url]
     cmd += ["--rows-per-chunk", "50"]  # groups split into chunks of a few partitions, then merged
     done = subprocess.run([*cmd, "--data-dir", str(root)], capture_output=True, text=True, timeout=1100)

@@ -242,6 +242,8 @@ def analyze(
     store = Store(data_dir)
     loc = store.location
     remote = s3a.is_s3(loc)
+    if remote:
+        s3a.require_jars(conf or {}, f"spark analyze on {master}")
     spark = session(master, conf={**s3a.hadoop_conf(loc.storage_options), **(conf or {})} if remote else conf)
     staging = loc.join(".spark-staging", uuid.uuid4().hex)
     try:

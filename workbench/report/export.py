@@ -4,15 +4,19 @@ Altair's default renderer emits per chart a loader that fetches vega, vega-lite 
 from a CDN unless ``VEGA_DEBUG`` already names the loaded versions. The page therefore inlines
 ONE copy of the bundle shipped inside ``vl-convert-python`` and sets ``VEGA_DEBUG`` to the
 versions the chart outputs ask for, so no chart touches the network. This hand-off is an
-Altair implementation detail: ``tests/test_report.py`` fails if an upgrade changes it.
+Altair implementation detail: ``tests/test_report.py`` fails if an upgrade changes it. The bundle
+is kept in ``~/.cache/workbench/vega`` (building it costs seconds of CPU in every new process).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 import json
+import os
 import re
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -71,10 +75,28 @@ def vega_bundle(vegalite_version: str) -> str:
             f"{major_minor} bundle, which the "
             "charts need: upgrade altair and vl-convert-python together"
         )
-    # the stub makes ``snippet`` required; the function's own signature defaults it to None
-    bundle = vl_convert.javascript_bundle(vl_version=major_minor)  # type: ignore[call-arg]
+    bundle = _cached_bundle(importlib.metadata.version("vl-convert-python"), major_minor)
     if "</script" in bundle.lower() or "<!--" in bundle:
         raise ReportError("the vl-convert JavaScript bundle cannot be inlined in a <script> element")
+    return bundle
+
+
+def _cached_bundle(vl_convert_version: str, major_minor: str) -> str:
+    """vl-convert's bundle (seconds of CPU to build) kept in ``$XDG_CACHE_HOME/workbench/vega``
+    (default ``~/.cache``) by both versions; built again when that directory is unusable."""
+    import vl_convert
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    path = base / "workbench" / "vega" / f"vl-convert-{vl_convert_version}-vega-lite-{major_minor}.js"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return path.read_text(encoding="utf-8")
+    # the stub makes ``snippet`` required; the function's own signature defaults it to None
+    bundle: str = vl_convert.javascript_bundle(vl_version=major_minor)  # type: ignore[call-arg]
+    with contextlib.suppress(OSError):  # a read-only home: no cache, same bundle
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as tmp:
+            tmp.write(bundle)
+        os.replace(tmp.name, path)  # atomic: a concurrent reader sees no half-written file
     return bundle
 
 
