@@ -129,8 +129,18 @@ BROKER_QUERIES = (
         "kafka_network_requestmetrics_totaltimems_mean",
         "request",
     ),
-    BrokerQuery("request_handler_idle", f'avg by (instance) ({{__name__=~"{_IDLE_RH}"{{M}}}})', _IDLE_RH),
-    BrokerQuery("network_processor_idle", f'avg by (instance) ({{__name__=~"{_IDLE_NP}"{{M}}}})', _IDLE_NP),
+    # Kafka's idle meters can read a hair above 1 (1.0002 seen: idle time over threads x elapsed
+    # sampled a little apart); a fraction idle is at most 1
+    BrokerQuery(
+        "request_handler_idle",
+        f'clamp_max(avg by (instance) ({{__name__=~"{_IDLE_RH}"{{M}}}}), 1)',
+        _IDLE_RH,
+    ),
+    BrokerQuery(
+        "network_processor_idle",
+        f'clamp_max(avg by (instance) ({{__name__=~"{_IDLE_NP}"{{M}}}}), 1)',
+        _IDLE_NP,
+    ),
     BrokerQuery(
         "under_replicated_partitions",
         'max by (instance) ({__name__="kafka_server_replicamanager_underreplicatedpartitions"{M}})',
