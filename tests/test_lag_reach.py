@@ -15,7 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from workbench.analyze.lag import time_lag
-from workbench.analyze.lag.reach import _partition_codes, needed_log_ends
+from workbench.analyze.lag.reach import _partition_codes, _parts, needed_log_ends
 from workbench.analyze.lag.rising import thin_rising
 from workbench.frames import load_latest_offsets
 from workbench.frames.lag import load_log_ends, load_log_ends_behind, load_log_ends_reaching
@@ -112,7 +112,9 @@ def test_the_needed_readings_give_the_same_time_lag(
 
 def _thin(offsets: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     o_code, h_code = _partition_codes(offsets.select("cluster", "topic", "partition"))  # type: ignore[misc]
-    return thin_rising(offsets, history, h_code, o_code)
+    c = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
+    committed = (o_code[c.is_not_null().to_numpy()], c.drop_nulls().to_numpy())
+    return thin_rising(history, h_code, _parts(offsets, o_code), committed)
 
 
 #: (case, how the history's rows are reordered or changed, whether the rising pass may thin it)

@@ -14,9 +14,8 @@ import numpy as np
 import polars as pl
 
 from workbench.analyze._groupby.prepare import TOPIC_KEYS, with_cluster
-from workbench.analyze.lag.rising import thin_rising
+from workbench.analyze.lag.rising import spans_fit, thin_rising
 
-_SPAN_LIMIT = 2.0**62  # the search keys below are Int64
 _CODE_LIMIT = 2**40  # partition codes: (cluster, topic, partition) in mixed radix
 
 
@@ -45,12 +44,18 @@ def needed_log_ends(
     codes = _partition_codes(offsets.select(keys))
     if codes is None:
         return history
-    history = thin_rising(offsets, history, codes[1], codes[0])  # the cheap pass first
+    o_pid, h_code = codes
+    parts = _parts(offsets, o_pid)
+    c = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
+    has = c.is_not_null().to_numpy()
+    w_c = c.drop_nulls().to_numpy()
+    history = thin_rising(history, h_code, parts, (o_pid[has], w_c))  # the cheap pass first
     want = offsets.select(*cols)
     hist = history.select(cols)
     if hist.schema != want.schema:
         hist = hist.cast(want.schema)
-    readings, keep, (w_pid, w_c), cut = _readings(offsets, hist, codes, cuts)
+    readings, keep, o_slot, cut = _readings(offsets, hist, h_code, parts, o_pid, cuts)
+    w_pid = o_slot[has]
     seen = np.bincount(readings[0], minlength=cut.size) > 0
     if (cut[w_pid] & ~seen[w_pid]).any():  # read from a cut and no reading left: maybe older ones
         return None
@@ -71,22 +76,31 @@ _Readings = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 _PIECE_ROWS = 1 << 17  # readings per piece of whole partitions: bounded temporaries
 
 
-def _readings(
-    offsets: pl.DataFrame, hist: pl.DataFrame, codes: tuple[np.ndarray, pl.Expr], cuts: pl.DataFrame | None
-) -> tuple[_Readings, np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """(readings (dense partition, ts µs, log end, history row or -1 for an offsets row's own) up
-    to each partition's offsets time, the history rows kept as they are, and per offsets row
-    with a committed offset (dense partition, that offset raised to the log start)); and per
-    dense partition whether it was cut. ``codes``: :func:`_partition_codes` of the offsets. One
-    lazy pass over the history: few temporaries."""
-    o_pid, h_code = codes
-    parts = (
+def _parts(offsets: pl.DataFrame, o_pid: np.ndarray) -> pl.DataFrame:
+    """Per partition code ``_pid`` of the offsets (ascending, dense ``_slot``): the newest time
+    ``_t`` (µs) and whether the partition's rows are all of that one time (``_one``)."""
+    return (
         pl.DataFrame({"_pid": o_pid, "ts": offsets["ts"].dt.epoch("us")})
         .group_by("_pid")
         .agg(_t=pl.col("ts").max(), _one=(pl.col("ts").n_unique() == 1) & (pl.col("ts").null_count() == 0))
         .sort("_pid")
         .with_row_index("_slot")
     )
+
+
+def _readings(
+    offsets: pl.DataFrame,
+    hist: pl.DataFrame,
+    h_code: pl.Expr,
+    parts: pl.DataFrame,
+    o_pid: np.ndarray,
+    cuts: pl.DataFrame | None,
+) -> tuple[_Readings, np.ndarray, np.ndarray, np.ndarray]:
+    """(readings (dense partition, ts µs, log end, history row or -1 for an offsets row's own) up
+    to each partition's offsets time, the history rows kept as they are, each offsets row's
+    dense partition, and per dense partition whether it was cut). ``h_code``, ``o_pid``:
+    :func:`_partition_codes`; ``parts``: :func:`_parts`. One lazy pass over the history: few
+    temporaries."""
     ts, end, one = pl.col("_ts"), pl.col("_end"), pl.col("_one") & pl.col("_ts").is_not_null()
     coded = (  # once, then split: two lazy filters would each repeat the coding and the join
         hist.lazy()
@@ -109,13 +123,11 @@ def _readings(
     ).filter(pl.Series(own))
     both = pl.concat([cand, mine.lazy()]).collect()
     readings = tuple(both[name].to_numpy() for name in ("_slot", "_ts", "_end", "_row"))
-    c = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
-    wanted = (o_slot[c.is_not_null().to_numpy()].astype(np.int64), c.drop_nulls().to_numpy())
     cut = np.zeros(parts.height, dtype=bool)
     if cuts is not None and not cuts.is_empty():
         coded_cuts = cuts.lazy().select(_pid=h_code).join(parts.lazy(), on="_pid", how="inner").collect()
         cut[coded_cuts["_slot"].to_numpy()] = True
-    return readings, kept, wanted, cut  # type: ignore[return-value]
+    return readings, kept, o_slot, cut  # type: ignore[return-value]
 
 
 def _pieces(pid: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
@@ -243,7 +255,7 @@ def _segment_points(
     starts = np.flatnonzero(first)
     stops = np.append(starts[1:], pos.size) - 1
     span = p_end[stops] - p_end[starts] + 1
-    if float(span.astype(np.float64).sum()) >= _SPAN_LIMIT:
+    if not spans_fit(span):
         return None
     base_each = np.cumsum(span) - span
     counts = np.diff(np.append(starts, pos.size))

@@ -13,15 +13,24 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-_SPAN_LIMIT = 2.0**62  # the search keys are Int64
+_SPAN_LIMIT = 2.0**62  # search keys built from log-end spans are Int64
+
+
+def spans_fit(span: np.ndarray) -> bool:
+    """Whether search keys that stack these per-partition log-end spans end to end fit Int64
+    (summed in float: Int64 would wrap)."""
+    return float(span.astype(np.float64).sum()) < _SPAN_LIMIT
 
 
 def thin_rising(
-    offsets: pl.DataFrame, hist: pl.DataFrame, h_code: pl.Expr, o_code: np.ndarray
+    hist: pl.DataFrame, h_code: pl.Expr, parts: pl.DataFrame, committed: tuple[np.ndarray, np.ndarray]
 ) -> pl.DataFrame:
     """``hist`` (ts, log_end_offset; ``h_code`` gives each row its partition's code, null for
-    partitions without offsets rows, ``o_code`` each offsets row's) less the readings of rising
-    partitions that the time lag never looks at (see the module docstring). Others stay whole."""
+    partitions without offsets rows) less the readings of rising partitions that the time lag
+    never looks at (see the module docstring). Others stay whole. ``parts``: per partition code
+    ``_pid`` of the offsets, their newest time ``_t`` (µs) and whether it is their only one
+    (``_one``); ``committed``: per offsets row with a committed offset, its partition code and
+    that offset raised to the log start."""
     coded = hist.select(_p=h_code.fill_null(-1), _t=pl.col("ts").dt.epoch("us"), _e="log_end_offset")
     if coded.is_empty() or coded["_t"].null_count() or coded["_e"].null_count():
         return hist
@@ -34,10 +43,10 @@ def thin_rising(
     fault = np.zeros(p.size, dtype=bool)  # a row out of time order or below the one before
     fault[1:] = (p[1:] == p[:-1]) & ((t[1:] <= t[:-1]) | (e[1:] < e[:-1]))
     rising = (np.add.reduceat(fault, starts) == 0) & (p[starts] >= 0)
-    rising &= _one_time_after(offsets, o_code, p[starts], t[stops - 1])
+    rising &= _one_time_after(parts, p[starts], t[stops - 1])
     if not rising.any():
         return hist
-    keep = _kept(offsets, o_code, p, e, starts[rising], stops[rising])
+    keep = _kept(committed, p, e, starts[rising], stops[rising])
     if keep is None:
         return hist
     whole = np.repeat(~rising, stops - starts)
@@ -46,30 +55,18 @@ def thin_rising(
     return hist.filter(pl.Series(mask))
 
 
-def _one_time_after(
-    offsets: pl.DataFrame, o_code: np.ndarray, codes: np.ndarray, last_ts: np.ndarray
-) -> np.ndarray:
+def _one_time_after(parts: pl.DataFrame, codes: np.ndarray, last_ts: np.ndarray) -> np.ndarray:
     """Per partition ``codes`` (ascending): its offsets rows are all of one time, at or after ``last_ts``."""
-    o_ts = offsets["ts"].dt.epoch("us")
-    if o_ts.null_count():
+    one = parts.filter("_one")
+    if one.is_empty():
         return np.zeros(codes.size, dtype=bool)
-    per = (
-        pl.DataFrame({"_p": o_code, "_t": o_ts})
-        .group_by("_p")
-        .agg(_lo=pl.col("_t").min(), _hi=pl.col("_t").max())
-        .filter(pl.col("_lo") == pl.col("_hi"))
-        .sort("_p")
-    )
-    if per.is_empty():
-        return np.zeros(codes.size, dtype=bool)
-    known, at = per["_p"].to_numpy(), per["_lo"].to_numpy()
+    known, at = one["_pid"].to_numpy(), one["_t"].to_numpy()
     slot = np.minimum(np.searchsorted(known, codes), known.size - 1)
     return np.asarray((known[slot] == codes) & (at[slot] >= last_ts))
 
 
 def _kept(
-    offsets: pl.DataFrame,
-    o_code: np.ndarray,
+    committed: tuple[np.ndarray, np.ndarray],
     p: np.ndarray,
     e: np.ndarray,
     starts: np.ndarray,
@@ -79,7 +76,7 @@ def _kept(
     the search keys would not fit Int64."""
     first, last = e[starts], e[stops - 1]
     span = last - first + 1
-    if float(span.astype(np.float64).sum()) >= _SPAN_LIMIT:
+    if not spans_fit(span):
         return None
     base = np.cumsum(span) - span
     lengths = stops - starts
@@ -96,8 +93,7 @@ def _kept(
         q = base[slot] + (np.clip(value, first[slot], last[slot]) - first[slot])
         return np.asarray(np.searchsorted(key, q, side="left"))
 
-    c = offsets.select(c=pl.max_horizontal("committed_offset", "log_start_offset"))["c"]
-    w_code, w_c = o_code[c.is_not_null().to_numpy()], c.drop_nulls().to_numpy()
+    w_code, w_c = committed
     codes = p[starts]
     slot = np.minimum(np.searchsorted(codes, w_code), codes.size - 1)
     mine = codes[slot] == w_code
