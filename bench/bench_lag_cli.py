@@ -11,7 +11,11 @@ The goal is judged on the median wall time (the user's wait) and peak RSS.
 
 One command (the full 7-day history of docs/scale.md)::
 
-    python bench/bench_lag_cli.py --data-dir /work/data-scale/full-7d --cluster big
+    python bench/bench_lag_cli.py --data-dir /work/data-scale/full-7d --cluster big \
+        --baseline-data-dir /work/data-scale/full-7d-v1
+
+``--baseline-data-dir``: a copy whose rollups the baselines wrote themselves (rollup schema 1 before
+session 10; ``workbench rollup rebuild`` from the baseline's tree), so each reads its own.
 
 Writes ``bench/results/lag_cli.json`` and ``bench/results/lag_cli.txt``.
 """
@@ -34,9 +38,9 @@ from bench_reports import baseline_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-#: main before session 6 (846d19a), and before session 5 (593123b: every far log end of a group
-#: days behind sorted), compared in the same run.
-BASELINE_REVS = ("846d19a", "593123b")
+#: main before session 10 (6d5e0cf: every far hour read) and before session 6 (846d19a), compared in
+#: the same run.
+BASELINE_REVS = ("6d5e0cf", "846d19a")
 #: Issue 11's goal for `workbench lag --data-dir` on the full week: seconds, MB.
 GOAL_S, GOAL_MB = 1.0, 300
 
@@ -127,6 +131,11 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--cluster", required=True)
+    parser.add_argument(
+        "--baseline-data-dir",
+        help="the same raw snapshots with rollups written by the baselines' own code, for baselines "
+        "of an older rollup schema (default: --data-dir)",
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
         "--no-compile",
@@ -148,7 +157,8 @@ def main() -> None:
     bare: list[dict] = []
     for _ in range(args.repeat):  # alternate, so all see the same load
         for name, tree in trees.items():
-            runs[name].append(run_lag(tree, args.data_dir, args.cluster))
+            data_dir = args.data_dir if name == "new" else (args.baseline_data_dir or args.data_dir)
+            runs[name].append(run_lag(tree, data_dir, args.cluster))
         bare.append(run([sys.executable, "-c", "pass"], ROOT))
     for r in (r for group in runs.values() for r in group):
         if r["returncode"] != 0:
@@ -182,6 +192,7 @@ def main() -> None:
         "command": f"workbench lag --data-dir {args.data_dir} --cluster {args.cluster}",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "baseline_revs": revs,
+        "baseline_data_dir": args.baseline_data_dir or args.data_dir,
         "median_new": new,
         "median_baseline": old,
         "median_interpreter_alone": floor,

@@ -269,7 +269,7 @@ def test_a_guess_too_late_falls_back_to_the_whole_window(
     days_behind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Stale rollups (here: a guess of the last far hour) must not change a time lag."""
-    import workbench.frames.lag as frames_lag
+    import workbench.frames.log_ends as log_ends
     from workbench.cli.offsets import _stored_offsets
 
     offsets = load_latest_offsets(days_behind, "mid")
@@ -277,11 +277,11 @@ def test_a_guess_too_late_falls_back_to_the_whole_window(
     late = offsets["ts"].max() - dt.timedelta(hours=2)  # type: ignore[operator]
 
     def too_late(
-        data_dir: str, cluster: str, behind: pl.DataFrame, longest: str, keys: list[str]
+        data_dir: str, cluster: str, behind: pl.DataFrame, longest: str, near_min: dt.datetime
     ) -> pl.DataFrame:
-        return behind.select(*keys).with_columns(_cut=pl.lit(late), cluster=pl.lit(cluster))
+        return behind.select("topic", "partition").with_columns(_cut=pl.lit(late), cluster=pl.lit(cluster))
 
-    monkeypatch.setattr(frames_lag, "_cuts_from_rollups", too_late)
+    monkeypatch.setattr(log_ends, "_cuts_from_rollups", too_late)
     history, cuts = load_log_ends_reaching(days_behind, offsets)
     assert needed_log_ends(offsets, history, cuts) is None
     assert_frame_equal(_stored_offsets(days_behind, "mid", ()), want)

@@ -142,3 +142,65 @@ def test_rollup_files_have_row_groups_of_disjoint_groups(tmp_path: Path) -> None
     ranges = [(st.min, st.max) for st in stats]
     assert len(ranges) > 1
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges)), ranges
+
+
+@pytest.mark.parametrize(
+    ("ends", "falls", "delta"),
+    [
+        ([10, 20, 30], 0, 20),  # rising
+        ([10, 20, 5, 30, 25], 2, 15),  # two falls, net rise
+        ([10, None, 5], 1, -5),  # a reading without a log end is skipped, as time_lag does
+        ([40, 40, 40], 0, 0),  # idle
+        ([7], 0, 0),
+    ],
+)
+def test_a_partition_rollup_counts_the_log_ends_falls(
+    ends: list[int | None], falls: int, delta: int | None
+) -> None:
+    raw = conform(
+        pl.DataFrame(
+            {
+                "ts": [T0 + dt.timedelta(minutes=m) for m in range(len(ends))],
+                "cluster": "c",
+                "topic": "t",
+                "partition": 0,
+                "log_start_offset": 0,
+                "log_end_offset": ends,
+            }
+        ),
+        "partition_offsets",
+    )
+    row = rollup(raw.reverse(), "partition_offsets", "1h").row(0, named=True)  # time order, not file order
+    assert (row["log_end_falls"], row["log_end_delta"]) == (falls, delta)
+
+
+@pytest.mark.slow
+def test_rollups_of_an_older_workbench_are_refused_then_rolled_up_again(tmp_path: Path) -> None:
+    """A rollup table of schema version 1 (no log_end_falls): reads name the fix in one line;
+    `workbench compact` empties it at version 2 and rolls every closed day up again."""
+    from deltalake import DeltaTable
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    runner = CliRunner()
+    assert runner.invoke(main, ["compact", "--data-dir", str(data), "--all-days"]).exit_code == 0
+    want = Store(data).read("partition_offsets_1h").sort("topic", "partition", "ts")
+    for name in ("partition_offsets_5m", "partition_offsets_1h"):
+        old = f"workbench dataset {name} schema version 1"
+        DeltaTable(str(data / name)).alter.set_table_description(old)
+    result = runner.invoke(
+        main,
+        ["report", "lag-trend", "--data-dir", str(data), "-p", "resolution", "1h", "--out", str(tmp_path)],
+    )
+    assert result.exit_code == 2
+    assert "rollups of an older workbench" in result.output and "workbench rollup rebuild" in result.output
+    lag = runner.invoke(main, ["lag", "--data-dir", str(data), "--json"])  # only the guess is lost
+    assert lag.exit_code == 0, lag.output
+    again = runner.invoke(main, ["compact", "--data-dir", str(data), "--all-days"])
+    assert again.exit_code == 0, again.output
+    assert "partition_offsets_1h: rollups of an older workbench emptied" in again.output
+    assert "partition_offsets_5m: rollups of an older workbench emptied" in again.output
+    assert "rolled up 7 day(s)" in again.output
+    got = Store(data).read("partition_offsets_1h").sort("topic", "partition", "ts")
+    assert got.equals(want)
+    assert "offsets_1h" not in again.output.split("rolled up")[0]  # the raw tables were not touched

@@ -363,9 +363,17 @@ OFFSETS_ROLLUP = _schema(
 )
 
 #: Rollups of ``partition_offsets`` (``partition_offsets_5m``, ``partition_offsets_1h``): the
-#: bucket's last snapshot, its first time, snapshot count and log-end delta.
+#: bucket's last snapshot, its first time, snapshot count, log-end delta and how often the log end
+#: fell from one reading to the next inside the bucket (``log_end_falls``; null in rows written
+#: by schema version 1: unknown).
 PARTITION_OFFSETS_ROLLUP = _schema(
-    {**PARTITION_OFFSETS, "first_ts": UTC_TS, "snapshots": pl.Int32, "log_end_delta": pl.Int64}
+    {
+        **PARTITION_OFFSETS,
+        "first_ts": UTC_TS,
+        "snapshots": pl.Int32,
+        "log_end_delta": pl.Int64,
+        "log_end_falls": pl.Int32,
+    }
 )
 
 #: Rollup resolutions: name suffix -> bucket length.
@@ -391,7 +399,7 @@ DATASETS: dict[str, tuple[pl.Schema, int]] = {
     "bench_runs": (BENCH_RUNS, 1),
     "bench_intervals": (BENCH_INTERVALS, 1),
     **{f"offsets_{r}": (OFFSETS_ROLLUP, 1) for r in ROLLUPS},
-    **{f"partition_offsets_{r}": (PARTITION_OFFSETS_ROLLUP, 1) for r in ROLLUPS},
+    **{f"partition_offsets_{r}": (PARTITION_OFFSETS_ROLLUP, 2) for r in ROLLUPS},
 }
 
 

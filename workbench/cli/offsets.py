@@ -115,9 +115,12 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     from workbench.frames.rollups import RAW, closed_days_to_roll_up, write_rollups
     from workbench.schema import DATASETS
     from workbench.store import Store
+    from workbench.store.upgrade import reset_outdated_rollups
 
     store = Store(data_dir)
     before = None if all_days else dt.datetime.now(dt.UTC).date()
+    for name in reset_outdated_rollups(store):
+        click.echo(f"{name}: rollups of an older workbench emptied; every closed day is rolled up again")
     total = 0
     with progress("compact", "datasets") as update:
         for done, dataset in enumerate(sorted(DATASETS), 1):
@@ -276,7 +279,7 @@ def _stored_offsets(data_dir, cluster, groups):
 def _time_lag_of_newest(store: Any, cluster: str | None, pattern: str | None) -> Any:
     """The newest snapshot's offsets with their time lags (see :func:`_stored_offsets`)."""
     from workbench.frames import load_latest_offsets
-    from workbench.frames.lag import load_log_ends_reaching
+    from workbench.frames.log_ends import load_log_ends_reaching
 
     offsets = load_latest_offsets(store, cluster=cluster, groups=pattern)
     if offsets.is_empty():

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.errors import NotFoundError, WorkbenchError
+from workbench.errors import NotFoundError
+from workbench.frames.log_ends import load_log_ends_behind, load_log_ends_reaching
 from workbench.frames.offsets import (
     load_offsets,
     load_partition_offsets,
@@ -21,8 +22,7 @@ from workbench.frames.offsets import (
 )
 from workbench.frames.pieces import offsets_in_pieces
 from workbench.frames.rollups import pick_resolution
-from workbench.scalars import as_int
-from workbench.store import DataDir, Store
+from workbench.store import Store
 
 __all__ = [
     "LAG_COLUMNS",
@@ -55,137 +55,6 @@ def load_log_ends(
     if not Store(data_dir).clusters("partition_offsets"):
         return None
     return load_partition_offsets(data_dir, cluster, since, until, topics)
-
-
-def load_log_ends_behind(
-    data_dir: str | os.PathLike[str], offsets: pl.DataFrame, recent: str = "1h", longest: str = "7d"
-) -> pl.DataFrame | None:
-    """The log-end history the time lag of one snapshot of ``offsets`` needs: the last ``recent``
-    of every partition, and up to ``longest`` back only for partitions where a committed offset
-    is older than that (a group far behind). Not the whole week of every partition; unsorted."""
-    return load_log_ends_reaching(data_dir, offsets, recent, longest, guided=False)[0]
-
-
-def load_log_ends_reaching(
-    data_dir: DataDir,
-    offsets: pl.DataFrame,
-    recent: str = "1h",
-    longest: str = "7d",
-    guided: bool = True,
-) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
-    """:func:`load_log_ends_behind`, and with ``guided`` the far readings of each partition only
-    from the hourly rollup before its committed offset was the log end (a guess: the caller checks
-    it, ``workbench.analyze.lag.reach``). Returns (history, per-partition cut: topic, partition,
-    ``_cut``, cluster; None when nothing was cut). Four columns read; the far part only for the topics
-    behind (a filter the Parquet reader applies while decoding), with the streaming engine."""
-    if offsets.is_empty() or not Store.of(data_dir).clusters("partition_offsets"):
-        return None, None
-    cluster = str(offsets["cluster"][0])
-    keys = ["topic", "partition"]
-    cols = ["ts", "cluster", *keys, "log_end_offset"]
-    near = scan_partition_offsets(data_dir, cluster, recent).select(cols).collect()
-    if near.is_empty():
-        return None, None
-    behind = _far_behind(offsets, near, keys)
-    if behind.is_empty():
-        return near, None
-    cuts = _cuts_from_rollups(data_dir, cluster, behind, longest, keys) if guided else None
-    since = _far_since(data_dir, cluster, longest, behind, cuts)
-    far = scan_partition_offsets(data_dir, cluster, since).filter(
-        (pl.col("ts") < near["ts"].min()) & pl.col("topic").is_in(behind["topic"].unique().to_list())
-    )
-    # per row, where its partition's reading starts (null: not behind); row-wise, so each
-    # partition's readings stay in the scan's time order (analyze.lag.rising relies on it)
-    start = _starts(behind, cuts, since)
-    far = far.filter(pl.col("ts") >= _per_partition(start, "_from"))
-    return pl.concat([far.select(cols).collect(engine="streaming"), near]), cuts
-
-
-def _starts(behind: pl.DataFrame, cuts: pl.DataFrame | None, since: dt.datetime | None) -> pl.DataFrame:
-    """Per partition behind: ``_from``, its cut, else the window's start (the epoch: all of it)."""
-    floor = since or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    frame = behind.select("topic", "partition")
-    if cuts is not None:
-        frame = frame.join(cuts.select("topic", "partition", "_cut"), on=["topic", "partition"], how="left")
-        return frame.select("topic", "partition", _from=pl.col("_cut").fill_null(floor))
-    return frame.with_columns(_from=pl.lit(floor, pl.Datetime("us", "UTC")))
-
-
-def _per_partition(table: pl.DataFrame, column: str) -> pl.Expr:
-    """``table[column]`` looked up by each row's (topic, partition); null for other partitions."""
-    topics = {t: i for i, t in enumerate(table["topic"].unique().sort().to_list())}
-    width = (as_int(table["partition"].max()) or 0) + 1
-    keys = [topics[t] * width + p for t, p in table.select("topic", "partition").iter_rows()]
-    key = pl.col("topic").replace_strict(topics, default=None, return_dtype=pl.Int64) * width + pl.col(
-        "partition"
-    ).cast(pl.Int64)
-    key = pl.when(pl.col("partition").is_between(0, width - 1)).then(key)
-    return key.replace_strict(keys, table[column].to_list(), default=None, return_dtype=table.schema[column])
-
-
-def _far_behind(offsets: pl.DataFrame, near: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """Partitions committed at or below their first recent reading (and not caught up), with the
-    lowest committed offset raised to the log start (``_c``): their reach is older."""
-    first = near.group_by(keys).agg(pl.col("log_end_offset").min().alias("_first"))
-    return (
-        offsets.filter(
-            pl.col("committed_offset").is_not_null()
-            & (pl.col("committed_offset") < pl.col("log_end_offset")).fill_null(True)
-        )
-        .group_by(keys)
-        .agg(
-            pl.col("committed_offset").min(),
-            _c=pl.max_horizontal("committed_offset", "log_start_offset").min(),
-        )
-        .join(first, on=keys, how="left")
-        .filter(pl.col("_first").is_null() | (pl.col("committed_offset") <= pl.col("_first")))
-    )
-
-
-def _cuts_from_rollups(
-    data_dir: DataDir, cluster: str, behind: pl.DataFrame, longest: str, keys: list[str]
-) -> pl.DataFrame | None:
-    """Per partition behind, the first time of the last hourly bucket that starts below the end
-    of the last bucket wholly below its committed offset (that bucket holds a reading before the
-    offset's reach and one below it); None without hourly rollups."""
-    try:  # only a guess: a missing or unreadable rollup table means reading the whole window
-        if cluster not in Store.of(data_dir).clusters("partition_offsets_1h"):
-            return None
-        _, since, _ = resolve_window(Store.of(data_dir), "partition_offsets", cluster, longest, None)
-        hours = scan_partition_offsets(data_dir, cluster, since, dataset="partition_offsets_1h").filter(
-            pl.col("topic").is_in(behind["topic"].unique().to_list())  # applied while decoding
-        )
-        end, start = pl.col("log_end_offset"), pl.col("log_end_offset") - pl.col("log_end_delta")
-        below = pl.col("ts").filter(end < pl.col("_c")).max()
-        return (
-            hours.join(behind.select(*keys, "_c").lazy(), on=keys, how="inner")
-            .with_columns(_below=below.over(keys))
-            .with_columns(_target=end.filter(pl.col("ts") == pl.col("_below")).first().over(keys))
-            .filter((pl.col("ts") <= pl.col("_below")) & (start < pl.col("_target")))
-            .group_by(keys)
-            .agg(_cut=pl.col("first_ts").max())
-            .with_columns(cluster=pl.lit(cluster))
-            .collect()
-        )
-    except (WorkbenchError, pl.exceptions.PolarsError):
-        return None
-
-
-def _far_since(
-    data_dir: DataDir,
-    cluster: str,
-    longest: str,
-    behind: pl.DataFrame,
-    cuts: pl.DataFrame | None,
-) -> dt.datetime | None:
-    """Where the far scan starts: the window's start, or the earliest cut when every partition
-    behind has one and it is later (older row groups are then skipped by their statistics)."""
-    _, start, _ = resolve_window(Store.of(data_dir), "partition_offsets", cluster, longest, None)
-    if cuts is None or cuts.height < behind.height or cuts["_cut"].null_count():
-        return start
-    earliest = cuts["_cut"].min()
-    assert isinstance(earliest, dt.datetime)
-    return earliest if start is None or earliest > start else start
 
 
 def load_lag_window(

@@ -2,7 +2,8 @@
 
 A rollup row is the bucket's last snapshot of a (group, topic, partition) or (topic, partition),
 in the raw dataset's columns, plus the bucket's first time, snapshot count, first/min/max lag,
-committed and log-end deltas and Empty-state count (:data:`workbench.schema.OFFSETS_ROLLUP`). An
+committed and log-end deltas, Empty-state count (:data:`workbench.schema.OFFSETS_ROLLUP`) and,
+per partition, how often its log end fell inside the bucket (``workbench lag`` skips hours without). An
 analysis reads it as a history sampled once a bucket. Raw snapshots stay the source of truth:
 :func:`rebuild_rollups` recomputes every rollup from them, day by day. See ``docs/scale.md``.
 """
@@ -19,6 +20,7 @@ from workbench.errors import ConfigError
 from workbench.frames.offsets import add_lag_columns, resolve_window, without_flagged
 from workbench.schema import DATASETS, ROLLUPS
 from workbench.store import Store
+from workbench.store.upgrade import reset_outdated_rollups
 
 RAW = ("offsets", "partition_offsets")
 _KEYS = {
@@ -48,6 +50,9 @@ def rollup(frame: pl.DataFrame | pl.LazyFrame, dataset: str, every: str) -> pl.D
             pl.col("log_end_offset").sort_by("ts").last() - pl.col("log_end_offset").sort_by("ts").first()
         ).alias("log_end_delta"),
     ]
+    if dataset == "partition_offsets":  # readings without a log end are skipped, as time_lag does
+        ends = pl.col("log_end_offset").sort_by("ts").drop_nulls()
+        extra.append((ends.diff() < 0).sum().cast(pl.Int32).alias("log_end_falls"))
     if dataset == "offsets":
         committed = pl.col("committed_offset").sort_by("ts")
         extra += [
@@ -108,18 +113,20 @@ def stored_days(store: Store, dataset: str, cluster: str, before: dt.date | None
 
 
 def closed_days_to_roll_up(store: Store, cluster: str, before: dt.date | None) -> list[dt.date]:
-    """Days of raw offsets before ``before`` (None: every day) that have no 5-minute rollup yet."""
-    raw = set(stored_days(store, "offsets", cluster, before))
-    raw |= set(stored_days(store, "partition_offsets", cluster, before))
-    done = set(stored_days(store, "offsets_5m", cluster)) | set(
-        stored_days(store, "partition_offsets_5m", cluster)
-    )
-    return sorted(raw - done)
+    """Days of raw offsets before ``before`` (None: every day) that a raw dataset has and one of
+    its rollups lacks."""
+    todo: set[dt.date] = set()
+    for dataset in RAW:
+        raw = set(stored_days(store, dataset, cluster, before))
+        for resolution in ROLLUPS:
+            todo |= raw - set(stored_days(store, rollup_name(dataset, resolution), cluster))
+    return sorted(todo)
 
 
 def rebuild_rollups(data_dir: str | os.PathLike[str], cluster: str | None = None) -> dict[str, RollupResult]:
     """Recompute every rollup of ``cluster`` (default: every cluster with offsets) from raw snapshots."""
     store = Store(data_dir)
+    reset_outdated_rollups(store)  # rolled up again below
     clusters = (
         [cluster]
         if cluster

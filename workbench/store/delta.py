@@ -133,6 +133,11 @@ class Store(Maintenance):
         want = DATASETS[dataset][1]
         if m is None or m.group(1) != dataset:
             raise StoreLayoutError(f"{uri}: not a workbench {dataset} table; point --data-dir elsewhere")
+        if int(m.group(2)) < want and is_rollup(dataset):
+            raise StoreLayoutError(
+                f"{uri}: rollups of an older workbench (schema version {m.group(2)}, this one reads "
+                f"{want}): recompute them with `workbench rollup rebuild --data-dir DIR`"
+            )
         if int(m.group(2)) != want:
             raise StoreLayoutError(
                 f"{uri}: schema version {m.group(2)} of dataset {dataset!r}, this workbench reads version "
