@@ -115,7 +115,7 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     from workbench.frames.rollups import RAW, closed_days_to_roll_up, write_rollups
     from workbench.schema import DATASETS
     from workbench.store import Store
-    from workbench.store.upgrade import reset_outdated_rollups
+    from workbench.store.versions import reset_outdated_rollups
 
     store = Store(data_dir)
     before = None if all_days else dt.datetime.now(dt.UTC).date()

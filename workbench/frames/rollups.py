@@ -20,7 +20,7 @@ from workbench.errors import ConfigError
 from workbench.frames.offsets import add_lag_columns, resolve_window, without_flagged
 from workbench.schema import DATASETS, ROLLUPS
 from workbench.store import Store
-from workbench.store.upgrade import reset_outdated_rollups
+from workbench.store.versions import reset_outdated_rollups
 
 RAW = ("offsets", "partition_offsets")
 _KEYS = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ import polars as pl
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
-from workbench.errors import StoreError, StoreLayoutError, WorkbenchError
+from workbench.errors import StoreError, WorkbenchError
 from workbench.scalars import as_datetime
 from workbench.schema import DATASETS, conform
 from workbench.store import append as _append
@@ -25,6 +24,7 @@ from workbench.store._location import Location, quiet_native_panics, translate
 from workbench.store.maintenance import Maintenance
 from workbench.store.settings import (
     COMMIT,
+    PARTITIONS,
     RETRIES,
     ROLLUP_ROW_GROUP,
     TABLE_PROPERTIES,
@@ -33,15 +33,8 @@ from workbench.store.settings import (
     is_rollup,
     writer_for,
 )
+from workbench.store.versions import check_version, description, refuse_old_layout
 from workbench.store.visibility import visible
-
-PARTITIONS = ["cluster", "date"]
-_VERSION_RE = re.compile(r"^workbench dataset (\S+) schema version (\d+)$")
-
-
-def description(dataset: str) -> str:
-    """The table description that carries the dataset's name and schema version."""
-    return f"workbench dataset {dataset} schema version {DATASETS[dataset][1]}"
 
 
 @dataclass(frozen=True)
@@ -109,7 +102,7 @@ class Store(Maintenance):
         if self.pinned and dataset in tables:
             return cached
         if self.location.local and not os.path.isdir(os.path.join(uri, "_delta_log")):
-            _refuse_old_layout(uri)
+            refuse_old_layout(uri)
             if self.pinned:
                 tables[dataset] = None
             return None
@@ -123,26 +116,9 @@ class Store(Maintenance):
                 if self.pinned:
                     tables[dataset] = None
                 return None
-        self._check_version(table, dataset, uri)
+        check_version(table, dataset, uri)
         self._tables[dataset] = table  # type: ignore[attr-defined]
         return table
-
-    def _check_version(self, table: DeltaTable, dataset: str, uri: str) -> None:
-        desc = table.metadata().description or ""
-        m = _VERSION_RE.match(desc)
-        want = DATASETS[dataset][1]
-        if m is None or m.group(1) != dataset:
-            raise StoreLayoutError(f"{uri}: not a workbench {dataset} table; point --data-dir elsewhere")
-        if int(m.group(2)) < want and is_rollup(dataset):
-            raise StoreLayoutError(
-                f"{uri}: rollups of an older workbench (schema version {m.group(2)}, this one reads "
-                f"{want}): recompute them with `workbench rollup rebuild --data-dir DIR`"
-            )
-        if int(m.group(2)) != want:
-            raise StoreLayoutError(
-                f"{uri}: schema version {m.group(2)} of dataset {dataset!r}, this workbench reads version "
-                f"{want}: use a workbench that reads version {m.group(2)}, or migrate it (docs/store.md)"
-            )
 
     # -- writing -----------------------------------------------------------------------------
     def append(self, dataset: str, frame: pl.DataFrame) -> list[str]:
@@ -404,13 +380,3 @@ def _without_bad(dataset: str, chosen: list[_files.DataFile]) -> list[_files.Dat
         if f.uri in bad:
             _files.warn_skipped(dataset, f, bad[f.uri])
     return [f for f in chosen if f.uri not in bad]
-
-
-def _refuse_old_layout(uri: str) -> None:
-    """Old-layout files are ``<stamp>-<hash>.parquet``; a table being created has ``part-*`` only."""
-    if any(not f.name.startswith("part-") for f in Path(uri).glob("cluster=*/date=*/*.parquet")):
-        data_dir = os.path.dirname(uri)
-        raise StoreLayoutError(
-            f"{uri} is in the old Parquet layout: run `workbench store migrate --data-dir {data_dir}` "
-            "(verified row for row, the original is kept)"
-        )

@@ -10,6 +10,8 @@ from deltalake.exceptions import CommitFailedError
 
 from workbench.schema import DATASETS, ROLLUPS
 
+#: The partition columns of every table.
+PARTITIONS = ["cluster", "date"]
 #: Files a commit removed stay this long before vacuum deletes them: longer than any read.
 VACUUM_HOURS = 1
 COMMIT = CommitProperties(max_commit_retries=200)
