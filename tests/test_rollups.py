@@ -204,3 +204,35 @@ def test_rollups_of_an_older_workbench_are_refused_then_rolled_up_again(tmp_path
     got = Store(data).read("partition_offsets_1h").sort("topic", "partition", "ts")
     assert got.equals(want)
     assert "offsets_1h" not in again.output.split("rolled up")[0]  # the raw tables were not touched
+
+
+@pytest.mark.slow
+def test_two_compactions_reset_an_outdated_rollup_table_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both see the old version; the second, once it holds the lock, finds it reset and keeps
+    what the first wrote since."""
+    from deltalake import DeltaTable
+
+    from workbench.store.versions import outdated_rollups, reset_outdated_rollups
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    assert CliRunner().invoke(main, ["compact", "--data-dir", str(data), "--all-days"]).exit_code == 0
+    DeltaTable(str(data / "partition_offsets_1h")).alter.set_table_description(
+        "workbench dataset partition_offsets_1h schema version 1"
+    )
+    first, second = Store(data), Store(data)
+    assert outdated_rollups(second) == ["partition_offsets_1h"]  # seen before the first resets
+    assert reset_outdated_rollups(first) == ["partition_offsets_1h"]
+    rows = Store(data).read("partition_offsets", since=dt.datetime(2026, 11, 19, tzinfo=dt.UTC))
+    first.append("partition_offsets_1h", rollup(rows, "partition_offsets", "1h"))
+    written = Store(data).read("partition_offsets_1h").height
+    assert written > 0
+    import workbench.store.versions as versions
+
+    monkeypatch.setattr(
+        versions, "outdated_rollups", lambda store: ["partition_offsets_1h"]
+    )  # its stale list
+    assert reset_outdated_rollups(second) == []
+    assert Store(data).read("partition_offsets_1h").height == written
