@@ -262,6 +262,7 @@ def _stored_offsets(data_dir, cluster, groups):
     # what the steps after the reads import, on the other core while delta-rs and Polars read
     preload(
         "numpy",
+        "numpy.ma",  # what Polars imports on its first numpy -> Series conversion (10-20 ms)
         "workbench.analyze.lag.timelag",
         "workbench.analyze.lag.reach",
         "workbench.analyze.lag.snapshot",
