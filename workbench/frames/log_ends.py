@@ -95,8 +95,9 @@ def _far(
 
 def _skip_holds(read: pl.DataFrame, cuts: pl.DataFrame) -> bool:
     """Whether each skipping partition's first reading after its skipped hours is at or above
-    the log end they ended at, and a later one above it (so the newest log end was first reached
-    after them): then the skipped readings were never looked at."""
+    the log end they ended at, and one of its readings after them is above it (the newest log end
+    was first reached after them): then the skipped readings are never looked at. A partition
+    idle since inside them (a stopped topic) fails the second: every hour is read, as before."""
     skip = cuts.filter(pl.col("_upto").is_not_null()).select(*_KEYS, "_skip_end", "_e_end")
     ts, end = pl.col("ts"), pl.col("log_end_offset")
     after = (
