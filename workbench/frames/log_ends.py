@@ -56,11 +56,12 @@ def load_log_ends_reaching(
     assert isinstance(near_min, dt.datetime)
     cuts = _cuts_from_rollups(data_dir, cluster, behind, longest, near_min) if guided else None
     since = _far_since(data_dir, cluster, longest, behind, cuts)
-    far = _far(data_dir, cluster, behind, cuts, since, near_min)
+    read = pl.concat([_far(data_dir, cluster, behind, cuts, since, near_min), near])
     if cuts is not None and "_upto" in cuts.columns and cuts["_upto"].null_count() < cuts.height:
-        if not _skip_holds(pl.concat([far, near]), cuts):  # a fall at the seam: read every hour
-            far = _far(data_dir, cluster, behind, cuts.with_columns(_upto=None), since, near_min)
-    return pl.concat([far, near]), cuts
+        if not _skip_holds(read, cuts):  # a fall at the seam: read every hour
+            unskipped = cuts.with_columns(_upto=None)
+            read = pl.concat([_far(data_dir, cluster, behind, unskipped, since, near_min), near])
+    return read, cuts
 
 
 def _far(

@@ -34,22 +34,27 @@ def description(dataset: str) -> str:
     return f"workbench dataset {dataset} schema version {DATASETS[dataset][1]}"
 
 
+def _declared(table: DeltaTable, dataset: str) -> int | None:
+    """The schema version ``table``'s description declares for ``dataset`` (None: not ours)."""
+    m = _VERSION_RE.match(table.metadata().description or "")
+    return int(m.group(2)) if m and m.group(1) == dataset else None
+
+
 def check_version(table: DeltaTable, dataset: str, uri: str) -> None:
     """Raise :class:`StoreLayoutError` (one line: what to do) unless ``table`` is ``dataset``'s
     table at this workbench's schema version."""
-    m = _VERSION_RE.match(table.metadata().description or "")
-    want = DATASETS[dataset][1]
-    if m is None or m.group(1) != dataset:
+    have, want = _declared(table, dataset), DATASETS[dataset][1]
+    if have is None:
         raise StoreLayoutError(f"{uri}: not a workbench {dataset} table; point --data-dir elsewhere")
-    if int(m.group(2)) < want and is_rollup(dataset):
+    if have < want and is_rollup(dataset):
         raise StoreLayoutError(
-            f"{uri}: rollups of an older workbench (schema version {m.group(2)}, this one reads "
+            f"{uri}: rollups of an older workbench (schema version {have}, this one reads "
             f"{want}): recompute them with `workbench rollup rebuild --data-dir DIR`"
         )
-    if int(m.group(2)) != want:
+    if have != want:
         raise StoreLayoutError(
-            f"{uri}: schema version {m.group(2)} of dataset {dataset!r}, this workbench reads version "
-            f"{want}: use a workbench that reads version {m.group(2)}, or migrate it (docs/store.md)"
+            f"{uri}: schema version {have} of dataset {dataset!r}, this workbench reads version "
+            f"{want}: use a workbench that reads version {have}, or migrate it (docs/store.md)"
         )
 
 
@@ -71,8 +76,7 @@ def stored_version(store: Store, dataset: str) -> int | None:
             table = DeltaTable(uri, storage_options=store.location.storage_options)
         except TableNotFoundError:
             return None
-    m = _VERSION_RE.match(table.metadata().description or "")
-    return int(m.group(2)) if m and m.group(1) == dataset else None
+    return _declared(table, dataset)
 
 
 def outdated_rollups(store: Store) -> list[str]:
