@@ -236,3 +236,48 @@ def test_two_compactions_reset_an_outdated_rollup_table_once(
     )  # its stale list
     assert reset_outdated_rollups(second) == []
     assert Store(data).read("partition_offsets_1h").height == written
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (["compact", "--all-days"], ["compact", "--all-days"]),
+        (["compact", "--all-days"], ["rollup", "rebuild"]),
+        (["rollup", "rebuild"], ["rollup", "rebuild"]),
+    ],
+)
+def test_two_rollup_writers_at_once_write_every_row_once(
+    tmp_path: Path, first: list[str], second: list[str]
+) -> None:
+    """Two processes rolling up at once end with the rollups one compaction writes: each day
+    written once, never twice."""
+    import subprocess
+    import sys
+
+    from workbench.simulate import simulate
+
+    data = tmp_path / "data"
+    simulate(data, cluster="mid", days=2, interval="1m", scale="sample", partitions=30)
+    alone = tmp_path / "alone"
+    shutil.copytree(data, alone)
+    assert CliRunner().invoke(main, ["compact", "--data-dir", str(alone), "--all-days"]).exit_code == 0
+
+    def run(args: list[str]) -> subprocess.Popen[str]:
+        cmd = [sys.executable, "-m", "workbench", *args, "--data-dir", str(data)]
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    both = [run(first), run(second)]
+    for proc in both:
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out
+    names = ("offsets_5m", "offsets_1h", "partition_offsets_5m", "partition_offsets_1h")
+    for name in names:
+        keys = (
+            ["ts", "group", "topic", "partition"]
+            if name.startswith("offsets")
+            else ["ts", "topic", "partition"]
+        )
+        got, want = Store(data).read(name).sort(keys), Store(alone).read(name).sort(keys)
+        assert got.height == want.height, name
+        assert got.equals(want), name

@@ -112,7 +112,7 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     closed days not rolled up yet (offsets per 5 minutes and per hour: `workbench rollup`).
     """
     from workbench.cli.progress import progress
-    from workbench.frames.rollups import RAW, closed_days_to_roll_up, write_rollups
+    from workbench.frames.rollups import RAW, roll_up_closed_days
     from workbench.schema import DATASETS
     from workbench.store import Store
     from workbench.store.versions import reset_outdated_rollups
@@ -133,9 +133,9 @@ def compact(data_dir: str, cluster: str | None, all_days: bool) -> None:
     click.echo(f"compacted {total} day partition(s) in {data_dir}")
     names = [cluster] if cluster else sorted({c for ds in RAW for c in store.clusters(ds)})
     for name in names:
-        days = closed_days_to_roll_up(store, name, before)
-        if days:
-            click.echo(f"{name}: {write_rollups(store, name, days).line()}")
+        result = roll_up_closed_days(store, name, before)
+        if result is not None:
+            click.echo(f"{name}: {result.line()}")
 
 
 @click.command("lag")

@@ -23,6 +23,8 @@ from workbench.store import Store
 from workbench.store.versions import reset_outdated_rollups
 
 RAW = ("offsets", "partition_offsets")
+#: The maintenance lock every rollup writer holds (not a dataset's: rollups span four tables).
+ROLLUP_LOCK = "_rollups"
 _KEYS = {
     "offsets": ["cluster", "group", "topic", "partition"],
     "partition_offsets": ["cluster", "topic", "partition"],
@@ -123,6 +125,15 @@ def closed_days_to_roll_up(store: Store, cluster: str, before: dt.date | None) -
     return sorted(todo)
 
 
+def roll_up_closed_days(store: Store, cluster: str, before: dt.date | None) -> RollupResult | None:
+    """Roll up ``cluster``'s days before ``before`` that a rollup lacks (None: none did). The days
+    are chosen and written under the rollup lock, so a concurrent compaction waits and then finds
+    them done (two writers of one day would each delete it and both append: every row twice)."""
+    with store.maintenance(ROLLUP_LOCK):
+        days = closed_days_to_roll_up(store, cluster, before)
+        return write_rollups(store, cluster, days) if days else None
+
+
 def rebuild_rollups(data_dir: str | os.PathLike[str], cluster: str | None = None) -> dict[str, RollupResult]:
     """Recompute every rollup of ``cluster`` (default: every cluster with offsets) from raw snapshots."""
     store = Store(data_dir)
@@ -134,13 +145,14 @@ def rebuild_rollups(data_dir: str | os.PathLike[str], cluster: str | None = None
     )
     out = {}
     for name in clusters:
-        for resolution in ROLLUPS:
-            for dataset in RAW:
-                store.delete_cluster(rollup_name(dataset, resolution), name)
-        days = sorted(
-            set(stored_days(store, "offsets", name)) | set(stored_days(store, "partition_offsets", name))
-        )
-        out[name] = write_rollups(store, name, days)
+        with store.maintenance(ROLLUP_LOCK):  # one writer of rollups at a time (roll_up_closed_days)
+            for resolution in ROLLUPS:
+                for dataset in RAW:
+                    store.delete_cluster(rollup_name(dataset, resolution), name)
+            days = sorted(
+                set(stored_days(store, "offsets", name)) | set(stored_days(store, "partition_offsets", name))
+            )
+            out[name] = write_rollups(store, name, days)
     return out
 
 
